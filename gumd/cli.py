@@ -1,0 +1,421 @@
+"""The ``gumd`` command: thin adapters over ``propositions.service``."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import sys
+import time
+from functools import cached_property
+from pathlib import Path
+from typing import Any, TextIO
+
+import click
+
+from propositions import GumdError, Store, serialize
+from propositions.service import EXPORTABLE, ForgetRequest, Service
+from propositions.store import translate_error
+from propositions.timeparse import parse_time
+
+from . import __version__, paths
+from . import settings as settings_mod
+
+
+class App:
+    """What a command needs, built on first use so `--help` and `config path` never open the DB."""
+
+    def __init__(self) -> None:
+        self._settings: settings_mod.Settings | None = None
+
+    @property
+    def settings(self) -> settings_mod.Settings:
+        if self._settings is None:
+            self._settings = settings_mod.load()
+        return self._settings
+
+    @cached_property
+    def service(self) -> Service:
+        s = self.settings
+        paths.ensure_private_dir(s.home)
+        store = Store(
+            s.db_path,
+            busy_timeout_s=s.store.busy_timeout_s,
+            claim_timeout_s=s.store.claim_timeout_s,
+            max_attempts=s.store.max_attempts,
+        )
+        return Service(store, weights=s.retrieval.weights())
+
+
+class GumdGroup(click.Group):
+    """Turns every expected failure into a one-line error and exit status 1."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except GumdError as exc:
+            raise click.ClickException(str(exc)) from None
+        except sqlite3.Error as exc:
+            app = ctx.find_object(App)
+            where = app.settings.db_path if app and app._settings else "database"
+            raise click.ClickException(str(translate_error(exc, where))) from None
+
+
+pass_app = click.make_pass_decorator(App, ensure=True)
+
+
+def _now() -> float:
+    return time.time()
+
+
+def _time_option(name: str, help_text: str) -> Any:
+    return click.option(name, metavar="WHEN", default=None, help=help_text)
+
+
+def _parse(value: str | None) -> float | None:
+    return None if value is None else parse_time(value, _now())
+
+
+def _ago(ts: float | None) -> str:
+    if not ts:
+        return "never"
+    delta = _now() - ts
+    if delta < 0:
+        return "in the future"
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if delta >= size:
+            return f"{int(delta // size)}{unit} ago"
+    return "just now"
+
+
+def _emit_json(obj: Any) -> None:
+    click.echo(json.dumps(obj, ensure_ascii=False, indent=2))
+
+
+def _prop_line(p: Any) -> str:
+    flag = {"confirmed": " ✓", "edited": " ✎"}.get(p.user_feedback or "", "")
+    return f"{p.id:>6}  {p.confidence:4.2f}  {p.text}{flag}  [{p.decay}, {_ago(p.last_evidence_at)}]"
+
+
+@click.group(cls=GumdGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="gumd")
+def cli() -> None:
+    """gumd: a general user model that lives on this computer.
+
+    It keeps natural-language propositions about you, with confidence and
+    evidence, in a private SQLite file. Data home: $GUMD_HOME, or the
+    platform's user data folder (see `gumd config path`).
+    """
+
+
+# -- reading ------------------------------------------------------------------
+
+
+@cli.command()
+@click.argument("text", required=False, default="")
+@_time_option("--since", "Only propositions with evidence at or after WHEN (2h, 3d, yesterday, 2026-06-01).")
+@_time_option("--until", "Only propositions that existed at WHEN.")
+@click.option("--limit", "-n", type=click.IntRange(min=1), default=None, help="How many results.")
+@click.option("--min-confidence", type=click.FloatRange(0, 1), default=0.0, help="Drop propositions below this probability.")
+@click.option("--observations", is_flag=True, help="Also list the raw observations that match.")
+@click.option("--no-diversify", is_flag=True, help="Rank by score alone, without MMR.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (see README: JSON output).")
+@pass_app
+def query(app: App, text: str, since: str | None, until: str | None, limit: int | None,
+          min_confidence: float, observations: bool, no_diversify: bool, as_json: bool) -> None:
+    """Search propositions by TEXT; with no TEXT, the most relevant recent ones."""
+    result = app.service.query(
+        text,
+        since=_parse(since),
+        until=_parse(until),
+        limit=limit or app.settings.retrieval.default_limit,
+        min_confidence=min_confidence,
+        include_observations=observations,
+        diversify=not no_diversify,
+    )
+    if as_json:
+        out: dict[str, Any] = {
+            "query": text,
+            "results": [
+                {**serialize.proposition(h.proposition), "score": round(h.score, 4),
+                 "text_score": round(h.text_score, 4), "recency": round(h.recency, 4)}
+                for h in result.hits
+            ],
+        }
+        if observations:
+            out["observations"] = [
+                {**serialize.observation(o.observation), "score": round(o.score, 4)}
+                for o in result.observations
+            ]
+        _emit_json(out)
+        return
+    if not result.hits:
+        click.echo("No matching propositions.")
+    for h in result.hits:
+        click.echo(_prop_line(h.proposition))
+    if observations:
+        click.echo("\nObservations:" if result.observations else "\nNo matching observations.")
+        for o in result.observations:
+            ob = o.observation
+            snippet = " ".join(ob.content.split())[:80]
+            click.echo(f"{ob.id:>8}  {_ago(ob.captured_at):>9}  {ob.app or '-'}: {snippet}")
+
+
+@cli.command()
+@click.option("--limit", "-n", type=click.IntRange(min=1), default=20, help="How many propositions.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_app
+def recent(app: App, limit: int, as_json: bool) -> None:
+    """Active propositions, newest evidence first."""
+    props = app.service.recent(limit)
+    if as_json:
+        _emit_json([serialize.proposition(p) for p in props])
+        return
+    if not props:
+        click.echo("No propositions yet: gumd has not learnt anything about you.")
+        return
+    for p in props:
+        click.echo(_prop_line(p))
+
+
+@cli.command()
+@click.argument("prop_id", metavar="ID", type=int)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_app
+def show(app: App, prop_id: int, as_json: bool) -> None:
+    """One proposition: text, reasoning, confidence, evidence and history."""
+    detail = app.service.show(prop_id)
+    if as_json:
+        _emit_json(detail.to_dict())
+        return
+    p = detail.proposition
+    click.echo(f"#{p.id}  {p.text}")
+    click.echo(f"  confidence {p.confidence:.2f} · decay {p.decay} · {p.status} · source {p.source}"
+               + (f" · you {p.user_feedback} it" if p.user_feedback else ""))
+    click.echo(f"  created {_ago(p.created_at)} · last evidence {_ago(p.last_evidence_at)}")
+    if p.reasoning:
+        click.echo(f"  reasoning: {p.reasoning}")
+    click.echo(f"  evidence ({len(detail.evidence)}):")
+    for link in detail.evidence:
+        o = link.observation
+        assert o is not None
+        snippet = " ".join(o.content.split())[:70]
+        click.echo(f"    [{link.relation}] #{o.id} {_ago(o.captured_at)} {o.app or '-'} "
+                   f"— {o.window_title or ''} {('· ' + snippet) if snippet else ''}".rstrip())
+    if detail.history:
+        click.echo("  history:")
+        for h in detail.history:
+            old = detail.versions.get(h.old_id)
+            new = detail.versions.get(h.new_id)
+            click.echo(f"    {_ago(h.created_at)} {h.kind}: #{h.old_id} "
+                       f"\"{old.text if old else '?'}\" -> #{h.new_id} \"{new.text if new else '?'}\"")
+
+
+@cli.command()
+@click.argument("prop_id", metavar="ID", type=int)
+@click.argument("action", type=click.Choice(["confirm", "reject", "edit"]))
+@click.argument("text", required=False)
+@click.option("--json", "as_json", is_flag=True, help="Print the resulting proposition as JSON.")
+@pass_app
+def feedback(app: App, prop_id: int, action: str, text: str | None, as_json: bool) -> None:
+    """Confirm, reject or edit proposition ID.
+
+    \b
+    gumd feedback 12 confirm
+    gumd feedback 12 reject
+    gumd feedback 12 edit "Dana is giving a toast at the wedding"
+    """
+    if action == "edit":
+        if not text:
+            raise click.UsageError('edit needs the new text: gumd feedback ID edit "new text"')
+        prop = app.service.edit(prop_id, text)
+        message = f"#{prop_id} replaced by #{prop.id}: {prop.text}"
+    else:
+        if text:
+            raise click.UsageError(f"{action} takes no text")
+        prop = app.service.confirm(prop_id) if action == "confirm" else app.service.reject(prop_id)
+        message = f"#{prop.id} {prop.user_feedback}: {prop.text}"
+    if as_json:
+        _emit_json(serialize.proposition(prop))
+    else:
+        click.echo(message)
+
+
+# -- forgetting and export -----------------------------------------------------
+
+
+@cli.command()
+@click.option("--id", "ids", type=int, multiple=True, help="A proposition to forget, with all its versions (repeatable).")
+@click.option("--query", "query_text", metavar="TEXT", default=None, help="Propositions and observations matching TEXT.")
+@_time_option("--since", "Observations captured (and propositions created) at or after WHEN.")
+@_time_option("--until", "Observations captured (and propositions created) at or before WHEN.")
+@click.option("--app", "app_name", metavar="NAME", default=None, help="Observations from this app (case-insensitive).")
+@click.option("--all", "everything", is_flag=True, help="Everything: the whole user model and all observations.")
+@click.option("--yes", "-y", is_flag=True, help="Do not ask before deleting.")
+@click.option("--dry-run", is_flag=True, help="Only say what would be deleted.")
+@pass_app
+def forget(app: App, ids: tuple[int, ...], query_text: str | None, since: str | None,
+           until: str | None, app_name: str | None, everything: bool, yes: bool, dry_run: bool) -> None:
+    """Delete data for good: rows, search index entries and screenshots.
+
+    Filters combine with AND. Propositions left with no evidence are deleted
+    too, and the file is compacted so the text is gone from disk.
+    """
+    request = ForgetRequest(ids=list(ids), query=query_text, since=_parse(since),
+                            until=_parse(until), app=app_name, everything=everything)
+    plan = app.service.forget(request, dry_run=True)
+    summary = _forget_summary(plan)
+    if not any(plan.values()):
+        click.echo("Nothing matches; nothing was deleted.")
+        return
+    if dry_run:
+        click.echo(f"Would delete {summary}.")
+        return
+    if not yes:
+        click.confirm(f"Permanently delete {summary}?", abort=True)
+    done = app.service.forget(request)
+    click.echo(f"Deleted {_forget_summary(done)}.")
+
+
+def _forget_summary(counts: dict[str, int]) -> str:
+    parts = [f"{counts.get(k, 0)} {k}" for k in ("propositions", "observations", "screenshots")]
+    if counts.get("suggestions"):
+        parts.append(f"{counts['suggestions']} suggestions")
+    return ", ".join(parts)
+
+
+@cli.command()
+@click.option("--what", type=click.Choice(EXPORTABLE), default="propositions", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "json"]), default="jsonl", show_default=True)
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write to this file (created 0600) instead of standard output.")
+@pass_app
+def export(app: App, what: str, fmt: str, output: Path | None) -> None:
+    """Write every proposition, observation or suggestion as JSON."""
+    rows = app.service.export(what)
+    if output is None:
+        _write_rows(rows, fmt, sys.stdout)
+        return
+    if output.exists():
+        raise click.ClickException(f"{output} already exists; choose a new file name")
+    fd = os.open(output, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        n = _write_rows(rows, fmt, fh)
+    click.echo(f"Wrote {n} {what} to {output}", err=True)
+
+
+def _write_rows(rows: Any, fmt: str, fh: TextIO) -> int:
+    n = 0
+    if fmt == "json":
+        fh.write("[")
+    for row in rows:
+        line = json.dumps(row, ensure_ascii=False)
+        if fmt == "json":
+            fh.write(("," if n else "") + "\n  " + line)
+        else:
+            fh.write(line + "\n")
+        n += 1
+    if fmt == "json":
+        fh.write("\n]\n" if n else "]\n")
+    return n
+
+
+# -- database ------------------------------------------------------------------
+
+
+@cli.group(cls=GumdGroup)
+def db() -> None:
+    """The database file: where it is, check, back up, compact."""
+
+
+@db.command("path")
+@pass_app
+def db_path(app: App) -> None:
+    """Print the database file's path."""
+    click.echo(str(app.settings.db_path))
+
+
+@db.command("check")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_app
+def db_check(app: App, as_json: bool) -> None:
+    """Check integrity, search indexes and schema; exit status 1 on any problem."""
+    report = Store.check_file(app.settings.db_path)
+    if as_json:
+        _emit_json({"path": report.path, "ok": report.ok, "problems": report.problems,
+                    "counts": report.counts, "size_bytes": report.size_bytes})
+    elif report.ok:
+        counts = ", ".join(f"{v} {k}" for k, v in report.counts.items())
+        click.echo(f"ok: {report.path} ({report.size_bytes} bytes; {counts})")
+    else:
+        click.echo(f"problems in {report.path}:")
+        for problem in report.problems:
+            click.echo(f"  - {problem}")
+    if not report.ok:
+        sys.exit(1)
+
+
+@db.command("backup")
+@click.argument("dest", type=click.Path(dir_okay=False, path_type=Path))
+@pass_app
+def db_backup(app: App, dest: Path) -> None:
+    """Copy the database to DEST with SQLite's online backup (safe while gumd runs)."""
+    out = app.service.backup(dest)
+    click.echo(f"Backed up to {out} ({out.stat().st_size} bytes)")
+
+
+@db.command("vacuum")
+@pass_app
+def db_vacuum(app: App) -> None:
+    """Merge search index segments and compact the file."""
+    before, after = app.service.vacuum()
+    click.echo(f"{before} bytes -> {after} bytes")
+
+
+# -- configuration -------------------------------------------------------------
+
+
+@cli.group(cls=GumdGroup)
+def config() -> None:
+    """Where the configuration lives and what it says."""
+
+
+@config.command("path")
+@pass_app
+def config_path(app: App) -> None:
+    """Print the config file's path (it need not exist)."""
+    click.echo(str(paths.config_file(paths.home_dir())))
+
+
+@config.command("show")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_app
+def config_show(app: App, as_json: bool) -> None:
+    """Print every setting's effective value, with what it does."""
+    s = app.settings
+    data = s.model_dump(mode="json")
+    if as_json:
+        _emit_json({"home": str(s.home), "config_file": str(s.config_path),
+                    "db_path": str(s.db_path), "settings": data})
+        return
+    click.echo(f"# home: {s.home}\n# config file: {s.config_path}"
+               f"{'' if s.config_path.exists() else ' (absent: defaults)'}\n# database: {s.db_path}")
+    section = None
+    for key, doc in settings_mod.describe_fields():
+        head, _, name = key.rpartition(".")
+        if head != section:
+            section = head
+            click.echo(f"\n[{head}]")
+        value = data
+        for part in key.split("."):
+            value = value[part]
+        env = settings_mod.ENV_PREFIX + key.replace(".", settings_mod.ENV_NESTED).upper()
+        click.echo(f"# {doc} (env {env})")
+        shown = '""' if value is None else json.dumps(value)
+        click.echo(f"{name} = {shown}")
+
+
+def main() -> None:
+    # Everything gumd writes (exports, backups, the database) is private to the user.
+    os.umask(0o077)
+    cli(prog_name="gumd")

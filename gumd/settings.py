@@ -1,0 +1,170 @@
+"""The typed settings object: defaults < ``config.toml`` in the home < ``GUMD_*`` environment."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from propositions import GumdError, Weights
+
+from . import paths
+
+ENV_PREFIX = "GUMD_"
+ENV_NESTED = "__"
+
+
+class ConfigError(GumdError):
+    """The config file or a GUMD_* variable holds an unusable value."""
+
+
+class Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
+
+
+class StoreSettings(Section):
+    path: Path | None = None
+    """Database file. Empty means ``gumd.db`` in the home folder."""
+
+    @field_validator("path", mode="before")
+    @classmethod
+    def _empty_is_default(cls, value: Any) -> Any:
+        return None if value == "" else value
+
+    busy_timeout_s: float = Field(10.0, gt=0)
+    """How long a write waits for another process's lock before giving up."""
+
+    claim_timeout_s: float = Field(600.0, gt=0)
+    """A batch claimed for inference longer ago than this is taken to be abandoned and retried."""
+
+    max_attempts: int = Field(3, ge=1)
+    """Attempts at processing an observation before it is marked failed."""
+
+
+class RetrievalSettings(Section):
+    w_text: float = Field(0.6, ge=0)
+    """Weight of BM25 text relevance in the ranking score."""
+
+    w_recency: float = Field(0.25, ge=0)
+    """Weight of recency (half-life set by each proposition's decay class)."""
+
+    w_confidence: float = Field(0.15, ge=0)
+    """Weight of the proposition's confidence."""
+
+    mmr_lambda: float = Field(0.7, ge=0, le=1)
+    """Relevance versus diversity in MMR: 1 ignores diversity, 0 only seeks it."""
+
+    candidates: int = Field(200, ge=1, le=5000)
+    """How many BM25 matches are re-ranked per query."""
+
+    default_limit: int = Field(10, ge=1)
+    """Results per query when no --limit is given."""
+
+    def weights(self) -> Weights:
+        return Weights(
+            text=self.w_text,
+            recency=self.w_recency,
+            confidence=self.w_confidence,
+            mmr_lambda=self.mmr_lambda,
+            candidates=self.candidates,
+        )
+
+
+class Settings(BaseSettings):
+    """Everything gumd can be told. Each field can be set in config.toml or as an env var."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX,
+        env_nested_delimiter=ENV_NESTED,
+        extra="forbid",
+        use_attribute_docstrings=True,
+    )
+
+    store: StoreSettings = StoreSettings()
+    """The SQLite database."""
+
+    retrieval: RetrievalSettings = RetrievalSettings()
+    """Ranking of `gumd query` results."""
+
+    # Not a setting: the home this object was loaded for, filled by load().
+    _home: Path = PrivateAttr(default_factory=paths.home_dir)
+
+    @property
+    def home(self) -> Path:
+        return self._home
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # The environment beats the file (passed as init values).
+        return (env_settings, init_settings)
+
+    @property
+    def db_path(self) -> Path:
+        return self.store.path.expanduser() if self.store.path else paths.default_db(self.home)
+
+    @property
+    def config_path(self) -> Path:
+        return paths.config_file(self.home)
+
+
+def load(home: Path | None = None) -> Settings:
+    """Read the home's config.toml and the environment into one validated Settings.
+
+    Errors come out as one line naming the key and where it was set.
+    """
+    home = home or paths.home_dir()
+    file = paths.config_file(home)
+    data: dict[str, Any] = {}
+    if file.exists():
+        try:
+            data = tomllib.loads(file.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"{file}: not valid TOML: {exc}") from None
+        except OSError as exc:
+            raise ConfigError(f"{file}: cannot read: {exc.strerror}") from None
+    if "home" in data:
+        raise ConfigError(f"{file}: home: set the home with the GUMD_HOME variable, not in the file")
+    try:
+        settings = Settings(**data)
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc, file)) from None
+    settings._home = home
+    return settings
+
+
+def _describe(exc: ValidationError, file: Path) -> str:
+    err = exc.errors()[0]
+    loc = [str(part) for part in err["loc"]]
+    key = ".".join(loc)
+    env_name = ENV_PREFIX + ENV_NESTED.join(loc).upper()
+    if env_name in os.environ:
+        where = f"environment variable {env_name}"
+    else:
+        where = f"{file}"
+    msg = err["msg"]
+    if err["type"] == "extra_forbidden":
+        msg = "unknown setting"
+    return f"{where}: {key}: {msg}"
+
+
+def describe_fields(model: type[BaseModel] = Settings, prefix: str = "") -> list[tuple[str, str]]:
+    """(dotted key, docstring) for every setting, for `gumd config show`."""
+    out: list[tuple[str, str]] = []
+    for name, info in model.model_fields.items():
+        ann = info.annotation
+        if isinstance(ann, type) and issubclass(ann, BaseModel):
+            out += describe_fields(ann, f"{prefix}{name}.")
+        else:
+            out.append((prefix + name, info.description or ""))
+    return out

@@ -1,0 +1,28 @@
+"""propositions: a library for a user model kept in SQLite (store, retrieval, service)."""
+
+from .errors import (
+    DatabaseCorrupt,
+    DatabaseLocked,
+    GumdError,
+    InvalidInput,
+    NotFound,
+    StoreError,
+)
+from .models import Observation, Proposition, Suggestion
+from .retrieve import Weights, query
+from .store import Store
+
+__all__ = [
+    "DatabaseCorrupt",
+    "DatabaseLocked",
+    "GumdError",
+    "InvalidInput",
+    "NotFound",
+    "Observation",
+    "Proposition",
+    "Store",
+    "StoreError",
+    "Suggestion",
+    "Weights",
+    "query",
+]

@@ -1,0 +1,174 @@
+"""Schema migrations, applied in order when a store opens; never edit a shipped one."""
+
+from __future__ import annotations
+
+from sqlite_utils import Database, Migrations
+
+migrations = Migrations("gumd")
+
+# Porter stemming so "planning" finds "plans"; diacritics folded so "Joao" finds "João".
+FTS_TOKENIZE = "porter unicode61 remove_diacritics 2"
+
+
+@migrations()
+def m001_observations(db: Database) -> None:
+    # The queue IS this table: status moves pending -> processing -> done|failed
+    # inside transactions, so a crash can only leave rows to be reclaimed.
+    db.execute(
+        """
+        CREATE TABLE observations (
+            id INTEGER PRIMARY KEY,
+            captured_at REAL NOT NULL,
+            duration REAL NOT NULL DEFAULT 0,
+            observer TEXT NOT NULL,
+            app TEXT,
+            window_title TEXT,
+            url TEXT,
+            content TEXT NOT NULL DEFAULT '',
+            content_type TEXT NOT NULL DEFAULT 'text/plain',
+            image_path TEXT,
+            content_hash TEXT,
+            status TEXT NOT NULL DEFAULT 'pending'
+                CHECK (status IN ('pending', 'processing', 'done', 'failed')),
+            attempts INTEGER NOT NULL DEFAULT 0,
+            last_error TEXT,
+            claimed_at REAL,
+            enqueued_at REAL NOT NULL,
+            processed_at REAL
+        )
+        """
+    )
+    db.execute("CREATE INDEX idx_observations_status ON observations (status, captured_at)")
+    db.execute("CREATE INDEX idx_observations_captured ON observations (captured_at)")
+    db.execute("CREATE INDEX idx_observations_app ON observations (app COLLATE NOCASE)")
+
+
+@migrations()
+def m002_propositions(db: Database) -> None:
+    db.execute(
+        """
+        CREATE TABLE propositions (
+            id INTEGER PRIMARY KEY,
+            text TEXT NOT NULL,
+            reasoning TEXT NOT NULL DEFAULT '',
+            confidence REAL NOT NULL CHECK (confidence >= 0 AND confidence <= 1),
+            decay TEXT NOT NULL,
+            half_life_s REAL NOT NULL CHECK (half_life_s > 0),
+            created_at REAL NOT NULL,
+            updated_at REAL NOT NULL,
+            last_evidence_at REAL NOT NULL,
+            status TEXT NOT NULL DEFAULT 'active'
+                CHECK (status IN ('active', 'superseded', 'rejected')),
+            source TEXT NOT NULL,
+            user_feedback TEXT CHECK (user_feedback IN ('confirmed', 'rejected', 'edited')),
+            feedback_at REAL,
+            -- apps and window titles of supporting observations, so BM25 can
+            -- match a proposition through its evidence with one FTS lookup
+            evidence_digest TEXT NOT NULL DEFAULT ''
+        )
+        """
+    )
+    db.execute(
+        "CREATE INDEX idx_propositions_recent ON propositions (status, last_evidence_at)"
+    )
+    db.execute("CREATE INDEX idx_propositions_confidence ON propositions (status, confidence)")
+    db.execute(
+        """
+        CREATE TABLE proposition_evidence (
+            proposition_id INTEGER NOT NULL REFERENCES propositions (id) ON DELETE CASCADE,
+            observation_id INTEGER NOT NULL REFERENCES observations (id) ON DELETE CASCADE,
+            relation TEXT NOT NULL CHECK (relation IN ('supports', 'contradicts')),
+            created_at REAL NOT NULL,
+            PRIMARY KEY (proposition_id, observation_id)
+        ) WITHOUT ROWID
+        """
+    )
+    db.execute(
+        "CREATE INDEX idx_evidence_observation ON proposition_evidence (observation_id)"
+    )
+    db.execute(
+        """
+        CREATE TABLE proposition_history (
+            id INTEGER PRIMARY KEY,
+            new_id INTEGER NOT NULL REFERENCES propositions (id) ON DELETE CASCADE,
+            old_id INTEGER NOT NULL REFERENCES propositions (id) ON DELETE CASCADE,
+            kind TEXT NOT NULL
+                CHECK (kind IN ('edit', 'merge', 'split', 'contradiction', 'user_edit')),
+            created_at REAL NOT NULL,
+            note TEXT NOT NULL DEFAULT ''
+        )
+        """
+    )
+    db.execute("CREATE INDEX idx_history_new ON proposition_history (new_id)")
+    db.execute("CREATE INDEX idx_history_old ON proposition_history (old_id)")
+
+
+@migrations()
+def m003_suggestions(db: Database) -> None:
+    db.execute(
+        """
+        CREATE TABLE suggestions (
+            id INTEGER PRIMARY KEY,
+            created_at REAL NOT NULL,
+            updated_at REAL NOT NULL,
+            kind TEXT NOT NULL DEFAULT 'generic',
+            title TEXT NOT NULL,
+            body TEXT NOT NULL DEFAULT '',
+            action TEXT NOT NULL DEFAULT '{}',
+            scores TEXT NOT NULL DEFAULT '{}',
+            status TEXT NOT NULL DEFAULT 'new'
+                CHECK (status IN ('new', 'shown', 'accepted', 'dismissed', 'snoozed', 'done')),
+            feedback TEXT
+        )
+        """
+    )
+    db.execute("CREATE INDEX idx_suggestions_status ON suggestions (status, created_at)")
+
+
+def _fts_with_triggers(
+    db: Database, table: str, columns: list[str], weights: list[float]
+) -> None:
+    """External-content FTS5 index over ``table`` kept in sync by triggers."""
+    fts = f"{table}_fts"
+    cols = ", ".join(columns)
+    new_cols = ", ".join(f"new.{c}" for c in columns)
+    old_cols = ", ".join(f"old.{c}" for c in columns)
+    db.execute(
+        f"CREATE VIRTUAL TABLE {fts} USING fts5({cols}, content='{table}', "
+        f"content_rowid='id', tokenize='{FTS_TOKENIZE}')"
+    )
+    # A stored rank lets queries use FTS5's fast "ORDER BY rank LIMIT n" path.
+    bm25_args = ", ".join(str(w) for w in weights)
+    db.execute(f"INSERT INTO {fts} ({fts}, rank) VALUES ('rank', 'bm25({bm25_args})')")
+    db.execute(
+        f"CREATE TRIGGER {table}_ai AFTER INSERT ON {table} BEGIN "
+        f"INSERT INTO {fts} (rowid, {cols}) VALUES (new.id, {new_cols}); END"
+    )
+    db.execute(
+        f"CREATE TRIGGER {table}_ad AFTER DELETE ON {table} BEGIN "
+        f"INSERT INTO {fts} ({fts}, rowid, {cols}) VALUES ('delete', old.id, {old_cols}); END"
+    )
+    # Only text columns feed the index: status changes of queue rows must not
+    # rewrite the index, or every claim/done would cost a delete + insert.
+    watched = " OR ".join(f"old.{c} IS NOT new.{c}" for c in columns)
+    db.execute(
+        f"CREATE TRIGGER {table}_au AFTER UPDATE OF {cols} ON {table} WHEN {watched} BEGIN "
+        f"INSERT INTO {fts} ({fts}, rowid, {cols}) VALUES ('delete', old.id, {old_cols}); "
+        f"INSERT INTO {fts} (rowid, {cols}) VALUES (new.id, {new_cols}); END"
+    )
+
+
+@migrations()
+def m004_fts(db: Database) -> None:
+    _fts_with_triggers(
+        db, "propositions", ["text", "reasoning", "evidence_digest"], [1.0, 0.4, 0.25]
+    )
+    _fts_with_triggers(db, "observations", ["content", "window_title", "app"], [1.0, 0.6, 0.3])
+
+
+def apply(db: Database) -> None:
+    migrations.apply(db)
+
+
+def pending(db: Database) -> list[str]:
+    return [m.name for m in migrations.pending(db)]

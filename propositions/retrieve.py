@@ -1,0 +1,278 @@
+"""Ranked retrieval of propositions: BM25 + recency + confidence, then MMR for diversity.
+
+Scoring, for each candidate proposition p and a query q at time ``now``::
+
+    text(p)       = bm25(p, q) / max over candidates of bm25(., q)      in [0, 1]
+                    (SQLite FTS5 BM25 over the proposition's text, reasoning
+                    and evidence digest, weighted 1.0 / 0.4 / 0.25; 0 for an
+                    empty query)
+    recency(p)    = 0.5 ** ((now - last_evidence_at) / half_life(decay))  in (0, 1]
+                    (longer-lasting decay classes have longer half-lives, so
+                    they fade SLOWER)
+    score(p)      = w_text * text + w_recency * recency + w_confidence * confidence
+
+For an empty query ``w_text`` is 0 and candidates are the most recently
+evidenced and the most confident active propositions ("most relevant recent").
+
+Diversity: maximal marginal relevance picks, one at a time, the candidate that
+maximises ``lambda * score/max_score - (1 - lambda) * max_sim(p, picked)``,
+where ``sim`` is the Jaccard overlap of the propositions' word sets, so five
+near-identical propositions do not fill the first five places.
+
+Candidate generation takes the ``candidates`` best BM25 matches (FTS5's
+``ORDER BY rank LIMIT``), which keeps latency flat as the store grows; the
+re-ranking above then runs on those in Python.
+
+User text never reaches MATCH as syntax: ``fts_query`` keeps only word
+characters and quotes every term.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from .decay import recency
+from .errors import InvalidInput
+from .models import Observation, Proposition
+from .store import Store, guarded
+
+#: cap on distinct terms taken from a query; a pasted 10 kB paragraph still runs fast
+MAX_TERMS = 32
+_WORD = re.compile(r"\w+", re.UNICODE)
+_PROP_COLS = (
+    "p.id, p.text, p.reasoning, p.confidence, p.decay, p.half_life_s, p.source, p.status, "
+    "p.created_at, p.updated_at, p.last_evidence_at, p.user_feedback, p.evidence_digest"
+)
+
+
+@dataclass(frozen=True)
+class Weights:
+    """Weights of the ranking formula (see the module docstring)."""
+
+    text: float = 0.6
+    recency: float = 0.25
+    confidence: float = 0.15
+    mmr_lambda: float = 0.7
+    candidates: int = 200
+
+
+@dataclass
+class Hit:
+    proposition: Proposition
+    score: float
+    text_score: float
+    recency: float
+
+
+@dataclass
+class ObservationHit:
+    observation: Observation
+    score: float
+
+
+@dataclass
+class QueryResult:
+    hits: list[Hit] = field(default_factory=list)
+    observations: list[ObservationHit] = field(default_factory=list)
+
+
+def terms(text: str | None) -> list[str]:
+    """Distinct lowercase word terms of ``text``, in order, at most MAX_TERMS."""
+    out: list[str] = []
+    seen: set[str] = set()
+    for match in _WORD.finditer(text or ""):
+        term = match.group(0).lower()
+        if term not in seen:
+            seen.add(term)
+            out.append(term)
+            if len(out) == MAX_TERMS:
+                break
+    return out
+
+
+def fts_query(text: str | None, prefix_last: bool = False) -> str | None:
+    """An FTS5 MATCH expression that ORs the quoted terms of ``text``; None when it has none.
+
+    Quoting every term makes FTS5 operators (AND, NEAR, *, -, ^, :) plain words.
+    ``prefix_last`` lets the final term match as a prefix, for search as you type.
+    """
+    found = terms(text)
+    if not found:
+        return None
+    quoted = ['"' + t.replace('"', '""') + '"' for t in found]
+    if prefix_last:
+        quoted[-1] += "*"
+    return " OR ".join(quoted)
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(w for w in terms_all(text) if len(w) > 2)
+
+
+def terms_all(text: str) -> list[str]:
+    return [m.group(0).lower() for m in _WORD.finditer(text)]
+
+
+def jaccard(a: frozenset[str], b: frozenset[str]) -> float:
+    if not a or not b:
+        return 0.0
+    return len(a & b) / len(a | b)
+
+
+def mmr(hits: list[Hit], limit: int, lam: float) -> list[Hit]:
+    """Maximal marginal relevance selection over ``hits`` (see module docstring)."""
+    if not hits:
+        return []
+    top = max(h.score for h in hits) or 1.0
+    words = {id(h): _words(h.proposition.text) for h in hits}
+    remaining = sorted(hits, key=lambda h: -h.score)
+    picked: list[Hit] = []
+    while remaining and len(picked) < limit:
+        best_i, best_v = 0, float("-inf")
+        for i, h in enumerate(remaining):
+            sim = max((jaccard(words[id(h)], words[id(p)]) for p in picked), default=0.0)
+            v = lam * h.score / top - (1 - lam) * sim
+            if v > best_v:
+                best_i, best_v = i, v
+        picked.append(remaining.pop(best_i))
+    return picked
+
+
+def _filters(
+    since: float | None, until: float | None, min_confidence: float
+) -> tuple[str, list[object]]:
+    sql = " AND p.status = 'active' AND p.confidence >= ?"
+    params: list[object] = [min_confidence]
+    if since is not None:
+        sql += " AND p.last_evidence_at >= ?"
+        params.append(since)
+    if until is not None:
+        sql += " AND p.created_at <= ?"
+        params.append(until)
+    return sql, params
+
+
+def query(
+    store: Store,
+    text: str | None = None,
+    *,
+    since: float | None = None,
+    until: float | None = None,
+    limit: int = 10,
+    min_confidence: float = 0.0,
+    include_observations: bool = False,
+    diversify: bool = True,
+    prefix: bool = False,
+    weights: Weights = Weights(),
+    now: float | None = None,
+) -> QueryResult:
+    """Rank active propositions for ``text`` (see the module docstring for the formula).
+
+    ``since``/``until`` keep propositions that had evidence in that window:
+    last evidence at or after ``since`` and created at or before ``until``.
+    ``include_observations`` also returns the best-matching raw observations.
+    """
+    if limit < 1:
+        raise InvalidInput(f"limit must be at least 1, got {limit}")
+    if not 0.0 <= min_confidence <= 1.0:
+        raise InvalidInput(f"min confidence must be in [0, 1], got {min_confidence}")
+    if since is not None and until is not None and since > until:
+        raise InvalidInput("since is after until")
+    now = store.clock() if now is None else now
+    match = fts_query(text, prefix_last=prefix)
+    where, params = _filters(since, until, min_confidence)
+    pool = max(weights.candidates, limit)
+    with guarded(store.path):
+        conn = store.conn
+        if match is None:
+            rows = _recent_candidates(conn, where, params, pool)
+            bm = {r["id"]: 0.0 for r in rows}
+        else:
+            rows = conn.execute(
+                f"SELECT {_PROP_COLS}, -f.rank AS bm FROM propositions_fts f "
+                f"JOIN propositions p ON p.id = f.rowid WHERE propositions_fts MATCH ?{where} "
+                f"ORDER BY f.rank LIMIT ?",
+                [match, *params, pool],
+            ).fetchall()
+            bm = {r["id"]: r["bm"] for r in rows}
+        hits = _score(rows, bm, weights, now, text_weight=0.0 if match is None else weights.text)
+        hits = mmr(hits, limit, weights.mmr_lambda) if diversify else hits[:limit]
+        result = QueryResult(hits=hits)
+        if include_observations:
+            result.observations = _observation_hits(conn, match, since, until, limit)
+    return result
+
+
+def _recent_candidates(
+    conn: sqlite3.Connection, where: str, params: list[object], pool: int
+) -> list[sqlite3.Row]:
+    base = f"SELECT {_PROP_COLS} FROM propositions p WHERE 1{where}"
+    by_time = conn.execute(base + " ORDER BY p.last_evidence_at DESC LIMIT ?", [*params, pool])
+    by_conf = conn.execute(base + " ORDER BY p.confidence DESC LIMIT ?", [*params, pool])
+    rows: dict[int, sqlite3.Row] = {}
+    for r in [*by_time.fetchall(), *by_conf.fetchall()]:
+        rows.setdefault(r["id"], r)
+    return list(rows.values())
+
+
+def _score(
+    rows: Sequence[sqlite3.Row],
+    bm: dict[int, float],
+    weights: Weights,
+    now: float,
+    text_weight: float,
+) -> list[Hit]:
+    top_bm = max(bm.values(), default=0.0)
+    hits = []
+    for r in rows:
+        prop = Store.proposition_from_row(r)
+        text_score = bm[prop.id] / top_bm if top_bm > 0 else 0.0
+        rec = recency(now - prop.last_evidence_at, prop.half_life_s)
+        score = (
+            text_weight * text_score
+            + weights.recency * rec
+            + weights.confidence * prop.confidence
+        )
+        hits.append(Hit(prop, score, text_score, rec))
+    hits.sort(key=lambda h: (-h.score, -(h.proposition.id or 0)))
+    return hits
+
+
+def _observation_hits(
+    conn: sqlite3.Connection,
+    match: str | None,
+    since: float | None,
+    until: float | None,
+    limit: int,
+) -> list[ObservationHit]:
+    cols = (
+        "o.id, o.captured_at, o.duration, o.observer, o.app, o.window_title, o.url, o.content, "
+        "o.content_type, o.image_path, o.content_hash, o.status, o.attempts, o.last_error, "
+        "o.enqueued_at"
+    )
+    cond, params = "", []
+    if since is not None:
+        cond += " AND o.captured_at >= ?"
+        params.append(since)
+    if until is not None:
+        cond += " AND o.captured_at <= ?"
+        params.append(until)
+    if match is None:
+        rows = conn.execute(
+            f"SELECT {cols}, 0.0 AS bm FROM observations o WHERE 1{cond} "
+            "ORDER BY o.captured_at DESC LIMIT ?",
+            [*params, limit],
+        ).fetchall()
+    else:
+        rows = conn.execute(
+            f"SELECT {cols}, -f.rank AS bm FROM observations_fts f JOIN observations o "
+            f"ON o.id = f.rowid WHERE observations_fts MATCH ?{cond} ORDER BY f.rank LIMIT ?",
+            [match, *params, limit],
+        ).fetchall()
+    return [
+        ObservationHit(Observation(**{k: r[k] for k in r.keys() if k != "bm"}), r["bm"])
+        for r in rows
+    ]

@@ -1,0 +1,89 @@
+"""Stable JSON shapes for propositions, observations and suggestions (CLI, export, API).
+
+Times are ISO 8601 in UTC with a trailing ``Z``. Fields are only ever added,
+never renamed or removed, so scripts can rely on them.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+from .models import EvidenceLink, HistoryEntry, Observation, Proposition, Suggestion
+
+
+def iso(ts: float | None) -> str | None:
+    if ts is None:
+        return None
+    return datetime.fromtimestamp(ts, tz=timezone.utc).isoformat(timespec="seconds").replace(
+        "+00:00", "Z"
+    )
+
+
+def proposition(p: Proposition) -> dict[str, Any]:
+    return {
+        "id": p.id,
+        "text": p.text,
+        "reasoning": p.reasoning,
+        "confidence": round(p.confidence, 4),
+        "decay": p.decay,
+        "half_life_s": p.half_life_s,
+        "status": p.status,
+        "source": p.source,
+        "user_feedback": p.user_feedback,
+        "created_at": iso(p.created_at),
+        "updated_at": iso(p.updated_at),
+        "last_evidence_at": iso(p.last_evidence_at),
+    }
+
+
+def observation(o: Observation, *, with_content: bool = True) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "id": o.id,
+        "captured_at": iso(o.captured_at),
+        "duration_s": o.duration,
+        "observer": o.observer,
+        "app": o.app,
+        "window_title": o.window_title,
+        "url": o.url,
+        "content_type": o.content_type,
+        "status": o.status,
+        "attempts": o.attempts,
+        "last_error": o.last_error,
+        "image_path": o.image_path,
+    }
+    if with_content:
+        out["content"] = o.content
+    return out
+
+
+def evidence(link: EvidenceLink) -> dict[str, Any]:
+    out: dict[str, Any] = {"observation_id": link.observation_id, "relation": link.relation}
+    if link.observation is not None:
+        out["observation"] = observation(link.observation)
+    return out
+
+
+def history(entry: HistoryEntry) -> dict[str, Any]:
+    return {
+        "new_id": entry.new_id,
+        "old_id": entry.old_id,
+        "kind": entry.kind,
+        "created_at": iso(entry.created_at),
+        "note": entry.note,
+    }
+
+
+def suggestion(s: Suggestion) -> dict[str, Any]:
+    return {
+        "id": s.id,
+        "kind": s.kind,
+        "title": s.title,
+        "body": s.body,
+        "action": s.action,
+        "scores": s.scores,
+        "status": s.status,
+        "feedback": s.feedback,
+        "created_at": iso(s.created_at),
+        "updated_at": iso(s.updated_at),
+    }

@@ -1,0 +1,303 @@
+"""The one facade over the store that the CLI, the dashboard and the API call."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import retrieve, serialize
+from .errors import InvalidInput
+from .models import EvidenceLink, HistoryEntry, Proposition, Suggestion
+from .store import CheckReport, Clock, Store, guarded
+
+#: an edit states what the user says is true, so it is held at least this likely
+USER_EDIT_CONFIDENCE = 0.95
+EXPORTABLE = ("propositions", "observations", "suggestions")
+
+
+@dataclass
+class PropositionDetail:
+    """A proposition with the observations behind it and every version of it."""
+
+    proposition: Proposition
+    evidence: list[EvidenceLink]
+    history: list[HistoryEntry]
+    versions: dict[int, Proposition] = field(default_factory=dict)
+
+    @property
+    def superseded_by(self) -> list[int]:
+        return [h.new_id for h in self.history if h.old_id == self.proposition.id]
+
+    @property
+    def replaces(self) -> list[int]:
+        return [h.old_id for h in self.history if h.new_id == self.proposition.id]
+
+    def to_dict(self) -> dict[str, Any]:
+        out = serialize.proposition(self.proposition)
+        out["evidence"] = [serialize.evidence(e) for e in self.evidence]
+        out["history"] = [
+            {
+                **serialize.history(h),
+                "old_text": self.versions[h.old_id].text if h.old_id in self.versions else None,
+                "new_text": self.versions[h.new_id].text if h.new_id in self.versions else None,
+            }
+            for h in self.history
+        ]
+        out["superseded_by"] = self.superseded_by
+        return out
+
+
+@dataclass
+class ForgetRequest:
+    """What to forget; filters combine with AND. ``everything`` ignores the rest."""
+
+    ids: list[int] = field(default_factory=list)
+    query: str | None = None
+    since: float | None = None
+    until: float | None = None
+    app: str | None = None
+    everything: bool = False
+
+    def is_empty(self) -> bool:
+        return not (
+            self.ids or self.query or self.since is not None or self.until is not None
+            or self.app or self.everything
+        )
+
+
+class Service:
+    """Query, inspect, correct and forget the user model kept in one Store."""
+
+    def __init__(
+        self,
+        store: Store,
+        *,
+        weights: retrieve.Weights = retrieve.Weights(),
+        clock: Clock | None = None,
+    ) -> None:
+        self.store = store
+        self.weights = weights
+        self.clock = clock or store.clock
+
+    @classmethod
+    def open(cls, path: str | Path, **store_options: Any) -> "Service":
+        return cls(Store(path, **store_options))
+
+    def close(self) -> None:
+        self.store.close()
+
+    # -- reading ---------------------------------------------------------------
+
+    def query(
+        self,
+        text: str | None = None,
+        *,
+        since: float | None = None,
+        until: float | None = None,
+        limit: int = 10,
+        min_confidence: float = 0.0,
+        include_observations: bool = False,
+        diversify: bool = True,
+        prefix: bool = False,
+    ) -> retrieve.QueryResult:
+        return retrieve.query(
+            self.store,
+            text,
+            since=since,
+            until=until,
+            limit=limit,
+            min_confidence=min_confidence,
+            include_observations=include_observations,
+            diversify=diversify,
+            prefix=prefix,
+            weights=self.weights,
+            now=self.clock(),
+        )
+
+    def recent(self, limit: int = 20) -> list[Proposition]:
+        """Active propositions with the newest evidence first."""
+        rows = self.store.read(
+            "SELECT id FROM propositions WHERE status = 'active' "
+            "ORDER BY last_evidence_at DESC, id DESC LIMIT ?",
+            (limit,),
+        )
+        found = self.store.get_propositions([r["id"] for r in rows])
+        return [found[r["id"]] for r in rows]
+
+    def show(self, prop_id: int) -> PropositionDetail:
+        prop = self.store.get_proposition(prop_id)
+        history = self.store.history(prop_id)
+        related = {h.old_id for h in history} | {h.new_id for h in history}
+        return PropositionDetail(
+            proposition=prop,
+            evidence=self.store.evidence(prop_id),
+            history=history,
+            versions=self.store.get_propositions(sorted(related)),
+        )
+
+    # -- feedback --------------------------------------------------------------
+
+    def confirm(self, prop_id: int) -> Proposition:
+        self.store.set_feedback(prop_id, "confirmed")
+        return self.store.get_proposition(prop_id)
+
+    def reject(self, prop_id: int) -> Proposition:
+        """A rejected proposition leaves the active set; its row and history remain."""
+        self.store.set_feedback(prop_id, "rejected")
+        return self.store.get_proposition(prop_id)
+
+    def edit(self, prop_id: int, text: str) -> Proposition:
+        """Replace the wording; the old version is superseded with a ``user_edit`` record."""
+        text = (text or "").strip()
+        if not text:
+            raise InvalidInput("the new text is empty")
+        old = self.store.get_proposition(prop_id)
+        new = Proposition(
+            text=text,
+            reasoning=old.reasoning,
+            confidence=max(old.confidence, USER_EDIT_CONFIDENCE),
+            decay=old.decay,
+            half_life_s=old.half_life_s,
+            source="user",
+            user_feedback="edited",
+            last_evidence_at=old.last_evidence_at,
+        )
+        new_id = self.store.supersede([prop_id], new, "user_edit", note="edited by the user")
+        return self.store.get_proposition(new_id)
+
+    # -- forgetting --------------------------------------------------------------
+
+    def forget(self, request: ForgetRequest, *, dry_run: bool = False) -> dict[str, int]:
+        """Delete what ``request`` selects for good and reclaim the space.
+
+        Observations: those matching every given filter (query text, time
+        window on capture time, app). Propositions: the given ids; those
+        whose text matches the query, were created in the window and (with
+        ``app``) have evidence from that app; and those left with no
+        evidence. Every version of a selected proposition goes with it.
+        """
+        if request.is_empty():
+            raise InvalidInput("say what to forget: --id, --query, --since/--until, --app or --all")
+        if request.since is not None and request.until is not None and request.since > request.until:
+            raise InvalidInput("since is after until")
+        if request.everything:
+            counts = self.store.forget(everything=True, dry_run=dry_run)
+        else:
+            where, params = self._observation_filter(request)
+            prop_ids = list(request.ids)
+            if request.query or request.since is not None or request.until is not None:
+                prop_ids += self._matching_propositions(request)
+            for pid in request.ids:
+                self.store.get_proposition(pid)  # a wrong id is an error, not a silent no-op
+            counts = self.store.forget(
+                proposition_ids=prop_ids,
+                observation_where=where,
+                observation_params=params,
+                dry_run=dry_run,
+            )
+        if not dry_run:
+            self.store.reclaim()
+        return counts
+
+    def _observation_filter(self, request: ForgetRequest) -> tuple[str | None, list[Any]]:
+        conds: list[str] = []
+        params: list[Any] = []
+        if request.query:
+            match = retrieve.fts_query(request.query)
+            if match is None:
+                raise InvalidInput(f"the query {request.query!r} has no words to match")
+            conds.append("id IN (SELECT rowid FROM observations_fts WHERE observations_fts MATCH ?)")
+            params.append(match)
+        if request.since is not None:
+            conds.append("captured_at >= ?")
+            params.append(request.since)
+        if request.until is not None:
+            conds.append("captured_at <= ?")
+            params.append(request.until)
+        if request.app:
+            conds.append("app = ? COLLATE NOCASE")
+            params.append(request.app)
+        return (" AND ".join(conds) if conds else None), params
+
+    def _matching_propositions(self, request: ForgetRequest) -> list[int]:
+        conds: list[str] = []
+        params: list[Any] = []
+        if request.query:
+            conds.append(
+                "id IN (SELECT rowid FROM propositions_fts WHERE propositions_fts MATCH ?)"
+            )
+            params.append(retrieve.fts_query(request.query))
+        if request.since is not None:
+            conds.append("created_at >= ?")
+            params.append(request.since)
+        if request.until is not None:
+            conds.append("created_at <= ?")
+            params.append(request.until)
+        if request.app:
+            conds.append(
+                "id IN (SELECT e.proposition_id FROM proposition_evidence e JOIN observations o "
+                "ON o.id = e.observation_id WHERE o.app = ? COLLATE NOCASE)"
+            )
+            params.append(request.app)
+        rows = self.store.read(f"SELECT id FROM propositions WHERE {' AND '.join(conds)}", params)
+        return [r["id"] for r in rows]
+
+    # -- export ----------------------------------------------------------------
+
+    def export(self, what: str) -> Iterator[dict[str, Any]]:
+        """Every row of one kind as its stable JSON shape, streamed in id order."""
+        if what not in EXPORTABLE:
+            raise InvalidInput(f"can export {', '.join(EXPORTABLE)}, not {what!r}")
+        conn = self.store.conn
+        with guarded(self.store.path):
+            if what == "propositions":
+                cur = conn.execute("SELECT id FROM propositions ORDER BY id")
+                while chunk := [r[0] for r in cur.fetchmany(500)]:
+                    props = self.store.get_propositions(chunk)
+                    ev = self._evidence_ids(chunk)
+                    for pid in chunk:
+                        row = serialize.proposition(props[pid])
+                        row["evidence"] = ev.get(pid, [])
+                        yield row
+            elif what == "observations":
+                cur = conn.execute("SELECT id FROM observations ORDER BY id")
+                while chunk := [r[0] for r in cur.fetchmany(500)]:
+                    for oid in chunk:
+                        yield serialize.observation(self.store.get_observation(oid))
+            else:
+                for row in conn.execute("SELECT * FROM suggestions ORDER BY id").fetchall():
+                    yield serialize.suggestion(Suggestion.from_row(dict(row)))
+
+    def _evidence_ids(self, prop_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
+        marks = ",".join("?" * len(prop_ids))
+        out: dict[int, list[dict[str, Any]]] = {}
+        for r in self.store.read(
+            f"SELECT proposition_id, observation_id, relation FROM proposition_evidence "
+            f"WHERE proposition_id IN ({marks}) ORDER BY observation_id",
+            prop_ids,
+        ):
+            out.setdefault(r["proposition_id"], []).append(
+                {"observation_id": r["observation_id"], "relation": r["relation"]}
+            )
+        return out
+
+    # -- database --------------------------------------------------------------
+
+    def check(self) -> CheckReport:
+        return Store.check_file(self.store.path)
+
+    def backup(self, dest: str | Path) -> Path:
+        return self.store.backup(dest)
+
+    def vacuum(self) -> tuple[int, int]:
+        return self.store.vacuum()
+
+    def stats(self) -> dict[str, Any]:
+        return {
+            **self.store.counts(),
+            "queue": self.store.queue_counts(),
+            "db_bytes": self.store.size_bytes(),
+        }
+

@@ -1,0 +1,815 @@
+"""The SQLite store: schema on open, the durable observation queue, propositions with evidence and history."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import sqlite3
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlite_utils import Database
+
+from . import decay as decay_mod
+from . import migrations
+from .errors import DatabaseCorrupt, DatabaseLocked, InvalidInput, NotFound, StoreError
+from .models import (
+    EVIDENCE_RELATIONS,
+    FEEDBACK_VALUES,
+    HISTORY_KINDS,
+    EvidenceLink,
+    HistoryEntry,
+    Observation,
+    Proposition,
+)
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], float]
+
+#: how long a claimed batch may stay "processing" before another worker may take it
+DEFAULT_CLAIM_TIMEOUT_S = 600.0
+DEFAULT_MAX_ATTEMPTS = 3
+_DIGEST_MAX_CHARS = 1000
+_ERROR_MAX_CHARS = 500
+
+_OBS_COLUMNS = (
+    "id, captured_at, duration, observer, app, window_title, url, content, content_type, "
+    "image_path, content_hash, status, attempts, last_error, enqueued_at"
+)
+_PROP_COLUMNS = (
+    "id, text, reasoning, confidence, decay, half_life_s, source, status, created_at, "
+    "updated_at, last_evidence_at, user_feedback, evidence_digest"
+)
+
+
+def translate_error(exc: sqlite3.Error, path: Path | str) -> StoreError:
+    """Turn a sqlite3 error into a one-line gumd error that says what to do."""
+    msg = str(exc)
+    low = msg.lower()
+    if "locked" in low or "busy" in low:
+        return DatabaseLocked(
+            f"database {path} is locked by another process ({msg}); "
+            "try again, or raise store.busy_timeout_s"
+        )
+    if "not a database" in low or "malformed" in low or "corrupt" in low:
+        return DatabaseCorrupt(
+            f"database {path} is damaged or not a gumd database ({msg}); "
+            "run `gumd db check` and restore from a backup"
+        )
+    return StoreError(f"database {path}: {msg}")
+
+
+@contextmanager
+def guarded(path: Path | str) -> Iterator[None]:
+    try:
+        yield
+    except sqlite3.Error as exc:
+        raise translate_error(exc, path) from exc
+
+
+def _secure_touch(path: Path) -> None:
+    """Create ``path`` (and its folder) private to the user before SQLite does.
+
+    SQLite gives the -wal and -shm files the main file's mode, so making the
+    main file 0600 first covers all three.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    if not path.exists():
+        fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o600)
+        os.close(fd)
+
+
+def content_hash(text: str, app: str | None = None, title: str | None = None) -> str:
+    h = hashlib.blake2b(digest_size=16)
+    for part in (app or "", title or "", text):
+        h.update(part.encode("utf-8", "surrogatepass"))
+        h.update(b"\x00")
+    return h.hexdigest()
+
+
+def _one_line(text: str, limit: int = _ERROR_MAX_CHARS) -> str:
+    line = " ".join(str(text).split())
+    return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
+class _DryRun(Exception):
+    """Carries a dry run's counts out of the transaction it rolls back."""
+
+    def __init__(self, result: dict[str, int]) -> None:
+        super().__init__("dry run")
+        self.result = result
+
+
+@dataclass
+class CheckReport:
+    """Result of ``Store.check_file``: ``ok`` is False when any problem was found."""
+
+    path: str
+    ok: bool
+    problems: list[str] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)
+    size_bytes: int = 0
+
+
+class Store:
+    """One user's database. Thread-safe: each thread gets its own connection.
+
+    Writes run in ``BEGIN IMMEDIATE`` transactions so a writer that meets
+    another writer waits for the busy timeout instead of failing at once;
+    readers never block in WAL mode.
+    """
+
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        busy_timeout_s: float = 10.0,
+        clock: Clock = time.time,
+        claim_timeout_s: float = DEFAULT_CLAIM_TIMEOUT_S,
+        max_attempts: int = DEFAULT_MAX_ATTEMPTS,
+    ) -> None:
+        self.path = Path(path)
+        self.busy_timeout_s = busy_timeout_s
+        self.clock = clock
+        self.claim_timeout_s = claim_timeout_s
+        self.max_attempts = max_attempts
+        self._local = threading.local()
+        self._all_conns: list[sqlite3.Connection] = []
+        self._conns_lock = threading.Lock()
+        _secure_touch(self.path)
+        with guarded(self.path):
+            conn = self.conn
+            conn.execute("PRAGMA journal_mode=WAL")
+            db = Database(conn, execute_plugins=False)
+            migrations.apply(db)
+
+    # -- connections -------------------------------------------------------
+
+    @property
+    def conn(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = self._connect()
+            self._local.conn = conn
+            with self._conns_lock:
+                self._all_conns.append(conn)
+        return conn
+
+    def _connect(self) -> sqlite3.Connection:
+        with guarded(self.path):
+            conn = sqlite3.connect(
+                str(self.path), timeout=self.busy_timeout_s, check_same_thread=False
+            )
+            conn.row_factory = sqlite3.Row
+            conn.execute("PRAGMA foreign_keys=ON")
+            # Forgotten data is overwritten in place where that costs no extra I/O.
+            conn.execute("PRAGMA secure_delete=FAST")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute("PRAGMA temp_store=MEMORY")
+            # Touch the schema now so a damaged file fails here, with a clear error.
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        return conn
+
+    def close(self) -> None:
+        with self._conns_lock:
+            for conn in self._all_conns:
+                try:
+                    conn.close()
+                except sqlite3.Error:
+                    pass
+            self._all_conns.clear()
+        self._local = threading.local()
+
+    def __enter__(self) -> "Store":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def write(self) -> Iterator[sqlite3.Connection]:
+        """A write transaction (a savepoint when nested). Commits on success."""
+        conn = self.conn
+        with guarded(self.path):
+            if conn.in_transaction:
+                name = f"sp_{id(conn)}_{threading.get_ident()}_{time.monotonic_ns()}"
+                conn.execute(f"SAVEPOINT {name}")
+                try:
+                    yield conn
+                except BaseException:
+                    if conn.in_transaction:
+                        conn.execute(f"ROLLBACK TO SAVEPOINT {name}")
+                        conn.execute(f"RELEASE SAVEPOINT {name}")
+                    raise
+                else:
+                    conn.execute(f"RELEASE SAVEPOINT {name}")
+                return
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+            except BaseException:
+                if conn.in_transaction:
+                    conn.rollback()
+                raise
+            else:
+                conn.commit()
+
+    def read(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[sqlite3.Row]:
+        with guarded(self.path):
+            return self.conn.execute(sql, params).fetchall()
+
+    # -- observations: the durable queue ----------------------------------
+
+    def enqueue(self, observations: Iterable[Observation]) -> list[int]:
+        """Store observations as pending work in one transaction; returns their ids."""
+        now = self.clock()
+        ids: list[int] = []
+        with self.write() as conn:
+            for obs in observations:
+                if obs.content_hash is None:
+                    obs.content_hash = content_hash(obs.content, obs.app, obs.window_title)
+                cur = conn.execute(
+                    "INSERT INTO observations (captured_at, duration, observer, app, window_title, "
+                    "url, content, content_type, image_path, content_hash, status, enqueued_at) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?)",
+                    (
+                        float(obs.captured_at),
+                        float(obs.duration),
+                        obs.observer,
+                        obs.app,
+                        obs.window_title,
+                        obs.url,
+                        obs.content or "",
+                        obs.content_type,
+                        obs.image_path,
+                        obs.content_hash,
+                        now,
+                    ),
+                )
+                obs.id = cur.lastrowid
+                obs.status = "pending"
+                obs.enqueued_at = now
+                ids.append(cur.lastrowid)
+        return ids
+
+    def claim_batch(self, limit: int) -> list[Observation]:
+        """Take up to ``limit`` pending observations, oldest first, for processing.
+
+        Batches whose worker died (claimed longer ago than the claim timeout)
+        go back to pending first, or to failed once they used all attempts,
+        so one observation that crashes the process cannot loop forever.
+        """
+        now = self.clock()
+        with self.write() as conn:
+            self._reclaim_stale(conn, now)
+            rows = conn.execute(
+                f"UPDATE observations SET status = 'processing', attempts = attempts + 1, "
+                f"claimed_at = ? WHERE id IN (SELECT id FROM observations WHERE status = 'pending' "
+                f"ORDER BY captured_at, id LIMIT ?) RETURNING {_OBS_COLUMNS}",
+                (now, int(limit)),
+            ).fetchall()
+        batch = [self._observation(r) for r in rows]
+        batch.sort(key=lambda o: (o.captured_at, o.id))
+        return batch
+
+    def _reclaim_stale(self, conn: sqlite3.Connection, now: float) -> None:
+        stale = now - self.claim_timeout_s
+        conn.execute(
+            "UPDATE observations SET status = 'failed', claimed_at = NULL, "
+            "last_error = 'the worker stopped while processing it, ' || attempts || ' times' "
+            "WHERE status = 'processing' AND claimed_at < ? AND attempts >= ?",
+            (stale, self.max_attempts),
+        )
+        conn.execute(
+            "UPDATE observations SET status = 'pending', claimed_at = NULL "
+            "WHERE status = 'processing' AND claimed_at < ?",
+            (stale,),
+        )
+
+    def release(self, ids: Sequence[int]) -> None:
+        """Give claimed observations back untouched (a clean shutdown mid-batch)."""
+        with self.write() as conn:
+            conn.executemany(
+                "UPDATE observations SET status = 'pending', claimed_at = NULL, "
+                "attempts = max(attempts - 1, 0) WHERE id = ? AND status = 'processing'",
+                [(i,) for i in ids],
+            )
+
+    def mark_done(self, ids: Sequence[int]) -> None:
+        now = self.clock()
+        with self.write() as conn:
+            conn.executemany(
+                "UPDATE observations SET status = 'done', processed_at = ?, claimed_at = NULL, "
+                "last_error = NULL WHERE id = ?",
+                [(now, i) for i in ids],
+            )
+
+    def mark_failed(self, ids: Sequence[int], error: str) -> None:
+        """Record a failed attempt: back to pending while attempts remain, else failed."""
+        message = _one_line(error)
+        with self.write() as conn:
+            conn.executemany(
+                "UPDATE observations SET claimed_at = NULL, last_error = ?, "
+                "status = CASE WHEN attempts >= ? THEN 'failed' ELSE 'pending' END WHERE id = ?",
+                [(message, self.max_attempts, i) for i in ids],
+            )
+
+    def retry_failed(self, ids: Sequence[int] | None = None) -> int:
+        """Put failed observations (all, or the given ones) back in the queue."""
+        with self.write() as conn:
+            if ids is None:
+                cur = conn.execute(
+                    "UPDATE observations SET status = 'pending', attempts = 0 WHERE status = 'failed'"
+                )
+                return cur.rowcount
+            return sum(
+                conn.execute(
+                    "UPDATE observations SET status = 'pending', attempts = 0 "
+                    "WHERE id = ? AND status = 'failed'",
+                    (i,),
+                ).rowcount
+                for i in ids
+            )
+
+    def queue_counts(self) -> dict[str, int]:
+        counts = dict.fromkeys(("pending", "processing", "done", "failed"), 0)
+        for row in self.read("SELECT status, count(*) AS n FROM observations GROUP BY status"):
+            counts[row["status"]] = row["n"]
+        return counts
+
+    def failed_observations(self, limit: int = 100) -> list[Observation]:
+        rows = self.read(
+            f"SELECT {_OBS_COLUMNS} FROM observations WHERE status = 'failed' "
+            "ORDER BY captured_at DESC LIMIT ?",
+            (limit,),
+        )
+        return [self._observation(r) for r in rows]
+
+    def get_observation(self, obs_id: int) -> Observation:
+        rows = self.read(f"SELECT {_OBS_COLUMNS} FROM observations WHERE id = ?", (obs_id,))
+        if not rows:
+            raise NotFound(f"no observation with id {obs_id}")
+        return self._observation(rows[0])
+
+    @staticmethod
+    def _observation(row: sqlite3.Row) -> Observation:
+        return Observation(**{k: row[k] for k in row.keys()})
+
+    # -- propositions -------------------------------------------------------
+
+    def add_proposition(
+        self,
+        prop: Proposition,
+        evidence: Iterable[int] = (),
+        relation: str = "supports",
+    ) -> int:
+        """Insert a new active proposition linked to its evidence observations."""
+        with self.write() as conn:
+            return self._insert_proposition(conn, prop, list(evidence), relation)
+
+    def _insert_proposition(
+        self,
+        conn: sqlite3.Connection,
+        prop: Proposition,
+        evidence: list[int],
+        relation: str,
+    ) -> int:
+        text = (prop.text or "").strip()
+        if not text:
+            raise InvalidInput("a proposition needs non-empty text")
+        if not 0.0 <= prop.confidence <= 1.0:
+            raise InvalidInput(f"confidence must be a probability in [0, 1], got {prop.confidence}")
+        half = prop.half_life_s or decay_mod.half_life(prop.decay)
+        now = self.clock()
+        created = prop.created_at or now
+        cur = conn.execute(
+            "INSERT INTO propositions (text, reasoning, confidence, decay, half_life_s, created_at, "
+            "updated_at, last_evidence_at, status, source, user_feedback) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'active', ?, ?)",
+            (
+                text,
+                prop.reasoning or "",
+                float(prop.confidence),
+                prop.decay,
+                half,
+                created,
+                prop.updated_at or now,
+                prop.last_evidence_at or created,
+                prop.source,
+                prop.user_feedback,
+            ),
+        )
+        new_id = int(cur.lastrowid)
+        if evidence:
+            self._link(conn, new_id, evidence, relation)
+        prop.id = new_id
+        return new_id
+
+    def add_evidence(
+        self, prop_id: int, observation_ids: Iterable[int], relation: str = "supports"
+    ) -> None:
+        with self.write() as conn:
+            self._require_proposition(conn, prop_id)
+            self._link(conn, prop_id, list(observation_ids), relation)
+
+    def _link(
+        self, conn: sqlite3.Connection, prop_id: int, obs_ids: list[int], relation: str
+    ) -> None:
+        if relation not in EVIDENCE_RELATIONS:
+            raise InvalidInput(f"relation must be one of {EVIDENCE_RELATIONS}, got {relation!r}")
+        now = self.clock()
+        conn.executemany(
+            "INSERT INTO proposition_evidence (proposition_id, observation_id, relation, created_at) "
+            "VALUES (?, ?, ?, ?) ON CONFLICT (proposition_id, observation_id) "
+            "DO UPDATE SET relation = excluded.relation",
+            [(prop_id, int(o), relation, now) for o in obs_ids],
+        )
+        self._refresh_evidence_fields(conn, prop_id)
+
+    def _refresh_evidence_fields(self, conn: sqlite3.Connection, prop_id: int) -> None:
+        """Recompute last_evidence_at and the searchable evidence digest."""
+        rows = conn.execute(
+            "SELECT o.app, o.window_title, o.captured_at + o.duration AS seen FROM proposition_evidence e "
+            "JOIN observations o ON o.id = e.observation_id "
+            "WHERE e.proposition_id = ? AND e.relation = 'supports' ORDER BY seen DESC LIMIT 50",
+            (prop_id,),
+        ).fetchall()
+        parts: list[str] = []
+        seen: set[str] = set()
+        for r in rows:
+            for part in (r["app"], r["window_title"]):
+                if part and part not in seen:
+                    seen.add(part)
+                    parts.append(part)
+        digest = " | ".join(parts)[:_DIGEST_MAX_CHARS]
+        if rows:
+            # Evidence time, not processing time: a replayed or delayed batch
+            # must not make old activity look fresh.
+            conn.execute(
+                "UPDATE propositions SET evidence_digest = ?, last_evidence_at = ? WHERE id = ?",
+                (digest, rows[0]["seen"], prop_id),
+            )
+        else:
+            conn.execute(
+                "UPDATE propositions SET evidence_digest = ? WHERE id = ?", (digest, prop_id)
+            )
+
+    def supersede(
+        self,
+        old_ids: Sequence[int],
+        new: Proposition,
+        kind: str,
+        note: str = "",
+        evidence: Iterable[int] = (),
+        relation: str = "supports",
+    ) -> int:
+        """Replace ``old_ids`` by ``new``: the old rows stay, marked superseded, with history.
+
+        The new version inherits every evidence link of the old ones, so no
+        revision loses the observations that justified it.
+        """
+        if kind not in HISTORY_KINDS:
+            raise InvalidInput(f"history kind must be one of {HISTORY_KINDS}, got {kind!r}")
+        if not old_ids:
+            raise InvalidInput("supersede needs at least one proposition to replace")
+        now = self.clock()
+        with self.write() as conn:
+            for old in old_ids:
+                row = self._require_proposition(conn, old)
+                if row["status"] != "active":
+                    raise InvalidInput(
+                        f"proposition {old} is {row['status']}; only active ones can be revised"
+                    )
+            new_id = self._insert_proposition(conn, new, [], relation)
+            marks = ",".join("?" * len(old_ids))
+            conn.execute(
+                "INSERT INTO proposition_evidence (proposition_id, observation_id, relation, created_at) "
+                f"SELECT ?, observation_id, relation, created_at FROM proposition_evidence "
+                f"WHERE proposition_id IN ({marks}) ON CONFLICT DO NOTHING",
+                (new_id, *old_ids),
+            )
+            extra = list(evidence)
+            if extra:
+                self._link(conn, new_id, extra, relation)
+            else:
+                self._refresh_evidence_fields(conn, new_id)
+            conn.execute(
+                f"UPDATE propositions SET status = 'superseded', updated_at = ? WHERE id IN ({marks})",
+                (now, *old_ids),
+            )
+            conn.executemany(
+                "INSERT INTO proposition_history (new_id, old_id, kind, created_at, note) "
+                "VALUES (?, ?, ?, ?, ?)",
+                [(new_id, old, kind, now, note) for old in old_ids],
+            )
+        return new_id
+
+    def set_feedback(self, prop_id: int, feedback: str) -> None:
+        """Record a user's confirm/reject; a rejected proposition leaves the active set."""
+        if feedback not in FEEDBACK_VALUES:
+            raise InvalidInput(f"feedback must be one of {FEEDBACK_VALUES}, got {feedback!r}")
+        now = self.clock()
+        with self.write() as conn:
+            row = self._require_proposition(conn, prop_id)
+            status = "rejected" if feedback == "rejected" else row["status"]
+            conn.execute(
+                "UPDATE propositions SET user_feedback = ?, feedback_at = ?, updated_at = ?, "
+                "status = ? WHERE id = ?",
+                (feedback, now, now, status, prop_id),
+            )
+
+    def _require_proposition(self, conn: sqlite3.Connection, prop_id: int) -> sqlite3.Row:
+        row = conn.execute("SELECT id, status FROM propositions WHERE id = ?", (prop_id,)).fetchone()
+        if row is None:
+            raise NotFound(f"no proposition with id {prop_id}")
+        return row
+
+    def get_proposition(self, prop_id: int) -> Proposition:
+        rows = self.read(f"SELECT {_PROP_COLUMNS} FROM propositions WHERE id = ?", (prop_id,))
+        if not rows:
+            raise NotFound(f"no proposition with id {prop_id}")
+        return self.proposition_from_row(rows[0])
+
+    def get_propositions(self, ids: Sequence[int]) -> dict[int, Proposition]:
+        if not ids:
+            return {}
+        marks = ",".join("?" * len(ids))
+        rows = self.read(f"SELECT {_PROP_COLUMNS} FROM propositions WHERE id IN ({marks})", list(ids))
+        return {r["id"]: self.proposition_from_row(r) for r in rows}
+
+    @staticmethod
+    def proposition_from_row(row: sqlite3.Row) -> Proposition:
+        return Proposition(**{k: row[k] for k in row.keys() if k in Proposition.__slots__})
+
+    def evidence(self, prop_id: int, limit: int = 100) -> list[EvidenceLink]:
+        rows = self.read(
+            "SELECT e.relation, e.created_at AS linked_at, "
+            + ", ".join(f"o.{c.strip()}" for c in _OBS_COLUMNS.split(","))
+            + " FROM proposition_evidence e JOIN observations o ON o.id = e.observation_id "
+            "WHERE e.proposition_id = ? ORDER BY o.captured_at DESC LIMIT ?",
+            (prop_id, limit),
+        )
+        links = []
+        for r in rows:
+            obs = Observation(**{k: r[k] for k in r.keys() if k not in ("relation", "linked_at")})
+            links.append(EvidenceLink(obs.id, r["relation"], r["linked_at"], obs))
+        return links
+
+    def evidence_count(self, prop_id: int) -> int:
+        return self.read(
+            "SELECT count(*) FROM proposition_evidence WHERE proposition_id = ?", (prop_id,)
+        )[0][0]
+
+    def history(self, prop_id: int) -> list[HistoryEntry]:
+        """Every history row touching ``prop_id``'s lineage, oldest first."""
+        lineage = self.lineage([prop_id])
+        marks = ",".join("?" * len(lineage))
+        rows = self.read(
+            f"SELECT new_id, old_id, kind, created_at, note FROM proposition_history "
+            f"WHERE new_id IN ({marks}) OR old_id IN ({marks}) ORDER BY created_at, id",
+            [*lineage, *lineage],
+        )
+        return [HistoryEntry(**dict(r)) for r in rows]
+
+    def lineage(self, prop_ids: Iterable[int]) -> set[int]:
+        """All versions connected to ``prop_ids`` through history, in both directions."""
+        todo = list(prop_ids)
+        found: set[int] = set(todo)
+        while todo:
+            chunk, todo = todo[:500], todo[500:]
+            marks = ",".join("?" * len(chunk))
+            rows = self.read(
+                f"SELECT new_id, old_id FROM proposition_history "
+                f"WHERE new_id IN ({marks}) OR old_id IN ({marks})",
+                [*chunk, *chunk],
+            )
+            for r in rows:
+                for pid in (r["new_id"], r["old_id"]):
+                    if pid not in found:
+                        found.add(pid)
+                        todo.append(pid)
+        return found
+
+    def counts(self) -> dict[str, int]:
+        row = self.read(
+            "SELECT (SELECT count(*) FROM observations) AS observations, "
+            "(SELECT count(*) FROM propositions WHERE status = 'active') AS active_propositions, "
+            "(SELECT count(*) FROM propositions) AS propositions, "
+            "(SELECT count(*) FROM suggestions) AS suggestions"
+        )[0]
+        return dict(row)
+
+    # -- forgetting -----------------------------------------------------------
+
+    def forget(
+        self,
+        *,
+        proposition_ids: Iterable[int] = (),
+        observation_where: str | None = None,
+        observation_params: Sequence[Any] = (),
+        everything: bool = False,
+        dry_run: bool = False,
+    ) -> dict[str, int]:
+        """Delete propositions (with every version of them) and observations for good.
+
+        ``observation_where`` is an SQL condition over ``observations`` built by
+        the caller from typed filters (never from user text). Propositions left
+        without any evidence because their observations went are deleted too:
+        what was learnt only from forgotten data is forgotten with it.
+        Screenshot files of deleted observations are removed. Call
+        ``reclaim()`` afterwards so the freed pages and index segments are
+        rewritten and the text is gone from the file. ``dry_run`` does all of
+        it inside the transaction, then rolls back: the counts are exact.
+        """
+        images: list[str] = []
+        try:
+            result = self._forget(
+                proposition_ids, observation_where, observation_params, everything, images, dry_run
+            )
+        except _DryRun as done:
+            done.result["screenshots"] = len(images)
+            return done.result
+        removed = 0
+        for image in images:
+            try:
+                os.unlink(image)
+                removed += 1
+            except FileNotFoundError:
+                pass
+            except OSError as exc:
+                log.warning("could not delete screenshot %s: %s", image, exc)
+        result["screenshots"] = removed
+        return result
+
+    def _forget(
+        self,
+        proposition_ids: Iterable[int],
+        observation_where: str | None,
+        observation_params: Sequence[Any],
+        everything: bool,
+        images: list[str],
+        dry_run: bool,
+    ) -> dict[str, int]:
+        with self.write() as conn:
+            if everything:
+                images.extend(r[0] for r in conn.execute(
+                    "SELECT image_path FROM observations WHERE image_path IS NOT NULL"))
+                n_props = conn.execute("SELECT count(*) FROM propositions").fetchone()[0]
+                n_obs = conn.execute("SELECT count(*) FROM observations").fetchone()[0]
+                n_sugg = conn.execute("SELECT count(*) FROM suggestions").fetchone()[0]
+                for table in ("proposition_history", "proposition_evidence", "propositions",
+                              "observations", "suggestions"):
+                    conn.execute(f"DELETE FROM {table}")
+                result = {"propositions": n_props, "observations": n_obs, "suggestions": n_sugg}
+            else:
+                conn.execute("CREATE TEMP TABLE IF NOT EXISTS forget_obs (id INTEGER PRIMARY KEY)")
+                conn.execute("CREATE TEMP TABLE IF NOT EXISTS forget_props (id INTEGER PRIMARY KEY)")
+                conn.execute("DELETE FROM forget_obs")
+                conn.execute("DELETE FROM forget_props")
+                if observation_where:
+                    conn.execute(
+                        f"INSERT INTO forget_obs SELECT id FROM observations WHERE {observation_where}",
+                        tuple(observation_params),
+                    )
+                images.extend(r[0] for r in conn.execute(
+                    "SELECT image_path FROM observations WHERE image_path IS NOT NULL "
+                    "AND id IN (SELECT id FROM forget_obs)"))
+                # propositions that would have no evidence left
+                conn.execute(
+                    "INSERT OR IGNORE INTO forget_props SELECT DISTINCT e.proposition_id "
+                    "FROM proposition_evidence e WHERE e.observation_id IN (SELECT id FROM forget_obs) "
+                    "AND NOT EXISTS (SELECT 1 FROM proposition_evidence e2 "
+                    "WHERE e2.proposition_id = e.proposition_id "
+                    "AND e2.observation_id NOT IN (SELECT id FROM forget_obs))"
+                )
+                seeds = [int(p) for p in proposition_ids]
+                seeds += [r[0] for r in conn.execute("SELECT id FROM forget_props")]
+                for pid in self.lineage(seeds):
+                    conn.execute("INSERT OR IGNORE INTO forget_props VALUES (?)", (pid,))
+                n_props = conn.execute(
+                    "DELETE FROM propositions WHERE id IN (SELECT id FROM forget_props)").rowcount
+                n_obs = conn.execute(
+                    "DELETE FROM observations WHERE id IN (SELECT id FROM forget_obs)").rowcount
+                # Surviving propositions lost some evidence: refresh what was derived from it.
+                touched = [r[0] for r in conn.execute(
+                    "SELECT id FROM propositions WHERE evidence_digest != '' AND NOT EXISTS "
+                    "(SELECT 1 FROM proposition_evidence e WHERE e.proposition_id = propositions.id)")]
+                for pid in touched:
+                    self._refresh_evidence_fields(conn, pid)
+                conn.execute("DELETE FROM forget_obs")
+                conn.execute("DELETE FROM forget_props")
+                result = {"propositions": n_props, "observations": n_obs, "suggestions": 0}
+            if dry_run:
+                raise _DryRun(result)
+        return result
+
+    def reclaim(self) -> None:
+        """Rewrite the file so deleted rows and index entries leave no trace, then shrink it."""
+        with guarded(self.path):
+            conn = self.conn
+            if conn.in_transaction:
+                conn.commit()
+            for fts in ("propositions_fts", "observations_fts"):
+                conn.execute(f"INSERT INTO {fts} ({fts}) VALUES ('optimize')")
+            conn.commit()
+            conn.execute("VACUUM")
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+    # -- maintenance ----------------------------------------------------------
+
+    def size_bytes(self) -> int:
+        total = 0
+        for suffix in ("", "-wal", "-shm"):
+            p = Path(str(self.path) + suffix)
+            if p.exists():
+                total += p.stat().st_size
+        return total
+
+    def backup(self, dest: str | Path) -> Path:
+        """Copy the live database with SQLite's online backup API into a new 0600 file."""
+        dest = Path(dest)
+        if dest.exists():
+            raise InvalidInput(f"{dest} already exists; choose a new file name")
+        _secure_touch(dest)
+        try:
+            with guarded(self.path):
+                target = sqlite3.connect(str(dest))
+                try:
+                    self.conn.backup(target)
+                    target.execute("PRAGMA journal_mode=DELETE")
+                finally:
+                    target.close()
+        except BaseException:
+            dest.unlink(missing_ok=True)
+            raise
+        return dest
+
+    @staticmethod
+    def check_file(path: str | Path) -> CheckReport:
+        """Check a database file without migrating or writing it: integrity, indexes, schema.
+
+        Works on damaged files: every problem becomes a line in the report.
+        """
+        path = Path(path)
+        report = CheckReport(path=str(path), ok=True)
+        if not path.exists():
+            report.ok = False
+            report.problems.append(f"{path} does not exist")
+            return report
+        report.size_bytes = path.stat().st_size
+        try:
+            # Read-write only because FTS5's integrity-check is phrased as an
+            # INSERT; nothing here writes, and no migration runs.
+            conn = sqlite3.connect(str(path), timeout=5)
+        except sqlite3.Error as exc:
+            report.ok = False
+            report.problems.append(str(translate_error(exc, path)))
+            return report
+        try:
+            try:
+                rows = conn.execute("PRAGMA integrity_check").fetchall()
+            except sqlite3.Error as exc:
+                report.problems.append(str(translate_error(exc, path)))
+                rows = []
+            for (msg,) in rows:
+                if msg != "ok":
+                    report.problems.append(f"integrity: {msg}")
+            try:
+                for row in conn.execute("PRAGMA foreign_key_check").fetchall():
+                    report.problems.append(f"foreign key: {tuple(row)}")
+                db = Database(conn, execute_plugins=False)
+                missing = migrations.pending(db)
+                if missing:
+                    report.problems.append(
+                        "schema is behind (migrations not applied: " + ", ".join(missing) + ")"
+                    )
+                else:
+                    for fts in ("propositions_fts", "observations_fts"):
+                        try:
+                            conn.execute(
+                                f"INSERT INTO {fts} ({fts}, rank) VALUES ('integrity-check', 1)"
+                            )
+                        except sqlite3.Error as exc:
+                            report.problems.append(f"{fts}: {exc}")
+                    for table in ("observations", "propositions", "suggestions"):
+                        report.counts[table] = conn.execute(
+                            f"SELECT count(*) FROM {table}").fetchone()[0]
+            except sqlite3.Error as exc:
+                report.problems.append(str(translate_error(exc, path)))
+        finally:
+            conn.close()
+        report.ok = not report.problems
+        return report
+
+    def vacuum(self) -> tuple[int, int]:
+        """Optimize the indexes and VACUUM; returns the size before and after in bytes."""
+        before = self.size_bytes()
+        self.reclaim()
+        return before, self.size_bytes()
