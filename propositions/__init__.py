@@ -1,5 +1,6 @@
 """propositions: a library for a user model kept in SQLite (store, retrieval, service)."""
 
+from . import migrations
 from .errors import (
     DatabaseCorrupt,
     DatabaseLocked,
@@ -24,5 +25,6 @@ __all__ = [
     "StoreError",
     "Suggestion",
     "Weights",
+    "migrations",
     "query",
 ]

@@ -693,14 +693,15 @@ class Store:
                 seeds += [r[0] for r in conn.execute("SELECT id FROM forget_props")]
                 for pid in self.lineage(seeds):
                     conn.execute("INSERT OR IGNORE INTO forget_props VALUES (?)", (pid,))
+                touched = [r[0] for r in conn.execute(
+                    "SELECT DISTINCT proposition_id FROM proposition_evidence "
+                    "WHERE observation_id IN (SELECT id FROM forget_obs) "
+                    "AND proposition_id NOT IN (SELECT id FROM forget_props)")]
                 n_props = conn.execute(
                     "DELETE FROM propositions WHERE id IN (SELECT id FROM forget_props)").rowcount
                 n_obs = conn.execute(
                     "DELETE FROM observations WHERE id IN (SELECT id FROM forget_obs)").rowcount
                 # Surviving propositions lost some evidence: refresh what was derived from it.
-                touched = [r[0] for r in conn.execute(
-                    "SELECT id FROM propositions WHERE evidence_digest != '' AND NOT EXISTS "
-                    "(SELECT 1 FROM proposition_evidence e WHERE e.proposition_id = propositions.id)")]
                 for pid in touched:
                     self._refresh_evidence_fields(conn, pid)
                 conn.execute("DELETE FROM forget_obs")

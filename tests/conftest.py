@@ -1,0 +1,69 @@
+"""Shared fixtures: every test gets its own GUMD_HOME and a controllable clock."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from propositions import Observation, Proposition, Store
+from propositions.service import Service
+
+T0 = 1_780_000_000.0  # a fixed "now" (2026-05-28) so recency is reproducible
+
+
+class FakeClock:
+    """A clock the test moves by hand; stands in for time.time at the store seam."""
+
+    def __init__(self, now: float = T0) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@pytest.fixture(autouse=True)
+def gumd_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    home = tmp_path / "home"
+    monkeypatch.setenv("GUMD_HOME", str(home))
+    for key in list(__import__("os").environ):
+        if key.startswith("GUMD_") and key != "GUMD_HOME":
+            monkeypatch.delenv(key)
+    return home
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def store(gumd_home: Path, clock: FakeClock) -> Store:
+    s = Store(gumd_home / "gumd.db", clock=clock, busy_timeout_s=5)
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def service(store: Store) -> Service:
+    return Service(store)
+
+
+def observe(store: Store, content: str, *, app: str = "Firefox", title: str = "", ago: float = 60.0,
+            image_path: str | None = None) -> int:
+    """Enqueue one observation captured ``ago`` seconds before the store's clock."""
+    return store.enqueue([Observation(captured_at=store.clock() - ago, observer="test", app=app,
+                                      window_title=title, content=content,
+                                      image_path=image_path)])[0]
+
+
+def believe(store: Store, text: str, *, confidence: float = 0.7, decay: str = "weeks",
+            evidence: list[int] | None = None, reasoning: str = "") -> int:
+    return store.add_proposition(
+        Proposition(text=text, confidence=confidence, decay=decay, source="test",
+                    reasoning=reasoning),
+        evidence or [],
+    )

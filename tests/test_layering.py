@@ -1,0 +1,96 @@
+"""The one-way import rules of the architecture, checked over the source's AST."""
+
+from __future__ import annotations
+
+import ast
+import importlib
+import pkgutil
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGES = ("propositions", "gumd", "tui")
+# Platform and model libraries may only be imported inside functions, so that
+# importing gumd works on every OS and without optional extras.
+LAZY_ONLY = {"Xlib", "Quartz", "AppKit", "Foundation", "objc", "mlx", "mlx_lm", "mlx_vlm",
+             "llama_cpp", "pynput", "rapidocr", "onnxruntime", "Vision"}
+# What the thin adapters may see of the library: the facade and the types it returns.
+SERVICE_SURFACE = {"propositions.service", "propositions.models", "propositions.serialize",
+                   "propositions.errors"}
+
+
+def _modules() -> list[Path]:
+    return [p for pkg in PACKAGES if (ROOT / pkg).is_dir() for p in (ROOT / pkg).rglob("*.py")]
+
+
+def _package(path: Path) -> str:
+    return ".".join(path.relative_to(ROOT).with_suffix("").parts[:-1])
+
+
+def _imports(path: Path, package: str) -> list[tuple[str, bool]]:
+    """(imported module, is top level) for every import in the file, relative ones resolved."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    top_level = {id(n) for n in tree.body}
+    for node in tree.body:  # imports under `if TYPE_CHECKING:` or try: at top level count too
+        if isinstance(node, (ast.If, ast.Try)):
+            top_level |= {id(n) for n in ast.walk(node)}
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found += [(a.name, id(node) in top_level) for a in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split(".")[: len(package.split(".")) - node.level + 1]
+                mod = ".".join(base + ([node.module] if node.module else []))
+            else:
+                mod = node.module or ""
+            if node.module is None or node.level:
+                found += [(f"{mod}.{a.name}" if node.module is None else mod, id(node) in top_level)
+                          for a in node.names]
+            else:
+                found.append((mod, id(node) in top_level))
+    return found
+
+
+def _rel(path: Path) -> str:
+    return path.relative_to(ROOT).as_posix()
+
+
+@pytest.mark.parametrize("path", _modules(), ids=_rel)
+def test_import_rules(path: Path) -> None:
+    rel = _rel(path)
+    for mod, top in _imports(path, _package(path)):
+        head = mod.split(".")[0]
+        if rel.startswith("propositions/"):
+            assert head not in ("gumd", "tui"), f"{rel}: the library must not import {mod}"
+        if rel.startswith(("tui/", "gumd/api/")):
+            if head == "propositions":
+                assert mod in SERVICE_SURFACE, f"{rel}: talk to propositions.service, not {mod}"
+            if head == "gumd":
+                allowed = ("gumd.settings", "gumd.paths", "gumd.errors", "gumd.api")
+                assert mod == "gumd" or mod.startswith(allowed), f"{rel}: imports {mod}"
+        if rel.startswith("gumd/observers/"):
+            assert not mod.startswith(("propositions.infer", "propositions.backends")), (
+                f"{rel}: observers never call a model ({mod})"
+            )
+        if top:
+            assert head not in LAZY_ONLY, f"{rel}: import {mod} lazily, inside the function using it"
+
+
+def test_the_checker_sees_violations(tmp_path: Path) -> None:
+    """The AST walk finds relative, absolute and nested imports (so the rules can fail)."""
+    probe = tmp_path / "probe.py"
+    probe.write_text("from gumd import cli\nfrom . import store\n"
+                     "def f():\n    import Xlib.display\n")
+    found = dict(_imports(probe, "propositions"))
+    assert found == {"gumd": True, "propositions.store": True, "Xlib.display": False}
+
+
+def test_every_module_imports() -> None:
+    for pkg in PACKAGES:
+        if not (ROOT / pkg).is_dir():
+            continue
+        module = importlib.import_module(pkg)
+        for info in pkgutil.walk_packages(module.__path__, prefix=f"{pkg}."):
+            importlib.import_module(info.name)

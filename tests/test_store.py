@@ -1,0 +1,352 @@
+"""The store on real SQLite files: schema, queue, revisions, forgetting, damage and locks."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import stat
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from sqlite_utils import Database
+
+from propositions import (
+    DatabaseCorrupt,
+    DatabaseLocked,
+    InvalidInput,
+    NotFound,
+    Observation,
+    Proposition,
+    Store,
+    migrations,
+    query,
+)
+
+from .conftest import FakeClock, believe, observe
+
+
+def test_open_applies_every_migration_once(store: Store) -> None:
+    db = Database(store.conn, execute_plugins=False)
+    assert migrations.pending(db) == []
+    names = [m.name for m in migrations.migrations.applied(db)]
+    assert names == sorted(names) and len(names) == len(set(names))
+    reopened = Store(store.path)
+    assert [m.name for m in migrations.migrations.applied(Database(reopened.conn))] == names
+    assert store.read("PRAGMA journal_mode")[0][0] == "wal"
+    reopened.close()
+
+
+def test_files_are_private(tmp_path: Path) -> None:
+    s = Store(tmp_path / "new" / "nested" / "gumd.db")
+    s.enqueue([Observation(captured_at=1.0, observer="t", content="x")])
+    folder = tmp_path / "new" / "nested"
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+    for f in folder.iterdir():
+        assert stat.S_IMODE(f.stat().st_mode) == 0o600, f
+    backup = s.backup(tmp_path / "b" / "copy.db")
+    assert stat.S_IMODE(backup.stat().st_mode) == 0o600
+    s.close()
+
+
+# -- the queue -------------------------------------------------------------
+
+
+def test_queue_claim_done_fail_retry(store: Store, clock: FakeClock) -> None:
+    ids = [observe(store, f"item {i}", ago=100 - i) for i in range(5)]
+    assert store.queue_counts()["pending"] == 5
+    batch = store.claim_batch(3)
+    assert [o.id for o in batch] == ids[:3]  # oldest first
+    assert all(o.status == "processing" and o.attempts == 1 for o in batch)
+    assert [o.id for o in store.claim_batch(10)] == ids[3:]  # claimed rows are not handed out twice
+    store.mark_done([ids[0]])
+    store.mark_failed([ids[1], ids[2]], "model said: {not json\nsecond line")
+    counts = store.queue_counts()
+    assert counts == {"pending": 2, "processing": 2, "done": 1, "failed": 0}
+    retried = store.get_observation(ids[1])
+    assert retried.last_error == "model said: {not json second line"  # one line
+    # Keep failing until attempts run out.
+    for _ in range(2):
+        batch = store.claim_batch(10)
+        store.mark_failed([o.id for o in batch if o.id in (ids[1], ids[2])], "still broken")
+        store.release([o.id for o in batch if o.id not in (ids[1], ids[2])])
+    assert {o.id for o in store.failed_observations()} == {ids[1], ids[2]}
+    assert store.retry_failed([ids[1]]) == 1
+    assert store.get_observation(ids[1]).status == "pending"
+    assert store.get_observation(ids[1]).attempts == 0
+    assert store.retry_failed() == 1
+
+
+def test_abandoned_batch_is_reclaimed_after_timeout(store: Store, clock: FakeClock) -> None:
+    oid = observe(store, "work")
+    assert store.claim_batch(5)[0].id == oid
+    assert store.claim_batch(5) == []  # still held by the first worker
+    clock.advance(store.claim_timeout_s + 1)
+    again = store.claim_batch(5)
+    assert [o.id for o in again] == [oid] and again[0].attempts == 2
+    # A row that keeps killing its worker ends up failed, not looping forever.
+    clock.advance(store.claim_timeout_s + 1)
+    store.claim_batch(5)
+    clock.advance(store.claim_timeout_s + 1)
+    assert store.claim_batch(5) == []
+    failed = store.get_observation(oid)
+    assert failed.status == "failed" and "stopped while processing" in failed.last_error
+
+
+def test_release_gives_back_the_attempt(store: Store) -> None:
+    oid = observe(store, "work")
+    store.claim_batch(1)
+    store.release([oid])
+    obs = store.get_observation(oid)
+    assert obs.status == "pending" and obs.attempts == 0
+
+
+def test_kill_9_mid_batch_loses_nothing(tmp_path: Path) -> None:
+    db = tmp_path / "gumd.db"
+    s = Store(db)
+    ids = s.enqueue([Observation(captured_at=float(i), observer="t", content=f"obs {i}")
+                     for i in range(20)])
+    s.close()
+    worker = textwrap.dedent(
+        f"""
+        import sys, time
+        from propositions import Store
+        s = Store({str(db)!r})
+        batch = s.claim_batch(8)
+        print(len(batch), flush=True)
+        time.sleep(60)
+        """
+    )
+    proc = subprocess.Popen([sys.executable, "-c", worker], stdout=subprocess.PIPE, text=True)
+    assert proc.stdout.readline().strip() == "8"
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    later = FakeClock(time.time() + 3600)
+    s2 = Store(db, clock=later, claim_timeout_s=60)
+    assert s2.queue_counts()["processing"] == 8
+    got = []
+    while batch := s2.claim_batch(7):
+        got += [o.id for o in batch]
+        s2.mark_done([o.id for o in batch])
+    assert sorted(got) == ids
+    assert s2.queue_counts() == {"pending": 0, "processing": 0, "done": 20, "failed": 0}
+    s2.close()
+
+
+# -- locks and damage ---------------------------------------------------------
+
+
+def _hold_write_lock(path: Path, seconds: float, ready: threading.Event) -> None:
+    conn = sqlite3.connect(str(path), isolation_level=None)
+    conn.execute("BEGIN IMMEDIATE")
+    conn.execute("INSERT INTO suggestions (created_at, updated_at, title) VALUES (0, 0, 'x')")
+    ready.set()
+    time.sleep(seconds)
+    conn.execute("COMMIT")
+    conn.close()
+
+
+def test_a_write_waits_for_a_lock_instead_of_failing(store: Store) -> None:
+    ready = threading.Event()
+    holder = threading.Thread(target=_hold_write_lock, args=(store.path, 1.0, ready))
+    holder.start()
+    ready.wait()
+    start = time.monotonic()
+    oid = observe(store, "written after the lock is released")
+    waited = time.monotonic() - start
+    holder.join()
+    assert waited >= 0.5
+    assert store.get_observation(oid).content.startswith("written")
+
+
+def test_a_lock_held_past_the_timeout_is_a_clear_error(tmp_path: Path) -> None:
+    s = Store(tmp_path / "gumd.db", busy_timeout_s=0.2)
+    ready = threading.Event()
+    holder = threading.Thread(target=_hold_write_lock, args=(s.path, 1.5, ready))
+    holder.start()
+    ready.wait()
+    with pytest.raises(DatabaseLocked) as err:
+        s.enqueue([Observation(captured_at=1.0, observer="t", content="x")])
+    holder.join()
+    assert "locked" in str(err.value) and "\n" not in str(err.value)
+    assert s.queue_counts()["pending"] == 0  # the failed write left nothing half-done
+    s.enqueue([Observation(captured_at=1.0, observer="t", content="x")])
+    assert s.queue_counts()["pending"] == 1
+    s.close()
+
+
+def test_readers_see_committed_data_while_a_writer_holds_the_lock(store: Store) -> None:
+    believe(store, "Dana writes Python")
+    ready = threading.Event()
+    holder = threading.Thread(target=_hold_write_lock, args=(store.path, 1.0, ready))
+    holder.start()
+    ready.wait()
+    start = time.monotonic()
+    hits = query(store, "python").hits
+    assert time.monotonic() - start < 0.5
+    holder.join()
+    assert [h.proposition.text for h in hits] == ["Dana writes Python"]
+
+
+def test_not_a_database_is_a_clear_error(tmp_path: Path) -> None:
+    bad = tmp_path / "gumd.db"
+    bad.write_bytes(b"this is a text file, not SQLite\n" * 200)
+    with pytest.raises(DatabaseCorrupt) as err:
+        Store(bad)
+    msg = str(err.value)
+    assert "damaged or not a gumd database" in msg and "gumd db check" in msg and "\n" not in msg
+    report = Store.check_file(bad)
+    assert not report.ok and report.problems
+    assert bad.read_bytes().startswith(b"this is a text file")  # nothing was overwritten
+
+
+def test_damaged_pages_are_reported_by_check(tmp_path: Path) -> None:
+    path = tmp_path / "gumd.db"
+    s = Store(path)
+    s.enqueue([Observation(captured_at=float(i), observer="t", content=f"row {i} " * 50)
+               for i in range(400)])
+    s.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    s.close()
+    assert Store.check_file(path).ok
+    data = bytearray(path.read_bytes())
+    page = 4096
+    for offset in range(page * 3, min(len(data), page * 40), page):
+        data[offset + 8: offset + 200] = os.urandom(192)
+    path.write_bytes(bytes(data))
+    report = Store.check_file(path)
+    assert not report.ok
+    assert report.problems and all("\n" not in p for p in report.problems)
+
+
+def test_check_reports_missing_file(tmp_path: Path) -> None:
+    report = Store.check_file(tmp_path / "absent.db")
+    assert not report.ok and "does not exist" in report.problems[0]
+
+
+# -- propositions, evidence and history ----------------------------------------
+
+
+def test_fts_follows_text_changes(store: Store) -> None:
+    pid = believe(store, "Dana is learning Portuguese")
+    store.conn.execute("UPDATE propositions SET text = 'Dana is learning Italian' WHERE id = ?", (pid,))
+    store.conn.commit()
+    assert [h.proposition.id for h in query(store, "italian").hits] == [pid]
+    assert query(store, "portuguese").hits == []
+
+
+def test_supersede_keeps_old_version_history_and_evidence(store: Store) -> None:
+    o1 = observe(store, "flight to Porto booked")
+    o2 = observe(store, "hotel in Porto")
+    old = believe(store, "Dana is travelling", evidence=[o1])
+    new = store.supersede([old], Proposition(text="Dana is travelling to Porto", confidence=0.8,
+                                             source="test"), "edit", note="more specific",
+                          evidence=[o2])
+    assert store.get_proposition(old).status == "superseded"
+    assert store.get_proposition(new).status == "active"
+    assert {e.observation_id for e in store.evidence(new)} == {o1, o2}
+    assert {e.observation_id for e in store.evidence(old)} == {o1}
+    hist = store.history(old)
+    assert [(h.old_id, h.new_id, h.kind, h.note) for h in hist] == [(old, new, "edit", "more specific")]
+    assert store.history(new) == hist
+    with pytest.raises(InvalidInput):
+        store.supersede([old], Proposition(text="again", confidence=0.5), "edit")
+    with pytest.raises(InvalidInput):
+        store.supersede([new], Proposition(text="again", confidence=0.5), "delete")
+
+
+def test_merge_records_every_source(store: Store) -> None:
+    a = believe(store, "Dana likes coffee")
+    b = believe(store, "Dana drinks espresso")
+    merged = store.supersede([a, b], Proposition(text="Dana loves espresso", confidence=0.8), "merge")
+    assert sorted(h.old_id for h in store.history(merged)) == [a, b]
+    assert store.lineage([a]) == {a, b, merged}
+
+
+def test_evidence_time_not_processing_time_sets_last_evidence(store: Store, clock: FakeClock) -> None:
+    oid = observe(store, "old activity", ago=5 * 86400)
+    pid = believe(store, "Dana did something", evidence=[oid])
+    assert store.get_proposition(pid).last_evidence_at == pytest.approx(clock() - 5 * 86400)
+
+
+def test_bad_propositions_are_refused(store: Store) -> None:
+    with pytest.raises(InvalidInput):
+        believe(store, "   ")
+    with pytest.raises(InvalidInput):
+        believe(store, "x", confidence=1.5)
+    with pytest.raises(InvalidInput):
+        believe(store, "x", decay="fortnights")
+    with pytest.raises(InvalidInput):
+        store.add_evidence(believe(store, "y"), [], relation="maybe")
+    with pytest.raises(NotFound):
+        store.get_proposition(999)
+    with pytest.raises(NotFound):
+        store.set_feedback(999, "confirmed")
+    assert store.counts()["propositions"] == 1
+
+
+# -- forgetting ---------------------------------------------------------------
+
+
+def test_forget_by_id_removes_every_version_from_the_file(store: Store) -> None:
+    oid = observe(store, "an ordinary page")
+    old = believe(store, "Dana is seeing a zyxwvutian therapist", evidence=[oid])
+    new = store.supersede([old], Proposition(text="Dana sees a zyxwvutian therapist weekly",
+                                             confidence=0.8), "edit")
+    keep = believe(store, "Dana writes Python", evidence=[oid])
+    result = store.forget(proposition_ids=[new])
+    assert result["propositions"] == 2
+    store.reclaim()
+    assert query(store, "zyxwvutian").hits == []
+    with pytest.raises(NotFound):
+        store.get_proposition(old)
+    assert store.get_proposition(keep).status == "active"
+    raw = b"".join(Path(str(store.path) + s).read_bytes()
+                   for s in ("", "-wal") if Path(str(store.path) + s).exists())
+    assert b"zyxwvutian" not in raw
+
+
+def test_forget_observations_takes_propositions_that_depended_only_on_them(
+    store: Store, tmp_path: Path
+) -> None:
+    shot = tmp_path / "shot.png"
+    shot.write_bytes(b"png")
+    secret = observe(store, "chat with my doctor", app="Signal", image_path=str(shot))
+    other = observe(store, "reading the news", app="Firefox")
+    only_signal = believe(store, "Dana has a doctor appointment", evidence=[secret])
+    mixed = believe(store, "Dana reads on the web", evidence=[secret, other])
+    dry = store.forget(observation_where="app = ? COLLATE NOCASE", observation_params=["signal"],
+                       dry_run=True)
+    assert dry == {"propositions": 1, "observations": 1, "suggestions": 0, "screenshots": 1}
+    assert shot.exists() and store.counts()["observations"] == 2  # dry run changed nothing
+    done = store.forget(observation_where="app = ? COLLATE NOCASE", observation_params=["signal"])
+    assert done == dry
+    assert not shot.exists()
+    with pytest.raises(NotFound):
+        store.get_proposition(only_signal)
+    assert [e.observation_id for e in store.evidence(mixed)] == [other]
+    assert "Signal" not in store.get_proposition(mixed).evidence_digest
+
+
+def test_forget_everything(store: Store) -> None:
+    oid = observe(store, "x")
+    believe(store, "y", evidence=[oid])
+    assert store.forget(everything=True)["propositions"] == 1
+    assert store.counts() == {"observations": 0, "active_propositions": 0, "propositions": 0,
+                              "suggestions": 0}
+
+
+def test_backup_is_a_consistent_copy(store: Store, tmp_path: Path) -> None:
+    oid = observe(store, "backup me")
+    believe(store, "Dana keeps backups", evidence=[oid])
+    dest = store.backup(tmp_path / "copy.db")
+    copy = Store(dest)
+    assert query(copy, "backups").hits[0].proposition.text == "Dana keeps backups"
+    assert Store.check_file(dest).ok
+    copy.close()
+    with pytest.raises(InvalidInput):
+        store.backup(dest)
