@@ -1,0 +1,138 @@
+"""The one protocol every model backend implements, its errors, and JSON repair."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol, runtime_checkable
+
+from ..errors import GumdError
+
+log = logging.getLogger("propositions.backends")
+
+#: a chat message: {"role": "system" | "user" | "assistant", "content": str}
+Message = dict[str, str]
+#: an image handed to a vision model: a file path or encoded bytes (PNG/JPEG/WebP)
+Image = Path | bytes
+
+
+class BackendError(GumdError):
+    """A model backend could not produce a completion."""
+
+
+class BackendUnavailable(BackendError):
+    """The model cannot be reached or loaded (server down, file missing): retry later, lose nothing."""
+
+
+class MalformedOutput(BackendError):
+    """The model answered, but not with what was asked (no JSON, wrong shape)."""
+
+    def __init__(self, message: str, raw: str = "") -> None:
+        super().__init__(message)
+        self.raw = raw
+
+
+@dataclass(frozen=True)
+class BackendConfig:
+    """What selects and configures a backend; built from the application's settings."""
+
+    kind: str = "statistical"  # statistical | openai | mlx | llamacpp | scripted
+    model: str = ""  # model id, GGUF path or served model name
+    vision_model: str = ""  # mlx: a separate vision-language model id
+    base_url: str = "http://127.0.0.1:11434/v1"  # openai: server root including /v1
+    api_key: str = ""
+    timeout_s: float = 120.0
+    max_retries: int = 2
+    max_tokens: int = 1024
+    temperature: float = 0.2
+    context_tokens: int = 8192
+
+
+@dataclass
+class CallStats:
+    """Counters for one backend instance (logged per call at DEBUG, without text)."""
+
+    calls: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    seconds: float = 0.0
+    errors: int = 0
+    history: list[dict[str, float]] = field(default_factory=list)
+
+    def record(self, prompt_tokens: int, completion_tokens: int, seconds: float, backend: str) -> None:
+        self.calls += 1
+        self.prompt_tokens += prompt_tokens
+        self.completion_tokens += completion_tokens
+        self.seconds += seconds
+        self.history.append(
+            {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens, "seconds": seconds}
+        )
+        log.debug(
+            "model call backend=%s prompt_tokens=%d completion_tokens=%d latency_ms=%.0f",
+            backend, prompt_tokens, completion_tokens, seconds * 1000,
+        )
+
+
+@runtime_checkable
+class Backend(Protocol):
+    """A text (and maybe vision) model.
+
+    ``complete`` returns the model's text, or, when ``schema`` (a JSON Schema
+    object) is given, the parsed JSON object it produced; backends that can
+    constrain decoding to the schema do so. Raise ``BackendUnavailable`` when
+    the model cannot be reached or loaded and ``MalformedOutput`` when the
+    answer is not JSON although a schema was given.
+    """
+
+    name: str
+    model: str
+    supports_images: bool
+    stats: CallStats
+
+    def complete(
+        self,
+        messages: list[Message],
+        images: list[Image] | None = None,
+        schema: dict[str, Any] | None = None,
+    ) -> str | dict[str, Any]: ...
+
+
+_FENCE = re.compile(r"```(?:json)?\s*(.*?)```", re.S | re.I)
+
+
+def parse_json_object(text: str) -> dict[str, Any]:
+    """The JSON object in a model's answer, tolerating code fences and chatter around it.
+
+    Raises MalformedOutput when there is none.
+    """
+    candidates = [m.group(1) for m in _FENCE.finditer(text)] + [text]
+    for candidate in candidates:
+        candidate = candidate.strip()
+        try:
+            value = json.loads(candidate)
+        except json.JSONDecodeError:
+            value = _first_object(candidate)
+        if isinstance(value, dict):
+            return value
+    snippet = " ".join(text.split())[:80]
+    raise MalformedOutput(f"the model's answer is not a JSON object (starts: {snippet!r})", text)
+
+
+def _first_object(text: str) -> Any:
+    decoder = json.JSONDecoder()
+    for i, ch in enumerate(text):
+        if ch == "{":
+            try:
+                value, _ = decoder.raw_decode(text, i)
+                return value
+            except json.JSONDecodeError:
+                continue
+    return None
+
+
+def estimate_tokens(text: str) -> int:
+    """A rough token count (about 4 characters a token) for servers that report none."""
+    return max(1, len(text) // 4)
