@@ -166,6 +166,16 @@ def m004_fts(db: Database) -> None:
     _fts_with_triggers(db, "observations", ["content", "window_title", "app"], [1.0, 0.6, 0.3])
 
 
+@migrations()
+def m005_topic_and_audit(db: Database) -> None:
+    # topic_key: a stable handle an inferrer gives the thing a proposition is
+    # about (e.g. an app's time use), so a restatement revises it in place.
+    db.execute("ALTER TABLE propositions ADD COLUMN topic_key TEXT")
+    # sensitive: comma-separated audit categories (health, finances, ...) for review.
+    db.execute("ALTER TABLE propositions ADD COLUMN sensitive TEXT NOT NULL DEFAULT ''")
+    db.execute("CREATE INDEX idx_propositions_topic ON propositions (topic_key, status)")
+
+
 def apply(db: Database) -> None:
     migrations.apply(db)
 

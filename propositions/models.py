@@ -55,6 +55,8 @@ class Proposition:
     last_evidence_at: float = 0.0
     user_feedback: str | None = None
     evidence_digest: str = ""
+    topic_key: str | None = None
+    sensitive: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -44,7 +44,8 @@ MAX_TERMS = 32
 _WORD = re.compile(r"\w+", re.UNICODE)
 _PROP_COLS = (
     "p.id, p.text, p.reasoning, p.confidence, p.decay, p.half_life_s, p.source, p.status, "
-    "p.created_at, p.updated_at, p.last_evidence_at, p.user_feedback, p.evidence_digest"
+    "p.created_at, p.updated_at, p.last_evidence_at, p.user_feedback, p.evidence_digest, "
+    "p.topic_key, p.sensitive"
 )
 
 

@@ -45,7 +45,7 @@ _OBS_COLUMNS = (
 )
 _PROP_COLUMNS = (
     "id, text, reasoning, confidence, decay, half_life_s, source, status, created_at, "
-    "updated_at, last_evidence_at, user_feedback, evidence_digest"
+    "updated_at, last_evidence_at, user_feedback, evidence_digest, topic_key, sensitive"
 )
 
 
@@ -391,8 +391,8 @@ class Store:
         created = prop.created_at or now
         cur = conn.execute(
             "INSERT INTO propositions (text, reasoning, confidence, decay, half_life_s, created_at, "
-            "updated_at, last_evidence_at, status, source, user_feedback) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'active', ?, ?)",
+            "updated_at, last_evidence_at, status, source, user_feedback, topic_key, sensitive) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'active', ?, ?, ?, ?)",
             (
                 text,
                 prop.reasoning or "",
@@ -404,6 +404,8 @@ class Store:
                 prop.last_evidence_at or created,
                 prop.source,
                 prop.user_feedback,
+                prop.topic_key,
+                prop.sensitive or "",
             ),
         )
         new_id = int(cur.lastrowid)
