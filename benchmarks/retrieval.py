@@ -18,7 +18,7 @@ from pathlib import Path
 
 from propositions import Observation, Proposition, Store
 from propositions.decay import HALF_LIVES
-from propositions.retrieve import Weights, query
+from propositions.retrieve import Weights, fts_query, query
 
 # Targets from the product brief; checked at the largest size only.
 TARGET_ENQUEUE_PER_S = 5000.0
@@ -182,7 +182,7 @@ class BuildStats:
     observations: int = 0
     propositions: int = 0
     enqueue_s: float = 0.0
-    batch_rates: list[float] = field(default_factory=list)  # observations/s per batch
+    batch_ms: list[float] = field(default_factory=list)  # wall time of each enqueue batch
     propositions_s: float = 0.0
     total_s: float = 0.0
     reused: bool = False
@@ -203,7 +203,7 @@ def build(
         ids = store.enqueue(batch)
         dt = time.perf_counter() - t0
         stats.enqueue_s += dt
-        stats.batch_rates.append(len(batch) / dt)
+        stats.batch_ms.append(dt * 1000)
         obs_ids.extend(ids)
         # Drain the queue as the worker would, outside the timing: a real store is mostly 'done'.
         store.mark_done(ids)
@@ -234,10 +234,17 @@ def build(
     return stats
 
 
+_last_progress = [0.0]
+
+
 def _progress(message: str) -> None:
+    """Live progress on a terminal; in a log, one line every 30 s so a background run can be polled."""
     if sys.stderr.isatty():
         sys.stderr.write(f"\r{message:<70}")
         sys.stderr.flush()
+    elif message and time.monotonic() - _last_progress[0] >= 30.0:
+        _last_progress[0] = time.monotonic()
+        print(f"  [{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
 
 # -- measurements ---------------------------------------------------------------
@@ -254,11 +261,12 @@ def time_ours(store: Store, queries: Sequence[str], include_observations: bool) 
     for q in queries[:N_WARMUP]:
         query(store, q, limit=QUERY_LIMIT, include_observations=include_observations, now=NOW)
     out = []
-    for q in queries:
+    for i, q in enumerate(queries):
         t0 = time.perf_counter()
         query(store, q, limit=QUERY_LIMIT, include_observations=include_observations,
               weights=weights, now=NOW)
         out.append((time.perf_counter() - t0) * 1000)
+        _progress(f"query{' + observations' if include_observations else ''} {i + 1}/{len(queries)}")
     return out
 
 
@@ -288,6 +296,13 @@ def time_naive(store: Store, queries: Sequence[str]) -> list[float]:
     return out
 
 
+def match_counts(store: Store, queries: Sequence[str]) -> list[int]:
+    """Propositions each query matches in FTS: the rows FTS5 must score to rank them."""
+    conn = store.conn
+    sql = "SELECT count(*) FROM propositions_fts WHERE propositions_fts MATCH ?"
+    return [conn.execute(sql, [fts_query(q)]).fetchone()[0] for q in queries]
+
+
 def table_sizes(conn: sqlite3.Connection) -> dict[str, int]:
     """Bytes per table/index family (FTS shadow tables grouped under their index)."""
     sizes: dict[str, int] = {}
@@ -310,6 +325,7 @@ class SizeResult:
     ours_obs_ms: list[float]
     naive_ms: list[float]
     common_mask: list[bool]
+    matches: list[int]
     queries: list[str]
 
     @property
@@ -341,6 +357,7 @@ def run_size(
         ours = time_ours(store, queries, include_observations=False)
         ours_obs = time_ours(store, queries, include_observations=True)
         naive = time_naive(store, queries)
+        matches = match_counts(store, queries)
     finally:
         store.close()
     return SizeResult(
@@ -353,6 +370,7 @@ def run_size(
         ours_obs_ms=ours_obs,
         naive_ms=naive,
         common_mask=common,
+        matches=matches,
         queries=queries,
     )
 
@@ -373,13 +391,16 @@ def print_result(r: SizeResult) -> None:
     if b.reused:
         rows.append(("build", "reused an existing database (no enqueue timing)"))
     else:
-        rates = b.batch_rates
-        tenth = max(1, len(rates) // 10)
+        ms = b.batch_ms
+        tenth = max(1, len(ms) // 10)
         rows += [
             ("enqueue throughput",
              f"{r.enqueue_rate:,.0f} obs/s  (batches of {ENQUEUE_BATCH:,}; "
-             f"first 10% {statistics.fmean(rates[:tenth]):,.0f}/s, "
-             f"last 10% {statistics.fmean(rates[-tenth:]):,.0f}/s)"),
+             f"first 10% {ENQUEUE_BATCH * 1000 / statistics.fmean(ms[:tenth]):,.0f}/s, "
+             f"last 10% {ENQUEUE_BATCH * 1000 / statistics.fmean(ms[-tenth:]):,.0f}/s)"),
+            ("enqueue batch time",
+             f"p50 {percentile(ms, 50):,.0f} ms, p99 {percentile(ms, 99):,.0f} ms, "
+             f"max {max(ms):,.0f} ms per {ENQUEUE_BATCH:,}"),
             ("add_proposition",
              f"{b.propositions / b.propositions_s:,.0f} props/s "
              f"(1-5 evidence each, {PROPOSITION_BATCH:,} per transaction)"),
@@ -402,6 +423,8 @@ def print_result(r: SizeResult) -> None:
         ("naive / ours", f"p50 {naive_p50 / ours_p50:8.2f} x    p99 "
                          f"{percentile(r.naive_ms, 99) / percentile(r.ours_ms, 99):8.2f} x"),
     ]
+    rows.append(("FTS matches per query",
+                 f"median {statistics.median(r.matches):,.0f}, max {max(r.matches):,} propositions"))
     slowest = max(range(len(r.queries)), key=lambda i: r.ours_ms[i])
     rows.append(("slowest query", f"{r.ours_ms[slowest]:.1f} ms for {r.queries[slowest]!r}"))
     width = max(len(k) for k, _ in rows)

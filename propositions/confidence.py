@@ -13,8 +13,10 @@ Every confidence is a probability that the proposition is true.
    is fitted to (stored confidence, confirmed?) pairs and applied to every new
    confidence, so a model that is systematically over- or under-confident is
    corrected by what the user actually said. Until then the map is identity.
-4. The user's word is final: a confirmed proposition is held at least at
-   ``CONFIRMED_FLOOR``; a rejected one leaves the active set.
+4. The user's word is final: a confirmed proposition ranks as at least
+   ``CONFIRMED_FLOOR`` confident (its stored confidence keeps the model's
+   estimate, which step 3 learns from) and is never revised by inference; a
+   rejected one leaves the active set.
 """
 
 from __future__ import annotations

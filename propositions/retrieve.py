@@ -10,6 +10,7 @@ Scoring, for each candidate proposition p and a query q at time ``now``::
                     (longer-lasting decay classes have longer half-lives, so
                     they fade SLOWER)
     score(p)      = w_text * text + w_recency * recency + w_confidence * confidence
+                    (a proposition the user confirmed counts as at least 0.95 confident)
 
 For an empty query ``w_text`` is 0 and candidates are the most recently
 evidenced and the most confident active propositions ("most relevant recent").
@@ -34,6 +35,7 @@ import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from .confidence import CONFIRMED_FLOOR
 from .decay import recency
 from .errors import InvalidInput
 from .models import Observation, Proposition
@@ -232,11 +234,10 @@ def _score(
         prop = Store.proposition_from_row(r)
         text_score = bm[prop.id] / top_bm if top_bm > 0 else 0.0
         rec = recency(now - prop.last_evidence_at, prop.half_life_s)
-        score = (
-            text_weight * text_score
-            + weights.recency * rec
-            + weights.confidence * prop.confidence
-        )
+        belief = prop.confidence
+        if prop.user_feedback == "confirmed":
+            belief = max(belief, CONFIRMED_FLOOR)
+        score = text_weight * text_score + weights.recency * rec + weights.confidence * belief
         hits.append(Hit(prop, score, text_score, rec))
     hits.sort(key=lambda h: (-h.score, -(h.proposition.id or 0)))
     return hits

@@ -491,11 +491,13 @@ class Store:
                     )
             new_id = self._insert_proposition(conn, new, [], relation)
             marks = ",".join("?" * len(old_ids))
+            # What supported a claim now contradicted speaks against its correction.
             conn.execute(
                 "INSERT INTO proposition_evidence (proposition_id, observation_id, relation, created_at) "
-                f"SELECT ?, observation_id, relation, created_at FROM proposition_evidence "
+                f"SELECT ?, observation_id, CASE WHEN ? = 'contradiction' THEN 'contradicts' "
+                f"ELSE relation END, created_at FROM proposition_evidence "
                 f"WHERE proposition_id IN ({marks}) ON CONFLICT DO NOTHING",
-                (new_id, *old_ids),
+                (new_id, kind, *old_ids),
             )
             extra = list(evidence)
             if extra:
@@ -512,6 +514,50 @@ class Store:
                 [(new_id, old, kind, now, note) for old in old_ids],
             )
         return new_id
+
+    def reinforce(self, prop_id: int, confidence: float, observation_ids: Iterable[int]) -> None:
+        """The same proposition was inferred again: new evidence and confidence, same row."""
+        with self.write() as conn:
+            self._require_proposition(conn, prop_id)
+            conn.execute(
+                "UPDATE propositions SET confidence = ?, updated_at = ? WHERE id = ?",
+                (float(confidence), self.clock(), prop_id),
+            )
+            self._link(conn, prop_id, list(observation_ids), "supports")
+
+    def set_observation_content(
+        self, obs_id: int, content: str, *, drop_image: bool = True
+    ) -> None:
+        """Store text read from a screenshot; the image file goes unless it is kept."""
+        with self.write() as conn:
+            row = conn.execute("SELECT image_path FROM observations WHERE id = ?", (obs_id,)).fetchone()
+            if row is None:
+                raise NotFound(f"no observation with id {obs_id}")
+            conn.execute(
+                "UPDATE observations SET content = ?, image_path = CASE WHEN ? THEN NULL "
+                "ELSE image_path END WHERE id = ?",
+                (content, 1 if drop_image else 0, obs_id),
+            )
+        if drop_image and row["image_path"]:
+            try:
+                os.unlink(row["image_path"])
+            except FileNotFoundError:
+                pass
+
+    def feedback_pairs(self) -> list[tuple[float, bool]]:
+        """(confidence, confirmed?) for every proposition the user confirmed or rejected."""
+        rows = self.read(
+            "SELECT confidence, user_feedback FROM propositions "
+            "WHERE user_feedback IN ('confirmed', 'rejected')"
+        )
+        return [(r["confidence"], r["user_feedback"] == "confirmed") for r in rows]
+
+    def active_by_topic(self, topic_key: str) -> list[Proposition]:
+        rows = self.read(
+            f"SELECT {_PROP_COLUMNS} FROM propositions WHERE topic_key = ? AND status = 'active'",
+            (topic_key,),
+        )
+        return [self.proposition_from_row(r) for r in rows]
 
     def set_feedback(self, prop_id: int, feedback: str) -> None:
         """Record a user's confirm/reject; a rejected proposition leaves the active set."""

@@ -1,0 +1,391 @@
+"""The inference pipeline: queued observations -> propose -> retrieve similar -> reconcile -> revise -> audit."""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from pydantic import ValidationError
+
+from . import confidence as conf
+from . import prompts, retrieve
+from .backends.base import Backend, BackendUnavailable, MalformedOutput
+from .errors import InvalidInput
+from .models import Observation, Proposition
+from .redact import redact_secrets
+from .store import Store
+
+log = logging.getLogger(__name__)
+
+#: reads the text of a screenshot observation (OCR or a vision model)
+ImageReader = Callable[[Observation], str]
+
+
+@dataclass
+class Candidate:
+    """A proposition an inferrer puts forward for one batch."""
+
+    text: str
+    confidence: float
+    reasoning: str = ""
+    decay: str = "weeks"
+    evidence: list[int] = field(default_factory=list)
+    sensitive: list[str] = field(default_factory=list)
+    topic_key: str | None = None
+
+
+@dataclass
+class Decision:
+    """What to do with one candidate, given the similar propositions already held."""
+
+    action: str  # new | same | revise | contradict
+    targets: list[int] = field(default_factory=list)
+    text: str = ""
+    confidence: float | None = None
+    reasoning: str = ""
+
+
+class Inferrer(Protocol):
+    """Proposes candidates for a batch and decides how they relate to what is known."""
+
+    name: str
+
+    def propose(self, batch: list[Observation], store: Store) -> list[Candidate]: ...
+
+    def reconcile(
+        self, pairs: list[tuple[Candidate, list[Proposition]]]
+    ) -> list[Decision]: ...
+
+
+# -- reconciliation without a model ------------------------------------------------
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(w for w in re.findall(r"\w+", text.casefold()) if len(w) > 2)
+
+
+def rule_reconcile(pairs: list[tuple[Candidate, list[Proposition]]]) -> list[Decision]:
+    """Decide by topic and wording: the same topic with new wording is a revision,
+    near-identical wording is the same proposition, anything else is new."""
+    decisions = []
+    for cand, similar in pairs:
+        words = _words(cand.text)
+        same_topic = [p for p in similar if cand.topic_key and p.topic_key == cand.topic_key]
+        if same_topic:
+            target = same_topic[0]
+            if _words(target.text) == words:
+                decisions.append(Decision("same", [target.id]))
+            else:
+                decisions.append(Decision("revise", [p.id for p in same_topic], cand.text))
+            continue
+        close = [p for p in similar if retrieve.jaccard(words, _words(p.text)) >= 0.75]
+        decisions.append(Decision("same", [close[0].id]) if close else Decision("new"))
+    return decisions
+
+
+# -- the model-backed inferrer ------------------------------------------------------
+
+
+class ModelInferrer:
+    """Asks a language model (any Backend) to propose and to reconcile."""
+
+    def __init__(self, backend: Backend, user: str = "the user") -> None:
+        self.backend = backend
+        self.user = user
+        self.name = f"{backend.name}:{backend.model}" if backend.model else backend.name
+
+    def propose(self, batch: list[Observation], store: Store) -> list[Candidate]:
+        messages = prompts.propose_messages(self.user, batch)
+        proposal = self._ask(messages, prompts.PROPOSE_SCHEMA, prompts.Proposal)
+        ids = [o.id for o in batch]
+        out = []
+        for item in proposal.propositions:
+            cited = [ids[i - 1] for i in item.evidence if 1 <= i <= len(ids)]
+            out.append(
+                Candidate(
+                    text=item.text,
+                    confidence=item.confidence,
+                    reasoning=item.reasoning,
+                    decay=item.decay,
+                    evidence=cited or ids,
+                    sensitive=list(item.sensitive),
+                )
+            )
+        return out
+
+    def reconcile(self, pairs: list[tuple[Candidate, list[Proposition]]]) -> list[Decision]:
+        decisions = [Decision("new") for _ in pairs]
+        asked = [(i, c, s) for i, (c, s) in enumerate(pairs) if s]
+        if not asked:
+            return decisions
+        items = [
+            (prompts.ProposedItem(text=c.text, confidence=c.confidence, decay=c.decay), s)
+            for _, c, s in asked
+        ]
+        messages = prompts.reconcile_messages(self.user, items)
+        answer = self._ask(messages, prompts.RECONCILE_SCHEMA, prompts.Reconciliation)
+        for d in answer.decisions:
+            if 0 <= d.candidate < len(asked):
+                i, _, similar = asked[d.candidate]
+                allowed = {p.id for p in similar}
+                targets = [t for t in d.targets if t in allowed]
+                if d.action != "new" and not targets:
+                    continue  # ids the model made up: keep it as a new proposition
+                decisions[i] = Decision(d.action, targets, d.text, d.confidence, d.reasoning)
+        return decisions
+
+    def _ask(self, messages, schema, model_cls):  # type: ignore[no-untyped-def]
+        """One completion validated against ``model_cls``; one repair attempt, then MalformedOutput."""
+        raw: object = None
+        error = ""
+        for attempt in range(2):
+            try:
+                raw = self.backend.complete(messages, schema=schema)
+                if not isinstance(raw, dict):
+                    raise MalformedOutput("the model did not return a JSON object", str(raw))
+                return model_cls.model_validate(raw)
+            except MalformedOutput as exc:
+                error, bad = str(exc), exc.raw
+            except ValidationError as exc:
+                first = exc.errors()[0]
+                where = ".".join(str(p) for p in first["loc"])
+                error, bad = f"{where}: {first['msg']}", str(raw)
+            if attempt == 0:
+                log.debug("model output invalid (%s); asking once more", error)
+                messages = prompts.repair_messages(messages, bad, error)
+        raise MalformedOutput(f"model output still invalid after one repair attempt: {error}")
+
+
+# -- the audit -----------------------------------------------------------------
+
+# Word stems per sensitive category: flags for the user's review, never a filter.
+_AUDIT_STEMS: dict[str, tuple[str, ...]] = {
+    "health": ("health", "doctor", "therap", "diagnos", "medic", "symptom", "illness", "disease",
+               "pregnan", "mental", "depress", "anxiet", "clinic", "hospital", "prescri"),
+    "finances": ("salar", "debt", "loan", "mortgage", "bank", "credit", "income", "tax", "invest",
+                 "payment", "budget", "bankrupt"),
+    "relationships": ("divorc", "dating", "breakup", "girlfriend", "boyfriend", "spouse", "affair",
+                      "partner", "marriage"),
+    "religion": ("church", "mosque", "synagog", "temple", "prayer", "religio", "faith", "bible",
+                 "quran", "torah"),
+    "politics": ("politic", "election", "vote", "voting", "democrat", "republican", "parliament",
+                 "protest", "campaign"),
+    "sexuality": ("sexual", "gay", "lesbian", "bisexual", "transgender", "queer", "lgbt"),
+    "identity_documents": ("passport", "social security", "driver's licen", "driving licen",
+                           "national id", "visa", "ssn"),
+}
+
+
+def audit(cand: Candidate) -> Candidate:
+    """Remove secrets from the text and flag sensitive categories for the user's review."""
+    cand.text, found_text = redact_secrets(cand.text)
+    cand.reasoning, found_reason = redact_secrets(cand.reasoning)
+    if found_text or found_reason:
+        log.info("audit: removed %d secret(s) from a proposition", len(found_text + found_reason))
+    lowered = f"{cand.text} {cand.reasoning}".casefold()
+    flags = set(cand.sensitive)
+    for category, stems in _AUDIT_STEMS.items():
+        if any(re.search(r"\b" + re.escape(stem), lowered) for stem in stems):
+            flags.add(category)
+    cand.sensitive = sorted(flags & set(prompts.SENSITIVE_CATEGORIES))
+    return cand
+
+
+# -- the pipeline -----------------------------------------------------------------
+
+
+@dataclass
+class BatchReport:
+    observations: int = 0
+    created: int = 0
+    reinforced: int = 0
+    revised: int = 0
+    contradicted: int = 0
+    failed_observations: int = 0
+    error: str | None = None
+    seconds: float = 0.0
+
+
+@dataclass
+class DrainReport:
+    batches: int = 0
+    observations: int = 0
+    created: int = 0
+    reinforced: int = 0
+    revised: int = 0
+    contradicted: int = 0
+    failed_batches: int = 0
+    unavailable: str | None = None
+    errors: list[str] = field(default_factory=list)
+
+    def add(self, b: BatchReport) -> None:
+        self.batches += 1
+        self.observations += b.observations
+        self.created += b.created
+        self.reinforced += b.reinforced
+        self.revised += b.revised
+        self.contradicted += b.contradicted
+        if b.error:
+            self.failed_batches += 1
+            self.errors.append(b.error)
+
+
+class Pipeline:
+    """Runs batches from the durable queue through an inferrer into the store."""
+
+    def __init__(
+        self,
+        store: Store,
+        inferrer: Inferrer,
+        *,
+        batch_size: int = 20,
+        similar_k: int = 5,
+        read_image: ImageReader | None = None,
+        keep_images: bool = False,
+    ) -> None:
+        if batch_size < 1:
+            raise InvalidInput("batch size must be at least 1")
+        self.store = store
+        self.inferrer = inferrer
+        self.batch_size = batch_size
+        self.similar_k = similar_k
+        self.read_image = read_image
+        self.keep_images = keep_images
+
+    def run_batch(self) -> BatchReport | None:
+        """Process one batch; None when the queue is empty.
+
+        A model that cannot be reached puts the batch back (BackendUnavailable
+        propagates, nothing is lost); output that stays malformed after one
+        repair marks the batch failed with the error, for `gumd queue retry`.
+        """
+        batch = self.store.claim_batch(self.batch_size)
+        if not batch:
+            return None
+        started = time.perf_counter()
+        report = BatchReport(observations=len(batch))
+        ids = [o.id for o in batch]
+        try:
+            usable = self._read_images(batch, report)
+            if usable:
+                self._infer(usable, report)
+            self.store.mark_done([o.id for o in usable])
+        except BackendUnavailable:
+            self.store.release(ids)
+            raise
+        except MalformedOutput as exc:
+            report.error = str(exc)
+            self.store.mark_failed(ids, report.error)
+        except Exception as exc:  # a bug must not stop the daemon; the batch is kept to retry
+            report.error = f"{type(exc).__name__}: {exc}"
+            log.exception("inference batch failed")
+            self.store.mark_failed(ids, report.error)
+        report.seconds = time.perf_counter() - started
+        return report
+
+    def drain(self, max_batches: int | None = None) -> DrainReport:
+        """Run batches until the queue is empty, the model is unreachable, or max_batches."""
+        total = DrainReport()
+        while max_batches is None or total.batches < max_batches:
+            try:
+                report = self.run_batch()
+            except BackendUnavailable as exc:
+                total.unavailable = str(exc)
+                break
+            if report is None:
+                break
+            total.add(report)
+        return total
+
+    def _read_images(self, batch: list[Observation], report: BatchReport) -> list[Observation]:
+        usable = []
+        for obs in batch:
+            if obs.image_path and not obs.content:
+                if self.read_image is None:
+                    self.store.mark_failed([obs.id], "a screenshot needs OCR, and none is set up")
+                    report.failed_observations += 1
+                    continue
+                try:
+                    text, _ = redact_secrets(self.read_image(obs))
+                except InvalidInput as exc:  # a corrupt or unreadable image fails alone
+                    self.store.mark_failed([obs.id], str(exc))
+                    report.failed_observations += 1
+                    continue
+                self.store.set_observation_content(obs.id, text, drop_image=not self.keep_images)
+                obs.content = text
+            usable.append(obs)
+        return usable
+
+    def _infer(self, batch: list[Observation], report: BatchReport) -> None:
+        candidates = [audit(c) for c in self.inferrer.propose(batch, self.store)]
+        candidates = [c for c in candidates if c.text.strip()]
+        if not candidates:
+            return
+        pairs = [(c, self._similar(c)) for c in candidates]
+        decisions = self.inferrer.reconcile(pairs)
+        calibrate = conf.fit_calibration(self.store.feedback_pairs())
+        with self.store.write():  # one batch, one transaction: all of it lands or none
+            for (cand, similar), decision in zip(pairs, decisions):
+                self._apply(cand, decision, {p.id: p for p in similar}, calibrate, report)
+
+    def _similar(self, cand: Candidate) -> list[Proposition]:
+        found: dict[int, Proposition] = {}
+        if cand.topic_key:
+            for p in self.store.active_by_topic(cand.topic_key):
+                found[p.id] = p
+        hits = retrieve.query(self.store, cand.text, limit=self.similar_k, diversify=False)
+        for hit in hits.hits:
+            if hit.text_score >= 0.3:
+                found.setdefault(hit.proposition.id, hit.proposition)
+        return list(found.values())
+
+    def _apply(
+        self,
+        cand: Candidate,
+        decision: Decision,
+        similar: dict[int, Proposition],
+        calibrate: conf.Calibration,
+        report: BatchReport,
+    ) -> None:
+        p_new = calibrate(decision.confidence if decision.confidence is not None else cand.confidence)
+        targets = [similar[t] for t in decision.targets if t in similar]
+        # What the user confirmed or wrote is never rewritten by inference.
+        if decision.action in ("revise", "contradict") and any(
+            t.user_feedback in ("confirmed", "edited") for t in targets
+        ):
+            decision = Decision("same" if decision.action == "revise" else "new", decision.targets)
+        if decision.action == "same" and targets:
+            for t in targets:
+                self.store.reinforce(t.id, conf.reinforce(t.confidence, p_new), cand.evidence)
+            report.reinforced += 1
+            return
+        text = decision.text.strip() or cand.text
+        text, _ = redact_secrets(text)
+        new = Proposition(
+            text=text,
+            confidence=p_new,
+            reasoning=decision.reasoning or cand.reasoning,
+            decay=cand.decay,
+            source=self.inferrer.name,
+            topic_key=cand.topic_key,
+            sensitive=",".join(cand.sensitive),
+        )
+        if decision.action in ("revise", "contradict") and targets:
+            kind = "contradiction" if decision.action == "contradict" else (
+                "merge" if len(targets) > 1 else "edit")
+            if decision.action == "revise":
+                new.confidence = conf.reinforce(max(t.confidence for t in targets), p_new)
+            self.store.supersede([t.id for t in targets], new, kind, evidence=cand.evidence)
+            if kind == "contradiction":
+                for t in targets:
+                    self.store.add_evidence(t.id, cand.evidence, relation="contradicts")
+                report.contradicted += 1
+            else:
+                report.revised += 1
+            return
+        self.store.add_proposition(new, cand.evidence)
+        report.created += 1
