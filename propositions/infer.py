@@ -36,6 +36,12 @@ class Candidate:
     evidence: list[int] = field(default_factory=list)
     sensitive: list[str] = field(default_factory=list)
     topic_key: str | None = None
+    #: other topics this candidate absorbs (their propositions merge into it)
+    merges_topics: list[str] = field(default_factory=list)
+
+    @property
+    def topics(self) -> list[str]:
+        return ([self.topic_key] if self.topic_key else []) + self.merges_topics
 
 
 @dataclass
@@ -74,10 +80,10 @@ def rule_reconcile(pairs: list[tuple[Candidate, list[Proposition]]]) -> list[Dec
     decisions = []
     for cand, similar in pairs:
         words = _words(cand.text)
-        same_topic = [p for p in similar if cand.topic_key and p.topic_key == cand.topic_key]
+        same_topic = [p for p in similar if p.topic_key and p.topic_key in cand.topics]
         if same_topic:
             target = same_topic[0]
-            if _words(target.text) == words:
+            if len(same_topic) == 1 and _words(target.text) == words:
                 decisions.append(Decision("same", [target.id]))
             else:
                 decisions.append(Decision("revise", [p.id for p in same_topic], cand.text))
@@ -334,8 +340,8 @@ class Pipeline:
 
     def _similar(self, cand: Candidate) -> list[Proposition]:
         found: dict[int, Proposition] = {}
-        if cand.topic_key:
-            for p in self.store.active_by_topic(cand.topic_key):
+        for topic in cand.topics:
+            for p in self.store.active_by_topic(topic):
                 found[p.id] = p
         hits = retrieve.query(self.store, cand.text, limit=self.similar_k, diversify=False)
         for hit in hits.hits:

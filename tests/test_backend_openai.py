@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from propositions.backends.base import BackendConfig, BackendUnavailable, MalformedOutput
+from propositions.backends.base import BackendConfig, BackendError, BackendUnavailable, MalformedOutput
 from propositions.backends.openai import OpenAIBackend
 from propositions.errors import InvalidInput
 
@@ -55,7 +55,9 @@ def chat(content: str, usage: dict[str, int] | None = None, finish: str = "stop"
     body: dict[str, Any] = {
         "id": "chatcmpl-1",
         "object": "chat.completion",
-        "choices": [{"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": finish}],
+        "choices": [
+            {"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": finish}
+        ],
     }
     if usage is not None:
         body["usage"] = usage
@@ -70,7 +72,8 @@ class FakeServer:
         self.seen: list[Seen] = []
         self.stopping = threading.Event()
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        # A short poll interval: shutdown() otherwise waits up to 0.5 s per test.
+        self.thread = threading.Thread(target=self.httpd.serve_forever, args=(0.01,), daemon=True)
 
     @property
     def url(self) -> str:
@@ -247,8 +250,9 @@ def test_falls_back_to_prompt_only_when_json_object_is_rejected_too(server: Fake
 def test_unrelated_400_is_not_a_fallback(server: FakeServer) -> None:
     server.script(Step(400, {"error": "context length exceeded"}))
     backend = make_backend(server.url)
-    with pytest.raises(Exception) as info:
+    with pytest.raises(BackendError) as info:
         backend.complete(MESSAGES, schema=SCHEMA)
+    assert not isinstance(info.value, BackendUnavailable)  # retrying later would not help
     assert "HTTP 400" in assert_one_line(info.value) and "context length" in str(info.value)
     assert backend.json_mode == "json_schema" and len(server.posts()) == 1
 
@@ -415,7 +419,9 @@ def test_prompt_and_completion_text_are_never_logged(
     server: FakeServer, caplog: pytest.LogCaptureFixture
 ) -> None:
     answer = '{"propositions": ["plans a surprise party for Sam"]}'
-    server.script(Step(400, {"error": "response_format json_schema unsupported"}), Step(500, "busy"), chat(answer))
+    server.script(
+        Step(400, {"error": "response_format json_schema unsupported"}), Step(500, "busy"), chat(answer)
+    )
     caplog.set_level(logging.DEBUG)
 
     make_backend(server.url).complete(MESSAGES, schema=SCHEMA)

@@ -38,7 +38,9 @@ MODES = ("json_schema", "json_object", "prompt")
 _LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]", "0.0.0.0"}
 # Words in a 400/422 body that mean "I do not understand response_format", as
 # worded by vLLM, llama.cpp, LM Studio, SGLang and older Ollama releases.
-_MODE_REJECTION = re.compile(r"response_format|json_schema|json_object|json schema|structured output|grammar", re.I)
+_MODE_REJECTION = re.compile(
+    r"response_format|json_schema|json_object|json schema|structured output|grammar", re.I
+)
 _MODE_REJECTION_STATUS = {400, 422, 501}
 _THINK = re.compile(r"^\s*<think>.*?</think>\s*", re.S)
 _SNIPPET_CHARS = 120
@@ -103,7 +105,8 @@ class OpenAIBackend:
     ) -> str | dict[str, Any]:
         if not self.model:
             raise BackendUnavailable(
-                "no model name is set for the openai backend; set model.name (GUMD_MODEL__NAME), e.g. qwen2.5:3b"
+                "no model name is set for the openai backend; "
+                "set model.name (GUMD_MODEL__NAME), e.g. qwen2.5:3b"
             )
         chat = _attach_images(messages, images or [])
         started = time.monotonic()
@@ -238,16 +241,11 @@ class OpenAIBackend:
             raise BackendUnavailable(self._not_found_message(reply))
         if _rejects_mode(reply):
             return reply  # the structured-output fallback decides what to do with it
-        raise BackendError(
-            f"the model server at {self.base_url} refused the request (HTTP {status}: {_snippet(reply.text())})"
-        )
+        raise self._refused(reply)
 
     def _json_body(self, reply: _Reply) -> dict[str, Any]:
         if reply.status >= 400:
-            raise BackendError(
-                f"the model server at {self.base_url} refused the request "
-                f"(HTTP {reply.status}: {_snippet(reply.text())})"
-            )
+            raise self._refused(reply)
         try:
             body = json.loads(reply.body)
         except (json.JSONDecodeError, UnicodeDecodeError):
@@ -267,7 +265,8 @@ class OpenAIBackend:
         if isinstance(exc, httpx.TimeoutException):
             return (
                 f"the model server at {self.base_url} did not answer within {self.config.timeout_s:g}s "
-                "(the model may still be loading or be too slow); raise model.timeout_s or use a smaller model"
+                "(the model may still be loading or be too slow); "
+                "raise model.timeout_s or use a smaller model"
             )
         if isinstance(exc, httpx.ConnectError):
             return (
@@ -290,6 +289,13 @@ class OpenAIBackend:
             "check its log (the model may not fit in memory)"
         )
 
+    def _refused(self, reply: _Reply) -> BackendError:
+        # Not BackendUnavailable: the same request would be refused again later.
+        return BackendError(
+            f"the model server at {self.base_url} refused the request "
+            f"(HTTP {reply.status}: {_snippet(reply.text())})"
+        )
+
     def _auth_message(self, status: int) -> str:
         problem = "rejected the API key" if self.config.api_key else "requires an API key"
         return (
@@ -302,7 +308,8 @@ class OpenAIBackend:
         if "model" in reply.text().lower():
             return (
                 f"model {self.model!r} is not on the model server at {self.base_url}; "
-                f"pull it (ollama pull {self.model}) or set model.name (GUMD_MODEL__NAME) to a model it serves"
+                f"pull it (ollama pull {self.model}) "
+                "or set model.name (GUMD_MODEL__NAME) to a model it serves"
             )
         return (
             f"the model server at {self.base_url} has no OpenAI-compatible API there (HTTP 404); "
