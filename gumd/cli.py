@@ -6,6 +6,7 @@ import json
 import os
 import sqlite3
 import sys
+import tempfile
 import time
 from functools import cached_property
 from pathlib import Path
@@ -13,7 +14,10 @@ from typing import Any, TextIO
 
 import click
 
-from propositions import GumdError, Store, serialize
+from propositions import GumdError, Observation, Store, serialize
+from propositions.backends import make_backend
+from propositions.infer import DrainReport, Inferrer, ModelInferrer, Pipeline
+from propositions.statistical import StatisticalInferrer
 from propositions.service import EXPORTABLE, ForgetRequest, Service
 from propositions.store import translate_error
 from propositions.timeparse import parse_time
@@ -45,6 +49,33 @@ class App:
             max_attempts=s.store.max_attempts,
         )
         return Service(store, weights=s.retrieval.weights())
+
+
+    def inferrer(self) -> Inferrer:
+        s = self.settings
+        if s.model.kind == "statistical":
+            return StatisticalInferrer(s.inference.user_name)
+        return ModelInferrer(make_backend(s.model.backend_config()), user=s.inference.user_name)
+
+    @cached_property
+    def ocr(self) -> Any:
+        from propositions.screen import make_ocr
+
+        return make_ocr(self.settings.inference.ocr)
+
+    def read_image(self, obs: Observation) -> str:
+        from propositions.screen import read_screenshot
+
+        return read_screenshot(obs.image_path, engine=self.ocr)
+
+    def pipeline(self, inferrer: Inferrer | None = None) -> Pipeline:
+        return Pipeline(
+            self.service.store,
+            inferrer or self.inferrer(),
+            batch_size=self.settings.inference.batch_size,
+            read_image=self.read_image,
+            keep_images=self.settings.inference.keep_screenshots,
+        )
 
 
 class GumdGroup(click.Group):
@@ -394,6 +425,8 @@ def config_show(app: App, as_json: bool) -> None:
     """Print every setting's effective value, with what it does."""
     s = app.settings
     data = s.model_dump(mode="json")
+    if data["model"]["api_key"]:
+        data["model"]["api_key"] = "(set; hidden)"
     if as_json:
         _emit_json({"home": str(s.home), "config_file": str(s.config_path),
                     "db_path": str(s.db_path), "settings": data})
@@ -413,6 +446,245 @@ def config_show(app: App, as_json: bool) -> None:
         click.echo(f"# {doc} (env {env})")
         shown = '""' if value is None else json.dumps(value)
         click.echo(f"{name} = {shown}")
+
+
+# -- inference -----------------------------------------------------------------
+
+IMAGE_SUFFIXES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
+                  ".webp": "image/webp"}
+#: largest text file taken whole by `gumd ingest`
+MAX_TEXT_BYTES = 1_000_000
+
+
+def _print_drain(report: DrainReport) -> None:
+    click.echo(f"Processed {report.observations} observations in {report.batches} batches: "
+               f"{report.created} new, {report.reinforced} reinforced, {report.revised} revised, "
+               f"{report.contradicted} contradicted propositions.")
+    for error in report.errors:
+        click.echo(f"A batch failed: {error} (see `gumd queue list`)", err=True)
+    if report.unavailable:
+        click.echo(f"Stopped: {report.unavailable}. The rest stays queued.", err=True)
+
+
+def _ingest_one(path: Path, shots: Path) -> Observation:
+    from propositions.redact import redact_secrets
+    from propositions.screen import load_image
+
+    captured = path.stat().st_mtime
+    mime = IMAGE_SUFFIXES.get(path.suffix.lower())
+    if mime:
+        load_image(path)  # a corrupt image is refused here, before anything is stored
+        paths.ensure_private_dir(shots)
+        copy = shots / f"ingest-{time.time_ns()}{path.suffix.lower()}"
+        fd = os.open(copy, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as out, path.open("rb") as src:
+            out.write(src.read())
+        return Observation(captured_at=captured, observer="ingest", window_title=path.name,
+                           content_type=mime, image_path=str(copy))
+    data = path.read_bytes()
+    if len(data) > MAX_TEXT_BYTES:
+        raise GumdError(f"{path}: larger than {MAX_TEXT_BYTES // 1000} kB; split it first")
+    if b"\x00" in data:
+        raise GumdError(f"{path}: not a text file or a PNG/JPEG/WebP image")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise GumdError(f"{path}: not UTF-8 text or a PNG/JPEG/WebP image") from None
+    text, _ = redact_secrets(text)
+    return Observation(captured_at=captured, observer="ingest", window_title=path.name,
+                       content=text)
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--no-process", is_flag=True, help="Only queue them; the daemon or `gumd queue` processes later.")
+@pass_app
+def ingest(app: App, paths: tuple[Path, ...], no_process: bool) -> None:
+    """Add screenshots (PNG/JPEG/WebP) and text files as observations, then process them.
+
+    Folders are read recursively. Unreadable, corrupt or binary files are
+    reported and skipped; the rest go on.
+    """
+    files: list[Path] = []
+    for p in paths:
+        if p.is_dir():
+            files += sorted(f for f in p.rglob("*") if f.is_file())
+        else:
+            files.append(p)
+    shots = paths.screenshots_dir(app.settings.home)
+    observations, skipped = [], 0
+    for f in files:
+        try:
+            observations.append(_ingest_one(f, shots))
+        except (GumdError, OSError) as exc:
+            skipped += 1
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            click.echo(f"skipped {f}: {reason}", err=True)
+    app.service.store.enqueue(observations)
+    click.echo(f"Queued {len(observations)} observations; skipped {skipped}.")
+    if observations and not no_process:
+        _print_drain(app.pipeline().drain())
+
+
+@cli.command()
+@click.argument("scenarios", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@pass_app
+def replay(app: App, scenarios: tuple[Path, ...]) -> None:
+    """Feed scenario files' observations, with their timestamps, through the pipeline into this home."""
+    from propositions.replay import replay as run_replay
+    from propositions.scenario import load_scenario
+
+    for path in scenarios:
+        scenario = load_scenario(path)
+        click.echo(f"{scenario.name}: {len(scenario.observations)} observations")
+        # The simulated person's name, not the account's, goes into their propositions.
+        inferrer = (StatisticalInferrer(scenario.user) if app.settings.model.kind == "statistical"
+                    else ModelInferrer(make_backend(app.settings.model.backend_config()),
+                                       user=scenario.user))
+        _print_drain(run_replay(scenario, app.pipeline(inferrer)))
+
+
+@cli.command("eval")
+@click.argument("scenarios", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_app
+def eval_cmd(app: App, scenarios: tuple[Path, ...], as_json: bool) -> None:
+    """Replay each scenario into a fresh temporary home and score it against its facts."""
+    from propositions.replay import evaluate
+
+    s = app.settings
+
+    def make(user: str) -> Inferrer:
+        if s.model.kind == "statistical":
+            return StatisticalInferrer(user)
+        return ModelInferrer(make_backend(s.model.backend_config()), user=user)
+
+    results, overall = evaluate(list(scenarios), make, batch_size=s.inference.batch_size)
+    if as_json:
+        _emit_json({"backend": s.model.kind, "model": s.model.name or None,
+                    "scenarios": [r.to_dict() for r in results], "overall": overall})
+        return
+    click.echo(f"{'scenario':<22} {'recall':>6} {'precision':>9} {'ECE':>6} {'Brier':>6} {'dups':>4} {'props':>5}")
+    for r in results:
+        sc = r.score
+        click.echo(f"{r.scenario:<22} {sc.recall:6.2f} {sc.precision:9.2f} {sc.ece:6.3f} "
+                   f"{sc.brier:6.3f} {sc.duplicates:4d} {len(sc.propositions):5d}")
+        if r.drain.unavailable:
+            click.echo(f"  model unavailable: {r.drain.unavailable}", err=True)
+    click.echo(f"{'overall':<22} {overall['recall_macro']:6.2f} {overall['precision_macro']:9.2f} "
+               f"{overall['ece']:6.3f} {overall['brier']:6.3f} {overall['duplicates']:4d} "
+               f"{overall['propositions']:5d}")
+
+
+@cli.group(cls=GumdGroup)
+def queue() -> None:
+    """The inference queue: what is waiting, what failed, retry or purge."""
+
+
+@queue.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.option("--limit", "-n", type=click.IntRange(min=1), default=50)
+@pass_app
+def queue_list(app: App, as_json: bool, limit: int) -> None:
+    """Counts per state, and the failed observations with their errors."""
+    store = app.service.store
+    counts = store.queue_counts()
+    failed = store.failed_observations(limit)
+    if as_json:
+        _emit_json({"counts": counts, "failed": [serialize.observation(o, with_content=False)
+                                                 for o in failed]})
+        return
+    click.echo(", ".join(f"{v} {k}" for k, v in counts.items()))
+    for o in failed:
+        click.echo(f"{o.id:>8}  {_ago(o.captured_at):>9}  {o.app or o.observer}: {o.last_error}")
+
+
+@queue.command("retry")
+@click.option("--id", "ids", type=int, multiple=True, help="Only these observations (repeatable).")
+@click.option("--process/--no-process", default=True, help="Process the queue right away.")
+@pass_app
+def queue_retry(app: App, ids: tuple[int, ...], process: bool) -> None:
+    """Put failed observations back in the queue (all, or --id ones)."""
+    n = app.service.store.retry_failed(list(ids) if ids else None)
+    click.echo(f"{n} observations queued again.")
+    if n and process:
+        _print_drain(app.pipeline().drain())
+
+
+@queue.command("process")
+@pass_app
+def queue_process(app: App) -> None:
+    """Process everything waiting in the queue now."""
+    _print_drain(app.pipeline().drain())
+
+
+@queue.command("purge-failed")
+@click.option("--yes", "-y", is_flag=True, help="Do not ask.")
+@pass_app
+def queue_purge(app: App, yes: bool) -> None:
+    """Delete failed observations for good."""
+    store = app.service.store
+    n = store.queue_counts()["failed"]
+    if not n:
+        click.echo("No failed observations.")
+        return
+    if not yes:
+        click.confirm(f"Permanently delete {n} failed observations?", abort=True)
+    done = store.forget(observation_where="status = 'failed'")
+    store.reclaim()
+    click.echo(f"Deleted {done['observations']} observations.")
+
+
+@cli.group(cls=GumdGroup)
+def model() -> None:
+    """The inferrer and model in use."""
+
+
+@model.command("show")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_app
+def model_show(app: App, as_json: bool) -> None:
+    """Print the backend, model and server in use (never the API key)."""
+    m = app.settings.model
+    info: dict[str, Any] = {"kind": m.kind, "model": m.name or None,
+                            "user_name": app.settings.inference.user_name}
+    if m.kind == "openai":
+        info["base_url"] = m.base_url
+        info["api_key_set"] = bool(m.api_key)
+    if m.kind == "mlx" and m.vision_name:
+        info["vision_model"] = m.vision_name
+    if as_json:
+        _emit_json(info)
+        return
+    if m.kind == "statistical":
+        click.echo("statistical: the built-in inferrer (no model). Set [model] kind to use one.")
+    for k, v in info.items():
+        click.echo(f"{k}: {v}")
+
+
+@model.command("test")
+@pass_app
+def model_test(app: App) -> None:
+    """Run one real completion with the configured model and report its speed."""
+    m = app.settings.model
+    if m.kind == "statistical":
+        probe = Observation(captured_at=time.time(), observer="screen", app="Editor", id=1,
+                            window_title="notes.md", content="Planning a trip to Lisbon in May")
+        with Store(Path(tempfile.mkdtemp(prefix="gumd-test-")) / "t.db") as scratch:
+            props = StatisticalInferrer("You").propose([probe], scratch)
+        click.echo(f"statistical inferrer works ({len(props)} propositions from a test observation).")
+        return
+    backend = make_backend(m.backend_config())
+    start = time.perf_counter()
+    answer = backend.complete(
+        [{"role": "system", "content": "You answer with JSON only."},
+         {"role": "user", "content": 'Reply with {"ok": true}.'}],
+        schema={"type": "object", "properties": {"ok": {"type": "boolean"}}, "required": ["ok"]},
+    )
+    seconds = time.perf_counter() - start
+    st = backend.stats
+    click.echo(f"{m.kind} {m.name}: answered {json.dumps(answer)} in {seconds:.2f} s "
+               f"({st.prompt_tokens} prompt + {st.completion_tokens} completion tokens)")
 
 
 def main() -> None:

@@ -5,12 +5,13 @@ from __future__ import annotations
 import os
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from propositions import GumdError, Weights
+from propositions.backends import BackendConfig
 
 from . import paths
 
@@ -74,6 +75,72 @@ class RetrievalSettings(Section):
         )
 
 
+def _account_name() -> str:
+    """The user's full name from the OS account, else the login name."""
+    try:
+        import pwd
+
+        entry = pwd.getpwuid(os.getuid())
+        full = entry.pw_gecos.split(",")[0].strip()
+        return full or entry.pw_name
+    except (ImportError, KeyError):
+        return os.environ.get("USER") or os.environ.get("USERNAME") or "the user"
+
+
+class ModelSettings(Section):
+    kind: Literal["statistical", "openai", "mlx", "llamacpp"] = "statistical"
+    """Which inferrer: the built-in statistical one (no model), or a model backend."""
+
+    name: str = ""
+    """Model: an id or local path (mlx), a GGUF file (llamacpp), a served model name (openai)."""
+
+    vision_name: str = ""
+    """mlx only: a vision-language model for screenshots (empty: OCR text only)."""
+
+    base_url: str = "http://127.0.0.1:11434/v1"
+    """openai only: the server's OpenAI-compatible root, including /v1."""
+
+    api_key: str = ""
+    """openai only: bearer token, if the server wants one."""
+
+    timeout_s: float = Field(120.0, gt=0)
+    """Longest a single model call may take."""
+
+    max_retries: int = Field(2, ge=0, le=10)
+    """Retries (with backoff) when the server is unreachable or busy."""
+
+    max_tokens: int = Field(1024, ge=16)
+    """Most tokens a model may write per call."""
+
+    temperature: float = Field(0.2, ge=0, le=2)
+    """Sampling temperature; low keeps propositions factual."""
+
+    context_tokens: int = Field(8192, ge=512)
+    """llamacpp only: the context window to allocate."""
+
+    def backend_config(self) -> BackendConfig:
+        return BackendConfig(
+            kind=self.kind, model=self.name, vision_model=self.vision_name,
+            base_url=self.base_url, api_key=self.api_key, timeout_s=self.timeout_s,
+            max_retries=self.max_retries, max_tokens=self.max_tokens,
+            temperature=self.temperature, context_tokens=self.context_tokens,
+        )
+
+
+class InferenceSettings(Section):
+    user_name: str = Field(default_factory=_account_name)
+    """How propositions name you (default: the full name of your OS account)."""
+
+    batch_size: int = Field(20, ge=1, le=500)
+    """Observations per inference batch."""
+
+    ocr: Literal["auto", "rapidocr", "tesseract", "vision"] = "auto"
+    """OCR engine for screenshots: auto picks Apple Vision on macOS, else RapidOCR, else tesseract."""
+
+    keep_screenshots: bool = False
+    """Keep screenshot files after their text is read (default: delete them)."""
+
+
 class Settings(BaseSettings):
     """Everything gumd can be told. Each field can be set in config.toml or as an env var."""
 
@@ -89,6 +156,12 @@ class Settings(BaseSettings):
 
     retrieval: RetrievalSettings = RetrievalSettings()
     """Ranking of `gumd query` results."""
+
+    model: ModelSettings = ModelSettings()
+    """The inferrer and its model backend."""
+
+    inference: InferenceSettings = InferenceSettings()
+    """The propose -> revise pipeline."""
 
     # Not a setting: the home this object was loaded for, filled by load().
     _home: Path = PrivateAttr(default_factory=paths.home_dir)

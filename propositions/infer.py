@@ -14,7 +14,7 @@ from pydantic import ValidationError
 from . import confidence as conf
 from . import prompts, retrieve
 from .backends.base import Backend, BackendUnavailable, MalformedOutput
-from .errors import InvalidInput
+from .errors import GumdError, InvalidInput
 from .models import Observation, Proposition
 from .redact import redact_secrets
 from .store import Store
@@ -317,7 +317,7 @@ class Pipeline:
                     continue
                 try:
                     text, _ = redact_secrets(self.read_image(obs))
-                except InvalidInput as exc:  # a corrupt or unreadable image fails alone
+                except GumdError as exc:  # a corrupt image or missing OCR fails that observation alone
                     self.store.mark_failed([obs.id], str(exc))
                     report.failed_observations += 1
                     continue
