@@ -64,34 +64,51 @@ class Calibration:
         return clamp(sigmoid(self.a * logit(p) + self.b))
 
 
-def fit_calibration(pairs: list[tuple[float, bool]], iterations: int = 50) -> Calibration:
-    """Fit ``a, b`` by Newton's method on the logistic log-likelihood (tiny L2 for stability)."""
+def fit_calibration(pairs: list[tuple[float, bool]], iterations: int = 100) -> Calibration:
+    """Fit ``a, b`` by Newton steps with backtracking on the logistic log-likelihood, with an
+    L2 prior pulling towards the identity map (it also keeps the fit finite when the
+    feedback happens to separate perfectly)."""
     if len(pairs) < MIN_FEEDBACK or len({y for _, y in pairs}) < 2:
         return Calibration(samples=len(pairs))
     xs = [logit(p) for p, _ in pairs]
     ys = [1.0 if y else 0.0 for _, y in pairs]
-    a, b, ridge = 1.0, 0.0, 1e-2
+    ridge = 1.0
+
+    def loss(a: float, b: float) -> float:
+        total = 0.5 * ridge * ((a - 1) ** 2 + b ** 2)
+        for x, y in zip(xs, ys):
+            z = a * x + b
+            # log(1 + e^z) - y z, computed without overflow
+            total += (z if z > 0 else 0.0) + math.log1p(math.exp(-abs(z))) - y * z
+        return total
+
+    a, b = 1.0, 0.0
+    current = loss(a, b)
     for _ in range(iterations):
-        ga = gb = haa = hab = hbb = 0.0
+        ga, gb = ridge * (a - 1), ridge * b
+        haa = hbb = ridge
+        hab = 0.0
         for x, y in zip(xs, ys):
             q = sigmoid(a * x + b)
-            r = q - y
             w = q * (1 - q)
-            ga += r * x
-            gb += r
+            ga += (q - y) * x
+            gb += q - y
             haa += w * x * x
             hab += w * x
             hbb += w
-        ga += ridge * (a - 1)
-        gb += ridge * b
-        haa += ridge
-        hbb += ridge
         det = haa * hbb - hab * hab
-        if abs(det) < 1e-12:
-            break
         da = (hbb * ga - hab * gb) / det
         db = (haa * gb - hab * ga) / det
-        a, b = a - da, b - db
-        if abs(da) + abs(db) < 1e-8:
+        t = 1.0
+        while t > 1e-6:
+            trial = loss(a - t * da, b - t * db)
+            if trial <= current:
+                break
+            t /= 2
+        else:
+            break
+        a, b = a - t * da, b - t * db
+        improvement, current = current - trial, trial
+        if improvement < 1e-10:
             break
     return Calibration(a=a, b=b, samples=len(pairs))

@@ -53,9 +53,9 @@ def service(store: Store) -> Service:
 
 
 def observe(store: Store, content: str, *, app: str = "Firefox", title: str = "", ago: float = 60.0,
-            image_path: str | None = None) -> int:
+            image_path: str | None = None, observer: str = "screen") -> int:
     """Enqueue one observation captured ``ago`` seconds before the store's clock."""
-    return store.enqueue([Observation(captured_at=store.clock() - ago, observer="test", app=app,
+    return store.enqueue([Observation(captured_at=store.clock() - ago, observer=observer, app=app,
                                       window_title=title, content=content,
                                       image_path=image_path)])[0]
 
