@@ -496,17 +496,17 @@ def _ingest_one(path: Path, shots: Path) -> Observation:
 
 
 @cli.command()
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--no-process", is_flag=True, help="Only queue them; the daemon or `gumd queue` processes later.")
+@click.argument("sources", metavar="PATH...", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--no-process", is_flag=True, help="Only queue them; `gumd queue process` processes later.")
 @pass_app
-def ingest(app: App, paths: tuple[Path, ...], no_process: bool) -> None:
+def ingest(app: App, sources: tuple[Path, ...], no_process: bool) -> None:
     """Add screenshots (PNG/JPEG/WebP) and text files as observations, then process them.
 
     Folders are read recursively. Unreadable, corrupt or binary files are
     reported and skipped; the rest go on.
     """
     files: list[Path] = []
-    for p in paths:
+    for p in sources:
         if p.is_dir():
             files += sorted(f for f in p.rglob("*") if f.is_file())
         else:
