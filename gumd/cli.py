@@ -16,7 +16,7 @@ import click
 
 from propositions import GumdError, Observation, Store, serialize
 from propositions.backends import make_backend
-from propositions.infer import DrainReport, Inferrer, ModelInferrer, Pipeline
+from propositions.infer import DrainReport, Inferrer, ModelInferrer, Pipeline, model_image_reader
 from propositions.statistical import StatisticalInferrer
 from propositions.service import EXPORTABLE, ForgetRequest, Service
 from propositions.store import translate_error
@@ -63,17 +63,28 @@ class App:
 
         return make_ocr(self.settings.inference.ocr)
 
-    def read_image(self, obs: Observation) -> str:
+    def ocr_image(self, obs: Observation) -> str:
         from propositions.screen import read_screenshot
 
         return read_screenshot(obs.image_path, engine=self.ocr)
+
+    def image_reader(self) -> Any:
+        s = self.settings
+        if s.inference.screen_reader == "ocr":
+            return self.ocr_image
+        if s.model.kind == "statistical":
+            raise settings_mod.ConfigError(
+                f"inference.screen_reader = {s.inference.screen_reader!r} needs a model: "
+                "set [model] kind, or use screen_reader = \"ocr\"")
+        backend = make_backend(s.model.backend_config())
+        return model_image_reader(backend, self.ocr_image if s.inference.screen_reader == "both" else None)
 
     def pipeline(self, inferrer: Inferrer | None = None) -> Pipeline:
         return Pipeline(
             self.service.store,
             inferrer or self.inferrer(),
             batch_size=self.settings.inference.batch_size,
-            read_image=self.read_image,
+            read_image=self.image_reader(),
             keep_images=self.settings.inference.keep_screenshots,
         )
 

@@ -137,6 +137,9 @@ class InferenceSettings(Section):
     ocr: Literal["auto", "rapidocr", "tesseract", "vision"] = "auto"
     """OCR engine for screenshots: auto picks Apple Vision on macOS, else RapidOCR, else tesseract."""
 
+    screen_reader: Literal["ocr", "model", "both"] = "ocr"
+    """How screenshots become text: OCR, the (vision-capable) model, or both."""
+
     keep_screenshots: bool = False
     """Keep screenshot files after their text is read (default: delete them)."""
 

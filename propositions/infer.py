@@ -25,6 +25,24 @@ log = logging.getLogger(__name__)
 ImageReader = Callable[[Observation], str]
 
 
+def model_image_reader(backend: Backend, ocr: ImageReader | None = None) -> ImageReader:
+    """Read screenshots with a vision-capable model; with ``ocr``, keep the OCR text too.
+
+    OCR gives exact strings (names, numbers); the model adds what they mean.
+    """
+    from pathlib import Path
+
+    from .screen import load_image
+
+    def read(obs: Observation) -> str:
+        load_image(obs.image_path)  # refuse a corrupt file before sending it anywhere
+        answer = backend.complete(prompts.transcribe_messages(obs), images=[Path(obs.image_path)])
+        text = answer if isinstance(answer, str) else str(answer)
+        return f"{ocr(obs)}\n\n{text}" if ocr else text
+
+    return read
+
+
 @dataclass
 class Candidate:
     """A proposition an inferrer puts forward for one batch."""
@@ -317,6 +335,8 @@ class Pipeline:
                     continue
                 try:
                     text, _ = redact_secrets(self.read_image(obs))
+                except BackendUnavailable:
+                    raise  # the whole batch waits for the model to come back
                 except GumdError as exc:  # a corrupt image or missing OCR fails that observation alone
                     self.store.mark_failed([obs.id], str(exc))
                     report.failed_observations += 1

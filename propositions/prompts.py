@@ -111,6 +111,20 @@ def reconcile_messages(
     ]
 
 
+TRANSCRIBE_SYSTEM = """You read screenshots for a private, on-device user model. Write out the \
+meaningful text visible in the active window (headings, messages, names, dates, code), in reading \
+order, then one line starting "Activity:" that says what the person is doing. Skip menus, toolbars \
+and ads. Never copy passwords, keys, tokens or card numbers. Plain text only."""
+
+
+def transcribe_messages(obs: Observation) -> list[dict[str, str]]:
+    where = " · ".join(p for p in (obs.app, obs.window_title, obs.url) if p)
+    return [
+        {"role": "system", "content": TRANSCRIBE_SYSTEM},
+        {"role": "user", "content": f"Screenshot{(' of ' + where) if where else ''}."},
+    ]
+
+
 def repair_messages(messages: list[dict[str, str]], bad: str, error: str) -> list[dict[str, str]]:
     """One more turn telling the model what was wrong with its answer."""
     return messages + [

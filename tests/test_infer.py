@@ -262,3 +262,40 @@ def test_statistical_meets_quality_targets_on_dev_scenarios() -> None:
     for r in results:
         assert r.drain.failed_batches == 0
         assert r.score.recall >= 0.5, r.scenario
+
+
+def test_vision_model_reads_screenshots(store: Store, tmp_path: Path) -> None:
+    from PIL import Image
+
+    from propositions import Observation
+    from propositions.infer import model_image_reader
+
+    shot = tmp_path / "s.png"
+    Image.new("RGB", (64, 48), "white").save(shot)
+    reader_backend = ScriptedBackend(["Invoice from Acme, due June 30\nActivity: paying bills"])
+    oid = store.enqueue([Observation(captured_at=store.clock(), observer="screen", app="Mail",
+                                     image_path=str(shot), content_type="image/png")])[0]
+    pipe = Pipeline(store, ModelInferrer(ScriptedBackend([proposal(item("Dana pays an Acme invoice"))])),
+                    read_image=model_image_reader(reader_backend, ocr=lambda o: "OCR: ACME INVOICE"))
+    assert pipe.run_batch().created == 1
+    obs = store.get_observation(oid)
+    assert obs.content.startswith("OCR: ACME INVOICE") and "paying bills" in obs.content
+    assert reader_backend.calls[0]["images"] == [shot]
+    assert "Mail" in reader_backend.calls[0]["messages"][1]["content"]
+    assert not shot.exists()  # read, then deleted
+
+
+def test_vision_model_down_keeps_the_screenshot_queued(store: Store, tmp_path: Path) -> None:
+    from PIL import Image
+
+    from propositions import Observation
+    from propositions.infer import model_image_reader
+
+    shot = tmp_path / "s.png"
+    Image.new("RGB", (64, 48), "white").save(shot)
+    store.enqueue([Observation(captured_at=store.clock(), observer="screen",
+                               image_path=str(shot), content_type="image/png")])
+    pipe = Pipeline(store, ModelInferrer(ScriptedBackend([proposal(item("x"))])),
+                    read_image=model_image_reader(ScriptedBackend([BackendUnavailable("down")])))
+    assert pipe.drain().unavailable == "down"
+    assert store.queue_counts()["pending"] == 1 and shot.exists()
