@@ -293,6 +293,14 @@ class Store:
             (stale,),
         )
 
+    def extend_duration(self, obs_id: int, duration: float) -> None:
+        """Heartbeat merge: the same thing was seen again, so the observation lasts longer."""
+        with self.write() as conn:
+            conn.execute(
+                "UPDATE observations SET duration = max(duration, ?) WHERE id = ?",
+                (float(duration), obs_id),
+            )
+
     def release(self, ids: Sequence[int]) -> None:
         """Give claimed observations back untouched (a clean shutdown mid-batch)."""
         with self.write() as conn:

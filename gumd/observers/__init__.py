@@ -1,0 +1,1 @@
+"""Observers: window, screen, input and files, each producing Observations for the queue."""
