@@ -85,7 +85,7 @@ class App:
             inferrer or self.inferrer(),
             batch_size=self.settings.inference.batch_size,
             read_image=self.image_reader(),
-            keep_images=self.settings.inference.keep_screenshots,
+            keep_images=self.settings.retention.screenshots_hours > 0,
         )
 
 

@@ -140,8 +140,55 @@ class InferenceSettings(Section):
     screen_reader: Literal["ocr", "model", "both"] = "ocr"
     """How screenshots become text: OCR, the (vision-capable) model, or both."""
 
-    keep_screenshots: bool = False
-    """Keep screenshot files after their text is read (default: delete them)."""
+
+
+class CaptureSettings(Section):
+    observers: list[Literal["window", "screen", "input", "files"]] = [
+        "window", "screen", "input", "files"]
+    """Which observers run."""
+
+    interval_s: float = Field(60.0, ge=5)
+    """While you are active, a screenshot at least this often (if the screen changed)."""
+
+    idle_after_s: float = Field(300.0, ge=30)
+    """No keyboard or mouse input for this long counts as idle: nothing is captured."""
+
+    change_threshold: float = Field(2.0, ge=0, le=255)
+    """Mean per-pixel difference (0-255, on a small grey thumbnail) below which a frame is 'unchanged'."""
+
+    max_width: int = Field(1600, ge=320)
+    """Screenshots are downscaled to this width before they are stored."""
+
+    folders: list[Path] = []
+    """Folders whose file changes are observed (none by default: opt in)."""
+
+    ignore: list[str] = []
+    """Extra glob patterns of files to ignore, besides .git, node_modules, caches and the like."""
+
+
+class RetentionSettings(Section):
+    screenshots_hours: float = Field(0.0, ge=0)
+    """Keep screenshots this long after their text is read (0: delete at once)."""
+
+    observations_days: float = Field(30.0, gt=0)
+    """Processed observations older than this are deleted; propositions stay."""
+
+    max_db_mb: float = Field(2048.0, gt=1)
+    """At this database size the oldest processed observations go, and capture pauses if that is not enough."""
+
+    min_free_disk_mb: float = Field(1024.0, ge=0)
+    """Capture pauses while the disk holding the home has less free space than this."""
+
+
+class DaemonSettings(Section):
+    nice: int = Field(10, ge=0, le=19)
+    """Scheduling niceness: capture and OCR run at low priority."""
+
+    inference_interval_s: float = Field(30.0, ge=1)
+    """How often the daemon checks whether a batch is due."""
+
+    max_wait_s: float = Field(300.0, ge=0)
+    """A batch is due when the queue holds a full batch, or its oldest observation waited this long."""
 
 
 class Settings(BaseSettings):
@@ -165,6 +212,15 @@ class Settings(BaseSettings):
 
     inference: InferenceSettings = InferenceSettings()
     """The propose -> revise pipeline."""
+
+    capture: CaptureSettings = CaptureSettings()
+    """What the daemon observes and how often."""
+
+    retention: RetentionSettings = RetentionSettings()
+    """How long raw data is kept, and disk guards."""
+
+    daemon: DaemonSettings = DaemonSettings()
+    """The background process."""
 
     # Not a setting: the home this object was loaded for, filled by load().
     _home: Path = PrivateAttr(default_factory=paths.home_dir)

@@ -301,6 +301,25 @@ class Store:
                 (float(duration), obs_id),
             )
 
+    def expire_screenshots(self, before: float) -> int:
+        """Delete screenshot files of processed observations captured before ``before``."""
+        with self.write() as conn:
+            rows = conn.execute(
+                "UPDATE observations SET image_path = NULL WHERE image_path IS NOT NULL "
+                "AND status = 'done' AND captured_at < ? RETURNING image_path",
+                (before,),
+            ).fetchall()
+        for (path,) in rows:
+            try:
+                os.unlink(path)
+            except OSError:
+                pass
+        return len(rows)
+
+    def oldest_pending_at(self) -> float | None:
+        row = self.read("SELECT min(enqueued_at) FROM observations WHERE status = 'pending'")[0]
+        return row[0]
+
     def release(self, ids: Sequence[int]) -> None:
         """Give claimed observations back untouched (a clean shutdown mid-batch)."""
         with self.write() as conn:
@@ -672,6 +691,7 @@ class Store:
         observation_params: Sequence[Any] = (),
         everything: bool = False,
         dry_run: bool = False,
+        keep_propositions: bool = False,
     ) -> dict[str, int]:
         """Delete propositions (with every version of them) and observations for good.
 
@@ -683,11 +703,14 @@ class Store:
         ``reclaim()`` afterwards so the freed pages and index segments are
         rewritten and the text is gone from the file. ``dry_run`` does all of
         it inside the transaction, then rolls back: the counts are exact.
+        ``keep_propositions`` is for retention, which ages out raw data but
+        keeps what was learnt from it.
         """
         images: list[str] = []
         try:
             result = self._forget(
-                proposition_ids, observation_where, observation_params, everything, images, dry_run
+                proposition_ids, observation_where, observation_params, everything, images, dry_run,
+                keep_propositions,
             )
         except _DryRun as done:
             done.result["screenshots"] = len(images)
@@ -712,6 +735,7 @@ class Store:
         everything: bool,
         images: list[str],
         dry_run: bool,
+        keep_propositions: bool = False,
     ) -> dict[str, int]:
         with self.write() as conn:
             if everything:
@@ -737,14 +761,14 @@ class Store:
                 images.extend(r[0] for r in conn.execute(
                     "SELECT image_path FROM observations WHERE image_path IS NOT NULL "
                     "AND id IN (SELECT id FROM forget_obs)"))
-                # propositions that would have no evidence left
-                conn.execute(
-                    "INSERT OR IGNORE INTO forget_props SELECT DISTINCT e.proposition_id "
-                    "FROM proposition_evidence e WHERE e.observation_id IN (SELECT id FROM forget_obs) "
-                    "AND NOT EXISTS (SELECT 1 FROM proposition_evidence e2 "
-                    "WHERE e2.proposition_id = e.proposition_id "
-                    "AND e2.observation_id NOT IN (SELECT id FROM forget_obs))"
-                )
+                if not keep_propositions:  # those that would have no evidence left go too
+                    conn.execute(
+                        "INSERT OR IGNORE INTO forget_props SELECT DISTINCT e.proposition_id "
+                        "FROM proposition_evidence e WHERE e.observation_id IN "
+                        "(SELECT id FROM forget_obs) AND NOT EXISTS (SELECT 1 FROM "
+                        "proposition_evidence e2 WHERE e2.proposition_id = e.proposition_id "
+                        "AND e2.observation_id NOT IN (SELECT id FROM forget_obs))"
+                    )
                 seeds = [int(p) for p in proposition_ids]
                 seeds += [r[0] for r in conn.execute("SELECT id FROM forget_props")]
                 for pid in self.lineage(seeds):

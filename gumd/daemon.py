@@ -1,0 +1,398 @@
+"""The gumd daemon: wires observers, privacy, the queue and the scheduler; owns the process, lock and health."""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import signal
+import sys
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from propositions import Observation, Store
+from propositions.backends import BackendUnavailable, make_backend
+from propositions.infer import ImageReader, Inferrer, ModelInferrer, Pipeline, model_image_reader
+from propositions.statistical import StatisticalInferrer
+
+from . import health, paths
+from .observers.base import DesktopState, Observer, ObserverContext, WindowInfo
+from .privacy import PauseState, PrivacyFilter
+from .settings import ConfigError, Settings
+
+log = logging.getLogger("gumd.daemon")
+
+
+# -- wiring shared with the CLI ---------------------------------------------------------
+
+
+def make_inferrer(settings: Settings, user: str | None = None) -> Inferrer:
+    name = user or settings.inference.user_name
+    if settings.model.kind == "statistical":
+        return StatisticalInferrer(name)
+    return ModelInferrer(make_backend(settings.model.backend_config()), user=name)
+
+
+def make_image_reader(settings: Settings) -> ImageReader:
+    """How screenshots become text, as `[inference] screen_reader` says; OCR loads on first use."""
+    from propositions.screen import make_ocr, read_screenshot
+
+    engine: list[Any] = []
+
+    def ocr(obs: Observation) -> str:
+        if not engine:
+            engine.append(make_ocr(settings.inference.ocr))
+        return read_screenshot(obs.image_path, engine=engine[0])
+
+    mode = settings.inference.screen_reader
+    if mode == "ocr":
+        return ocr
+    if settings.model.kind == "statistical":
+        raise ConfigError(f"inference.screen_reader = {mode!r} needs a model: set [model] kind, "
+                          'or use screen_reader = "ocr"')
+    return model_image_reader(make_backend(settings.model.backend_config()),
+                              ocr if mode == "both" else None)
+
+
+def make_pipeline(settings: Settings, store: Store, inferrer: Inferrer | None = None) -> Pipeline:
+    return Pipeline(
+        store,
+        inferrer or make_inferrer(settings),
+        batch_size=settings.inference.batch_size,
+        read_image=make_image_reader(settings),
+        keep_images=settings.retention.screenshots_hours > 0,
+    )
+
+
+def make_store(settings: Settings) -> Store:
+    paths.ensure_private_dir(settings.home)
+    return Store(
+        settings.db_path,
+        busy_timeout_s=settings.store.busy_timeout_s,
+        claim_timeout_s=settings.store.claim_timeout_s,
+        max_attempts=settings.store.max_attempts,
+    )
+
+
+def default_observers(settings: Settings) -> list[Observer]:
+    """The observers this platform supports, as configured; what cannot run is logged and left out."""
+    wanted = set(settings.capture.observers)
+    out: list[Observer] = []
+    source = None
+    if wanted & {"window", "screen"}:
+        source = _window_source()
+    if source is not None and "window" in wanted:
+        from .observers.window import WindowObserver
+
+        out.append(WindowObserver(source))
+    if source is not None and "screen" in wanted:
+        from .observers.screen import ScreenObserver
+
+        out.append(ScreenObserver(
+            interval_s=settings.capture.interval_s,
+            idle_after_s=settings.capture.idle_after_s,
+            change_threshold=settings.capture.change_threshold,
+            max_width=settings.capture.max_width,
+        ))
+    if "input" in wanted:
+        from .observers.input import InputObserver
+
+        out.append(InputObserver(idle_after_s=settings.capture.idle_after_s))
+    if "files" in wanted and settings.capture.folders:
+        from .observers.files import DEFAULT_IGNORE, FilesObserver
+
+        out.append(FilesObserver(list(settings.capture.folders),
+                                 ignore=list(DEFAULT_IGNORE) + list(settings.capture.ignore)))
+    return out
+
+
+def _window_source() -> Any:
+    if sys.platform == "darwin":
+        from .observers.macos import MacWindowSource
+
+        return MacWindowSource()
+    from .observers.x11 import WAYLAND_MESSAGE, X11WindowSource, detect_session
+
+    session = detect_session()
+    if session == "wayland":
+        log.warning("%s", WAYLAND_MESSAGE)
+        return None
+    if session == "none":
+        log.warning("no display: window and screen observers are off (is DISPLAY set?)")
+        return None
+    return X11WindowSource()
+
+
+# -- guards -----------------------------------------------------------------------------
+
+
+class CaptureGate:
+    """Capture is allowed when not paused, the window is not excluded, and the guards are clear."""
+
+    def __init__(self, privacy: PrivacyFilter) -> None:
+        self.privacy = privacy
+        self.blocked: str | None = None  # set by the resource guards
+        self.excluded_now = False
+
+    def allows(self, window: WindowInfo | None) -> bool:
+        if self.blocked:
+            return False
+        allowed = self.privacy.allows(window)
+        self.excluded_now = not allowed and window is not None and not self.privacy.pause.paused(
+            self.privacy.clock())
+        return allowed
+
+
+# -- the daemon -------------------------------------------------------------------------
+
+
+class Daemon:
+    """One running gumd: observers feed the queue; scheduled jobs infer, age out data and report."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        observers: list[Observer] | None = None,
+        pipeline_factory: Callable[[Store], Pipeline] | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.settings = settings
+        self.home = settings.home
+        self.clock = clock
+        self.stop_event = threading.Event()
+        self.lock = health.InstanceLock(self.home)
+        self.pause = PauseState(self.home, clock=clock)
+        self.privacy = PrivacyFilter(settings.privacy, self.pause, clock=clock)
+        self.gate = CaptureGate(self.privacy)
+        self.state = DesktopState(clock=clock)
+        self._observers = observers
+        self._pipeline_factory = pipeline_factory
+        self.store: Store | None = None
+        self.pipeline: Pipeline | None = None
+        self.status = health.DaemonStatus(capture_interval_s=settings.capture.interval_s,
+                                          max_wait_s=settings.daemon.max_wait_s,
+                                          backend=settings.model.kind)
+        self._scheduler: Any = None
+        self._status_lock = threading.Lock()
+        self._infer_lock = threading.Lock()
+
+    # -- lifecycle ----------------------------------------------------------------------
+
+    def start(self) -> None:
+        paths.ensure_private_dir(self.home)
+        self.lock.acquire()
+        try:
+            self._start()
+        except BaseException:
+            self.lock.release()
+            raise
+
+    def _start(self) -> None:
+        try:
+            os.nice(self.settings.daemon.nice)
+        except OSError:
+            pass
+        self.store = make_store(self.settings)
+        self.pipeline = (self._pipeline_factory(self.store) if self._pipeline_factory
+                         else make_pipeline(self.settings, self.store))
+        self.observers = (self._observers if self._observers is not None
+                          else default_observers(self.settings))
+        shots = paths.screenshots_dir(self.home)
+        paths.ensure_private_dir(shots)
+        now = self.clock()
+        self.status.pid, self.status.started_at, self.status.running = os.getpid(), now, True
+        self.status.observers = [o.name for o in self.observers]
+        self.ctx = ObserverContext(sink=self._sink, state=self.state, gate=self.gate,
+                                   screenshots_dir=shots, clock=self.clock, stop=self.stop_event)
+        self._guard_job()
+        for obs in self.observers:
+            try:
+                obs.start(self.ctx)
+            except Exception as exc:  # one observer failing must not stop the others
+                log.error("observer %s did not start: %s", obs.name, exc)
+                self.status.observer_errors[obs.name] = str(exc)
+        self._start_scheduler()
+        self._health_job()
+        log.info("gumd started (pid %d, observers: %s, backend: %s)", os.getpid(),
+                 ", ".join(self.status.observers) or "none", self.settings.model.kind)
+
+    def _start_scheduler(self) -> None:
+        from apscheduler.schedulers.background import BackgroundScheduler
+
+        sched = BackgroundScheduler(job_defaults={"coalesce": True, "max_instances": 1,
+                                                  "misfire_grace_time": 30})
+        sched.add_job(self._inference_job, "interval", seconds=self.settings.daemon.inference_interval_s,
+                      id="inference")
+        sched.add_job(self._health_job, "interval", seconds=health.HEARTBEAT_S, id="health")
+        sched.add_job(self._guard_job, "interval", seconds=30, id="guards")
+        sched.add_job(self._retention_job, "interval", hours=1, id="retention")
+        sched.start()
+        self._scheduler = sched
+
+    def stop(self) -> None:
+        """Stop capture, let the batch in hand finish, write the last status, release the lock."""
+        if self.stop_event.is_set():
+            return
+        self.stop_event.set()
+        for obs in getattr(self, "observers", []):
+            try:
+                obs.stop()
+            except Exception as exc:
+                log.warning("observer %s did not stop cleanly: %s", obs.name, exc)
+        if self._scheduler is not None:
+            self._scheduler.shutdown(wait=True)
+        self.status.running = False
+        self._health_job()
+        if self.store is not None:
+            self.store.close()
+        self.lock.release()
+        log.info("gumd stopped")
+
+    def run_forever(self) -> int:
+        """Run until SIGTERM or SIGINT; the exit status for the process."""
+        def on_signal(signum: int, _frame: Any) -> None:
+            log.info("received %s, stopping", signal.Signals(signum).name)
+            self.stop_event.set()
+
+        signal.signal(signal.SIGTERM, on_signal)
+        signal.signal(signal.SIGINT, on_signal)
+        self.start()
+        try:
+            while not self.stop_event.wait(1.0):
+                pass
+        finally:
+            self.stop_event.clear()
+            self.stop()
+        return 0
+
+    # -- the sink: privacy, then the queue -------------------------------------------------
+
+    def _sink(self, obs: Observation) -> None:
+        admitted = self.privacy.admit(obs)
+        if admitted is None:
+            if obs.image_path:  # captured before a pause began: do not keep it
+                Path(obs.image_path).unlink(missing_ok=True)
+            return
+        assert self.store is not None
+        self.store.enqueue([admitted])
+        with self._status_lock:
+            self.status.last_observation_at = self.clock()
+            if admitted.observer == "screen":
+                self.status.last_capture_at = admitted.captured_at
+
+    # -- jobs -------------------------------------------------------------------------------
+
+    def batch_due(self) -> bool:
+        assert self.store is not None
+        pending = self.store.queue_counts()["pending"]
+        if pending >= self.settings.inference.batch_size:
+            return True
+        oldest = self.store.oldest_pending_at()
+        return bool(pending) and oldest is not None and (
+            self.clock() - oldest >= self.settings.daemon.max_wait_s)
+
+    def _inference_job(self) -> None:
+        """Run due batches until the queue is drained or the daemon is stopping."""
+        assert self.pipeline is not None
+        if not self._infer_lock.acquire(blocking=False):
+            return
+        try:
+            while not self.stop_event.is_set() and self.batch_due():
+                try:
+                    report = self.pipeline.run_batch()
+                except BackendUnavailable as exc:
+                    self.status.model_unavailable = str(exc)
+                    log.warning("model unavailable, observations stay queued: %s", exc)
+                    return
+                self.status.model_unavailable = None
+                if report is None:
+                    return
+                self.status.last_inference_at = self.clock()
+                self.status.last_inference_error = report.error
+                if report.error:
+                    log.warning("an inference batch failed: %s", report.error)
+        except Exception:
+            log.exception("inference job failed")
+        finally:
+            self._infer_lock.release()
+
+    def run_inference_now(self) -> None:
+        """Process whatever is queued at once (used by tests and `gumd queue process`)."""
+        self._inference_job()
+
+    def _guard_job(self) -> None:
+        """Hold capture back while disk is short or the database is at its size cap."""
+        reason = None
+        free_mb = shutil.disk_usage(self.home).free / 1e6
+        if free_mb < self.settings.retention.min_free_disk_mb:
+            reason = f"only {free_mb:.0f} MB free on disk (retention.min_free_disk_mb)"
+        elif self.store is not None and (self.store.size_bytes() / 1e6
+                                         >= self.settings.retention.max_db_mb):
+            reason = "the database reached retention.max_db_mb"
+        if reason != self.gate.blocked:
+            if reason:
+                log.warning("capture paused: %s", reason)
+            else:
+                log.info("capture resumed")
+        self.gate.blocked = reason
+
+    def _retention_job(self) -> None:
+        """Age out raw data (screenshots, processed observations); what was learnt stays."""
+        assert self.store is not None
+        now = self.clock()
+        r = self.settings.retention
+        try:
+            if r.screenshots_hours > 0:
+                self.store.expire_screenshots(now - r.screenshots_hours * 3600)
+            cutoff = now - r.observations_days * 86400
+            gone = self.store.forget(observation_where="status = 'done' AND captured_at < ?",
+                                     observation_params=[cutoff], keep_propositions=True)
+            if self.store.size_bytes() / 1e6 >= r.max_db_mb:
+                gone2 = self._trim_to_size(r.max_db_mb)
+                gone["observations"] += gone2
+            if gone["observations"]:
+                self.store.reclaim()
+                log.info("retention: deleted %d old observations", gone["observations"])
+        except Exception:
+            log.exception("retention job failed")
+
+    def _trim_to_size(self, max_mb: float) -> int:
+        """Delete the oldest processed observations, a tenth at a time, until under the cap."""
+        assert self.store is not None
+        total = 0
+        for _ in range(10):
+            done = self.store.queue_counts()["done"]
+            if not done or self.store.size_bytes() / 1e6 < max_mb:
+                break
+            chunk = max(1, done // 10)
+            gone = self.store.forget(
+                observation_where="id IN (SELECT id FROM observations WHERE status = 'done' "
+                                  "ORDER BY captured_at LIMIT ?)",
+                observation_params=[chunk], keep_propositions=True)
+            total += gone["observations"]
+            self.store.reclaim()
+        return total
+
+    def _health_job(self) -> None:
+        with self._status_lock:
+            s = self.status
+            s.updated_at = self.clock()
+            s.paused = self.pause.paused(self.clock())
+            s.paused_until = self.pause.paused_until() if s.paused else None
+            s.idle = self.state.idle_for() >= self.settings.capture.idle_after_s
+            s.capture_blocked = self.gate.blocked or (
+                "the active window is excluded" if self.gate.excluded_now else None)
+            if self.state.last_capture_at:
+                s.last_capture_at = max(s.last_capture_at, self.state.last_capture_at)
+            for obs in getattr(self, "observers", []):
+                if hasattr(obs, "frames_captured"):
+                    s.frames_captured = obs.frames_captured
+                    s.frames_skipped = obs.frames_skipped
+            try:
+                health.write_status(self.home, s)
+            except OSError as exc:
+                log.warning("could not write the status file: %s", exc)

@@ -1,0 +1,156 @@
+"""The daemon's single-instance lock and its health file, and how `gumd status` judges them."""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import tempfile
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from propositions import GumdError
+
+LOCK_NAME = "gumd.lock"
+STATUS_NAME = "status.json"
+#: the daemon rewrites its status this often; much older means it stopped answering
+HEARTBEAT_S = 5.0
+
+
+class AlreadyRunning(GumdError):
+    """Another gumd daemon holds this home's lock."""
+
+
+class InstanceLock:
+    """An exclusive ``flock`` on ``<home>/gumd.lock``; the kernel drops it if the process dies."""
+
+    def __init__(self, home: Path) -> None:
+        self.path = home / LOCK_NAME
+        self._fd: int | None = None
+
+    def acquire(self) -> None:
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            pid = read_pid(self.path)
+            raise AlreadyRunning(
+                f"gumd is already running for this home (pid {pid or '?'}); "
+                "stop it first (gumd service stop, or kill it)"
+            ) from None
+        os.ftruncate(fd, 0)
+        os.write(fd, str(os.getpid()).encode())
+        self._fd = fd
+
+    def release(self) -> None:
+        if self._fd is not None:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+            os.close(self._fd)
+            self._fd = None
+
+
+def read_pid(path: Path) -> int | None:
+    try:
+        return int(path.read_text().strip() or 0) or None
+    except (OSError, ValueError):
+        return None
+
+
+def lock_held(home: Path) -> bool:
+    """True when some process holds the home's daemon lock (probing never takes it for long)."""
+    path = home / LOCK_NAME
+    if not path.exists():
+        return False
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    else:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        return False
+    finally:
+        os.close(fd)
+
+
+@dataclass
+class DaemonStatus:
+    """What the running daemon reports about itself every few seconds."""
+
+    pid: int = 0
+    started_at: float = 0.0
+    updated_at: float = 0.0
+    running: bool = False
+    paused: bool = False
+    paused_until: float | None = None
+    idle: bool = False
+    capture_blocked: str | None = None  # why capture is held back (excluded window, disk, size cap)
+    observers: list[str] = field(default_factory=list)
+    observer_errors: dict[str, str] = field(default_factory=dict)
+    last_capture_at: float = 0.0
+    last_observation_at: float = 0.0
+    last_inference_at: float = 0.0
+    last_inference_error: str | None = None
+    model_unavailable: str | None = None
+    backend: str = ""
+    frames_captured: int = 0
+    frames_skipped: int = 0
+    capture_interval_s: float = 60.0
+    max_wait_s: float = 300.0
+
+
+def write_status(home: Path, status: DaemonStatus) -> None:
+    """Replace the status file atomically (0600), so a reader never sees half of it."""
+    fd, tmp = tempfile.mkstemp(prefix=".status-", dir=home)
+    try:
+        with os.fdopen(fd, "w") as fh:
+            json.dump(asdict(status), fh)
+        os.replace(tmp, home / STATUS_NAME)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def read_status(home: Path) -> DaemonStatus | None:
+    try:
+        data = json.loads((home / STATUS_NAME).read_text())
+    except (OSError, ValueError):
+        return None
+    known = {k: v for k, v in data.items() if k in DaemonStatus.__dataclass_fields__}
+    return DaemonStatus(**known)
+
+
+def judge(home: Path, status: DaemonStatus | None, queue: dict[str, int],
+          oldest_pending_at: float | None, now: float | None = None) -> dict[str, Any]:
+    """The overall state (stopped, running, paused, stalled) with the reasons, for `gumd status`."""
+    now = time.time() if now is None else now
+    running = lock_held(home)
+    out: dict[str, Any] = {"state": "stopped", "running": running, "problems": []}
+    if not running or status is None:
+        return out
+    problems: list[str] = out["problems"]
+    if now - status.updated_at > 6 * HEARTBEAT_S:
+        problems.append(f"the daemon has not reported for {int(now - status.updated_at)} s")
+    capturing = "screen" in status.observers
+    uptime = now - status.started_at
+    if (capturing and not status.paused and not status.idle and not status.capture_blocked
+            and uptime > 3 * status.capture_interval_s
+            and now - status.last_capture_at > 3 * status.capture_interval_s):
+        problems.append(f"no screenshot for {int(now - (status.last_capture_at or status.started_at))} s "
+                        "although you are active")
+    if oldest_pending_at and now - oldest_pending_at > status.max_wait_s + 600:
+        if status.model_unavailable:
+            problems.append(f"inference waits for the model: {status.model_unavailable}")
+        elif now - (status.last_inference_at or status.started_at) > status.max_wait_s + 600:
+            problems.append(f"{queue.get('pending', 0)} observations have waited "
+                            f"{int((now - oldest_pending_at) / 60)} min for inference")
+    if problems:
+        out["state"] = "stalled"
+    elif status.paused:
+        out["state"] = "paused"
+    else:
+        out["state"] = "running"
+    return out
