@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import sqlite3
 import sys
@@ -16,7 +17,7 @@ import click
 
 from propositions import GumdError, Observation, Store, serialize
 from propositions.backends import make_backend
-from propositions.infer import DrainReport, Inferrer, ModelInferrer, Pipeline, model_image_reader
+from propositions.infer import DrainReport, Inferrer, Pipeline
 from propositions.statistical import StatisticalInferrer
 from propositions.service import EXPORTABLE, ForgetRequest, Service
 from propositions.store import translate_error
@@ -40,53 +41,19 @@ class App:
 
     @cached_property
     def service(self) -> Service:
-        s = self.settings
-        paths.ensure_private_dir(s.home)
-        store = Store(
-            s.db_path,
-            busy_timeout_s=s.store.busy_timeout_s,
-            claim_timeout_s=s.store.claim_timeout_s,
-            max_attempts=s.store.max_attempts,
-        )
-        return Service(store, weights=s.retrieval.weights())
+        from .daemon import make_store
 
+        return Service(make_store(self.settings), weights=self.settings.retrieval.weights())
 
-    def inferrer(self) -> Inferrer:
-        s = self.settings
-        if s.model.kind == "statistical":
-            return StatisticalInferrer(s.inference.user_name)
-        return ModelInferrer(make_backend(s.model.backend_config()), user=s.inference.user_name)
+    def inferrer(self, user: str | None = None) -> Inferrer:
+        from .daemon import make_inferrer
 
-    @cached_property
-    def ocr(self) -> Any:
-        from propositions.screen import make_ocr
-
-        return make_ocr(self.settings.inference.ocr)
-
-    def ocr_image(self, obs: Observation) -> str:
-        from propositions.screen import read_screenshot
-
-        return read_screenshot(obs.image_path, engine=self.ocr)
-
-    def image_reader(self) -> Any:
-        s = self.settings
-        if s.inference.screen_reader == "ocr":
-            return self.ocr_image
-        if s.model.kind == "statistical":
-            raise settings_mod.ConfigError(
-                f"inference.screen_reader = {s.inference.screen_reader!r} needs a model: "
-                "set [model] kind, or use screen_reader = \"ocr\"")
-        backend = make_backend(s.model.backend_config())
-        return model_image_reader(backend, self.ocr_image if s.inference.screen_reader == "both" else None)
+        return make_inferrer(self.settings, user)
 
     def pipeline(self, inferrer: Inferrer | None = None) -> Pipeline:
-        return Pipeline(
-            self.service.store,
-            inferrer or self.inferrer(),
-            batch_size=self.settings.inference.batch_size,
-            read_image=self.image_reader(),
-            keep_images=self.settings.retention.screenshots_hours > 0,
-        )
+        from .daemon import make_pipeline
+
+        return make_pipeline(self.settings, self.service.store, inferrer)
 
 
 class GumdGroup(click.Group):
@@ -531,8 +498,14 @@ def ingest(app: App, sources: tuple[Path, ...], no_process: bool) -> None:
             skipped += 1
             reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
             click.echo(f"skipped {f}: {reason}", err=True)
-    app.service.store.enqueue(observations)
-    click.echo(f"Queued {len(observations)} observations; skipped {skipped}.")
+    from .daemon import admit_all, make_privacy
+
+    admitted = admit_all(make_privacy(app.settings), observations)
+    excluded = len(observations) - len(admitted)
+    app.service.store.enqueue(admitted)
+    click.echo(f"Queued {len(admitted)} observations; skipped {skipped}"
+               + (f"; {excluded} excluded by privacy settings." if excluded else "."))
+    observations = admitted
     if observations and not no_process:
         _print_drain(app.pipeline().drain())
 
@@ -545,14 +518,16 @@ def replay(app: App, scenarios: tuple[Path, ...]) -> None:
     from propositions.replay import replay as run_replay
     from propositions.scenario import load_scenario
 
+    from .daemon import admit_all, make_privacy
+
     for path in scenarios:
         scenario = load_scenario(path)
         click.echo(f"{scenario.name}: {len(scenario.observations)} observations")
         # The simulated person's name, not the account's, goes into their propositions.
-        inferrer = (StatisticalInferrer(scenario.user) if app.settings.model.kind == "statistical"
-                    else ModelInferrer(make_backend(app.settings.model.backend_config()),
-                                       user=scenario.user))
-        _print_drain(run_replay(scenario, app.pipeline(inferrer)))
+        pipeline = app.pipeline(app.inferrer(scenario.user))
+        privacy = make_privacy(app.settings)
+        _print_drain(run_replay(scenario, pipeline,
+                                lambda obs: pipeline.store.enqueue(admit_all(privacy, obs))))
 
 
 @cli.command("eval")
@@ -564,13 +539,7 @@ def eval_cmd(app: App, scenarios: tuple[Path, ...], as_json: bool) -> None:
     from propositions.replay import evaluate
 
     s = app.settings
-
-    def make(user: str) -> Inferrer:
-        if s.model.kind == "statistical":
-            return StatisticalInferrer(user)
-        return ModelInferrer(make_backend(s.model.backend_config()), user=user)
-
-    results, overall = evaluate(list(scenarios), make, batch_size=s.inference.batch_size)
+    results, overall = evaluate(list(scenarios), app.inferrer, batch_size=s.inference.batch_size)
     if as_json:
         _emit_json({"backend": s.model.kind, "model": s.model.name or None,
                     "scenarios": [r.to_dict() for r in results], "overall": overall})
@@ -696,6 +665,182 @@ def model_test(app: App) -> None:
     st = backend.stats
     click.echo(f"{m.kind} {m.name}: answered {json.dumps(answer)} in {seconds:.2f} s "
                f"({st.prompt_tokens} prompt + {st.completion_tokens} completion tokens)")
+
+
+# -- the daemon --------------------------------------------------------------------
+
+
+@cli.command("run")
+@click.option("--verbose", "-v", is_flag=True, help="Log at DEBUG (model calls, timings; never screen text).")
+@pass_app
+def run_cmd(app: App, verbose: bool) -> None:
+    """Run the daemon in the foreground: observe, queue, infer, until Ctrl-C or SIGTERM."""
+    import logging
+
+    from .daemon import Daemon
+
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    sys.exit(Daemon(app.settings).run_forever())
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_app
+def status(app: App, as_json: bool) -> None:
+    """Running or not, paused, last capture and inference, queue, backend, database size."""
+    from . import health
+    from .privacy import PauseState
+
+    s = app.settings
+    daemon = health.read_status(s.home)
+    store = app.service.store
+    queue = store.queue_counts()
+    verdict = health.judge(s.home, daemon, queue, store.oldest_pending_at())
+    # The pause file is the truth whether or not the daemon runs (it reads the same file).
+    paused_until = PauseState.for_home(s.home).paused_until()
+    out: dict[str, Any] = {
+        "state": verdict["state"],
+        "problems": verdict["problems"],
+        "running": verdict["running"],
+        "pid": daemon.pid if daemon and verdict["running"] else None,
+        "paused": paused_until is not None,
+        "paused_until": serialize.iso(paused_until) if paused_until and math.isfinite(paused_until) else None,
+        "idle": bool(daemon and daemon.idle and verdict["running"]),
+        "capture_blocked": daemon.capture_blocked if daemon and verdict["running"] else None,
+        "observers": daemon.observers if daemon and verdict["running"] else [],
+        "last_capture_at": serialize.iso(daemon.last_capture_at) if daemon and daemon.last_capture_at else None,
+        "last_inference_at": serialize.iso(daemon.last_inference_at) if daemon and daemon.last_inference_at else None,
+        "model_unavailable": daemon.model_unavailable if daemon and verdict["running"] else None,
+        "frames_captured": daemon.frames_captured if daemon else 0,
+        "frames_skipped": daemon.frames_skipped if daemon else 0,
+        "queue": queue,
+        "backend": s.model.kind,
+        "model": s.model.name or None,
+        "db_path": str(s.db_path),
+        "db_bytes": store.size_bytes(),
+    }
+    if as_json:
+        _emit_json(out)
+        return
+    line = out["state"] + (f" (pid {out['pid']})" if out["pid"] else "")
+    click.echo(f"gumd: {line}")
+    for problem in out["problems"]:
+        click.echo(f"  ! {problem}")
+    if out["paused"]:
+        click.echo(f"  paused until {out['paused_until'] or 'you resume'}")
+    if out["capture_blocked"]:
+        click.echo(f"  capture held back: {out['capture_blocked']}")
+    if out["running"]:
+        click.echo(f"  observers: {', '.join(out['observers']) or 'none'}"
+                   + (" (you are idle)" if out["idle"] else ""))
+        click.echo(f"  last capture: {_ago(daemon.last_capture_at if daemon else 0)}; "
+                   f"frames {out['frames_captured']} captured, {out['frames_skipped']} unchanged")
+        click.echo(f"  last inference: {_ago(daemon.last_inference_at if daemon else 0)}")
+    if out["model_unavailable"]:
+        click.echo(f"  model unavailable: {out['model_unavailable']}")
+    click.echo(f"  queue: {queue['pending']} pending, {queue['processing']} processing, "
+               f"{queue['failed']} failed, {queue['done']} done")
+    click.echo(f"  backend: {s.model.kind}" + (f" ({s.model.name})" if s.model.name else ""))
+    click.echo(f"  database: {s.db_path} ({out['db_bytes'] / 1e6:.1f} MB)")
+
+
+@cli.command()
+@click.option("--for", "duration", metavar="DURATION", default=None,
+              help="Resume by itself after this long (30m, 2h); default: until `gumd resume`.")
+@pass_app
+def pause(app: App, duration: str | None) -> None:
+    """Stop capturing at once (the daemon notices within a second)."""
+    from propositions.timeparse import parse_duration
+
+    from .privacy import PauseState
+
+    paths.ensure_private_dir(app.settings.home)
+    until = time.time() + parse_duration(duration) if duration else None
+    PauseState.for_home(app.settings.home).pause(until)
+    when = time.strftime("%H:%M", time.localtime(until)) if until else None
+    click.echo(f"Paused until {when}." if when else "Paused until you run `gumd resume`.")
+
+
+@cli.command()
+@pass_app
+def resume(app: App) -> None:
+    """Start capturing again after `gumd pause`."""
+    from .privacy import PauseState
+
+    paths.ensure_private_dir(app.settings.home)
+    PauseState.for_home(app.settings.home).resume()
+    click.echo("Capturing again.")
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_app
+def doctor(app: App, as_json: bool) -> None:
+    """Check display access, permissions, OCR, the model, disk and database; say what to fix."""
+    from . import doctor as doctor_mod
+
+    results = doctor_mod.run_checks(app.settings)
+    if as_json:
+        _emit_json([r.to_dict() for r in results])
+    else:
+        marks = {"ok": "ok  ", "warn": "warn", "fail": "FAIL"}
+        for r in results:
+            click.echo(f"[{marks[r.level]}] {r.name}: {r.message}")
+            if r.fix and r.level != "ok":
+                for line in r.fix.splitlines():
+                    click.echo(f"         {line}")
+    if any(r.level == "fail" for r in results):
+        sys.exit(1)
+
+
+@cli.group("service", cls=GumdGroup)
+def service_group() -> None:
+    """The background service: a launchd agent (macOS) or a systemd user unit (Linux)."""
+
+
+@service_group.command("install")
+@pass_app
+def service_install(app: App) -> None:
+    """Write the service file for this home and this Python, and start it."""
+    from . import service
+
+    path = service.install(app.settings.home)
+    click.echo(f"Installed and started: {path}")
+
+
+@service_group.command("uninstall")
+def service_uninstall() -> None:
+    """Stop the service and delete its file."""
+    from . import service
+
+    click.echo("Removed." if service.uninstall() else "Not installed; nothing to do.")
+
+
+@service_group.command("start")
+def service_start() -> None:
+    """Start the installed service (on macOS this restarts a running daemon)."""
+    from . import service
+
+    service.start()
+    click.echo("Started.")
+
+
+@service_group.command("stop")
+def service_stop() -> None:
+    """Stop the service until the next login or `gumd service start`."""
+    from . import service
+
+    service.stop()
+    click.echo("Stopped.")
+
+
+@service_group.command("status")
+def service_status() -> None:
+    """Installed? loaded? running?"""
+    from . import service
+
+    click.echo(service.status().line())
 
 
 def main() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 import os
 import shutil
 import signal
@@ -65,6 +66,17 @@ def make_pipeline(settings: Settings, store: Store, inferrer: Inferrer | None = 
         read_image=make_image_reader(settings),
         keep_images=settings.retention.screenshots_hours > 0,
     )
+
+
+def make_privacy(settings: Settings, clock: Callable[[], float] = time.time) -> PrivacyFilter:
+    return PrivacyFilter(settings.privacy, PauseState.for_home(settings.home, clock=clock),
+                         clock=clock)
+
+
+def admit_all(privacy: PrivacyFilter, observations: list[Observation]) -> list[Observation]:
+    """What the user handed over on purpose, through exclusions and redaction (not the pause)."""
+    admitted = (privacy.admit(o, respect_pause=False) for o in observations)
+    return [o for o in admitted if o is not None]
 
 
 def make_store(settings: Settings) -> Store:
@@ -165,8 +177,8 @@ class Daemon:
         self.clock = clock
         self.stop_event = threading.Event()
         self.lock = health.InstanceLock(self.home)
-        self.pause = PauseState(self.home, clock=clock)
-        self.privacy = PrivacyFilter(settings.privacy, self.pause, clock=clock)
+        self.privacy = make_privacy(settings, clock)
+        self.pause = self.privacy.pause
         self.gate = CaptureGate(self.privacy)
         self.state = DesktopState(clock=clock)
         self._observers = observers
@@ -382,7 +394,8 @@ class Daemon:
             s = self.status
             s.updated_at = self.clock()
             s.paused = self.pause.paused(self.clock())
-            s.paused_until = self.pause.paused_until() if s.paused else None
+            until = self.pause.paused_until() if s.paused else None
+            s.paused_until = until if until is not None and math.isfinite(until) else None
             s.idle = self.state.idle_for() >= self.settings.capture.idle_after_s
             s.capture_blocked = self.gate.blocked or (
                 "the active window is excluded" if self.gate.excluded_now else None)

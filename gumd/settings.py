@@ -7,13 +7,15 @@ import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
+from pydantic import BaseModel, Field, PrivateAttr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from propositions import GumdError, Weights
 from propositions.backends import BackendConfig
 
 from . import paths
+from .privacy import PrivacySettings
+from .section import Section
 
 ENV_PREFIX = "GUMD_"
 ENV_NESTED = "__"
@@ -21,10 +23,6 @@ ENV_NESTED = "__"
 
 class ConfigError(GumdError):
     """The config file or a GUMD_* variable holds an unusable value."""
-
-
-class Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
 
 
 class StoreSettings(Section):
@@ -221,6 +219,9 @@ class Settings(BaseSettings):
 
     daemon: DaemonSettings = DaemonSettings()
     """The background process."""
+
+    privacy: PrivacySettings = PrivacySettings()
+    """What is never observed, and what is redacted before anything is stored."""
 
     # Not a setting: the home this object was loaded for, filled by load().
     _home: Path = PrivateAttr(default_factory=paths.home_dir)
