@@ -1,0 +1,265 @@
+"""The daemon with a scripted observer at the observer seam: privacy, pause, queue, jobs, lock, signals."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from gumd import health
+from gumd import settings as settings_mod
+from gumd.daemon import Daemon
+from gumd.observers.base import ObserverContext, WindowInfo
+from gumd.privacy import PauseState
+from propositions import Observation, Store
+
+KEY = "AKIA" + "ABCDEFGHIJKLMNOP"
+
+
+class ScriptedObserver:
+    """A fake observer: emits the observations a test hands it, through the daemon's gate and sink."""
+
+    name = "scripted"
+
+    def __init__(self) -> None:
+        self.ctx: ObserverContext | None = None
+
+    def start(self, ctx: ObserverContext) -> None:
+        self.ctx = ctx
+
+    def stop(self) -> None:
+        pass
+
+    def see(self, app: str, title: str, text: str) -> bool:
+        """Emit one observation if the gate allows the window; True when it did."""
+        assert self.ctx is not None
+        window = WindowInfo(app=app, title=title)
+        self.ctx.state.set_window(window)
+        if not self.ctx.gate.allows(window):
+            return False
+        self.ctx.sink(Observation(captured_at=self.ctx.clock(), observer="screen", app=app,
+                                  window_title=title, content=text))
+        return True
+
+
+@pytest.fixture
+def settings(gumd_home: Path) -> settings_mod.Settings:
+    gumd_home.mkdir(parents=True, exist_ok=True)
+    (gumd_home / "config.toml").write_text(
+        "[inference]\nuser_name = \"Dana Reyes\"\nbatch_size = 3\n"
+        "[daemon]\nmax_wait_s = 0\ninference_interval_s = 1\n"
+        "[retention]\nmin_free_disk_mb = 0\n"
+    )
+    return settings_mod.load(gumd_home)
+
+
+@pytest.fixture
+def daemon(settings: settings_mod.Settings):  # type: ignore[no-untyped-def]
+    obs = ScriptedObserver()
+    d = Daemon(settings, observers=[obs])
+    d.start()
+    yield d, obs
+    d.stop()
+
+
+def test_observations_pass_privacy_then_queue(daemon, settings) -> None:  # type: ignore[no-untyped-def]
+    d, obs = daemon
+    assert obs.see("Firefox", "Flights to Porto", f"booking ref 123 aws {KEY}")
+    assert not obs.see("KeePassXC", "Passwords.kdbx", "hunter2 is my password")
+    assert not obs.see("Firefox", "New Incognito Tab - Google Chrome", "secret browsing")
+    rows = d.store.read("SELECT app, window_title, content FROM observations")
+    assert [(r["app"], r["window_title"]) for r in rows] == [("Firefox", "Flights to Porto")]
+    assert KEY not in rows[0]["content"] and "[REDACTED:aws-key]" in rows[0]["content"]
+    raw = settings.db_path.read_bytes() + Path(str(settings.db_path) + "-wal").read_bytes()
+    assert b"hunter2" not in raw and b"secret browsing" not in raw
+
+
+def test_pause_is_honoured_within_a_second(daemon, settings) -> None:  # type: ignore[no-untyped-def]
+    d, obs = daemon
+    PauseState.for_home(settings.home).pause(None)  # what `gumd pause` does, from another process
+    time.sleep(0.05)
+    assert not obs.see("Firefox", "News", "headline")
+    d._health_job()
+    status = health.read_status(settings.home)
+    assert status.paused and status.paused_until is None
+    PauseState.for_home(settings.home).resume()
+    assert obs.see("Firefox", "News", "headline")
+    assert d.store.queue_counts()["pending"] == 1
+
+
+def test_inference_job_processes_due_batches(daemon) -> None:  # type: ignore[no-untyped-def]
+    d, obs = daemon
+    for i in range(4):
+        obs.see("Google Docs", "Toast for Maria & Joao", f"Toast draft for the wedding, part {i}")
+    d.run_inference_now()
+    assert d.store.queue_counts()["done"] == 4
+    texts = [r["text"] for r in d.store.read("SELECT text FROM propositions")]
+    assert any("Dana" in t for t in texts)
+    assert d.status.last_inference_at > 0
+
+
+def test_a_second_daemon_refuses_to_start(daemon, settings) -> None:  # type: ignore[no-untyped-def]
+    other = Daemon(settings, observers=[])
+    with pytest.raises(health.AlreadyRunning) as err:
+        other.start()
+    assert str(os.getpid()) in str(err.value)
+    assert health.lock_held(settings.home)
+
+
+def test_status_file_and_stop(settings) -> None:  # type: ignore[no-untyped-def]
+    d = Daemon(settings, observers=[ScriptedObserver()])
+    d.start()
+    status = health.read_status(settings.home)
+    assert status.running and status.pid == os.getpid() and status.observers == ["scripted"]
+    assert (settings.home / health.STATUS_NAME).stat().st_mode & 0o777 == 0o600
+    d.stop()
+    assert not health.read_status(settings.home).running
+    assert not health.lock_held(settings.home)
+
+
+def test_disk_guard_blocks_capture(settings) -> None:  # type: ignore[no-untyped-def]
+    settings.retention.min_free_disk_mb = 10**12  # more than any disk has
+    obs = ScriptedObserver()
+    d = Daemon(settings, observers=[obs])
+    d.start()
+    try:
+        assert not obs.see("Firefox", "News", "x")
+        d._health_job()
+        assert "free on disk" in health.read_status(settings.home).capture_blocked
+    finally:
+        d.stop()
+
+
+def test_retention_ages_out_observations_but_keeps_propositions(daemon, settings) -> None:  # type: ignore[no-untyped-def]
+    d, obs = daemon
+    old = time.time() - 40 * 86400
+    ids = d.store.enqueue([Observation(captured_at=old, observer="screen", app="Firefox",
+                                       content="an old page about sourdough")])
+    d.store.claim_batch(10)
+    d.store.mark_done(ids)
+    from propositions import Proposition
+
+    pid = d.store.add_proposition(Proposition(text="Dana bakes sourdough", confidence=0.6), ids)
+    d._retention_job()
+    assert d.store.counts()["observations"] == 0
+    assert d.store.get_proposition(pid).status == "active"
+
+
+def _write_runner(tmp_path: Path) -> Path:
+    """A daemon process whose inferrer is slow, so a test can kill it mid-batch."""
+    script = tmp_path / "slow_daemon.py"
+    script.write_text(textwrap.dedent(
+        """
+        import sys, time
+        from gumd import settings as settings_mod
+        from gumd.daemon import Daemon
+        from propositions.infer import Pipeline
+        from propositions.statistical import StatisticalInferrer
+
+        class SlowInferrer(StatisticalInferrer):
+            def propose(self, batch, store):
+                print("claimed", len(batch), flush=True)
+                time.sleep(float(sys.argv[1]))
+                return super().propose(batch, store)
+
+        s = settings_mod.load()
+        d = Daemon(s, observers=[],
+                   pipeline_factory=lambda store: Pipeline(store, SlowInferrer("Dana"), batch_size=5))
+        sys.exit(d.run_forever())
+        """))
+    return script
+
+
+def _seed_queue(settings: settings_mod.Settings, n: int) -> list[int]:
+    store = Store(settings.db_path)
+    ids = store.enqueue([Observation(captured_at=time.time() - 100 + i, observer="screen",
+                                     app="Terminal", content=f"$ make test {i}") for i in range(n)])
+    store.close()
+    return ids
+
+
+def test_kill_9_mid_batch_loses_nothing(settings, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    ids = _seed_queue(settings, 12)
+    env = {**os.environ, "GUMD_HOME": str(settings.home), "GUMD_STORE__CLAIM_TIMEOUT_S": "2"}
+    script = _write_runner(tmp_path)
+    proc = subprocess.Popen([sys.executable, str(script), "30"], stdout=subprocess.PIPE, text=True,
+                            env=env)
+    line = proc.stdout.readline()
+    assert line.startswith("claimed"), line
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    store = Store(settings.db_path)
+    assert store.queue_counts()["processing"] == 5  # the batch in hand, still recorded
+    store.close()
+    time.sleep(2.2)  # past the claim timeout: the abandoned batch may be taken again
+    proc = subprocess.Popen([sys.executable, str(script), "0"], stdout=subprocess.PIPE, text=True,
+                            env=env)
+    try:
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            store = Store(settings.db_path)
+            counts = store.queue_counts()
+            store.close()
+            if counts["done"] == len(ids):
+                break
+            time.sleep(0.5)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=30) == 0  # SIGTERM is a clean exit: services do not restart it
+    assert counts == {"pending": 0, "processing": 0, "done": 12, "failed": 0}
+
+
+def test_sigterm_finishes_the_batch_in_hand(settings, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    _seed_queue(settings, 5)
+    env = {**os.environ, "GUMD_HOME": str(settings.home)}
+    proc = subprocess.Popen([sys.executable, str(_write_runner(tmp_path)), "2"],
+                            stdout=subprocess.PIPE, text=True, env=env)
+    assert proc.stdout.readline().startswith("claimed")
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=30) == 0
+    store = Store(settings.db_path)
+    assert store.queue_counts() == {"pending": 0, "processing": 0, "done": 5, "failed": 0}
+    store.close()
+    assert not health.read_status(settings.home).running
+
+
+def test_status_judges_stalled_inference(settings) -> None:  # type: ignore[no-untyped-def]
+    now = time.time()
+    status = health.DaemonStatus(pid=1, started_at=now - 7200, updated_at=now, running=True,
+                                 observers=[], last_inference_at=now - 7000, max_wait_s=300)
+    lock = health.InstanceLock(settings.home)
+    lock.acquire()
+    try:
+        verdict = health.judge(settings.home, status, {"pending": 40}, now - 3600, now)
+        assert verdict["state"] == "stalled"
+        assert "waited 60 min for inference" in verdict["problems"][0]
+        status.model_unavailable = "cannot reach the model server"
+        verdict = health.judge(settings.home, status, {"pending": 40}, now - 3600, now)
+        assert "waits for the model" in verdict["problems"][0]
+        fresh = health.judge(settings.home, status, {"pending": 1}, now - 10, now)
+        assert fresh["state"] == "running"
+        status.updated_at = now - 120
+        assert health.judge(settings.home, status, {}, None, now)["state"] == "stalled"
+    finally:
+        lock.release()
+    assert health.judge(settings.home, status, {}, None, now)["state"] == "stopped"
+
+
+def test_gumd_status_json_while_running(daemon, settings) -> None:  # type: ignore[no-untyped-def]
+    from .test_cli import run
+
+    d, obs = daemon
+    obs.see("Firefox", "News", "x")
+    d._health_job()
+    code, out, _ = run("status", "--json")
+    data = json.loads(out)
+    assert data["state"] == "running" and data["running"] and data["pid"] == os.getpid()
+    assert data["queue"]["pending"] == 1 and data["backend"] == "statistical"
