@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from propositions.backends import llamacpp
-from propositions.backends.base import BackendConfig, BackendUnavailable, CallStats
+from propositions.backends.base import BackendConfig, BackendError, BackendUnavailable, CallStats
 from propositions.backends.llamacpp import LlamaCppBackend, bundled_smollm2_path
 
 CHAT = [
@@ -71,6 +71,15 @@ def test_a_schema_constrains_the_answer_to_matching_json(backend: LlamaCppBacken
     assert answer["colour"] in ("red", "green", "blue")
     assert isinstance(answer["certain"], bool)
     assert backend.stats.completion_tokens > 0 and backend.stats.errors == 0
+
+
+def test_a_prompt_longer_than_the_context_says_so(gguf: Path, loaded: LlamaCppBackend) -> None:
+    backend = LlamaCppBackend(BackendConfig(kind="llamacpp", model=str(gguf), context_tokens=64))
+
+    with pytest.raises(BackendError, match="more than the context window of 64"):
+        backend.complete([{"role": "user", "content": "word " * 200}])
+
+    assert backend.stats.errors == 1
 
 
 def test_a_file_that_is_not_gguf_is_unavailable(loaded: LlamaCppBackend, tmp_path: Path) -> None:

@@ -180,7 +180,7 @@ def test_the_module_imports_without_mlx_and_says_how_to_install_it(
 
 def test_images_without_a_vision_model_are_refused(backend: MLXBackend) -> None:
     assert backend.supports_images is False
-    with pytest.raises(BackendUnavailable, match="vision_model"):
+    with pytest.raises(BackendUnavailable, match="model.vision_name"):
         backend.complete(CHAT, images=[b"\x89PNG\r\n"])
 
 

@@ -55,7 +55,7 @@ class LlamaCppBackend:
         try:
             if images:
                 raise BackendUnavailable(
-                    "the llamacpp backend reads no images: use the mlx backend with model.vision_model, "
+                    "the llamacpp backend reads no images: use the mlx backend with model.vision_name, "
                     "or an openai-compatible server with a vision model"
                 )
             return self._complete(messages, schema)
@@ -74,6 +74,7 @@ class LlamaCppBackend:
         started = time.perf_counter()
         with self._lock:
             llama = self._load()
+            self._check_fits(llama, messages)
             try:
                 response = llama.create_chat_completion(**request)
             except Exception as exc:  # noqa: BLE001 - context overflow is a ValueError, decode errors RuntimeError
@@ -86,6 +87,16 @@ class LlamaCppBackend:
         if schema is None:
             return text
         return self._parse(text, choice.get("finish_reason"))
+
+    def _check_fits(self, llama: Any, messages: list[Message]) -> None:
+        # llama-cpp-python reports an overlong prompt as a numpy broadcast error; say it plainly.
+        text = "\n".join(m["content"] for m in messages)
+        count = len(llama.tokenize(text.encode("utf-8"), add_bos=False, special=False))
+        if count >= self.config.context_tokens:
+            raise BackendError(
+                f"the prompt has {count} tokens, more than the context window of "
+                f"{self.config.context_tokens}: raise context_tokens or send less"
+            )
 
     def _parse(self, text: str, finish_reason: str | None) -> dict[str, Any]:
         try:

@@ -75,7 +75,7 @@ class MLXBackend:
         try:
             if images and not self.vision_model:
                 raise BackendUnavailable(
-                    "images were passed but no MLX vision model is configured: set model.vision_model "
+                    "images were passed but no MLX vision model is configured: set model.vision_name "
                     f"(e.g. {DEFAULT_VISION_MODEL})"
                 )
             if schema is None:
