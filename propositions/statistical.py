@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections import Counter, defaultdict
+from collections import Counter, OrderedDict, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -90,6 +90,7 @@ def _zipf():  # type: ignore[no-untyped-def]
     return zipf_frequency
 
 
+@lru_cache(maxsize=200_000)
 def general_log_freq(word: str) -> float:
     """log10 of the word's frequency per word in general English (floor for unseen words)."""
     z = _zipf()(word, "en")
@@ -108,6 +109,50 @@ def first_name(user: str) -> str:
     return (user or "").split()[0] if (user or "").strip() else "The user"
 
 
+@dataclass
+class _Features:
+    """What one observation's text contributes, computed once and cached across batches."""
+
+    n_tokens: int
+    terms: Counter[str]  # casefolded words and capitalised names -> count
+    forms: dict[str, Counter[str]]  # casefolded -> spellings seen
+    words: frozenset[str]
+    dates: list[tuple[date, str]]  # (date mentioned, the sentence it was in)
+    commands: list[str]
+
+
+def _features(o: Observation) -> _Features:
+    text = f"{o.window_title or ''}\n{o.content or ''}"
+    raw = _TOKEN.findall(text)
+    terms: Counter[str] = Counter()
+    forms: dict[str, Counter[str]] = defaultdict(Counter)
+    for tok in raw:
+        key = tok.casefold().replace("’", "'")
+        terms[key] += 1
+        forms[key][tok] += 1
+    words = frozenset(terms)
+    for m in _CAP_PHRASE.finditer(text):
+        phrase = " ".join(m.group(1).split())
+        key = phrase.casefold()
+        if key.split()[0] in _WEEKDAYS or key.split()[0] in _MONTHS:
+            continue
+        terms[key] += 1
+        forms[key][phrase] += 1
+    dates: list[tuple[date, str]] = []
+    commands: list[str] = []
+    if o.observer in ("screen", "api") and o.content:
+        seen_at = datetime.fromtimestamp(o.captured_at)
+        seen: set[date] = set()
+        for line in _sentences(o.content):
+            for when in _dates_in(line, seen_at):
+                if when not in seen:
+                    seen.add(when)
+                    dates.append((when, line))
+        commands = list(dict.fromkeys(m.group(1) for m in _COMMAND.finditer(o.content)
+                                      if len(m.group(1)) > 1))
+    return _Features(len(raw), terms, dict(forms), words, dates, commands)
+
+
 class StatisticalInferrer:
     """Propositions a person would recognise, from statistics alone (see module docstring)."""
 
@@ -119,6 +164,21 @@ class StatisticalInferrer:
         self.window_days = window_days
         self.max_window = max_window
         self.max_topics = max_topics
+        # Text analysis per observation is the costly part and never changes once
+        # an observation is processed, so it is done once, not once per batch.
+        self._cache: OrderedDict[tuple[int | None, int, int], _Features] = OrderedDict()
+        self._cache_size = max_window * 2
+
+    def features(self, o: Observation) -> _Features:
+        key = (o.id, len(o.content or ""), len(o.window_title or ""))
+        found = self._cache.get(key)
+        if found is None:
+            found = self._cache[key] = _features(o)
+            if len(self._cache) > self._cache_size:
+                self._cache.popitem(last=False)
+        else:
+            self._cache.move_to_end(key)
+        return found
 
     # -- the protocol ------------------------------------------------------------
 
@@ -144,12 +204,8 @@ class StatisticalInferrer:
         end = max(o.captured_at for o in batch)
         start = end - self.window_days * DAY
         batch_ids = {o.id for o in batch}
-        rows = store.read(
-            "SELECT id FROM observations WHERE status = 'done' AND captured_at >= ? "
-            "AND captured_at <= ? ORDER BY captured_at DESC LIMIT ?",
-            (start, end, self.max_window),
-        )
-        earlier = [store.get_observation(r["id"]) for r in rows if r["id"] not in batch_ids]
+        earlier = [o for o in store.recent_done(start, end, self.max_window)
+                   if o.id not in batch_ids]
         obs = sorted(earlier + list(batch), key=lambda o: (o.captured_at, o.id))
         activity = _Activity(obs)
         for cur, nxt in zip(obs, obs[1:] + [None]):
@@ -243,10 +299,8 @@ class StatisticalInferrer:
         for o in act.observations:
             if o.observer != "screen":
                 continue
-            for m in _COMMAND.finditer(o.content or ""):
-                tool = m.group(1)
-                if len(tool) > 1 and o not in seen[tool]:
-                    seen[tool].append(o)
+            for tool in self.features(o).commands:
+                seen[tool].append(o)
         if not seen:
             return []
         ranked = sorted(seen.items(), key=lambda kv: -len(kv[1]))[:5]
@@ -265,7 +319,8 @@ class StatisticalInferrer:
                 (o.content or o.window_title)]
         if not docs:
             return []
-        salient, forms = _salient_terms(docs)
+        feats = {o.id: self.features(o) for o in docs}
+        salient, forms = _salient_terms(list(feats.values()))
         # App names are covered by time use, and the user's own name is no topic.
         known = {self.user.casefold()} | {a.casefold() for o in act.observations if (a := o.app)}
         known_words = {w for k in known for w in k.split()}
@@ -274,7 +329,7 @@ class StatisticalInferrer:
             return []
         occurrences: dict[str, set[int]] = defaultdict(set)
         for o in docs:
-            words = set(_tokens(f"{o.window_title or ''} {o.content or ''}"))
+            words = feats[o.id].words
             for term in salient:
                 if all(w in words for w in term.split()):
                     occurrences[term].add(o.id)
@@ -312,14 +367,8 @@ class StatisticalInferrer:
     def _dates(self, act: _Activity) -> list[Candidate]:
         found: dict[date, list[tuple[Observation, str]]] = defaultdict(list)
         for o in act.observations:
-            if o.observer not in ("screen", "api") or not o.content:
-                continue
-            seen_here: set[date] = set()
-            for line in _sentences(o.content):
-                for when in _dates_in(line, datetime.fromtimestamp(o.captured_at)):
-                    if when not in seen_here:
-                        seen_here.add(when)
-                        found[when].append((o, line))
+            for when, line in self.features(o).dates:
+                found[when].append((o, line))
         out = []
         for when, mentions in found.items():
             obs = [o for o, _ in mentions]
@@ -369,35 +418,18 @@ def _confidence(obs: list[Observation], floor: float, ceiling: float, scale: flo
     return round(floor + (ceiling - floor) * (1 - math.exp(-support / scale)), 3)
 
 
-def _tokens(text: str) -> list[str]:
-    return [t.casefold().replace("’", "'") for t in _TOKEN.findall(text)]
-
-
-def _salient_terms(docs: list[Observation]) -> tuple[list[str], dict[str, str]]:
+def _salient_terms(docs: list[_Features]) -> tuple[list[str], dict[str, str]]:
     """Terms (words and capitalised names) far more frequent here than in general English."""
     counts: Counter[str] = Counter()
     doc_freq: Counter[str] = Counter()
     forms: dict[str, Counter[str]] = defaultdict(Counter)
     total = 0
-    for o in docs:
-        text = f"{o.window_title or ''}\n{o.content or ''}"
-        raw = _TOKEN.findall(text)
-        total += len(raw)
-        seen: set[str] = set()
-        for tok in raw:
-            key = tok.casefold().replace("’", "'")
-            counts[key] += 1
-            forms[key][tok] += 1
-            seen.add(key)
-        for m in _CAP_PHRASE.finditer(text):
-            phrase = " ".join(m.group(1).split())
-            key = phrase.casefold()
-            if key.split()[0] in _WEEKDAYS or key.split()[0] in _MONTHS:
-                continue
-            counts[key] += 1
-            forms[key][phrase] += 1
-            seen.add(key)
-        doc_freq.update(seen)
+    for f in docs:
+        total += f.n_tokens
+        counts.update(f.terms)
+        doc_freq.update(f.terms.keys())
+        for key, spellings in f.forms.items():
+            forms[key].update(spellings)
     if total == 0:
         return [], {}
     scored = []

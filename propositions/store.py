@@ -379,6 +379,15 @@ class Store:
         )
         return [self._observation(r) for r in rows]
 
+    def recent_done(self, start: float, end: float, limit: int) -> list[Observation]:
+        """Processed observations captured in [start, end], newest first, in one query."""
+        rows = self.read(
+            f"SELECT {_OBS_COLUMNS} FROM observations WHERE status = 'done' AND captured_at >= ? "
+            "AND captured_at <= ? ORDER BY captured_at DESC LIMIT ?",
+            (start, end, limit),
+        )
+        return [self._observation(r) for r in rows]
+
     def get_observation(self, obs_id: int) -> Observation:
         rows = self.read(f"SELECT {_OBS_COLUMNS} FROM observations WHERE id = ?", (obs_id,))
         if not rows:
