@@ -134,5 +134,26 @@ def repair_messages(messages: list[dict[str, str]], bad: str, error: str) -> lis
     ]
 
 
-PROPOSE_SCHEMA = Proposal.model_json_schema()
-RECONCILE_SCHEMA = Reconciliation.model_json_schema()
+_GRAMMAR_UNFRIENDLY = {"maxLength", "minLength", "maxItems", "minItems"}
+
+
+def wire_schema(model: type[BaseModel]) -> dict:
+    """The JSON Schema sent to a model: the shape without length limits.
+
+    Grammar-constrained decoders (llama.cpp) unroll each length limit into
+    nested rules, and limits in the hundreds make the grammar too large to
+    build; the limits are still enforced when the answer is validated.
+    """
+
+    def strip(node: object) -> object:
+        if isinstance(node, dict):
+            return {k: strip(v) for k, v in node.items() if k not in _GRAMMAR_UNFRIENDLY}
+        if isinstance(node, list):
+            return [strip(v) for v in node]
+        return node
+
+    return strip(model.model_json_schema())  # type: ignore[return-value]
+
+
+PROPOSE_SCHEMA = wire_schema(Proposal)
+RECONCILE_SCHEMA = wire_schema(Reconciliation)

@@ -134,3 +134,34 @@ def test_no_bundled_gguf_without_the_package(monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.setattr(llamacpp.importlib.metadata, "distribution", not_installed)
 
     assert bundled_smollm2_path() is None
+
+
+def test_the_pipeline_schemas_build_a_grammar(gguf: Path) -> None:
+    """The propose and reconcile schemas compile to a llama.cpp grammar and decode.
+
+    Length limits in a schema once made the grammar too large to build, which
+    crashes the process, so this runs in a child process and checks its exit.
+    """
+    pytest.importorskip("llama_cpp", reason="llama-cpp-python is not installed")
+    code = (
+        "import sys\n"
+        "from propositions import prompts\n"
+        "from propositions.backends.base import BackendConfig, MalformedOutput\n"
+        "from propositions.backends.llamacpp import LlamaCppBackend\n"
+        f"b = LlamaCppBackend(BackendConfig(kind='llamacpp', model={str(gguf)!r}, "
+        "context_tokens=2048, max_tokens=200, temperature=0.0))\n"
+        "msgs = [{'role': 'system', 'content': 'Answer in JSON.'},\n"
+        "        {'role': 'user', 'content': '[1] Firefox: flights to Porto for a wedding'}]\n"
+        "for schema in (prompts.PROPOSE_SCHEMA, prompts.RECONCILE_SCHEMA):\n"
+        "    try:\n"
+        "        out = b.complete(msgs, schema=schema)\n"
+        "        assert isinstance(out, dict), out\n"
+        "    except MalformedOutput as exc:  # cut off at max_tokens is fine here\n"
+        "        assert 'max_tokens' in str(exc) or 'JSON' in str(exc), exc\n"
+        "print('ok')\n"
+    )
+    import subprocess
+
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout.strip().endswith("ok")
