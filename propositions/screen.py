@@ -229,8 +229,9 @@ class RapidOcrEngine:
 
     name = "rapidocr"
 
-    def __init__(self, threads: int = 2, min_confidence: float = DEFAULT_MIN_CONFIDENCE) -> None:
-        # A background service should leave the other cores to the user's foreground work.
+    def __init__(self, threads: int = 1, min_confidence: float = DEFAULT_MIN_CONFIDENCE) -> None:
+        # A background service should leave the other cores to the user's foreground work; a
+        # second thread cut latency little but cost ~40% more CPU a frame (benchmarks/ocr.py).
         self.threads = max(1, min(threads, os.cpu_count() or 1))
         self.min_confidence = min_confidence
         self._ocr: Any = None
@@ -247,26 +248,22 @@ class RapidOcrEngine:
         return True
 
     def read(self, image: Image.Image) -> str:
-        ocr = self._engine()
         started = time.perf_counter()
-        try:
-            result = ocr(to_rgb(image))
-        except Exception as exc:  # a third-party pipeline: surface any failure as one type
-            raise OcrError(f"rapidocr failed on a {image.width}x{image.height} image: "
-                           f"{type(exc).__name__}") from exc
+        # One frame at a time: concurrent reads would multiply the service's CPU and memory use.
+        with self._lock:
+            if self._ocr is None:
+                self._ocr = self._construct()  # once: the sessions hold ~30 MB of weights
+            try:
+                result = self._ocr(to_rgb(image))
+            except Exception as exc:  # a third-party pipeline: surface any failure as one type
+                raise OcrError(f"rapidocr failed on a {image.width}x{image.height} image: "
+                               f"{type(exc).__name__}") from exc
         fragments = list(_rapidocr_fragments(result))
         text = reading_order(fragments, self.min_confidence)
         log.debug("ocr engine=rapidocr size=%dx%d fragments=%d chars=%d ms=%.0f",
                   image.width, image.height, len(fragments), len(text),
                   (time.perf_counter() - started) * 1000)
         return text
-
-    def _engine(self) -> Any:
-        # Constructed once and shared: the sessions hold ~30 MB of weights each.
-        with self._lock:
-            if self._ocr is None:
-                self._ocr = self._construct()
-            return self._ocr
 
     def _construct(self) -> Any:
         try:
