@@ -696,9 +696,10 @@ def status(app: App, as_json: bool) -> None:
     daemon = health.read_status(s.home)
     store = app.service.store
     queue = store.queue_counts()
-    verdict = health.judge(s.home, daemon, queue, store.oldest_pending_at())
     # The pause file is the truth whether or not the daemon runs (it reads the same file).
     paused_until = PauseState.for_home(s.home).paused_until()
+    verdict = health.judge(s.home, daemon, queue, store.oldest_pending_at(),
+                           paused=paused_until is not None)
     out: dict[str, Any] = {
         "state": verdict["state"],
         "problems": verdict["problems"],

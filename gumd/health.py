@@ -124,9 +124,16 @@ def read_status(home: Path) -> DaemonStatus | None:
 
 
 def judge(home: Path, status: DaemonStatus | None, queue: dict[str, int],
-          oldest_pending_at: float | None, now: float | None = None) -> dict[str, Any]:
-    """The overall state (stopped, running, paused, stalled) with the reasons, for `gumd status`."""
+          oldest_pending_at: float | None, now: float | None = None,
+          paused: bool | None = None) -> dict[str, Any]:
+    """The overall state (stopped, running, paused, stalled) with the reasons, for `gumd status`.
+
+    ``paused`` is the pause file's answer now; the daemon's own report of it
+    can be a few seconds old.
+    """
     now = time.time() if now is None else now
+    if status is not None and paused is not None:
+        status.paused = paused
     running = lock_held(home)
     out: dict[str, Any] = {"state": "stopped", "running": running, "problems": []}
     if not running or status is None:

@@ -151,8 +151,8 @@ class CaptureSettings(Section):
     idle_after_s: float = Field(300.0, ge=30)
     """No keyboard or mouse input for this long counts as idle: nothing is captured."""
 
-    change_threshold: float = Field(2.0, ge=0, le=255)
-    """Mean per-pixel difference (0-255, on a small grey thumbnail) below which a frame is 'unchanged'."""
+    change_threshold: float = Field(0.25, ge=0, le=255)
+    """Mean per-pixel difference (0-255, small grey thumbnail) under which a frame is unchanged; 0.25 is about a short word typed."""
 
     max_width: int = Field(1600, ge=320)
     """Screenshots are downscaled to this width before they are stored."""
