@@ -190,6 +190,7 @@ class Daemon:
                                           backend=settings.model.kind)
         self._scheduler: Any = None
         self._status_lock = threading.Lock()
+        self._frames_blocked = 0
         self._infer_lock = threading.Lock()
 
     # -- lifecycle ----------------------------------------------------------------------
@@ -403,8 +404,12 @@ class Daemon:
                 s.last_capture_at = max(s.last_capture_at, self.state.last_capture_at)
             for obs in getattr(self, "observers", []):
                 if hasattr(obs, "frames_captured"):
+                    looked = obs.frames_captured + obs.frames_skipped + getattr(obs, "frames_blocked", 0)
+                    if looked != s.frames_captured + s.frames_skipped + self._frames_blocked:
+                        s.last_frame_check_at = s.updated_at
                     s.frames_captured = obs.frames_captured
                     s.frames_skipped = obs.frames_skipped
+                    self._frames_blocked = getattr(obs, "frames_blocked", 0)
             try:
                 health.write_status(self.home, s)
             except OSError as exc:

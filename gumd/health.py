@@ -91,6 +91,8 @@ class DaemonStatus:
     observers: list[str] = field(default_factory=list)
     observer_errors: dict[str, str] = field(default_factory=dict)
     last_capture_at: float = 0.0
+    #: last time the screen observer looked at the screen (a skipped unchanged frame counts)
+    last_frame_check_at: float = 0.0
     last_observation_at: float = 0.0
     last_inference_at: float = 0.0
     last_inference_error: str | None = None
@@ -143,10 +145,11 @@ def judge(home: Path, status: DaemonStatus | None, queue: dict[str, int],
         problems.append(f"the daemon has not reported for {int(now - status.updated_at)} s")
     capturing = "screen" in status.observers
     uptime = now - status.started_at
+    looked = max(status.last_capture_at, status.last_frame_check_at) or status.started_at
     if (capturing and not status.paused and not status.idle and not status.capture_blocked
             and uptime > 3 * status.capture_interval_s
-            and now - status.last_capture_at > 3 * status.capture_interval_s):
-        problems.append(f"no screenshot for {int(now - (status.last_capture_at or status.started_at))} s "
+            and now - looked > 3 * status.capture_interval_s):
+        problems.append(f"the screen has not been checked for {int(now - looked)} s "
                         "although you are active")
     if oldest_pending_at and now - oldest_pending_at > status.max_wait_s + 600:
         if status.model_unavailable:

@@ -293,14 +293,6 @@ class Store:
             (stale,),
         )
 
-    def extend_duration(self, obs_id: int, duration: float) -> None:
-        """Heartbeat merge: the same thing was seen again, so the observation lasts longer."""
-        with self.write() as conn:
-            conn.execute(
-                "UPDATE observations SET duration = max(duration, ?) WHERE id = ?",
-                (float(duration), obs_id),
-            )
-
     def expire_screenshots(self, before: float) -> int:
         """Delete screenshot files of processed observations captured before ``before``."""
         with self.write() as conn:
