@@ -176,6 +176,17 @@ def m005_topic_and_audit(db: Database) -> None:
     db.execute("CREATE INDEX idx_propositions_topic ON propositions (topic_key, status)")
 
 
+@migrations()
+def m006_suggestion_grounding(db: Database) -> None:
+    # dedupe_key: the same suggestion is never made twice (and never again once dismissed).
+    db.execute("ALTER TABLE suggestions ADD COLUMN dedupe_key TEXT")
+    # proposition_ids: what it rests on (a JSON list), so forgetting those forgets it.
+    db.execute("ALTER TABLE suggestions ADD COLUMN proposition_ids TEXT NOT NULL DEFAULT '[]'")
+    db.execute("ALTER TABLE suggestions ADD COLUMN snoozed_until REAL")
+    db.execute("ALTER TABLE suggestions ADD COLUMN due_at REAL")
+    db.execute("CREATE UNIQUE INDEX idx_suggestions_key ON suggestions (dedupe_key)")
+
+
 def apply(db: Database) -> None:
     migrations.apply(db)
 

@@ -93,6 +93,10 @@ class Suggestion:
     id: int | None = None
     created_at: float = 0.0
     updated_at: float = 0.0
+    dedupe_key: str | None = None
+    proposition_ids: list[int] = field(default_factory=list)
+    snoozed_until: float | None = None
+    due_at: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -102,4 +106,5 @@ class Suggestion:
         row = dict(row)
         row["action"] = json.loads(row.get("action") or "{}")
         row["scores"] = json.loads(row.get("scores") or "{}")
+        row["proposition_ids"] = json.loads(row.get("proposition_ids") or "[]")
         return cls(**row)

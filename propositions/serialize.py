@@ -85,6 +85,9 @@ def suggestion(s: Suggestion) -> dict[str, Any]:
         "scores": s.scores,
         "status": s.status,
         "feedback": s.feedback,
+        "proposition_ids": s.proposition_ids,
+        "due_at": iso(s.due_at),
+        "snoozed_until": iso(s.snoozed_until),
         "created_at": iso(s.created_at),
         "updated_at": iso(s.updated_at),
     }

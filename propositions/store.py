@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import os
 import sqlite3
@@ -25,8 +26,10 @@ from .models import (
     HISTORY_KINDS,
     EvidenceLink,
     HistoryEntry,
+    SUGGESTION_STATUSES,
     Observation,
     Proposition,
+    Suggestion,
 )
 
 log = logging.getLogger(__name__)
@@ -682,6 +685,84 @@ class Store:
         )[0]
         return dict(row)
 
+    # -- suggestions ----------------------------------------------------------
+
+    def add_suggestion(self, sugg: Suggestion) -> int | None:
+        """Store a new suggestion; None when one with the same dedupe key already exists."""
+        if sugg.status not in SUGGESTION_STATUSES:
+            raise InvalidInput(f"suggestion status must be one of {SUGGESTION_STATUSES}")
+        now = self.clock()
+        with self.write() as conn:
+            cur = conn.execute(
+                "INSERT INTO suggestions (created_at, updated_at, kind, title, body, action, scores, "
+                "status, feedback, dedupe_key, proposition_ids, snoozed_until, due_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (dedupe_key) DO NOTHING",
+                (sugg.created_at or now, now, sugg.kind, sugg.title, sugg.body,
+                 json.dumps(sugg.action), json.dumps(sugg.scores), sugg.status, sugg.feedback,
+                 sugg.dedupe_key, json.dumps(sugg.proposition_ids), sugg.snoozed_until, sugg.due_at),
+            )
+            if cur.rowcount == 0:
+                return None
+            sugg.id = int(cur.lastrowid)
+            return sugg.id
+
+    def get_suggestion(self, sugg_id: int) -> Suggestion:
+        rows = self.read("SELECT * FROM suggestions WHERE id = ?", (sugg_id,))
+        if not rows:
+            raise NotFound(f"no suggestion with id {sugg_id}")
+        return Suggestion.from_row(dict(rows[0]))
+
+    def list_suggestions(
+        self, statuses: Sequence[str] | None = None, limit: int = 50, since: float | None = None
+    ) -> list[Suggestion]:
+        """Newest first; a snoozed suggestion whose snooze ran out is listed as new again."""
+        now = self.clock()
+        with self.write() as conn:
+            conn.execute(
+                "UPDATE suggestions SET status = 'new', snoozed_until = NULL, updated_at = ? "
+                "WHERE status = 'snoozed' AND snoozed_until <= ?",
+                (now, now),
+            )
+        sql, params = "SELECT * FROM suggestions WHERE 1", []
+        if statuses:
+            sql += f" AND status IN ({','.join('?' * len(statuses))})"
+            params += list(statuses)
+        if since is not None:
+            sql += " AND created_at >= ?"
+            params.append(since)
+        rows = self.read(sql + " ORDER BY created_at DESC, id DESC LIMIT ?", [*params, limit])
+        return [Suggestion.from_row(dict(r)) for r in rows]
+
+    def update_suggestion(
+        self,
+        sugg_id: int,
+        status: str,
+        *,
+        feedback: str | None = None,
+        snoozed_until: float | None = None,
+    ) -> Suggestion:
+        if status not in SUGGESTION_STATUSES:
+            raise InvalidInput(f"suggestion status must be one of {SUGGESTION_STATUSES}")
+        if status == "snoozed" and snoozed_until is None:
+            raise InvalidInput("a snoozed suggestion needs a time to come back")
+        with self.write() as conn:
+            cur = conn.execute(
+                "UPDATE suggestions SET status = ?, feedback = coalesce(?, feedback), "
+                "snoozed_until = ?, updated_at = ? WHERE id = ?",
+                (status, feedback, snoozed_until, self.clock(), sugg_id),
+            )
+            if cur.rowcount == 0:
+                raise NotFound(f"no suggestion with id {sugg_id}")
+        return self.get_suggestion(sugg_id)
+
+    def suggestion_counts(self, since: float) -> dict[str, int]:
+        """Suggestions made since ``since``, per status (for rate limits)."""
+        rows = self.read(
+            "SELECT status, count(*) AS n FROM suggestions WHERE created_at >= ? GROUP BY status",
+            (since,),
+        )
+        return {r["status"]: r["n"] for r in rows}
+
     # -- forgetting -----------------------------------------------------------
 
     def forget(
@@ -778,6 +859,11 @@ class Store:
                     "SELECT DISTINCT proposition_id FROM proposition_evidence "
                     "WHERE observation_id IN (SELECT id FROM forget_obs) "
                     "AND proposition_id NOT IN (SELECT id FROM forget_props)")]
+                # Suggestions resting on a forgotten proposition go with it.
+                n_sugg = conn.execute(
+                    "DELETE FROM suggestions WHERE EXISTS (SELECT 1 FROM "
+                    "json_each(suggestions.proposition_ids) j "
+                    "WHERE j.value IN (SELECT id FROM forget_props))").rowcount
                 n_props = conn.execute(
                     "DELETE FROM propositions WHERE id IN (SELECT id FROM forget_props)").rowcount
                 n_obs = conn.execute(
@@ -787,7 +873,7 @@ class Store:
                     self._refresh_evidence_fields(conn, pid)
                 conn.execute("DELETE FROM forget_obs")
                 conn.execute("DELETE FROM forget_props")
-                result = {"propositions": n_props, "observations": n_obs, "suggestions": 0}
+                result = {"propositions": n_props, "observations": n_obs, "suggestions": n_sugg}
             if dry_run:
                 raise _DryRun(result)
         return result
