@@ -222,6 +222,9 @@ class Daemon:
         self.ctx = ObserverContext(sink=self._sink, state=self.state, gate=self.gate,
                                    screenshots_dir=shots, clock=self.clock, stop=self.stop_event)
         self._guard_job()
+        if any(o.name == "input" for o in self.observers):
+            # Idle time counts from start-up, so an untouched desktop becomes idle too.
+            self.state.note_input(0, at=now)
         for obs in self.observers:
             try:
                 obs.start(self.ctx)

@@ -28,8 +28,9 @@ THUMB_SIZE = (64, 36)
 # Identical frames differ by exactly 0. Typing a 9-letter word moved the mean by 0.5 grey
 # levels in a 964x484 xterm, about 0.11 for the same word in a full 1080p window. Smaller
 # changes are not lost: frames are compared with the last *stored* one, so they add up
-# until a later check keeps them.
-DEFAULT_CHANGE_THRESHOLD = 0.1
+# until a later check keeps them; 0.25 (the settings' default too) stores a frame about
+# every few words typed, which keeps disk use low without missing what was written.
+DEFAULT_CHANGE_THRESHOLD = 0.25
 # Log every failure of a broken grabber only now and then, not at every trigger.
 _LOG_EVERY_FAILURES = 20
 
