@@ -667,6 +667,97 @@ def model_test(app: App) -> None:
                f"({st.prompt_tokens} prompt + {st.completion_tokens} completion tokens)")
 
 
+# -- suggestions -------------------------------------------------------------------
+
+
+def _suggestion_line(sg: Any) -> str:
+    mark = "*" if sg.status == "new" else " "
+    eu = sg.scores.get("eu")
+    score = f"{eu:.2f}" if isinstance(eu, (int, float)) else "  - "
+    return f"{mark}{sg.id:>5}  {score}  [{sg.kind}] {sg.title}  ({sg.status})"
+
+
+@cli.command()
+@click.option("--now", "force", is_flag=True, help="Ignore quiet hours, typing and the hourly limit.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_app
+def suggest(app: App, force: bool, as_json: bool) -> None:
+    """Look for suggestions now, from what gumd has seen and learnt."""
+    from .daemon import make_suggester
+
+    made = make_suggester(app.settings, app.service.store).run(force=force)
+    if as_json:
+        _emit_json([serialize.suggestion(sg) for sg in made])
+        return
+    if not made:
+        click.echo("No new suggestions.")
+    for sg in made:
+        click.echo(_suggestion_line(sg))
+
+
+@cli.group("suggestions", cls=GumdGroup)
+def suggestions_group() -> None:
+    """List, accept, dismiss or snooze suggestions."""
+
+
+@suggestions_group.command("list")
+@click.option("--status", type=click.Choice(["new", "shown", "accepted", "dismissed", "snoozed", "done"]),
+              default=None, help="Only this status.")
+@click.option("--limit", "-n", type=click.IntRange(min=1), default=50)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_app
+def suggestions_list(app: App, status: str | None, limit: int, as_json: bool) -> None:
+    """Suggestions, newest first (new ones marked *)."""
+    found = app.service.list_suggestions(status=status, limit=limit)
+    if as_json:
+        _emit_json([serialize.suggestion(sg) for sg in found])
+        return
+    if not found:
+        click.echo("No suggestions.")
+    for sg in found:
+        click.echo(_suggestion_line(sg))
+        if sg.body:
+            click.echo(f"         {' '.join(sg.body.split())[:100]}")
+
+
+@suggestions_group.command("accept")
+@click.argument("sugg_id", metavar="ID", type=int)
+@click.option("--yes", "-y", is_flag=True, help="Do not ask before running its action.")
+@pass_app
+def suggestions_accept(app: App, sugg_id: int, yes: bool) -> None:
+    """Accept suggestion ID: only now is its action run (after you confirm)."""
+    from .daemon import make_action_runner
+
+    sg = app.service.get_suggestion(sugg_id)
+    action = sg.action.get("type", "none")
+    if not yes:
+        click.confirm(f"{sg.title}\nRun its action ({action})?", abort=True)
+    _, done = app.service.accept_suggestion(sugg_id, make_action_runner(app.settings))
+    click.echo(done)
+
+
+@suggestions_group.command("dismiss")
+@click.argument("sugg_id", metavar="ID", type=int)
+@pass_app
+def suggestions_dismiss(app: App, sugg_id: int) -> None:
+    """Dismiss suggestion ID: it never comes back, and its kind gets rarer."""
+    sg = app.service.dismiss_suggestion(sugg_id)
+    click.echo(f"Dismissed: {sg.title}")
+
+
+@suggestions_group.command("snooze")
+@click.argument("sugg_id", metavar="ID", type=int)
+@click.option("--for", "duration", metavar="DURATION", default="1h", show_default=True,
+              help="When it comes back (30m, 2h, 1d).")
+@pass_app
+def suggestions_snooze(app: App, sugg_id: int, duration: str) -> None:
+    """Snooze suggestion ID for a while."""
+    from propositions.timeparse import parse_duration
+
+    sg = app.service.snooze_suggestion(sugg_id, time.time() + parse_duration(duration))
+    click.echo(f"Snoozed until {time.strftime('%H:%M', time.localtime(sg.snoozed_until))}: {sg.title}")
+
+
 # -- the daemon --------------------------------------------------------------------
 
 

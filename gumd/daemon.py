@@ -17,7 +17,9 @@ from typing import Any
 from propositions import Observation, Store
 from propositions.backends import BackendUnavailable, make_backend
 from propositions.infer import ImageReader, Inferrer, ModelInferrer, Pipeline, model_image_reader
+from propositions.actions import ActionRunner
 from propositions.statistical import StatisticalInferrer
+from propositions.suggest import FocusState, Suggester
 
 from . import health, paths
 from .observers.base import DesktopState, Observer, ObserverContext, WindowInfo
@@ -77,6 +79,20 @@ def admit_all(privacy: PrivacyFilter, observations: list[Observation]) -> list[O
     """What the user handed over on purpose, through exclusions and redaction (not the pause)."""
     admitted = (privacy.admit(o, respect_pause=False) for o in observations)
     return [o for o in admitted if o is not None]
+
+
+def make_action_runner(settings: Settings) -> ActionRunner:
+    s = settings.suggestions
+    return ActionRunner(s.notes_dir or settings.home / "notes",
+                        s.reminders_dir or settings.home / "reminders", notify=s.notify)
+
+
+def make_suggester(settings: Settings, store: Store) -> Suggester:
+    s = settings.suggestions
+    backend = None
+    if s.use_model and settings.model.kind != "statistical":
+        backend = make_backend(settings.model.backend_config())
+    return Suggester(store, s.config(), backend=backend, user=settings.inference.user_name)
 
 
 def make_store(settings: Settings) -> Store:
@@ -191,6 +207,8 @@ class Daemon:
         self._scheduler: Any = None
         self._status_lock = threading.Lock()
         self._frames_blocked = 0
+        # one suggester for the daemon's life: it caches parsed text and paces model calls
+        self._suggester: Suggester | None = None
         self._infer_lock = threading.Lock()
 
     # -- lifecycle ----------------------------------------------------------------------
@@ -246,6 +264,9 @@ class Daemon:
         sched.add_job(self._health_job, "interval", seconds=health.HEARTBEAT_S, id="health")
         sched.add_job(self._guard_job, "interval", seconds=30, id="guards")
         sched.add_job(self._retention_job, "interval", hours=1, id="retention")
+        if self.settings.suggestions.enabled:
+            sched.add_job(self._suggest_job, "interval", seconds=self.settings.suggestions.interval_s,
+                          id="suggest")
         sched.start()
         self._scheduler = sched
 
@@ -339,6 +360,25 @@ class Daemon:
     def run_inference_now(self) -> None:
         """Process whatever is queued at once (used by tests and `gumd queue process`)."""
         self._inference_job()
+
+    def focus(self) -> FocusState:
+        """How busy the user is right now, from input timing alone."""
+        idle = self.state.idle_for() if self.state.last_input_at else None
+        return FocusState(last_input_s_ago=idle, input_rate=self.state.keys_per_minute())
+
+    def _suggest_job(self) -> None:
+        """Look for suggestions (never while paused); the suggester applies focus, quiet hours, limits."""
+        assert self.store is not None
+        if self.stop_event.is_set() or self.pause.paused(self.clock()):
+            return
+        try:
+            if self._suggester is None:
+                self._suggester = make_suggester(self.settings, self.store)
+            made = self._suggester.run(focus=self.focus())
+            if made:
+                log.info("made %d suggestion(s)", len(made))
+        except Exception:
+            log.exception("suggestion job failed")
 
     def _guard_job(self) -> None:
         """Hold capture back while disk is short or the database is at its size cap."""

@@ -12,6 +12,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 
 from propositions import GumdError, Weights
 from propositions.backends import BackendConfig
+from propositions.suggest import SuggestConfig
 
 from . import paths
 from .privacy import PrivacySettings
@@ -189,6 +190,67 @@ class DaemonSettings(Section):
     """A batch is due when the queue holds a full batch, or its oldest observation waited this long."""
 
 
+class SuggestionSettings(Section):
+    enabled: bool = True
+    """Make proactive suggestions: reminders for dates seen on screen, unfinished work, replies owed."""
+
+    interval_s: float = Field(300.0, ge=30)
+    """How often the daemon looks for new suggestions."""
+
+    threshold: float = Field(0.5, ge=0, le=1)
+    """Expected utility a suggestion needs (p_useful x benefit - (1 - p_useful) x interruption cost); your accepts and dismissals move it per kind."""
+
+    max_per_hour: int = Field(3, ge=0)
+    """At most this many new suggestions in any rolling hour (0: none)."""
+
+    quiet_hours: list[int] = [22, 8]
+    """Local hours [start, end) with no suggestions; may wrap midnight; [] for none."""
+
+    typing_burst_s: float = Field(20.0, gt=0)
+    """Typing this recent, at burst_rate_per_min or faster, is never interrupted."""
+
+    burst_rate_per_min: float = Field(40.0, gt=0)
+    """Key presses per minute that count as a burst of typing."""
+
+    horizon_days: float = Field(7.0, gt=0)
+    """Reminders only for dates at most this far ahead."""
+
+    use_model: bool = True
+    """With a model backend, also ask the model for suggestions."""
+
+    model_interval_s: float = Field(3600.0, ge=60)
+    """How often the model is asked for suggestions."""
+
+    notes_dir: Path | None = None
+    """Where accepted notes are saved as Markdown (empty: notes/ in the home)."""
+
+    reminders_dir: Path | None = None
+    """Where accepted reminders are saved as .ics files (empty: reminders/ in the home)."""
+
+    notify: bool = False
+    """Show a desktop notification when a reminder is saved (notify-send / osascript)."""
+
+    @field_validator("notes_dir", "reminders_dir", mode="before")
+    @classmethod
+    def _empty_is_default(cls, value: Any) -> Any:
+        return None if value == "" else value
+
+    @field_validator("quiet_hours")
+    @classmethod
+    def _two_hours(cls, value: list[int]) -> list[int]:
+        if value and (len(value) != 2 or not all(0 <= h <= 23 for h in value)):
+            raise ValueError("give two hours 0-23, like [22, 8], or [] for none")
+        return value
+
+    def config(self) -> SuggestConfig:
+        return SuggestConfig(
+            threshold=self.threshold, max_per_hour=self.max_per_hour,
+            quiet_hours=(self.quiet_hours[0], self.quiet_hours[1]) if self.quiet_hours else None,
+            typing_burst_s=self.typing_burst_s, burst_rate_per_min=self.burst_rate_per_min,
+            horizon_days=self.horizon_days, model_interval_s=self.model_interval_s,
+        )
+
+
 class Settings(BaseSettings):
     """Everything gumd can be told. Each field can be set in config.toml or as an env var."""
 
@@ -219,6 +281,9 @@ class Settings(BaseSettings):
 
     daemon: DaemonSettings = DaemonSettings()
     """The background process."""
+
+    suggestions: SuggestionSettings = SuggestionSettings()
+    """Proactive suggestions and what accepting them may do."""
 
     privacy: PrivacySettings = PrivacySettings()
     """What is never observed, and what is redacted before anything is stored."""

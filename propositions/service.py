@@ -8,9 +8,11 @@ from pathlib import Path
 from typing import Any
 
 from . import retrieve, serialize
+from .actions import SupportsRun
 from .errors import InvalidInput
 from .models import EvidenceLink, HistoryEntry, Proposition, Suggestion
 from .store import CheckReport, Clock, Store, guarded
+from .suggest import record_feedback
 
 #: an edit states what the user says is true, so it is held at least this likely
 USER_EDIT_CONFIDENCE = 0.95
@@ -301,3 +303,41 @@ class Service:
             "db_bytes": self.store.size_bytes(),
         }
 
+    # == suggestions (proactive) ====================================================
+    # Made by propositions.suggest.Suggester; the user's answers here move each
+    # kind's threshold (record_feedback), and only accepting runs an action.
+
+    def list_suggestions(self, status: str | None = None, limit: int = 50) -> list[Suggestion]:
+        """Newest first; snoozed ones whose time has come are listed as new again."""
+        return self.store.list_suggestions([status] if status else None, limit=limit)
+
+    def get_suggestion(self, sugg_id: int) -> Suggestion:
+        return self.store.get_suggestion(sugg_id)
+
+    def accept_suggestion(self, sugg_id: int, runner: SupportsRun) -> tuple[Suggestion, str]:
+        """Run the suggestion's action now, then mark it accepted; a failing action
+        (ActionError) leaves it as it was."""
+        sugg = self.store.get_suggestion(sugg_id)
+        if sugg.status in ("accepted", "done"):
+            raise InvalidInput(f"suggestion {sugg_id} was already accepted")
+        done = runner.run(sugg.action) if sugg.action else "nothing to run"
+        return record_feedback(self.store, sugg_id, "accepted"), done
+
+    def dismiss_suggestion(self, sugg_id: int) -> Suggestion:
+        """It will not be suggested again, and suggestions of its kind get rarer."""
+        return record_feedback(self.store, sugg_id, "dismissed")
+
+    def snooze_suggestion(self, sugg_id: int, until: float) -> Suggestion:
+        """Hidden until ``until`` (epoch seconds), then listed as new again."""
+        return record_feedback(self.store, sugg_id, "snoozed", until=until)
+
+    def mark_shown(self, ids: list[int]) -> int:
+        """Note that new suggestions were put in front of the user; returns how many."""
+        shown = 0
+        for sugg_id in ids:
+            if self.store.get_suggestion(sugg_id).status == "new":
+                self.store.update_suggestion(sugg_id, "shown")
+                shown += 1
+        return shown
+
+    # == end of suggestions ==========================================================

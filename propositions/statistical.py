@@ -26,13 +26,17 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter, OrderedDict, defaultdict
-from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from functools import lru_cache
 from pathlib import PurePosixPath
 from urllib.parse import urlparse
 
+from .dates import MONTHS as _MONTHS
+from .dates import WEEKDAYS as _WEEKDAYS
+from .dates import dates_in as _dates_in
+from .dates import sentences as _sentences
+from .dates import time_in as _time_in
 from .infer import Candidate, Decision, rule_reconcile
 from .models import Observation, Proposition
 from .store import Store
@@ -57,30 +61,6 @@ LANGUAGES = {
 # Folder names that hold projects rather than name them.
 _CONTAINER_DIRS = {"~", "home", "users", "src", "code", "dev", "projects", "repos", "git",
                    "work", "documents", "desktop", "downloads", "tests", "test", "lib", "docs"}
-_MONTHS = {m: i for i, names in enumerate(
-    [("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"), ("may",),
-     ("jun", "june"), ("jul", "july"), ("aug", "august"), ("sep", "sept", "september"),
-     ("oct", "october"), ("nov", "november"), ("dec", "december")], start=1) for m in names}
-_WEEKDAYS = {d: i for i, names in enumerate(
-    [("mon", "monday"), ("tue", "tues", "tuesday"), ("wed", "wednesday"),
-     ("thu", "thur", "thurs", "thursday"), ("fri", "friday"), ("sat", "saturday"),
-     ("sun", "sunday")]) for d in names}
-_MONTH_RE = "|".join(sorted(_MONTHS, key=len, reverse=True))
-_WEEKDAY_RE = "|".join(sorted(_WEEKDAYS, key=len, reverse=True))
-_DATE_PATTERNS = [
-    # Saturday June 13 / Thu Sep 17 / September 17 / June 12-14
-    re.compile(rf"\b(?:(?P<wd>{_WEEKDAY_RE})\.?,?\s+)?(?P<mon>{_MONTH_RE})\.?\s+(?P<day>\d{{1,2}})"
-               rf"(?:st|nd|rd|th)?(?:\s*[-–]\s*(?P<day2>\d{{1,2}}))?\b", re.I),
-    # 13 June / 13th of June
-    re.compile(rf"\b(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<mon>{_MONTH_RE})\b", re.I),
-    # on the 24th
-    re.compile(r"\b(?:on|by|before|until|for)\s+the\s+(?P<day>\d{1,2})(?:st|nd|rd|th)\b", re.I),
-    # ISO 2026-06-13
-    re.compile(r"\b(?P<year>20\d\d)-(?P<mon_n>\d\d)-(?P<day>\d\d)\b"),
-    # (on) Thursday
-    re.compile(rf"\b(?:on|this|next|by)\s+(?P<wd>{_WEEKDAY_RE})\b", re.I),
-]
-_TIME_RE = re.compile(r"\b(\d{1,2})(?::(\d\d))?\s*([ap]\.?m\.?)\b", re.I)
 
 
 @lru_cache(maxsize=1)
@@ -496,66 +476,3 @@ def _project_of(path: str) -> str | None:
         if part.casefold() not in _CONTAINER_DIRS and not part.startswith("."):
             return part
     return None
-
-
-def _sentences(text: str) -> Iterable[str]:
-    for line in text.splitlines():
-        for sent in re.split(r"(?<=[.!?])\s+", line):
-            sent = " ".join(sent.split())
-            if sent:
-                yield sent
-
-
-def _dates_in(text: str, seen_at: datetime) -> list[date]:
-    """Dates mentioned in ``text``; patterns go from most to least specific, and a
-    less specific match inside a more specific one ("Saturday" in "Saturday June 13")
-    is not a second date."""
-    out: list[date] = []
-    taken: list[tuple[int, int]] = []
-    for pattern in _DATE_PATTERNS:
-        for m in pattern.finditer(text):
-            if any(m.start() < end and start < m.end() for start, end in taken):
-                continue
-            taken.append(m.span())
-            when = _resolve(m.groupdict(), seen_at.date())
-            if when and when not in out:
-                out.append(when)
-    return out
-
-
-def _resolve(g: dict[str, str | None], today: date) -> date | None:
-    """A calendar date for a mention seen on ``today``: the next such date, not a past one."""
-    try:
-        if g.get("year"):
-            return date(int(g["year"]), int(g["mon_n"]), int(g["day"]))
-        if g.get("mon"):
-            month = _MONTHS[g["mon"].casefold()]
-            day = int(g["day"])
-            when = date(today.year, month, day)
-            if when < today - timedelta(days=31):
-                when = date(today.year + 1, month, day)
-            return when
-        if g.get("day"):  # "the 24th": this month, or next if it has passed
-            day = int(g["day"])
-            when = date(today.year, today.month, day)
-            if when < today:
-                month = today.month % 12 + 1
-                when = date(today.year + (today.month == 12), month, day)
-            return when
-        if g.get("wd"):
-            ahead = (_WEEKDAYS[g["wd"].casefold()] - today.weekday()) % 7
-            return today + timedelta(days=ahead or 7)
-    except (ValueError, KeyError):
-        return None
-    return None
-
-
-def _time_in(text: str) -> str | None:
-    m = _TIME_RE.search(text)
-    if not m:
-        return None
-    hour, minute = int(m.group(1)), int(m.group(2) or 0)
-    if not 1 <= hour <= 12:
-        return None
-    suffix = "am" if m.group(3).lower().startswith("a") else "pm"
-    return f"{hour}:{minute:02d} {suffix}" if minute else f"{hour} {suffix}"

@@ -263,3 +263,30 @@ def test_gumd_status_json_while_running(daemon, settings) -> None:  # type: igno
     data = json.loads(out)
     assert data["state"] == "running" and data["running"] and data["pid"] == os.getpid()
     assert data["queue"]["pending"] == 1 and data["backend"] == "statistical"
+
+
+def test_suggest_job_respects_typing_and_pause(daemon, settings) -> None:  # type: ignore[no-untyped-def]
+    d, obs = daemon
+    when = time.strftime("%A, %B %d", time.localtime(time.time() + 2 * 86400))
+    settings.suggestions.quiet_hours = []
+    d._suggester = None
+    ids = d.store.enqueue([Observation(captured_at=time.time() - 600, observer="screen", app="Gmail",
+                                       window_title="Dentist - Gmail",
+                                       content=f"Your dentist appointment is on {when} at 10:00 AM.")])
+    d.store.claim_batch(5)
+    d.store.mark_done(ids)
+    now = time.time()
+    for i in range(60):  # a burst of typing: never interrupted
+        d.state.note_key(now - i * 0.5)
+    d.state.note_input(at=now)
+    assert d.focus().input_rate >= 60
+    d._suggest_job()
+    assert d.store.list_suggestions() == []
+    d.state.key_times.clear()
+    PauseState.for_home(settings.home).pause(None)
+    d._suggest_job()
+    assert d.store.list_suggestions() == []
+    PauseState.for_home(settings.home).resume()
+    d.state.last_input_at = time.time() - 120
+    d._suggest_job()
+    assert [s.kind for s in d.store.list_suggestions()] == ["reminder"]

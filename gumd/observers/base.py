@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -69,6 +70,8 @@ class DesktopState:
     last_input_at: float = 0.0
     input_events: int = 0
     last_capture_at: float = 0.0
+    #: times of key presses in the last minute (never which keys): how fast the user types
+    key_times: deque[float] = field(default_factory=lambda: deque(maxlen=2000), repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def set_window(self, window: WindowInfo | None) -> bool:
@@ -89,6 +92,16 @@ class DesktopState:
             self.last_input_at = self.clock() if at is None else at
             self.input_events += count
 
+    def note_key(self, at: float) -> None:
+        with self._lock:
+            self.key_times.append(at)
+
+    def keys_per_minute(self, now: float | None = None) -> float:
+        """Key presses in the last 60 seconds."""
+        now = self.clock() if now is None else now
+        with self._lock:
+            return float(sum(1 for t in self.key_times if now - t <= 60.0))
+
     def idle_for(self, now: float | None = None) -> float:
         """Seconds since the last keyboard or mouse input (0 if none was ever seen)."""
         with self._lock:
@@ -98,7 +111,8 @@ class DesktopState:
 
     def snapshot(self) -> "DesktopState":
         with self._lock:
-            return replace(self, _lock=threading.Lock())
+            return replace(self, key_times=deque(self.key_times, maxlen=2000),
+                           _lock=threading.Lock())
 
 
 @dataclass

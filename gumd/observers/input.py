@@ -43,6 +43,10 @@ class InputUnavailable(GumdError):
     """Input cannot be listened to here; the message says how to fix it."""
 
 
+#: what a keyboard listener passes instead of the key: that a key went down, nothing more
+KEY_PRESS = object()
+
+
 def pynput_listeners(on_event: Callable[..., None]) -> list[InputListener]:
     """A keyboard and a mouse listener from pynput, all calling ``on_event``."""
     if os.environ.get("XDG_SESSION_TYPE") == "wayland" or os.environ.get("WAYLAND_DISPLAY"):
@@ -58,7 +62,8 @@ def pynput_listeners(on_event: Callable[..., None]) -> list[InputListener]:
     except ImportError as exc:  # pynput picks its backend at import: no X display fails here
         raise InputUnavailable(f"pynput cannot start ({_first_line(exc)}); {_how_to_fix()}") from None
     # Key presses only (releases would count each key twice); the callback never reads the key.
-    return [keyboard.Listener(on_press=on_event),
+    # Key presses pass only a marker (never the key), so typing can be told from mouse use.
+    return [keyboard.Listener(on_press=lambda *_key: on_event(KEY_PRESS)),
             mouse.Listener(on_move=on_event, on_click=on_event, on_scroll=on_event)]
 
 
@@ -206,8 +211,9 @@ class InputObserver:
 
     # -- events --------------------------------------------------------------
 
-    def _on_input(self, *_event: object) -> None:
-        """Called by the listeners for every event; the event's details are ignored on purpose."""
+    def _on_input(self, *event: object) -> None:
+        """Called by the listeners for every event; the event's details are ignored on purpose
+        (only the KEY_PRESS marker is looked at, to measure typing)."""
         ctx = self._ctx
         if ctx is None:
             return
@@ -221,6 +227,8 @@ class InputObserver:
                     self._pending.append((self._last_input, gap))
                 self._last_input = max(self._last_input, now)
             ctx.state.note_input(at=now)
+            if event[:1] == (KEY_PRESS,):
+                ctx.state.note_key(now)
         except Exception as exc:  # noqa: BLE001 - raising would stop pynput's listener
             log.debug("input callback failed: %s", _first_line(exc))
 

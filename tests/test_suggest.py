@@ -1,0 +1,566 @@
+"""Proactive suggestions: candidates from real-looking observations, scoring, limits and feedback."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from propositions import Observation, Store
+from propositions.actions import ActionError, ActionRunner
+from propositions.backends.base import BackendUnavailable
+from propositions.backends.scripted import ScriptedBackend
+from propositions.dates import clock_time, date_mentions, dates_in, time_in
+from propositions.errors import InvalidInput
+from propositions.service import Service
+from propositions.suggest import (
+    FocusState,
+    SuggestConfig,
+    Suggester,
+    expected_utility,
+    in_quiet_hours,
+    in_typing_burst,
+    interruption_cost,
+    record_feedback,
+)
+from propositions.models import Suggestion
+
+from .conftest import FakeClock, believe
+
+# Wednesday 16 September 2026, 10:00 local time (whatever the machine's zone is).
+NOW = datetime(2026, 9, 16, 10, 0).timestamp()
+HOUR = 3600.0
+USER = "Sam Lee"
+
+MAIL = """From: Priya Raman <priya@northwind.example>
+To: Sam Lee <sam@example.org>
+Subject: Technical interview with Northwind Analytics
+
+Hi Sam,
+Thanks for applying. We'd like to invite you to a technical interview on Thursday, September 17 at 2:00 PM. Could you let me know if that works?
+Please do not reply to this automated footer.
+Best, Priya"""
+
+FAILING_RUN = """sam@laptop:~/code/ledger$ python -m pytest -q
+..F.
+=================================== FAILURES ===================================
+___________________________ test_parse_amount ___________________________
+    def test_parse_amount():
+>       assert parse_amount("10") == 100
+E       AssertionError: assert 10 == 100
+tests/test_parser.py:7: AssertionError
+=========================== short test summary info ============================
+FAILED tests/test_parser.py::test_parse_amount - AssertionError: assert 10 == 100
+1 failed, 3 passed in 0.12s
+sam@laptop:~/code/ledger$ """
+
+PASSING_RUN = """sam@laptop:~/code/ledger$ python -m pytest -q
+....
+4 passed in 0.10s
+sam@laptop:~/code/ledger$ """
+
+CHAT = """#ledger-dev
+Priya Raman  9:12 AM
+hey Sam, can you review my PR? It fixes the currency rounding.
+Tom Baker  9:14 AM
+@Priya looks good to me"""
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock(NOW)
+
+
+@pytest.fixture
+def store(gumd_home: Path, clock: FakeClock) -> Store:
+    s = Store(gumd_home / "gumd.db", clock=clock, busy_timeout_s=5)
+    yield s
+    s.close()
+
+
+def see(store: Store, content: str, *, app: str, title: str = "", ago: float, url: str | None = None,
+        observer: str = "screen") -> int:
+    return store.enqueue([Observation(captured_at=store.clock() - ago, observer=observer, app=app,
+                                      window_title=title, content=content, url=url)])[0]
+
+
+def scenario(store: Store) -> dict[str, int]:
+    """A morning: an interview invitation, a failing test run left behind, a review request."""
+    return {
+        "mail": see(store, MAIL, app="Thunderbird", ago=1 * HOUR,
+                    title="Technical interview with Northwind Analytics - Inbox - Thunderbird"),
+        "run": see(store, FAILING_RUN, app="gnome-terminal", title="sam@laptop: ~/code/ledger",
+                   ago=2 * HOUR),
+        "chat": see(store, CHAT, app="Slack", title="ledger-dev - Slack", ago=0.75 * HOUR),
+    }
+
+
+def suggester(store: Store, clock: FakeClock, **config: object) -> Suggester:
+    return Suggester(store, SuggestConfig(**{"max_per_hour": 10, **config}), clock=clock, user=USER)
+
+
+def by_kind(cands: list) -> dict[str, list]:
+    out: dict[str, list] = {}
+    for c in cands:
+        out.setdefault(c.kind, []).append(c)
+    return out
+
+
+# -- scoring -------------------------------------------------------------------------
+
+
+def test_expected_utility_is_p_times_benefit_minus_miss_times_cost() -> None:
+    assert expected_utility(0.8, 0.9, 0.1) == pytest.approx(0.8 * 0.9 - 0.2 * 0.1)
+    # A sure, useful suggestion beats a doubtful one of the same benefit ...
+    assert expected_utility(0.9, 0.7, 0.2) > expected_utility(0.5, 0.7, 0.2)
+    # ... and interrupting costs more the less likely it is to be useful.
+    assert expected_utility(0.5, 0.7, 0.6) < expected_utility(0.5, 0.7, 0.1)
+    assert expected_utility(1.0, 0.7, 0.9) == pytest.approx(0.7)  # cost only counts on a miss
+    assert expected_utility(0.0, 0.7, 0.3) == pytest.approx(-0.3)
+
+
+def test_interruption_cost_rises_with_recent_fast_input() -> None:
+    config = SuggestConfig(base_cost=0.1, typing_burst_s=20, burst_rate_per_min=40)
+    unknown = interruption_cost(None, config)
+    away = interruption_cost(FocusState(last_input_s_ago=600, input_rate=0), config)
+    reading = interruption_cost(FocusState(last_input_s_ago=10, input_rate=8), config)
+    typing = interruption_cost(FocusState(last_input_s_ago=0.5, input_rate=200), config)
+    assert unknown == pytest.approx(0.1)
+    assert away == pytest.approx(0.1)
+    assert away < reading < typing <= 1.0
+    assert typing > 0.9
+    assert in_typing_burst(FocusState(last_input_s_ago=2, input_rate=120), config)
+    assert not in_typing_burst(FocusState(last_input_s_ago=2, input_rate=5), config)  # a click now and then
+    assert not in_typing_burst(FocusState(last_input_s_ago=60, input_rate=120), config)  # a pause
+    assert not in_typing_burst(None, config)
+
+
+def test_only_candidates_at_or_above_the_threshold_are_made(store: Store, clock: FakeClock) -> None:
+    scenario(store)
+    strict = suggester(store, clock, threshold=0.7)
+    made = strict.run()
+    assert [s.kind for s in made] == ["reminder"]  # only the interview clears 0.7
+    assert made[0].scores["eu"] >= 0.7 and made[0].scores["threshold"] == 0.7
+    made = suggester(store, clock, threshold=0.5).run()
+    assert {s.kind for s in made} == {"follow_up", "resume_work"}
+    assert all(s.scores["eu"] >= 0.5 for s in made)
+    scores = made[0].scores
+    assert scores["eu"] == pytest.approx(
+        scores["p_useful"] * scores["benefit"] - (1 - scores["p_useful"]) * scores["cost"], abs=0.002)
+
+
+def test_never_interrupts_during_a_typing_burst(store: Store, clock: FakeClock) -> None:
+    scenario(store)
+    sugg = suggester(store, clock)
+    assert sugg.run(focus=FocusState(last_input_s_ago=1.5, input_rate=180)) == []
+    assert store.list_suggestions() == []
+    # Typing stopped a minute ago: the same candidates may come now, at a higher cost.
+    made = sugg.run(focus=FocusState(last_input_s_ago=60, input_rate=180))
+    assert made and all(s.scores["cost"] > 0.1 for s in made)
+
+
+def test_quiet_hours_wrap_midnight(store: Store, clock: FakeClock) -> None:
+    at = lambda h, m=0: datetime(2026, 9, 16, h, m).timestamp()  # noqa: E731
+    for hour in (22, 23, 0, 3, 7):
+        assert in_quiet_hours(at(hour), (22, 8)), hour
+    assert in_quiet_hours(at(7, 59), (22, 8))
+    for hour in (8, 12, 21):
+        assert not in_quiet_hours(at(hour), (22, 8)), hour
+    assert in_quiet_hours(at(12), (9, 17)) and not in_quiet_hours(at(18), (9, 17))
+    assert not in_quiet_hours(at(23), None) and not in_quiet_hours(at(23), (8, 8))
+
+    scenario(store)
+    clock.now = datetime(2026, 9, 15, 23, 30).timestamp()  # the night before: quiet
+    see(store, "Reminder: dentist appointment tomorrow at 11:00 am, please confirm.",
+        app="Thunderbird", title="Appointment - Thunderbird", ago=HOUR)
+    assert suggester(store, clock).run() == []
+    assert suggester(store, clock).run(force=True)  # asked for by the user: quiet hours do not apply
+
+
+def test_at_most_max_per_hour_in_a_rolling_hour(store: Store, clock: FakeClock) -> None:
+    scenario(store)
+    sugg = suggester(store, clock, max_per_hour=2)
+    first = sugg.run()
+    assert len(first) == 2
+    assert first[0].scores["eu"] >= first[1].scores["eu"]  # the best ones go first
+    assert first[0].kind == "reminder"
+    clock.advance(30 * 60)
+    assert sugg.run() == []  # still within the hour
+    clock.advance(31 * 60)
+    second = sugg.run()
+    assert len(second) == 2
+    assert {s.dedupe_key for s in first}.isdisjoint(s.dedupe_key for s in second)
+    clock.advance(2 * HOUR)
+    assert sugg.run() == []  # everything was suggested once
+
+
+def test_a_dismissed_suggestion_never_comes_back(store: Store, clock: FakeClock) -> None:
+    scenario(store)
+    sugg = suggester(store, clock)
+    made = {s.kind: s for s in sugg.run()}
+    reminder = made["reminder"]
+    sugg.record_feedback(reminder.id, "dismissed")
+    # The same mail seen again later, even re-opened the next morning, makes no new reminder.
+    clock.advance(2 * HOUR)
+    see(store, MAIL, app="Thunderbird", ago=60,
+        title="Technical interview with Northwind Analytics - Inbox - Thunderbird")
+    again = sugg.run(force=True)
+    assert all(s.kind != "reminder" for s in again)
+    assert len([s for s in store.list_suggestions() if s.kind == "reminder"]) == 1
+    assert store.get_suggestion(reminder.id).status == "dismissed"
+
+
+def test_a_snoozed_suggestion_returns_after_its_time(store: Store, clock: FakeClock) -> None:
+    scenario(store)
+    service = Service(store)
+    made = suggester(store, clock).run()
+    target = made[0]
+    service.snooze_suggestion(target.id, until=clock.now + 2 * HOUR)
+    assert target.id not in [s.id for s in service.list_suggestions("new")]
+    assert service.get_suggestion(target.id).status == "snoozed"
+    clock.advance(HOUR)
+    assert target.id not in [s.id for s in service.list_suggestions("new")]
+    clock.advance(HOUR + 1)
+    assert target.id in [s.id for s in service.list_suggestions("new")]
+    assert service.get_suggestion(target.id).snoozed_until is None
+    with pytest.raises(InvalidInput):
+        service.snooze_suggestion(target.id, until=clock.now - 1)  # a snooze into the past
+
+
+def test_per_kind_threshold_moves_with_feedback(store: Store, clock: FakeClock) -> None:
+    sugg = suggester(store, clock, threshold=0.5, threshold_step=0.05, threshold_min=0.3,
+                     threshold_max=0.7)
+
+    def made(kind: str, n: int) -> int:
+        sid = store.add_suggestion(Suggestion(title=f"{kind} {n}", kind=kind, dedupe_key=f"{kind}:{n}"))
+        assert sid is not None
+        return sid
+
+    assert sugg.thresholds()["reminder"] == 0.5
+    record_feedback(store, made("reminder", 1), "dismissed")
+    record_feedback(store, made("reminder", 2), "dismissed")
+    record_feedback(store, made("follow_up", 1), "accepted")
+    record_feedback(store, made("resume_work", 1), "snoozed", until=clock.now + HOUR)
+    t = sugg.thresholds()
+    assert t["reminder"] == pytest.approx(0.6)  # two dismissals: +2 steps
+    assert t["follow_up"] == pytest.approx(0.45)  # one acceptance: -1 step
+    assert t["resume_work"] == pytest.approx(0.5)  # "not now" is not "never"
+    assert t["model"] == pytest.approx(0.5)
+    for n in range(3, 12):
+        record_feedback(store, made("reminder", n), "dismissed")
+    assert sugg.thresholds()["reminder"] == pytest.approx(0.7)  # bounded above
+    for n in range(2, 12):
+        record_feedback(store, made("follow_up", n), "accepted")
+    assert sugg.thresholds()["follow_up"] == pytest.approx(0.3)  # bounded below
+    # Old feedback fades: thirty-one days on, thresholds are back where they started.
+    clock.advance(31 * 86400)
+    assert sugg.thresholds()["reminder"] == pytest.approx(0.5)
+    with pytest.raises(InvalidInput):
+        record_feedback(store, made("reminder", 99), "loved")
+
+
+def test_dismissing_follow_ups_stops_weaker_ones(store: Store, clock: FakeClock) -> None:
+    """The moved threshold is what run() applies."""
+    scenario(store)
+    sugg = suggester(store, clock)
+    first = [s for s in sugg.run() if s.kind == "follow_up"]
+    assert len(first) == 2
+    for s in first:
+        sugg.record_feedback(s.id, "dismissed")
+    assert sugg.thresholds()["follow_up"] == pytest.approx(0.6)
+    clock.advance(2 * HOUR)
+    see(store, "Tom Baker  11:40 AM\ncould you send me the slides, please?", app="Slack",
+        title="design - Slack", ago=HOUR)
+    later = sugg.run()
+    assert [s for s in later if s.kind == "follow_up"] == []  # EU 0.575 < 0.6 now
+
+
+# -- candidates from observations ----------------------------------------------------------
+
+
+def test_reminder_from_an_interview_invitation(store: Store, clock: FakeClock) -> None:
+    ids = scenario(store)
+    prop = believe(store, "Sam Lee has a technical interview with Northwind Analytics on "
+                          "September 17 at 2 pm", confidence=0.8, evidence=[ids["mail"]])
+    cands = by_kind(suggester(store, clock).candidates(NOW))
+    [reminder] = cands["reminder"]
+    assert reminder.title == "Tomorrow 2 pm: Technical interview with Northwind Analytics"
+    assert reminder.due_at == datetime(2026, 9, 17, 14, 0).timestamp()
+    assert reminder.action.type == "create_reminder"
+    assert reminder.action.at.timestamp() == reminder.due_at
+    assert reminder.action.lead_minutes == 30
+    assert "September 17 at 2:00 PM" in reminder.body
+    assert reminder.proposition_ids == [prop]  # grounded: forgetting the belief forgets it
+    assert reminder.observation_ids == [ids["mail"]]
+
+
+def test_reminders_only_for_future_dates_within_the_horizon(store: Store, clock: FakeClock) -> None:
+    see(store, "The kickoff meeting was on September 10 at 3 pm.\n"
+               "The quarterly review is on October 30 at 11 am.\n"
+               "Our team lunch is on Friday at 12:30 pm.\n"
+               "The design review is today at 9 am.",
+        app="Thunderbird", title="Team calendar - Thunderbird", ago=HOUR)
+    cands = by_kind(suggester(store, clock).candidates(NOW)).get("reminder", [])
+    assert [c.title for c in cands] == ["Friday 12:30 pm: Team lunch"]
+    assert cands[0].due_at == datetime(2026, 9, 18, 12, 30).timestamp()
+
+
+def test_a_date_without_time_and_the_time_on_the_next_line(store: Store, clock: FakeClock) -> None:
+    see(store, "Dentist appointment: Monday, September 21.\nTime: 10:15 am\n"
+               "Deadline for the grant report is on the 19th.",
+        app="Firefox", title="Appointments - Firefox", ago=HOUR)
+    titles = sorted(c.title for c in suggester(store, clock).candidates(NOW) if c.kind == "reminder")
+    assert titles == ["Monday 10:15 am: Dentist appointment", "Saturday: Deadline for the grant report"]
+
+
+def test_failing_run_becomes_resume_work_with_a_rerun_command(store: Store, clock: FakeClock) -> None:
+    ids = scenario(store)
+    [run] = by_kind(suggester(store, clock).candidates(NOW))["resume_work"]
+    assert run.title == "Failing run left in ~/code/ledger: tests/test_parser.py::test_parse_amount"
+    assert run.action.type == "copy_text"
+    assert run.action.text == "python -m pytest tests/test_parser.py::test_parse_amount"
+    assert run.observation_ids == [ids["run"]]
+
+
+def test_a_failing_run_followed_by_a_passing_one_is_done(store: Store, clock: FakeClock) -> None:
+    see(store, FAILING_RUN, app="gnome-terminal", title="sam@laptop: ~/code/ledger", ago=3 * HOUR)
+    see(store, PASSING_RUN, app="gnome-terminal", title="sam@laptop: ~/code/ledger", ago=2 * HOUR)
+    assert "resume_work" not in by_kind(suggester(store, clock).candidates(NOW))
+
+
+def test_a_failing_run_still_being_worked_on_is_left_alone(store: Store, clock: FakeClock) -> None:
+    see(store, FAILING_RUN, app="gnome-terminal", title="sam@laptop: ~/code/ledger", ago=5 * 60)
+    assert "resume_work" not in by_kind(suggester(store, clock).candidates(NOW))
+
+
+def test_follow_up_to_a_question_in_chat(store: Store, clock: FakeClock) -> None:
+    ids = scenario(store)
+    follow = {c.title: c for c in by_kind(suggester(store, clock).candidates(NOW))["follow_up"]}
+    chat = follow["Reply to Priya: “Can you review my PR?”"]
+    assert chat.action.type == "copy_text" and "Can you review my PR?" in chat.action.text
+    assert chat.observation_ids == [ids["chat"]]
+    assert "Reply to Priya: “Could you let me know if that works?”" in follow  # the mail asks too
+    assert not any("automated footer" in t or "looks good" in t for t in follow)
+    assert len(follow) == 2
+
+
+def test_no_follow_up_once_the_user_replied_or_for_their_own_words(store: Store, clock: FakeClock) -> None:
+    see(store, CHAT, app="Slack", title="ledger-dev - Slack", ago=2 * HOUR)
+    see(store, CHAT + "\nSam Lee  9:40 AM\nsure, on it", app="Slack", title="ledger-dev - Slack",
+        ago=HOUR)
+    see(store, "Sam Lee  9:20 AM\ncould you send the invoice?", app="Slack", title="billing - Slack",
+        ago=HOUR)
+    see(store, "From: Sam Lee <sam@example.org>\nSubject: Slides\n\nCould you send me the slides?",
+        app="Thunderbird", title="Sent - Thunderbird", ago=HOUR)
+    assert "follow_up" not in by_kind(suggester(store, clock).candidates(NOW))
+
+
+def test_a_web_mail_request_opens_the_mail(store: Store, clock: FakeClock) -> None:
+    see(store, "From: Ana Costa\nSubject: Budget\n\nCan you send me the Q3 numbers by Friday?",
+        app="Firefox", title="Budget - Mail", url="https://mail.example.org/inbox/42", ago=HOUR)
+    [follow] = by_kind(suggester(store, clock).candidates(NOW))["follow_up"]
+    assert follow.title == "Reply to Ana: “Can you send me the Q3 numbers by Friday?”"
+    assert follow.action.type == "open_url" and follow.action.url == "https://mail.example.org/inbox/42"
+
+
+def test_a_request_too_recent_to_chase_waits(store: Store, clock: FakeClock) -> None:
+    see(store, CHAT, app="Slack", title="ledger-dev - Slack", ago=5 * 60)
+    assert "follow_up" not in by_kind(suggester(store, clock).candidates(NOW))
+
+
+def test_files_edited_and_left_become_resume_work(store: Store, clock: FakeClock, tmp_path: Path) -> None:
+    project = tmp_path / "thesis"
+    project.mkdir()
+    draft = project / "chapter3-draft.md"
+    draft.write_text("# Chapter 3\n")
+    busy = tmp_path / "website" / "index.html"
+    busy.parent.mkdir()
+    busy.write_text("<p>")
+    for minutes in (180, 170, 150):
+        see(store, f"modified {draft}", app="", title=str(draft), ago=minutes * 60, observer="files")
+    for minutes in (150, 3):  # still being edited: not left
+        see(store, f"modified {busy}", app="", title=str(busy), ago=minutes * 60, observer="files")
+    see(store, f"modified {tmp_path / 'gone.txt'}", app="", title=str(tmp_path / "gone.txt"),
+        ago=3 * HOUR, observer="files")
+    see(store, f"modified {tmp_path / 'gone.txt'}", app="", title=str(tmp_path / "gone.txt"),
+        ago=2.9 * HOUR, observer="files")
+    [cand] = by_kind(suggester(store, clock).candidates(NOW))["resume_work"]
+    assert cand.title == "Pick up chapter3-draft.md in thesis"
+    assert cand.action.type == "open_file" and cand.action.path == str(draft)
+    assert "looks unfinished" in cand.body
+
+
+def test_an_unfinished_window_with_an_address(store: Store, clock: FakeClock) -> None:
+    see(store, "Q3 plan\nTODO: fill in the numbers", app="Firefox",
+        title="Draft: Q3 plan - Docs - Firefox", url="https://docs.example.org/d/123", ago=2 * HOUR)
+    [cand] = by_kind(suggester(store, clock).candidates(NOW))["resume_work"]
+    assert cand.title == "Finish “Draft: Q3 plan” in Firefox"
+    assert cand.action.type == "open_url" and cand.action.url == "https://docs.example.org/d/123"
+
+
+def test_secrets_never_reach_a_suggestion(store: Store, clock: FakeClock) -> None:
+    see(store, "Priya Raman  9:12 AM\ncan you rotate the key sk-proj-abcdefghijklmnopqrstuvwxyz123456 today?",
+        app="Slack", title="ops - Slack", ago=HOUR)
+    made = suggester(store, clock).run()
+    assert made
+    for s in made:
+        assert "sk-proj" not in s.title + s.body + str(s.action)
+
+
+# -- the model -----------------------------------------------------------------------------
+
+
+def model_reply(prop_id: int, url: str = "https://northwind.example/careers/interview-prep") -> dict:
+    return {"suggestions": [
+        {"title": "Read the interview preparation guide", "body": "The interview is tomorrow.",
+         "benefit": 0.8, "p_useful": 0.9, "propositions": [prop_id],
+         "action": {"type": "open_url", "url": url}},
+        {"title": "Buy a new laptop", "body": "No reason.", "benefit": 0.9, "p_useful": 0.9,
+         "propositions": [9999], "action": {"type": "open_url", "url": "https://shop.example"}},
+    ]}
+
+
+def test_model_candidates_with_one_repair(store: Store, clock: FakeClock) -> None:
+    ids = scenario(store)
+    prop = believe(store, "Sam Lee has a technical interview with Northwind Analytics tomorrow",
+                   confidence=0.9, evidence=[ids["mail"]])
+    # First answer: an unsafe action (fails validation); the repaired answer is fine.
+    backend = ScriptedBackend([model_reply(prop, url="javascript:alert(1)"), model_reply(prop)])
+    sugg = Suggester(store, SuggestConfig(max_per_hour=10), clock=clock, backend=backend, user=USER)
+    made = {s.kind: s for s in sugg.run()}
+    assert len(backend.calls) == 2
+    repair = backend.calls[1]["messages"][-1]["content"]
+    assert "only http and https" in repair
+    assert backend.calls[0]["schema"]["$defs"]["OpenUrl"]["required"][0] == "type"
+    model = made["model"]
+    assert model.title == "Read the interview preparation guide"
+    assert model.proposition_ids == [prop]  # the ungrounded "Buy a new laptop" was dropped
+    assert model.action == {"type": "open_url", "url": "https://northwind.example/careers/interview-prep"}
+    assert model.scores["p_useful"] == pytest.approx(0.9 * 0.9)
+    prompt = backend.calls[0]["messages"][1]["content"]
+    assert f"id={prop}" in prompt and "2026-09-16 Wed 10:00" in prompt
+    # Within the model interval the model is not asked again.
+    clock.advance(10 * 60)
+    sugg.run(force=True)
+    assert len(backend.calls) == 2
+
+
+def test_model_output_still_malformed_keeps_the_grounded_ones(store: Store, clock: FakeClock) -> None:
+    ids = scenario(store)
+    believe(store, "Sam Lee is job hunting", confidence=0.9, evidence=[ids["mail"]])
+    backend = ScriptedBackend(["I think you should relax.", "Still not JSON."])
+    sugg = Suggester(store, SuggestConfig(max_per_hour=10), clock=clock, backend=backend, user=USER)
+    made = sugg.run()
+    assert made and all(s.kind != "model" for s in made)
+    assert len(backend.calls) == 2 and "still invalid" in (sugg.last_error or "")
+
+
+def test_model_unreachable_keeps_the_grounded_ones(store: Store, clock: FakeClock) -> None:
+    ids = scenario(store)
+    believe(store, "Sam Lee is job hunting", confidence=0.9, evidence=[ids["mail"]])
+    backend = ScriptedBackend([BackendUnavailable("server down")])
+    sugg = Suggester(store, SuggestConfig(max_per_hour=10), clock=clock, backend=backend, user=USER)
+    assert sugg.run()
+    assert sugg.last_error == "server down"
+
+
+def test_a_rephrased_model_suggestion_is_not_repeated(store: Store, clock: FakeClock) -> None:
+    ids = scenario(store)
+    prop = believe(store, "Sam Lee has an interview tomorrow", confidence=0.9, evidence=[ids["mail"]])
+    first = model_reply(prop)
+    again = {"suggestions": [{**first["suggestions"][0], "title": "Read the interview guide for preparation"}]}
+    backend = ScriptedBackend([first, again])
+    sugg = Suggester(store, SuggestConfig(max_per_hour=10, model_interval_s=60), clock=clock,
+                     backend=backend, user=USER)
+    assert any(s.kind == "model" for s in sugg.run())
+    clock.advance(120)
+    assert not any(s.kind == "model" for s in sugg.run())
+    assert len(backend.calls) == 2
+
+
+# -- the service ---------------------------------------------------------------------------
+
+
+def test_service_accept_runs_the_action_then_marks_it(store: Store, clock: FakeClock, tmp_path: Path) -> None:
+    scenario(store)
+    service = Service(store)
+    made = {s.kind: s for s in suggester(store, clock).run()}
+    assert service.mark_shown([s.id for s in made.values()]) == len(made)
+    assert service.get_suggestion(made["reminder"].id).status == "shown"
+    runner = ActionRunner(tmp_path / "notes", tmp_path / "reminders", clock=clock)
+    accepted, done = service.accept_suggestion(made["reminder"].id, runner)
+    assert accepted.status == "accepted" and accepted.feedback == "accepted"
+    assert done.startswith("saved reminder ")
+    [ics] = (tmp_path / "reminders").iterdir()
+    assert "SUMMARY:Technical interview with Northwind Analytics" in ics.read_text()
+    with pytest.raises(InvalidInput, match="already accepted"):
+        service.accept_suggestion(made["reminder"].id, runner)
+    assert service.dismiss_suggestion(made["resume_work"].id).status == "dismissed"
+    assert [s.id for s in service.list_suggestions("accepted")] == [made["reminder"].id]
+
+
+def test_service_accept_with_a_failing_action_leaves_it(store: Store, clock: FakeClock, tmp_path: Path) -> None:
+    scenario(store)
+    service = Service(store)
+    run = next(s for s in suggester(store, clock).run() if s.kind == "resume_work")
+    no_clipboard = ActionRunner(tmp_path / "n", tmp_path / "r", platform="linux",
+                                environ={"DISPLAY": ":0"}, which=lambda name: None)
+    with pytest.raises(ActionError, match="no clipboard tool: install xclip"):
+        service.accept_suggestion(run.id, no_clipboard)
+    assert service.get_suggestion(run.id).status == "new"
+    assert service.get_suggestion(run.id).feedback is None
+
+
+# -- date parsing shared with the statistical inferrer ---------------------------------------
+
+
+def test_dates_and_times_in_text() -> None:
+    seen = datetime(2026, 9, 16, 9, 0)
+    assert dates_in("Interview on Thursday, September 17 at 2:00 PM", seen) == [datetime(2026, 9, 17).date()]
+    # Relative words only when asked for: "Today" heads many mail lists.
+    assert date_mentions("See you tomorrow at 3pm", seen) == []
+    [(day, span)] = date_mentions("See you tomorrow at 3pm", seen, relative=True)
+    assert day == datetime(2026, 9, 17).date() and span == (8, 16)
+    assert clock_time("at 2:00 PM")[0].hour == 14
+    assert clock_time("12 am")[0].hour == 0 and clock_time("12:30 pm")[0].hour == 12
+    assert clock_time("meet at 14:30") is None  # 24-hour times only on request ...
+    assert clock_time("meet at 14:30", twenty_four_hour=True)[0].minute == 30
+    assert clock_time("posted 10:42", twenty_four_hour=True) is None  # ... and after "at"
+    assert time_in("call at 9:30 a.m. sharp") == "9:30 am" and time_in("at 13 pm") is None
+
+
+def test_mail_threads_and_replies_being_written(store: Store, clock: FakeClock) -> None:
+    thread = ("From: Ana Costa <ana@example.org>\nSubject: Re: Budget\n\n"
+              "Could you send me the Q3 numbers?")
+    see(store, thread, app="Thunderbird", title="Re: Budget - Inbox - Thunderbird", ago=2 * HOUR)
+    [follow] = by_kind(suggester(store, clock).candidates(NOW))["follow_up"]  # a thread still asks
+    assert follow.title == "Reply to Ana: “Could you send me the Q3 numbers?”"
+    see(store, thread + "\n\nFrom: Sam Lee <sam@example.org>\nAttached.", app="Thunderbird",
+        title="Re: Budget - Inbox - Thunderbird", ago=HOUR)
+    assert "follow_up" not in by_kind(suggester(store, clock).candidates(NOW))  # answered below
+
+    see(store, "From: Li Wei <li@example.org>\nSubject: Venue\n\nCan you book the room?",
+        app="Thunderbird", title="Venue - Inbox - Thunderbird", ago=2 * HOUR)
+    assert "follow_up" in by_kind(suggester(store, clock).candidates(NOW))
+    see(store, "> Can you book the room?\nDone, booked.", app="Thunderbird",
+        title="Write: Re: Venue - Thunderbird", ago=HOUR)
+    assert "follow_up" not in by_kind(suggester(store, clock).candidates(NOW))
+
+
+def test_unusable_settings_are_refused() -> None:
+    with pytest.raises(InvalidInput, match="quiet hours"):
+        SuggestConfig(quiet_hours=(22, 24))
+    with pytest.raises(InvalidInput, match="thresholds"):
+        SuggestConfig(threshold_min=0.8, threshold_max=0.2)
+    assert SuggestConfig(quiet_hours=None).quiet_hours is None
+
+
+def test_an_editor_window_with_unsaved_changes_to_a_file(store: Store, clock: FakeClock,
+                                                         tmp_path: Path) -> None:
+    notes = tmp_path / "notes.txt"
+    notes.write_text("x")
+    see(store, "", app="gedit", title=f"*{notes} - gedit", ago=3 * HOUR, observer="window")
+    see(store, "", app="gedit", title=f"{tmp_path / 'saved.txt'} - gedit", ago=3 * HOUR, observer="window")
+    [cand] = by_kind(suggester(store, clock).candidates(NOW))["resume_work"]
+    assert cand.action.type == "open_file" and cand.action.path == str(notes)
