@@ -758,6 +758,19 @@ def suggestions_snooze(app: App, sugg_id: int, duration: str) -> None:
     click.echo(f"Snoozed until {time.strftime('%H:%M', time.localtime(sg.snoozed_until))}: {sg.title}")
 
 
+@cli.command()
+@pass_app
+def tui(app: App) -> None:
+    """The terminal dashboard: state, propositions, suggestions, timeline, privacy (? for keys)."""
+    from tui import run_tui
+
+    from .controls import LocalControls
+    from .daemon import make_action_runner
+
+    run_tui(app.service, LocalControls(app.settings, app.service),
+            runner=make_action_runner(app.settings))
+
+
 # -- the daemon --------------------------------------------------------------------
 
 

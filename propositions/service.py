@@ -128,6 +128,16 @@ class Service:
         found = self.store.get_propositions([r["id"] for r in rows])
         return [found[r["id"]] for r in rows]
 
+    def flagged(self, limit: int = 200) -> list[Proposition]:
+        """Active propositions the audit flagged as sensitive, newest evidence first, for review."""
+        rows = self.store.read(
+            "SELECT id FROM propositions WHERE status = 'active' AND sensitive != '' "
+            "ORDER BY last_evidence_at DESC, id DESC LIMIT ?",
+            (limit,),
+        )
+        found = self.store.get_propositions([r["id"] for r in rows])
+        return [found[r["id"]] for r in rows if r["id"] in found]
+
     def show(self, prop_id: int) -> PropositionDetail:
         prop = self.store.get_proposition(prop_id)
         history = self.store.history(prop_id)

@@ -290,3 +290,22 @@ def test_suggest_job_respects_typing_and_pause(daemon, settings) -> None:  # typ
     d.state.last_input_at = time.time() - 120
     d._suggest_job()
     assert [s.kind for s in d.store.list_suggestions()] == ["reminder"]
+
+
+def test_local_controls_for_dashboard_and_api(daemon, settings) -> None:  # type: ignore[no-untyped-def]
+    from gumd.controls import LocalControls
+    from propositions.service import Service
+
+    d, obs = daemon
+    controls = LocalControls(settings, Service(d.store))
+    obs.see("Firefox", "News", "x")
+    d._health_job()
+    status = controls.status()
+    assert status["state"] == "running" and status["pid"] == os.getpid()
+    assert status["queue"]["pending"] == 1 and status["captures_per_hour"] == 1
+    controls.pause(time.time() + 600)
+    assert controls.status()["paused"] and controls.status()["state"] == "paused"
+    assert not obs.see("Firefox", "News", "y")  # the daemon honours the same pause
+    controls.resume()
+    assert not controls.status()["paused"]
+    assert "KeePassXC" in controls.exclusions()["apps"]

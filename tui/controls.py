@@ -1,0 +1,68 @@
+"""The daemon controls the dashboard is handed: status, pause and resume, exclusions."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Protocol, TypedDict, runtime_checkable
+
+#: the states ``DaemonStatus.state`` takes, as `gumd status` names them
+STATES = ("running", "paused", "stalled", "stopped")
+
+
+class DaemonStatus(TypedDict, total=False):
+    """What ``DaemonControls.status()`` returns; every key is optional.
+
+    Times are epoch seconds. A key the implementation cannot know (a rate
+    while the daemon is stopped) is left out or None, and the dashboard shows
+    a dash.
+    """
+
+    state: str  # one of STATES
+    problems: list[str]  # why the state is "stalled", one line each
+    pid: int | None
+    paused: bool
+    paused_until: float | None  # None while paused: until resumed
+    idle: bool  # the user is idle, so capture rests
+    observers: list[str]
+    last_capture_at: float | None
+    last_inference_at: float | None
+    captures_per_hour: float | None
+    inferences_per_hour: float | None  # observations processed per hour
+    queue: dict[str, int]  # pending / processing / done / failed
+    backend: str
+    model: str | None
+    db_path: str
+    db_bytes: int
+
+
+@runtime_checkable
+class DaemonControls(Protocol):
+    """The daemon as the dashboard sees it; gumd implements it over the health and pause files.
+
+    The dashboard calls these from worker threads, never from the UI thread,
+    so an implementation may read files or block briefly.
+    """
+
+    def status(self) -> DaemonStatus | dict[str, Any]:
+        """The daemon's state now (works while the daemon is stopped: state "stopped")."""
+        ...
+
+    def pause(self, until: float | None) -> None:
+        """Stop capturing until ``until`` (epoch seconds), or until ``resume()`` when None."""
+        ...
+
+    def resume(self) -> None:
+        """Capture again."""
+        ...
+
+    def exclusions(self) -> dict[str, Any]:
+        """What is never captured, by kind, e.g. {"apps": [...], "window titles": [...]}."""
+        ...
+
+
+class ActionRunner(Protocol):
+    """Performs an accepted suggestion's typed action (propositions.actions.ActionRunner is one)."""
+
+    def run(self, action: Mapping[str, Any]) -> str:
+        """Do it; returns one line saying what was done."""
+        ...

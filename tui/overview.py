@@ -1,0 +1,118 @@
+"""The Overview tab: daemon state, capture and inference rates, queue, backend, disk use."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.table import Table
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.widgets import Static
+
+from .messages import StatusLoaded
+from .pane import Pane
+from .timefmt import ago, clock_time, size, until
+
+PAUSE_FOR_S = 3600.0
+_STATE_STYLE = {"running": "bold green", "paused": "bold yellow", "stalled": "bold red",
+                "stopped": "bold"}
+
+
+class OverviewPane(Pane):
+    title = "Overview"
+    DEFAULT_CSS = """
+    OverviewPane #overview-box { height: 1fr; padding: 0 1; }
+    """
+    BINDINGS = [
+        Binding("p", "pause", "Pause"),
+        Binding("h", "pause_hour", "Pause 1h"),
+        Binding("r", "resume", "Resume"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="overview-box", can_focus=True):
+            yield Static("Reading the daemon's status…", id="overview")
+
+    def focus_main(self) -> None:
+        self.query_one("#overview-box").focus()
+
+    def reload(self) -> None:
+        self._load()
+
+    @work(thread=True, exclusive=True, group="overview")
+    def _load(self) -> None:
+        gumd = self.gumd
+        loaded = self.guarded(lambda: (dict(gumd.controls.status()), gumd.service.stats()))
+        if loaded is not None:
+            self.post_message(StatusLoaded(*loaded))
+
+    @on(StatusLoaded)
+    def _show(self, message: StatusLoaded) -> None:
+        self.query_one("#overview", Static).update(self.render_status(message.status, message.stats))
+        self.app.sub_title = str(message.status.get("state") or "stopped")
+        self.loaded = True
+
+    def render_status(self, status: dict[str, Any], stats: dict[str, Any]) -> Table:
+        now = self.gumd.clock()
+        tz = self.gumd.tz
+        grid = Table.grid(padding=(0, 2))
+        grid.add_column(style="bold", no_wrap=True)
+        grid.add_column()
+        state = str(status.get("state") or "stopped")
+        line = Text(state, style=_STATE_STYLE.get(state, "bold"))
+        if status.get("pid"):
+            line.append(f"  (pid {status['pid']})", style="dim")
+        if state == "stopped":
+            line.append("  — showing the database file; start it with `gumd run`", style="dim")
+        grid.add_row("Daemon", line)
+        for problem in status.get("problems") or []:
+            grid.add_row("", Text(f"! {problem}", style="red"))
+        if status.get("paused"):
+            paused_until = status.get("paused_until")
+            grid.add_row("Paused", "until you resume (r)" if not paused_until else
+                         f"until {clock_time(paused_until, tz)} ({until(paused_until, now)})")
+        observers = status.get("observers")
+        if observers:
+            grid.add_row("Observers", ", ".join(observers) + ("  (you are idle)" if status.get("idle") else ""))
+        grid.add_row("Last capture", ago(status.get("last_capture_at"), now))
+        grid.add_row("Last inference", ago(status.get("last_inference_at"), now))
+        grid.add_row("Capture rate", _rate(status.get("captures_per_hour"), "observations"))
+        grid.add_row("Inference rate", _rate(status.get("inferences_per_hour"), "processed"))
+        queue = status.get("queue") or stats.get("queue") or {}
+        grid.add_row("Queue", f"{queue.get('pending', 0)} pending · {queue.get('processing', 0)} "
+                              f"processing · {queue.get('failed', 0)} failed · "
+                              f"{queue.get('done', 0)} done")
+        backend = status.get("backend") or "—"
+        if status.get("model"):
+            backend += f" ({status['model']})"
+        grid.add_row("Backend", backend)
+        db_bytes = status.get("db_bytes", stats.get("db_bytes"))
+        grid.add_row("Disk use", size(db_bytes) + (f"  {status['db_path']}" if status.get("db_path") else ""))
+        grid.add_row("Propositions", f"{stats.get('active_propositions', 0)} active of "
+                                     f"{stats.get('propositions', 0)}")
+        grid.add_row("Observations", str(stats.get("observations", 0)))
+        grid.add_row("Suggestions", str(stats.get("suggestions", 0)))
+        return grid
+
+    def action_pause(self) -> None:
+        controls = self.gumd.controls
+        self.write(lambda: controls.pause(None), "Paused until you resume (r).")
+
+    def action_pause_hour(self) -> None:
+        controls = self.gumd.controls
+        end = self.gumd.clock() + PAUSE_FOR_S
+        self.write(lambda: controls.pause(end),
+                   f"Paused until {clock_time(end, self.gumd.tz)}.")
+
+    def action_resume(self) -> None:
+        controls = self.gumd.controls
+        self.write(controls.resume, "Capturing again.")
+
+
+def _rate(per_hour: float | None, what: str) -> str:
+    if per_hour is None:
+        return "—"
+    return f"{per_hour:.1f} {what}/h" if per_hour < 10 else f"{per_hour:.0f} {what}/h"

@@ -1,0 +1,83 @@
+"""What every tab of the dashboard shares: access to the app's service, and table filling."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
+
+from rich.text import Text
+from textual.containers import Container
+from textual.widgets import DataTable
+
+from propositions.errors import GumdError
+
+
+if TYPE_CHECKING:
+    from .app import GumdApp
+
+T = TypeVar("T")
+Row = tuple[str, Sequence[str | Text]]
+
+
+class Pane(Container):
+    """A tab's content. Loads its data in worker threads; renders it when the message arrives."""
+
+    #: the tab's label, and the key that shows it
+    title: ClassVar[str] = ""
+    loaded: bool = False
+
+    @property
+    def gumd(self) -> "GumdApp":
+        return cast("GumdApp", self.app)
+
+    def reload(self) -> None:
+        """Read this tab's data again (in a worker)."""
+
+    def focus_main(self) -> None:
+        """Focus the widget the tab's keys act on."""
+
+    def guarded(self, call: Callable[[], T]) -> T | None:
+        """Run ``call`` (in a worker thread); an expected failure becomes a notification."""
+        try:
+            return call()
+        except GumdError as err:
+            self.app.notify(str(err), severity="error", markup=False)
+            return None
+
+    def write(self, call: Callable[[], Any], note: str | Callable[[Any], str]) -> None:
+        """Run a write in a worker thread, then say so and have every tab read again."""
+        self.gumd.run_write(call, note)
+
+
+def fill(table: DataTable[Any], rows: Sequence[Row], keep: str | None = None) -> None:
+    """Replace the table's rows, keeping the cursor on the same key where it is still there.
+
+    A live refresh with unchanged rows does nothing, so the view does not flicker or jump.
+    """
+    signature = [(key, tuple(str(c) for c in cells)) for key, cells in rows]
+    if getattr(table, "_gumd_rows", None) == signature:
+        return
+    current = keep
+    if current is None and table.row_count and table.cursor_row < table.row_count:
+        current = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+    old_index = table.cursor_row
+    table.clear()
+    for key, cells in rows:
+        table.add_row(*cells, key=key)
+    table._gumd_rows = signature  # type: ignore[attr-defined]
+    if not rows:
+        return
+    keys = [key for key, _ in rows]
+    index = keys.index(current) if current in keys else min(old_index, len(rows) - 1)
+    table.move_cursor(row=max(index, 0))
+
+
+def selected_key(table: DataTable[Any]) -> str | None:
+    if not table.row_count or table.cursor_row >= table.row_count:
+        return None
+    return table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+
+
+def clip(text: str, width: int) -> str:
+    line = " ".join(text.split())
+    return line if len(line) <= width else line[: max(width - 1, 1)] + "…"

@@ -1,0 +1,176 @@
+"""The Suggestions tab: new ones highlighted; accept (after asking), dismiss, snooze for an hour."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from rich.console import Group
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.widgets import DataTable, Static
+from textual.worker import get_current_worker
+
+from propositions.errors import InvalidInput
+from propositions.models import Suggestion
+
+from .dialogs import ConfirmDialog
+from .messages import SuggestionsLoaded
+from .pane import Pane, Row, clip, fill, selected_key
+from .timefmt import ago, until
+
+SNOOZE_S = 3600.0
+SUGGESTION_LIMIT = 50
+#: statuses a person can still act on
+OPEN = ("new", "shown", "snoozed")
+
+
+class NoRunner:
+    """Stands in when the dashboard was given no runner: an action-less suggestion needs none."""
+
+    def run(self, action: Mapping[str, Any]) -> str:
+        raise InvalidInput("this dashboard was started without an action runner, so it cannot run actions")
+
+
+def describe_action(action: dict[str, Any]) -> str:
+    """One line for a typed action: its type, then its fields."""
+    if not action:
+        return "no action (accepting only records that it helped)"
+    kind = str(action.get("type") or action.get("kind") or "action")
+    rest = {k: v for k, v in action.items() if k not in ("type", "kind")}
+    fields = " ".join(f"{k}={v if isinstance(v, str) else json.dumps(v)}" for k, v in rest.items())
+    return f"{kind} {fields}".strip()
+
+
+class SuggestionsPane(Pane):
+    title = "Suggestions"
+    DEFAULT_CSS = """
+    SuggestionsPane #suggestions { height: 1fr; }
+    SuggestionsPane #suggestion-box { height: 1fr; border-top: solid $primary-darken-2; padding: 0 1; }
+    """
+    BINDINGS = [
+        Binding("a", "accept", "Accept"),
+        Binding("d", "dismiss", "Dismiss"),
+        Binding("z", "snooze", "Snooze 1h"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.items: dict[int, Suggestion] = {}
+        #: ids that were new when this dashboard first showed them: they stay highlighted
+        self.fresh: set[int] = set()
+
+    def compose(self) -> ComposeResult:
+        table: DataTable[str | Text] = DataTable(id="suggestions", cursor_type="row")
+        table.add_column("", key="mark")
+        table.add_column("suggestion", key="title")
+        table.add_column("status", key="status")
+        table.add_column("made", key="made")
+        yield table
+        with VerticalScroll(id="suggestion-box"):
+            yield Static("", id="suggestion")
+
+    def focus_main(self) -> None:
+        self.query_one("#suggestions", DataTable).focus()
+
+    def reload(self) -> None:
+        self._load()
+
+    @work(thread=True, exclusive=True, group="suggestions")
+    def _load(self) -> None:
+        service = self.gumd.service
+        found = self.guarded(lambda: service.list_suggestions(limit=SUGGESTION_LIMIT))
+        if found is None or get_current_worker().is_cancelled:
+            return
+        shown = [s for s in found if s.status in OPEN]
+        new_ids = [s.id for s in shown if s.status == "new" and s.id is not None]
+        if new_ids:
+            # Seen on screen now, so the daemon's notifier need not announce them again.
+            self.guarded(lambda: service.mark_shown(new_ids))
+        self.post_message(SuggestionsLoaded(shown))
+
+    @on(SuggestionsLoaded)
+    def _show(self, message: SuggestionsLoaded) -> None:
+        self.fresh |= {s.id for s in message.suggestions if s.status == "new" and s.id is not None}
+        self.items = {s.id: s for s in message.suggestions if s.id is not None}
+        fill(self.query_one("#suggestions", DataTable), self._rows(message.suggestions))
+        self.loaded = True
+        self._show_selected()
+
+    def _rows(self, items: list[Suggestion]) -> list[Row]:
+        now = self.gumd.clock()
+        width = max(20, self.size.width - 30)
+        rows: list[Row] = []
+        for s in items:
+            fresh = s.id in self.fresh
+            style = "bold yellow" if fresh else ("dim" if s.status == "snoozed" else "")
+            status = (f"snoozed, back {until(s.snoozed_until, now)}"
+                      if s.status == "snoozed" and s.snoozed_until else s.status)
+            rows.append((str(s.id), (
+                Text("●" if fresh else " ", style="yellow"),
+                Text(clip(s.title, width), style=style),
+                Text(clip("new" if fresh and s.status == "shown" else status, 22), style=style),
+                ago(s.created_at, now),
+            )))
+        return rows
+
+    @on(DataTable.RowHighlighted, "#suggestions")
+    def _highlighted(self) -> None:
+        self._show_selected()
+
+    def _show_selected(self) -> None:
+        item = self._selected(quiet=True)
+        box = self.query_one("#suggestion", Static)
+        if item is None:
+            box.update(Text("No suggestions right now.", style="dim") if not self.items else "")
+            return
+        parts = [Text(item.title, style="bold")]
+        if item.body:
+            parts.append(Text(item.body))
+        parts.append(Text.assemble(("action: ", "bold"), describe_action(item.action)))
+        if item.proposition_ids:
+            parts.append(Text(f"because of propositions {', '.join(f'#{i}' for i in item.proposition_ids)}",
+                              style="dim"))
+        box.update(Group(*parts))
+
+    def _selected(self, quiet: bool = False) -> Suggestion | None:
+        key = selected_key(self.query_one("#suggestions", DataTable))
+        item = self.items.get(int(key)) if key else None
+        if item is None and not quiet:
+            self.app.notify("Select a suggestion first.", severity="warning")
+        return item
+
+    def action_accept(self) -> None:
+        item = self._selected()
+        if item is None or item.id is None:
+            return
+        service, runner, sugg_id = self.gumd.service, self.gumd.runner or NoRunner(), item.id
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.write(lambda: service.accept_suggestion(sugg_id, runner),
+                           lambda done: done[1] or f"Accepted: {item.title}")
+
+        self.app.push_screen(
+            ConfirmDialog(f"Accept “{item.title}”?\n\nThis runs: {describe_action(item.action)}",
+                          yes="Run it"),
+            answered,
+        )
+
+    def action_dismiss(self) -> None:
+        item = self._selected()
+        if item is not None and item.id is not None:
+            service, sugg_id = self.gumd.service, item.id
+            self.write(lambda: service.dismiss_suggestion(sugg_id), f"Dismissed: {item.title}")
+
+    def action_snooze(self) -> None:
+        item = self._selected()
+        if item is not None and item.id is not None:
+            service, sugg_id = self.gumd.service, item.id
+            back = self.gumd.clock() + SNOOZE_S
+            self.write(lambda: service.snooze_suggestion(sugg_id, back),
+                       f"Snoozed for an hour: {item.title}")
