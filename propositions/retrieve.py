@@ -38,12 +38,15 @@ from dataclasses import dataclass, field
 from .confidence import CONFIRMED_FLOOR
 from .decay import recency
 from .errors import InvalidInput
+from .migrations import FTS_TOKENIZE
 from .models import Observation, Proposition
 from .store import Store, guarded
 
 #: cap on distinct terms taken from a query; a pasted 10 kB paragraph still runs fast
 MAX_TERMS = 32
-_WORD = re.compile(r"\w+", re.UNICODE)
+# Letters and digits only: the tokenizer splits on "_" too, and a quoted term
+# that became two tokens would be a phrase, which the observation index refuses.
+_WORD = re.compile(r"[^\W_]+", re.UNICODE)
 _PROP_COLS = (
     "p.id, p.text, p.reasoning, p.confidence, p.decay, p.half_life_s, p.source, p.status, "
     "p.created_at, p.updated_at, p.last_evidence_at, p.user_feedback, p.evidence_digest, "
@@ -96,6 +99,72 @@ def terms(text: str | None) -> list[str]:
     return out
 
 
+#: FTS5 gives a term found in more than half of the rows no BM25 weight, so such
+#: a term only costs time: it is left out of the search (the rarest is kept if all are)
+COMMON_SHARE = 0.5
+#: below this many rows every query is cheap, so nothing is left out
+PLAN_MIN_ROWS = 5_000
+#: when the terms left still match more rows than this, only the newest rows are
+#: ranked (recency is part of the score anyway), which bounds latency as the store grows
+MAX_MATCHES = 20_000
+PROP_BM25 = "bm25(propositions_fts, 1.0, 0.4, 0.25)"
+OBS_BM25 = "bm25(observations_fts, 1.0, 0.6, 0.3)"
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What to search for: the MATCH expression and the lowest rowid worth ranking."""
+
+    match: str
+    min_rowid: int | None = None
+
+
+def _stems(conn: sqlite3.Connection, words: list[str]) -> list[str]:
+    """Each word as the index stores it (Porter stem, accents folded), via SQLite's own tokenizer."""
+    conn.execute(
+        "CREATE VIRTUAL TABLE IF NOT EXISTS temp.gumd_tok USING fts5(x, "
+        f"tokenize='{FTS_TOKENIZE}')"
+    )
+    conn.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.gumd_tokv USING fts5vocab(gumd_tok, 'instance')")
+    stems = []
+    for word in words:
+        conn.execute("INSERT INTO temp.gumd_tok (rowid, x) VALUES (1, ?)", (word,))
+        row = conn.execute("SELECT term FROM temp.gumd_tokv ORDER BY offset LIMIT 1").fetchone()
+        conn.execute("DELETE FROM temp.gumd_tok")
+        stems.append(row[0] if row else word)
+    return stems
+
+
+def plan(conn: sqlite3.Connection, table: str, text: str | None, prefix_last: bool = False) -> Plan | None:
+    """The search to run for ``text`` over ``table``'s index (see COMMON_SHARE and MAX_MATCHES)."""
+    words = terms(text)
+    if not words:
+        return None
+    lo, hi = conn.execute(f"SELECT min(rowid), max(rowid) FROM {table}").fetchone()
+    if hi is None or hi - lo + 1 < PLAN_MIN_ROWS:
+        return Plan(fts_query(text, prefix_last) or '""')
+    rows = hi - lo + 1
+    counts = []
+    for i, stem in enumerate(_stems(conn, words)):
+        if prefix_last and i == len(words) - 1:
+            n = conn.execute(f"SELECT coalesce(sum(doc), 0) FROM {table}_vocab WHERE term >= ? "
+                             "AND term < ?", (stem, stem + "\U0010ffff")).fetchone()[0]
+        else:
+            row = conn.execute(f"SELECT doc FROM {table}_vocab WHERE term = ?", (stem,)).fetchone()
+            n = row[0] if row else 0
+        counts.append(n)
+    keep = [i for i, n in enumerate(counts) if n <= COMMON_SHARE * rows]
+    if not keep:
+        keep = [min(range(len(words)), key=lambda i: counts[i])]
+    quoted = ['"' + words[i].replace('"', '""') + '"'
+              + ("*" if prefix_last and i == len(words) - 1 else "") for i in keep]
+    expected = sum(counts[i] for i in keep)
+    min_rowid = None
+    if expected > MAX_MATCHES:
+        min_rowid = hi - int(rows * MAX_MATCHES / expected)
+    return Plan(" OR ".join(quoted), min_rowid)
+
+
 def fts_query(text: str | None, prefix_last: bool = False) -> str | None:
     """An FTS5 MATCH expression that ORs the quoted terms of ``text``; None when it has none.
 
@@ -126,21 +195,25 @@ def jaccard(a: frozenset[str], b: frozenset[str]) -> float:
 
 
 def mmr(hits: list[Hit], limit: int, lam: float) -> list[Hit]:
-    """Maximal marginal relevance selection over ``hits`` (see module docstring)."""
+    """Maximal marginal relevance selection over ``hits`` (see module docstring).
+
+    Each candidate keeps its highest similarity to anything picked so far, updated
+    only against the newest pick: O(limit x candidates) similarity computations.
+    """
     if not hits:
         return []
     top = max(h.score for h in hits) or 1.0
-    words = {id(h): _words(h.proposition.text) for h in hits}
     remaining = sorted(hits, key=lambda h: -h.score)
+    words = [_words(h.proposition.text) for h in remaining]
+    best_sim = [0.0] * len(remaining)
+    alive = list(range(len(remaining)))
     picked: list[Hit] = []
-    while remaining and len(picked) < limit:
-        best_i, best_v = 0, float("-inf")
-        for i, h in enumerate(remaining):
-            sim = max((jaccard(words[id(h)], words[id(p)]) for p in picked), default=0.0)
-            v = lam * h.score / top - (1 - lam) * sim
-            if v > best_v:
-                best_i, best_v = i, v
-        picked.append(remaining.pop(best_i))
+    while alive and len(picked) < limit:
+        choice = max(alive, key=lambda i: (lam * remaining[i].score / top - (1 - lam) * best_sim[i], -i))
+        alive.remove(choice)
+        picked.append(remaining[choice])
+        for i in alive:
+            best_sim[i] = max(best_sim[i], jaccard(words[i], words[choice]))
     return picked
 
 
@@ -190,22 +263,25 @@ def query(
     pool = max(weights.candidates, limit)
     with guarded(store.path):
         conn = store.conn
-        if match is None:
+        search = None if match is None else plan(conn, "propositions", text, prefix)
+        if search is None:
             rows = _recent_candidates(conn, where, params, pool)
             bm = {r["id"]: 0.0 for r in rows}
         else:
+            window = "" if search.min_rowid is None else " AND f.rowid >= ?"
             rows = conn.execute(
-                f"SELECT {_PROP_COLS}, -f.rank AS bm FROM propositions_fts f "
-                f"JOIN propositions p ON p.id = f.rowid WHERE propositions_fts MATCH ?{where} "
-                f"ORDER BY f.rank LIMIT ?",
-                [match, *params, pool],
+                f"SELECT {_PROP_COLS}, -{PROP_BM25} AS bm FROM propositions_fts f "
+                f"JOIN propositions p ON p.id = f.rowid WHERE propositions_fts MATCH ?{window}{where} "
+                f"ORDER BY {PROP_BM25} LIMIT ?",
+                [search.match, *([search.min_rowid] if window else []), *params, pool],
             ).fetchall()
             bm = {r["id"]: r["bm"] for r in rows}
-        hits = _score(rows, bm, weights, now, text_weight=0.0 if match is None else weights.text)
+        hits = _score(rows, bm, weights, now, text_weight=0.0 if search is None else weights.text)
         hits = mmr(hits, limit, weights.mmr_lambda) if diversify else hits[:limit]
         result = QueryResult(hits=hits)
         if include_observations:
-            result.observations = _observation_hits(conn, match, since, until, limit)
+            obs_plan = None if match is None else plan(conn, "observations", text, prefix)
+            result.observations = _observation_hits(conn, obs_plan, since, until, limit)
     return result
 
 
@@ -245,7 +321,7 @@ def _score(
 
 def _observation_hits(
     conn: sqlite3.Connection,
-    match: str | None,
+    search: Plan | None,
     since: float | None,
     until: float | None,
     limit: int,
@@ -262,17 +338,19 @@ def _observation_hits(
     if until is not None:
         cond += " AND o.captured_at <= ?"
         params.append(until)
-    if match is None:
+    if search is None:
         rows = conn.execute(
             f"SELECT {cols}, 0.0 AS bm FROM observations o WHERE 1{cond} "
             "ORDER BY o.captured_at DESC LIMIT ?",
             [*params, limit],
         ).fetchall()
     else:
+        window = "" if search.min_rowid is None else " AND f.rowid >= ?"
         rows = conn.execute(
-            f"SELECT {cols}, -f.rank AS bm FROM observations_fts f JOIN observations o "
-            f"ON o.id = f.rowid WHERE observations_fts MATCH ?{cond} ORDER BY f.rank LIMIT ?",
-            [match, *params, limit],
+            f"SELECT {cols}, -{OBS_BM25} AS bm FROM observations_fts f JOIN observations o "
+            f"ON o.id = f.rowid WHERE observations_fts MATCH ?{window}{cond} "
+            f"ORDER BY {OBS_BM25} LIMIT ?",
+            [search.match, *([search.min_rowid] if window else []), *params, limit],
         ).fetchall()
     return [
         ObservationHit(Observation(**{k: r[k] for k in r.keys() if k != "bm"}), r["bm"])

@@ -102,6 +102,18 @@ def _one_line(text: str, limit: int = _ERROR_MAX_CHARS) -> str:
     return line if len(line) <= limit else line[: limit - 1] + "…"
 
 
+def _digest(rows: Sequence[sqlite3.Row]) -> str:
+    """Distinct apps and window titles of evidence, newest first, for full-text search."""
+    parts: list[str] = []
+    seen: set[str] = set()
+    for r in rows:
+        for part in (r["app"], r["window_title"]):
+            if part and part not in seen:
+                seen.add(part)
+                parts.append(part)
+    return " | ".join(parts)[:_DIGEST_MAX_CHARS]
+
+
 class _DryRun(Exception):
     """Carries a dry run's counts out of the transaction it rolls back."""
 
@@ -420,10 +432,12 @@ class Store:
         half = prop.half_life_s or decay_mod.half_life(prop.decay)
         now = self.clock()
         created = prop.created_at or now
+        # Digest and evidence time go in with the row, so it is indexed once, not twice.
+        digest, seen = self._evidence_fields(conn, evidence) if relation == "supports" else ("", None)
         cur = conn.execute(
             "INSERT INTO propositions (text, reasoning, confidence, decay, half_life_s, created_at, "
-            "updated_at, last_evidence_at, status, source, user_feedback, topic_key, sensitive) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'active', ?, ?, ?, ?)",
+            "updated_at, last_evidence_at, status, source, user_feedback, topic_key, sensitive, "
+            "evidence_digest) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'active', ?, ?, ?, ?, ?)",
             (
                 text,
                 prop.reasoning or "",
@@ -432,16 +446,17 @@ class Store:
                 half,
                 created,
                 prop.updated_at or now,
-                prop.last_evidence_at or created,
+                seen or prop.last_evidence_at or created,
                 prop.source,
                 prop.user_feedback,
                 prop.topic_key,
                 prop.sensitive or "",
+                digest,
             ),
         )
         new_id = int(cur.lastrowid)
         if evidence:
-            self._link(conn, new_id, evidence, relation)
+            self._link(conn, new_id, evidence, relation, refresh=relation != "supports")
         prop.id = new_id
         return new_id
 
@@ -453,7 +468,8 @@ class Store:
             self._link(conn, prop_id, list(observation_ids), relation)
 
     def _link(
-        self, conn: sqlite3.Connection, prop_id: int, obs_ids: list[int], relation: str
+        self, conn: sqlite3.Connection, prop_id: int, obs_ids: list[int], relation: str,
+        refresh: bool = True,
     ) -> None:
         if relation not in EVIDENCE_RELATIONS:
             raise InvalidInput(f"relation must be one of {EVIDENCE_RELATIONS}, got {relation!r}")
@@ -464,7 +480,22 @@ class Store:
             "DO UPDATE SET relation = excluded.relation",
             [(prop_id, int(o), relation, now) for o in obs_ids],
         )
-        self._refresh_evidence_fields(conn, prop_id)
+        if refresh:
+            self._refresh_evidence_fields(conn, prop_id)
+
+    def _evidence_fields(
+        self, conn: sqlite3.Connection, obs_ids: Sequence[int]
+    ) -> tuple[str, float | None]:
+        """The digest and newest evidence time that these observations would give."""
+        if not obs_ids:
+            return "", None
+        marks = ",".join("?" * len(obs_ids))
+        rows = conn.execute(
+            f"SELECT app, window_title, captured_at + duration AS seen FROM observations "
+            f"WHERE id IN ({marks}) ORDER BY seen DESC LIMIT 50",
+            [int(o) for o in obs_ids],
+        ).fetchall()
+        return _digest(rows), (rows[0]["seen"] if rows else None)
 
     def _refresh_evidence_fields(self, conn: sqlite3.Connection, prop_id: int) -> None:
         """Recompute last_evidence_at and the searchable evidence digest."""
@@ -474,14 +505,7 @@ class Store:
             "WHERE e.proposition_id = ? AND e.relation = 'supports' ORDER BY seen DESC LIMIT 50",
             (prop_id,),
         ).fetchall()
-        parts: list[str] = []
-        seen: set[str] = set()
-        for r in rows:
-            for part in (r["app"], r["window_title"]):
-                if part and part not in seen:
-                    seen.add(part)
-                    parts.append(part)
-        digest = " | ".join(parts)[:_DIGEST_MAX_CHARS]
+        digest = _digest(rows)
         if rows:
             # Evidence time, not processing time: a replayed or delayed batch
             # must not make old activity look fresh.
