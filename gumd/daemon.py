@@ -18,6 +18,7 @@ from propositions import Observation, Store
 from propositions.backends import BackendUnavailable, make_backend
 from propositions.infer import ImageReader, Inferrer, ModelInferrer, Pipeline, model_image_reader
 from propositions.actions import ActionRunner
+from propositions.service import Service
 from propositions.statistical import StatisticalInferrer
 from propositions.suggest import FocusState, Suggester
 
@@ -93,6 +94,29 @@ def make_suggester(settings: Settings, store: Store) -> Suggester:
     if s.use_model and settings.model.kind != "statistical":
         backend = make_backend(settings.model.backend_config())
     return Suggester(store, s.config(), backend=backend, user=settings.inference.user_name)
+
+
+def make_api_sink(privacy: PrivacyFilter, store: Store) -> Callable[[list[Observation]], list[int]]:
+    """What assistants POST goes through the same filter as captured observations, pause included."""
+    def sink(observations: list[Observation]) -> list[int]:
+        admitted = [a for a in (privacy.admit(o) for o in observations) if a is not None]
+        return store.enqueue(admitted) if admitted else []
+    return sink
+
+
+def make_api_app(settings: Settings, privacy: PrivacyFilter, port: int) -> Any:
+    from .api import create_app, load_or_create_token, local_hosts
+    from .controls import LocalControls
+
+    a = settings.api
+    svc = Service(make_store(settings), weights=settings.retrieval.weights())  # the app closes it
+    return create_app(lambda: svc, token=load_or_create_token(settings.home),
+                      allowed_hosts=local_hosts(port), controls=LocalControls(settings, svc),
+                      observation_sink=make_api_sink(privacy, svc.store),
+                      allow_recent_observations=a.allow_recent_observations,
+                      max_body_bytes=a.max_body_kb * 1024,
+                      action_runner=make_action_runner(settings) if a.allow_actions else None,
+                      mcp=a.mcp_http)
 
 
 def make_store(settings: Settings) -> Store:
@@ -209,6 +233,7 @@ class Daemon:
         self._frames_blocked = 0
         # one suggester for the daemon's life: it caches parsed text and paces model calls
         self._suggester: Suggester | None = None
+        self.api_server: Any = None
         self._infer_lock = threading.Lock()
 
     # -- lifecycle ----------------------------------------------------------------------
@@ -250,9 +275,23 @@ class Daemon:
                 log.error("observer %s did not start: %s", obs.name, exc)
                 self.status.observer_errors[obs.name] = str(exc)
         self._start_scheduler()
+        self._start_api()
         self._health_job()
         log.info("gumd started (pid %d, observers: %s, backend: %s)", os.getpid(),
                  ", ".join(self.status.observers) or "none", self.settings.model.kind)
+
+    def _start_api(self) -> None:
+        if not self.settings.api.enabled:
+            return
+        from .api import ServeError, bind, serve
+
+        try:
+            sock = bind("127.0.0.1", self.settings.api.port)
+            app = make_api_app(self.settings, self.privacy, sock.getsockname()[1])
+            self.api_server = serve(app, sock=sock, background=True)
+            log.info("local API on %s", self.api_server.url)
+        except ServeError as exc:  # the daemon observes without it
+            log.error("local API not started: %s", exc)
 
     def _start_scheduler(self) -> None:
         from apscheduler.schedulers.background import BackgroundScheduler
@@ -282,6 +321,8 @@ class Daemon:
                 log.warning("observer %s did not stop cleanly: %s", obs.name, exc)
         if self._scheduler is not None:
             self._scheduler.shutdown(wait=True)
+        if self.api_server is not None:
+            self.api_server.stop()
         self.status.running = False
         self._health_job()
         if self.store is not None:

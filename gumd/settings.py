@@ -251,6 +251,26 @@ class SuggestionSettings(Section):
         )
 
 
+class ApiSettings(Section):
+    enabled: bool = False
+    """Run the local HTTP API for assistants (and MCP at /mcp) inside the daemon, on 127.0.0.1 only."""
+
+    port: int = Field(8765, ge=1024, le=65535)
+    """The API's port on 127.0.0.1."""
+
+    allow_recent_observations: bool = False
+    """Let assistants read raw recent observations (screen text): /v1/observations/recent and the MCP recent_activity tool."""
+
+    allow_actions: bool = False
+    """Let assistants accept suggestions through the API, which runs their actions (open a page, write a note, add a reminder)."""
+
+    max_body_kb: int = Field(1024, ge=1, le=65536)
+    """Largest request body accepted, in KiB; larger ones get 413."""
+
+    mcp_http: bool = True
+    """Also serve MCP over streamable HTTP at /mcp on the API (same token)."""
+
+
 class Settings(BaseSettings):
     """Everything gumd can be told. Each field can be set in config.toml or as an env var."""
 
@@ -284,6 +304,9 @@ class Settings(BaseSettings):
 
     suggestions: SuggestionSettings = SuggestionSettings()
     """Proactive suggestions and what accepting them may do."""
+
+    api: ApiSettings = ApiSettings()
+    """The local HTTP API and MCP server for assistants."""
 
     privacy: PrivacySettings = PrivacySettings()
     """What is never observed, and what is redacted before anything is stored."""

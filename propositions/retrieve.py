@@ -140,7 +140,9 @@ def plan(conn: sqlite3.Connection, table: str, text: str | None, prefix_last: bo
     words = terms(text)
     if not words:
         return None
-    lo, hi = conn.execute(f"SELECT min(rowid), max(rowid) FROM {table}").fetchone()
+    # Two subqueries: each is one index probe, where a combined min/max scans the table.
+    lo, hi = conn.execute(
+        f"SELECT (SELECT min(rowid) FROM {table}), (SELECT max(rowid) FROM {table})").fetchone()
     if hi is None or hi - lo + 1 < PLAN_MIN_ROWS:
         return Plan(fts_query(text, prefix_last) or '""')
     rows = hi - lo + 1
@@ -220,7 +222,9 @@ def mmr(hits: list[Hit], limit: int, lam: float) -> list[Hit]:
 def _filters(
     since: float | None, until: float | None, min_confidence: float
 ) -> tuple[str, list[object]]:
-    sql = " AND p.status = 'active' AND p.confidence >= ?"
+    # "+" keeps SQLite off the confidence index for this range test: the recency
+    # ordering's index is the fast path, and ranking by confidence sorts nothing.
+    sql = " AND p.status = 'active' AND +p.confidence >= ?"
     params: list[object] = [min_confidence]
     if since is not None:
         sql += " AND p.last_evidence_at >= ?"

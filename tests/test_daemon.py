@@ -309,3 +309,36 @@ def test_local_controls_for_dashboard_and_api(daemon, settings) -> None:  # type
     controls.resume()
     assert not controls.status()["paused"]
     assert "KeePassXC" in controls.exclusions()["apps"]
+
+
+def test_daemon_serves_the_local_api(settings) -> None:  # type: ignore[no-untyped-def]
+    import socket
+    import urllib.error
+    import urllib.request
+
+    from gumd.api import load_or_create_token
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    settings.api.enabled = True
+    settings.api.port = port
+    obs = ScriptedObserver()
+    d = Daemon(settings, observers=[obs])
+    d.start()
+    try:
+        req = urllib.request.Request(f"http://127.0.0.1:{port}/v1/observations", method="POST",
+                                     data=json.dumps({"text": f"notes {KEY}", "app": "Editor"}).encode(),
+                                     headers={"Authorization": f"Bearer {load_or_create_token(settings.home)}",
+                                              "Content-Type": "application/json"})
+        with urllib.request.urlopen(req, timeout=10) as resp:
+            assert resp.status == 202 and json.load(resp)["accepted"] == 1
+        content = d.store.read("SELECT content FROM observations")[0]["content"]
+        assert KEY not in content  # posted text passed the same privacy filter
+        with pytest.raises(urllib.error.HTTPError) as err:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/v1/status", timeout=10)
+        assert err.value.code == 401
+    finally:
+        d.stop()
+    with pytest.raises(OSError):
+        urllib.request.urlopen(f"http://127.0.0.1:{port}/v1/status", timeout=2)

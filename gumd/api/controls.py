@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, Protocol, runtime_checkable
 
 from propositions.models import Observation
@@ -14,8 +14,13 @@ ServiceFactory = Callable[[], Service]
 #: the daemon's privacy filter then its queue: stores what it admits and returns those ids
 ObservationSink = Callable[[list[Observation]], list[int]]
 
-#: carries out a suggestion's action; handed unchanged to ``Service.accept_suggestion``
-ActionRunner = Callable[..., Any]
+
+class ActionRunner(Protocol):
+    """Carries out a suggestion's typed action (propositions.actions.ActionRunner is one)."""
+
+    def run(self, action: Mapping[str, Any]) -> str:
+        """Do it; a one-line account of what was done. Raises a GumdError when it cannot."""
+        ...
 
 
 @runtime_checkable

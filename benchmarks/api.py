@@ -1,0 +1,311 @@
+"""API benchmark: /v1/context latency (p50/p99) and throughput with 4 clients on a 100k-proposition store.
+
+    python benchmarks/api.py                 # builds (once) benchmarks/_data/api-100000.db
+    python benchmarks/api.py --db PATH       # an existing gumd database instead
+    python benchmarks/api.py --props 20000   # a smaller store, for a quick look
+
+The server runs in its own process, as in the daemon, so the load generator
+does not share its interpreter lock; both share this machine's cores.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import math
+import multiprocessing as mp
+import random
+import statistics
+import sys
+import threading
+import time
+from itertools import accumulate
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from propositions import Observation, Proposition, Store, Weights
+from propositions.service import Service
+
+TARGET_P99_MS = 50.0
+TARGET_RPS = 300.0
+TOKEN = "benchmark-token"
+DATA_DIR = Path(__file__).resolve().parent / "_data"
+NOW = 1_795_000_000.0  # a fixed "now" (2026-11-18) so builds are reproducible
+SPAN_S = 90 * 86400.0
+OBS_PER_PROP = 2
+OBS_POOL_RATIO = 0.5  # observations per proposition in the pool evidence is drawn from
+BATCH = 1000
+APPS = ("Google Chrome", "Safari", "Firefox", "Visual Studio Code", "Terminal", "Slack", "Mail",
+        "Zoom", "Notion", "Obsidian", "Figma", "Xcode", "Microsoft Word", "Calendar", "Spotify")
+DECAYS = ("hours", "days", "weeks", "months", "years")
+FUNCTION_WORDS = ("the of and to a in is it that for on with as at by from this or an be "
+                  "about into after over than then when while").split()
+
+
+# -- a synthetic store ------------------------------------------------------------------
+
+
+class Words:
+    """Pseudo-words with Zipf frequencies, so FTS sees realistic term statistics."""
+
+    def __init__(self, rng: random.Random, n: int = 6000) -> None:
+        onsets = "b c d f g h j k l m n p r s t v w z br cr dr fl gr pl pr st tr sh ch th".split()
+        vowels = "a e i o u ai ea oo ou".split()
+        codas = ["", "", "n", "r", "s", "l", "t", "m", "nd", "st"]
+        seen = set(FUNCTION_WORDS)
+        vocab: list[str] = []
+        while len(vocab) < n:
+            w = "".join(rng.choice(onsets) + rng.choice(vowels) + rng.choice(codas)
+                        for _ in range(rng.randint(2, 3)))
+            if w not in seen:
+                seen.add(w)
+                vocab.append(w)
+        self.vocab = FUNCTION_WORDS + vocab
+        self.cum = list(accumulate(1.0 / (r + 1) ** 1.07 for r in range(len(self.vocab))))
+
+    def draw(self, rng: random.Random, k: int) -> list[str]:
+        return rng.choices(self.vocab, cum_weights=self.cum, k=k)
+
+    def query(self, rng: random.Random) -> str:
+        """1-3 words, half by frequency and half uniformly (mostly rare), as people search."""
+        return " ".join(self.draw(rng, 1)[0] if rng.random() < 0.5 else rng.choice(self.vocab)
+                        for _ in range(rng.randint(1, 3)))
+
+
+def build(path: Path, n_props: int, seed: int = 7) -> None:
+    rng = random.Random(seed)
+    words = Words(rng)
+    store = Store(path, clock=lambda: NOW)
+    try:
+        n_obs = max(1, int(n_props * OBS_POOL_RATIO))
+        times = sorted(NOW - rng.uniform(0, SPAN_S) for _ in range(n_obs))
+        obs_ids: list[int] = []
+        for start in range(0, n_obs, BATCH):
+            batch = []
+            for t in times[start:start + BATCH]:
+                app = rng.choice(APPS)
+                title = " ".join(words.draw(rng, rng.randint(3, 8))).capitalize()
+                batch.append(Observation(captured_at=t, observer="screen", app=app,
+                                         window_title=f"{title} - {app}",
+                                         content=" ".join(words.draw(rng, 60))))
+            obs_ids += store.enqueue(batch)
+        store.mark_done(obs_ids)
+        for start in range(0, n_props, BATCH):
+            # One transaction per thousand: each add is a savepoint inside it.
+            with store.write():
+                for _ in range(min(BATCH, n_props - start)):
+                    body = " ".join(words.draw(rng, rng.randint(6, 18)))
+                    prop = Proposition(
+                        text=f"Dana {body}", confidence=rng.uniform(0.2, 0.95),
+                        reasoning=" ".join(words.draw(rng, rng.randint(10, 30))).capitalize(),
+                        decay=rng.choice(DECAYS), source="benchmark",
+                        created_at=NOW - rng.uniform(0, SPAN_S))
+                    store.add_proposition(prop, rng.sample(obs_ids, OBS_PER_PROP))
+            print(f"\r  built {min(start + BATCH, n_props)}/{n_props} propositions", end="",
+                  file=sys.stderr, flush=True)
+        print(file=sys.stderr)
+        store.conn.execute("INSERT INTO propositions_fts (propositions_fts) VALUES ('optimize')")
+        store.conn.commit()
+    finally:
+        store.close()
+
+
+# -- the server, in its own process ------------------------------------------------------
+
+
+class _Controls:
+    def status(self) -> dict[str, Any]:
+        return {"state": "running"}
+
+    def pause(self, until: float | None) -> None:
+        pass
+
+    def resume(self) -> None:
+        pass
+
+
+def _service(db: str | Path, candidates: int) -> Service:
+    return Service(Store(db), weights=Weights(candidates=candidates))
+
+
+def _serve(db: str, candidates: int, ready: Any) -> None:
+    from gumd.api import bind, create_app, local_hosts, serve
+
+    sock = bind("127.0.0.1", 0)
+    port = sock.getsockname()[1]
+    app = create_app(lambda: _service(db, candidates), token=TOKEN, allowed_hosts=local_hosts(port),
+                     controls=_Controls(), observation_sink=lambda obs: [], mcp=False)
+    ready.put(port)
+    serve(app, sock=sock)
+
+
+# -- the load ------------------------------------------------------------------------------
+
+
+def _get(conn: http.client.HTTPConnection, path: str) -> float:
+    started = time.perf_counter()
+    conn.request("GET", path, headers={"Authorization": f"Bearer {TOKEN}"})
+    resp = conn.getresponse()
+    body = resp.read()
+    elapsed = time.perf_counter() - started
+    if resp.status != 200:
+        raise RuntimeError(f"{path}: {resp.status} {body[:200]!r}")
+    return elapsed
+
+
+def _paths(queries: list[str], limit: int) -> list[str]:
+    return ["/v1/context?" + urlencode({"q": q, "limit": limit} if q else {"limit": limit})
+            for q in queries]
+
+
+def latency(port: int, paths: list[str]) -> list[float]:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        return [_get(conn, p) for p in paths]
+    finally:
+        conn.close()
+
+
+def throughput(port: int, paths: list[str], clients: int, seconds: float) -> tuple[float, list[float]]:
+    """Requests per second with ``clients`` keep-alive connections, each sending back to back."""
+    stop = time.perf_counter() + seconds
+    samples: list[list[float]] = [[] for _ in range(clients)]
+
+    def client(i: int) -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        j = i
+        try:
+            while time.perf_counter() < stop:
+                samples[i].append(_get(conn, paths[j % len(paths)]))
+                j += clients
+        finally:
+            conn.close()
+
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
+    started = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.perf_counter() - started
+    flat = [s for per in samples for s in per]
+    return len(flat) / elapsed, flat
+
+
+def in_process(db: Path, queries: list[str], limit: int, candidates: int) -> list[float]:
+    """The same work without HTTP (Service.query plus packing): what the API layer adds is the rest."""
+    from gumd.api import ops
+
+    svc = _service(db, candidates)
+    try:
+        out = []
+        for q in queries:
+            started = time.perf_counter()
+            ops.context(svc, q or None, limit=limit)
+            out.append(time.perf_counter() - started)
+        return out
+    finally:
+        svc.close()
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, math.ceil(q * len(ordered)) - 1)] * 1000
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--db", type=Path, help="an existing gumd database (default: build one)")
+    ap.add_argument("--props", type=int, default=100_000, help="propositions in a built store")
+    ap.add_argument("--requests", type=int, default=1000, help="sequential requests for latency")
+    ap.add_argument("--clients", type=int, default=4)
+    ap.add_argument("--seconds", type=float, default=10.0, help="length of the throughput run")
+    ap.add_argument("--limit", type=int, default=20, help="propositions per context request")
+    ap.add_argument("--candidates", type=int, default=Weights().candidates,
+                    help="BM25 matches re-ranked per query (retrieval.candidates)")
+    ap.add_argument("--json", action="store_true", help="print the results as JSON")
+    args = ap.parse_args(argv)
+
+    db = args.db or DATA_DIR / f"api-{args.props}.db"
+    if args.db is None and not db.exists():
+        DATA_DIR.mkdir(parents=True, exist_ok=True)
+        print(f"building {db} ...", file=sys.stderr)
+        t0 = time.perf_counter()
+        partial = db.with_suffix(".partial")
+        for leftover in (partial, Path(f"{partial}-wal"), Path(f"{partial}-shm")):
+            leftover.unlink(missing_ok=True)
+        build(partial, args.props)
+        partial.rename(db)
+        print(f"built in {time.perf_counter() - t0:.0f} s", file=sys.stderr)
+    with Store(db) as store:
+        counts = store.counts()
+
+    rng = random.Random(11)
+    words = Words(random.Random(7))  # the vocabulary the store was built with
+    # One request in ten has no query: "what should I know right now".
+    queries = [words.query(rng) if rng.random() < 0.9 else "" for _ in range(args.requests)]
+    paths = _paths(queries, args.limit)
+
+    direct = in_process(db, queries, args.limit, args.candidates)
+    ctx = mp.get_context("spawn")
+    ready = ctx.Queue()
+    proc = ctx.Process(target=_serve, args=(str(db), args.candidates, ready), daemon=True)
+    proc.start()
+    try:
+        port = ready.get(timeout=60)
+        latency(port, paths[:50])  # warm the page cache and the worker threads
+        seq = latency(port, paths)
+        rps, loaded = throughput(port, paths, args.clients, args.seconds)
+        # The API layer with little database work (HTTP, guard, threadpool, JSON): one
+        # proposition by id, three indexed reads.
+        thin = [f"/v1/propositions/{1 + i * 97 % counts['propositions']}" for i in range(200)]
+        bare_seq = latency(port, thin)
+        bare_rps, _ = throughput(port, thin, args.clients, min(args.seconds, 5.0))
+    finally:
+        proc.terminate()
+        proc.join(10)
+
+    result = {
+        "db": str(db),
+        "limit": args.limit,
+        "candidates": args.candidates,
+        "active_propositions": counts["active_propositions"],
+        "observations": counts["observations"],
+        "in_process": {"p50_ms": round(pct(direct, 0.5), 2), "p99_ms": round(pct(direct, 0.99), 2),
+                       "mean_ms": round(statistics.fmean(direct) * 1000, 2)},
+        "sequential": {"requests": len(seq), "p50_ms": round(pct(seq, 0.5), 2),
+                       "p99_ms": round(pct(seq, 0.99), 2),
+                       "mean_ms": round(statistics.fmean(seq) * 1000, 2)},
+        "concurrent": {"clients": args.clients, "requests": len(loaded),
+                       "requests_per_s": round(rps, 1), "p50_ms": round(pct(loaded, 0.5), 2),
+                       "p99_ms": round(pct(loaded, 0.99), 2)},
+        "api_layer": {"p50_ms": round(pct(bare_seq, 0.5), 2), "p99_ms": round(pct(bare_seq, 0.99), 2),
+                      "requests_per_s": round(bare_rps, 1)},
+        "targets": {"p99_ms": TARGET_P99_MS, "requests_per_s": TARGET_RPS},
+    }
+    ok = result["sequential"]["p99_ms"] <= TARGET_P99_MS and rps >= TARGET_RPS
+    result["met"] = ok
+    if args.json:
+        print(json.dumps(result, indent=2))
+    else:
+        s, c, d = result["sequential"], result["concurrent"], result["in_process"]
+        print(f"store: {counts['active_propositions']} active propositions, "
+              f"{counts['observations']} observations ({db}); limit {args.limit}, "
+              f"{args.candidates} candidates")
+        print(f"ops.context in process:    p50 {d['p50_ms']} ms  p99 {d['p99_ms']} ms  "
+              "(Service.query and packing, no HTTP)")
+        print(f"GET /v1/context, 1 client:  p50 {s['p50_ms']} ms  p99 {s['p99_ms']} ms  "
+              f"(target p99 <= {TARGET_P99_MS:.0f} ms)")
+        print(f"GET /v1/context, {c['clients']} clients: {c['requests_per_s']} req/s  "
+              f"p50 {c['p50_ms']} ms  p99 {c['p99_ms']} ms  (target >= {TARGET_RPS:.0f} req/s)")
+        a = result["api_layer"]
+        print(f"GET /v1/propositions/ID (API layer, little DB work): p50 {a['p50_ms']} ms  "
+              f"p99 {a['p99_ms']} ms  {a['requests_per_s']} req/s with {c['clients']} clients")
+        print("targets met" if ok else "TARGETS MISSED")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
