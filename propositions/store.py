@@ -245,34 +245,28 @@ class Store:
     def enqueue(self, observations: Iterable[Observation]) -> list[int]:
         """Store observations as pending work in one transaction; returns their ids."""
         now = self.clock()
-        ids: list[int] = []
+        batch = list(observations)
+        for obs in batch:
+            if obs.content_hash is None:
+                obs.content_hash = content_hash(obs.content, obs.app, obs.window_title)
         with self.write() as conn:
-            for obs in observations:
-                if obs.content_hash is None:
-                    obs.content_hash = content_hash(obs.content, obs.app, obs.window_title)
-                cur = conn.execute(
-                    "INSERT INTO observations (captured_at, duration, observer, app, window_title, "
-                    "url, content, content_type, image_path, content_hash, status, enqueued_at) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?)",
-                    (
-                        float(obs.captured_at),
-                        float(obs.duration),
-                        obs.observer,
-                        obs.app,
-                        obs.window_title,
-                        obs.url,
-                        obs.content or "",
-                        obs.content_type,
-                        obs.image_path,
-                        obs.content_hash,
-                        now,
-                    ),
-                )
-                obs.id = cur.lastrowid
-                obs.status = "pending"
-                obs.enqueued_at = now
-                ids.append(cur.lastrowid)
-        return ids
+            # Under the write lock, rowids are handed out consecutively from max + 1,
+            # so one executemany can insert the batch and the ids are known.
+            first = conn.execute("SELECT coalesce(max(id), 0) + 1 FROM observations").fetchone()[0]
+            conn.executemany(
+                "INSERT INTO observations (id, captured_at, duration, observer, app, window_title, "
+                "url, content, content_type, image_path, content_hash, status, enqueued_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?)",
+                [
+                    (first + i, float(obs.captured_at), float(obs.duration), obs.observer, obs.app,
+                     obs.window_title, obs.url, obs.content or "", obs.content_type,
+                     obs.image_path, obs.content_hash, now)
+                    for i, obs in enumerate(batch)
+                ],
+            )
+        for i, obs in enumerate(batch):
+            obs.id, obs.status, obs.enqueued_at = first + i, "pending", now
+        return [first + i for i in range(len(batch))]
 
     def claim_batch(self, limit: int) -> list[Observation]:
         """Take up to ``limit`` pending observations, oldest first, for processing.
