@@ -20,9 +20,16 @@ maximises ``lambda * score/max_score - (1 - lambda) * max_sim(p, picked)``,
 where ``sim`` is the Jaccard overlap of the propositions' word sets, so five
 near-identical propositions do not fill the first five places.
 
-Candidate generation takes the ``candidates`` best BM25 matches (FTS5's
-``ORDER BY rank LIMIT``), which keeps latency flat as the store grows; the
-re-ranking above then runs on those in Python.
+Candidate generation takes the ``candidates`` best BM25 matches; the
+re-ranking above then runs on those in Python (MMR on the best
+``max(5 * limit, 50)`` of them). FTS5 scores every matching row before it can
+return the best ones, so two rules bound the work as the store grows (see
+``plan``): a term found in more than half of the rows is left out, since BM25
+gives it no weight anyway; and when the remaining terms would still match
+more than ``MAX_MATCHES`` rows, only the newest rows (by rowid, which follows
+time) are ranked, enough of them to hold about that many matches. A very
+broad query therefore looks at recent propositions first, which recency
+favours anyway. Stores under ``PLAN_MIN_ROWS`` rows are searched whole.
 
 User text never reaches MATCH as syntax: ``fts_query`` keeps only word
 characters and quotes every term.
@@ -106,7 +113,7 @@ COMMON_SHARE = 0.5
 PLAN_MIN_ROWS = 5_000
 #: when the terms left still match more rows than this, only the newest rows are
 #: ranked (recency is part of the score anyway), which bounds latency as the store grows
-MAX_MATCHES = 20_000
+MAX_MATCHES = 2_000
 PROP_BM25 = "bm25(propositions_fts, 1.0, 0.4, 0.25)"
 OBS_BM25 = "bm25(observations_fts, 1.0, 0.6, 0.3)"
 
@@ -281,7 +288,8 @@ def query(
             ).fetchall()
             bm = {r["id"]: r["bm"] for r in rows}
         hits = _score(rows, bm, weights, now, text_weight=0.0 if search is None else weights.text)
-        hits = mmr(hits, limit, weights.mmr_lambda) if diversify else hits[:limit]
+        # MMR only needs a pool a few times the size of the answer to diversify it.
+        hits = mmr(hits[: max(5 * limit, 50)], limit, weights.mmr_lambda) if diversify else hits[:limit]
         result = QueryResult(hits=hits)
         if include_observations:
             obs_plan = None if match is None else plan(conn, "observations", text, prefix)
