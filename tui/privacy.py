@@ -20,8 +20,8 @@ from propositions.service import ForgetRequest
 from . import reads
 from .dialogs import ForgetDialog
 from .messages import PrivacyLoaded
-from .pane import Pane, Row, clip, fill, selected_key
-from .propositions_tab import confirm_proposition, delete_proposition, reject_proposition
+from .pane import Pane, Row, clip, fill
+from .propositions_tab import PropositionFeedback
 from .timefmt import clock_time, day_label
 
 
@@ -39,7 +39,7 @@ def render_exclusions(exclusions: dict[str, Any]) -> Group:
     return Group(*lines)
 
 
-class PrivacyPane(Pane):
+class PrivacyPane(PropositionFeedback, Pane):
     title = "Privacy"
     DEFAULT_CSS = """
     PrivacyPane #exclusions-box { height: auto; max-height: 7; padding: 0 1; }
@@ -101,25 +101,9 @@ class PrivacyPane(Pane):
             for p in props
         ]
 
-    def _selected(self) -> tuple[int, Proposition] | None:
-        key = selected_key(self.query_one("#flagged", DataTable))
-        prop = self.flagged.get(int(key)) if key else None
-        if key is None or prop is None:
-            self.app.notify("No flagged proposition is selected.", severity="warning")
-            return None
-        return int(key), prop
-
-    def action_confirm(self) -> None:
-        if (selected := self._selected()) is not None:
-            confirm_proposition(self, selected[0])
-
-    def action_reject(self) -> None:
-        if (selected := self._selected()) is not None:
-            reject_proposition(self, selected[0])
-
-    def action_delete(self) -> None:
-        if (selected := self._selected()) is not None:
-            delete_proposition(self, *selected)
+    feedback_table = "#flagged"
+    propositions_attr = "flagged"
+    nothing_selected = "No flagged proposition is selected."
 
     def action_forget(self) -> None:
         gumd = self.gumd

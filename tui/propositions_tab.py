@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from rich.console import Group
 from rich.text import Text
 from textual import events, on, work
@@ -34,7 +36,43 @@ def forget_summary(counts: dict[str, int]) -> str:
     return ", ".join(parts)
 
 
-class PropositionsPane(Pane):
+class PropositionFeedback:
+    """Confirm, reject and delete for a pane that lists propositions in a table.
+
+    A pane mixes this in, names its table in ``feedback_table`` and the
+    attribute holding the propositions it shows (id -> Proposition) in
+    ``propositions_attr``.
+    """
+
+    feedback_table = "#results"
+    propositions_attr = "props"
+    nothing_selected = "Select a proposition first."
+
+    def _selected(self) -> tuple[int, Proposition] | None:
+        pane: Any = self
+        key = selected_key(pane.query_one(self.feedback_table, DataTable))
+        prop = getattr(self, self.propositions_attr).get(int(key)) if key else None
+        if key is None or prop is None:
+            pane.app.notify(self.nothing_selected, severity="warning")
+            return None
+        return int(key), prop
+
+    def action_confirm(self) -> None:
+        if (selected := self._selected()) is not None:
+            confirm_proposition(self, selected[0])  # type: ignore[arg-type]
+
+    def action_reject(self) -> None:
+        if (selected := self._selected()) is not None:
+            reject_proposition(self, selected[0])  # type: ignore[arg-type]
+
+    def action_delete(self) -> None:
+        if (selected := self._selected()) is not None:
+            delete_proposition(self, *selected)  # type: ignore[arg-type]
+
+
+
+
+class PropositionsPane(PropositionFeedback, Pane):
     title = "Propositions"
     DEFAULT_CSS = """
     PropositionsPane #search-row { height: 1; margin-bottom: 1; }
@@ -183,22 +221,6 @@ class PropositionsPane(Pane):
 
     # -- feedback -------------------------------------------------------------
 
-    def _selected(self) -> tuple[int, Proposition] | None:
-        key = selected_key(self.query_one("#results", DataTable))
-        prop = self.props.get(int(key)) if key else None
-        if key is None or prop is None:
-            self.app.notify("Select a proposition first.", severity="warning")
-            return None
-        return int(key), prop
-
-    def action_confirm(self) -> None:
-        if (selected := self._selected()) is not None:
-            confirm_proposition(self, selected[0])
-
-    def action_reject(self) -> None:
-        if (selected := self._selected()) is not None:
-            reject_proposition(self, selected[0])
-
     def action_edit(self) -> None:
         selected = self._selected()
         if selected is None:
@@ -213,9 +235,7 @@ class PropositionsPane(Pane):
 
         self.app.push_screen(EditDialog(prop.text), save)
 
-    def action_delete(self) -> None:
-        if (selected := self._selected()) is not None:
-            delete_proposition(self, *selected)
+
 
 
 def confirm_proposition(pane: Pane, prop_id: int) -> None:
