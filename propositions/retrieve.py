@@ -47,7 +47,7 @@ from .decay import recency
 from .errors import InvalidInput
 from .migrations import FTS_TOKENIZE
 from .models import Observation, Proposition
-from .store import Store, guarded
+from .store import OBS_COLUMNS, Store, guarded
 
 #: cap on distinct terms taken from a query; a pasted 10 kB paragraph still runs fast
 MAX_TERMS = 32
@@ -279,13 +279,8 @@ def query(
             rows = _recent_candidates(conn, where, params, pool)
             bm = {r["id"]: 0.0 for r in rows}
         else:
-            window = "" if search.min_rowid is None else " AND f.rowid >= ?"
-            rows = conn.execute(
-                f"SELECT {_PROP_COLS}, -{PROP_BM25} AS bm FROM propositions_fts f "
-                f"JOIN propositions p ON p.id = f.rowid WHERE propositions_fts MATCH ?{window}{where} "
-                f"ORDER BY {PROP_BM25} LIMIT ?",
-                [search.match, *([search.min_rowid] if window else []), *params, pool],
-            ).fetchall()
+            rows = _ranked(conn, "propositions", "p", _PROP_COLS, PROP_BM25, search, where,
+                           params, pool)
             bm = {r["id"]: r["bm"] for r in rows}
         hits = _score(rows, bm, weights, now, text_weight=0.0 if search is None else weights.text)
         # MMR only needs a pool a few times the size of the answer to diversify it.
@@ -331,6 +326,27 @@ def _score(
     return hits
 
 
+def _ranked(
+    conn: sqlite3.Connection,
+    table: str,
+    alias: str,
+    cols: str,
+    bm25: str,
+    search: Plan,
+    cond: str,
+    params: list[object],
+    limit: int,
+) -> list[sqlite3.Row]:
+    """The best BM25 matches of ``search`` in ``table``'s index, joined to their rows and filtered."""
+    window = "" if search.min_rowid is None else " AND f.rowid >= ?"
+    return conn.execute(
+        f"SELECT {cols}, -{bm25} AS bm FROM {table}_fts f JOIN {table} {alias} "
+        f"ON {alias}.id = f.rowid WHERE {table}_fts MATCH ?{window}{cond} "
+        f"ORDER BY {bm25} LIMIT ?",
+        [search.match, *([search.min_rowid] if window else []), *params, limit],
+    ).fetchall()
+
+
 def _observation_hits(
     conn: sqlite3.Connection,
     search: Plan | None,
@@ -338,11 +354,7 @@ def _observation_hits(
     until: float | None,
     limit: int,
 ) -> list[ObservationHit]:
-    cols = (
-        "o.id, o.captured_at, o.duration, o.observer, o.app, o.window_title, o.url, o.content, "
-        "o.content_type, o.image_path, o.content_hash, o.status, o.attempts, o.last_error, "
-        "o.enqueued_at"
-    )
+    cols = ", ".join(f"o.{c.strip()}" for c in OBS_COLUMNS.split(","))
     cond, params = "", []
     if since is not None:
         cond += " AND o.captured_at >= ?"
@@ -357,13 +369,7 @@ def _observation_hits(
             [*params, limit],
         ).fetchall()
     else:
-        window = "" if search.min_rowid is None else " AND f.rowid >= ?"
-        rows = conn.execute(
-            f"SELECT {cols}, -{OBS_BM25} AS bm FROM observations_fts f JOIN observations o "
-            f"ON o.id = f.rowid WHERE observations_fts MATCH ?{window}{cond} "
-            f"ORDER BY {OBS_BM25} LIMIT ?",
-            [search.match, *([search.min_rowid] if window else []), *params, limit],
-        ).fetchall()
+        rows = _ranked(conn, "observations", "o", cols, OBS_BM25, search, cond, params, limit)
     return [
         ObservationHit(Observation(**{k: r[k] for k in r.keys() if k != "bm"}), r["bm"])
         for r in rows

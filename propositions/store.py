@@ -42,7 +42,8 @@ DEFAULT_MAX_ATTEMPTS = 3
 _DIGEST_MAX_CHARS = 1000
 _ERROR_MAX_CHARS = 500
 
-_OBS_COLUMNS = (
+#: the observation columns the store hands out, in Observation's field names
+OBS_COLUMNS = (
     "id, captured_at, duration, observer, app, window_title, url, content, content_type, "
     "image_path, content_hash, status, attempts, last_error, enqueued_at"
 )
@@ -281,7 +282,7 @@ class Store:
             rows = conn.execute(
                 f"UPDATE observations SET status = 'processing', attempts = attempts + 1, "
                 f"claimed_at = ? WHERE id IN (SELECT id FROM observations WHERE status = 'pending' "
-                f"ORDER BY captured_at, id LIMIT ?) RETURNING {_OBS_COLUMNS}",
+                f"ORDER BY captured_at, id LIMIT ?) RETURNING {OBS_COLUMNS}",
                 (now, int(limit)),
             ).fetchall()
         batch = [self._observation(r) for r in rows]
@@ -374,7 +375,7 @@ class Store:
 
     def failed_observations(self, limit: int = 100) -> list[Observation]:
         rows = self.read(
-            f"SELECT {_OBS_COLUMNS} FROM observations WHERE status = 'failed' "
+            f"SELECT {OBS_COLUMNS} FROM observations WHERE status = 'failed' "
             "ORDER BY captured_at DESC LIMIT ?",
             (limit,),
         )
@@ -383,14 +384,14 @@ class Store:
     def recent_done(self, start: float, end: float, limit: int) -> list[Observation]:
         """Processed observations captured in [start, end], newest first, in one query."""
         rows = self.read(
-            f"SELECT {_OBS_COLUMNS} FROM observations WHERE status = 'done' AND captured_at >= ? "
+            f"SELECT {OBS_COLUMNS} FROM observations WHERE status = 'done' AND captured_at >= ? "
             "AND captured_at <= ? ORDER BY captured_at DESC LIMIT ?",
             (start, end, limit),
         )
         return [self._observation(r) for r in rows]
 
     def get_observation(self, obs_id: int) -> Observation:
-        rows = self.read(f"SELECT {_OBS_COLUMNS} FROM observations WHERE id = ?", (obs_id,))
+        rows = self.read(f"SELECT {OBS_COLUMNS} FROM observations WHERE id = ?", (obs_id,))
         if not rows:
             raise NotFound(f"no observation with id {obs_id}")
         return self._observation(rows[0])
@@ -648,7 +649,7 @@ class Store:
     def evidence(self, prop_id: int, limit: int = 100) -> list[EvidenceLink]:
         rows = self.read(
             "SELECT e.relation, e.created_at AS linked_at, "
-            + ", ".join(f"o.{c.strip()}" for c in _OBS_COLUMNS.split(","))
+            + ", ".join(f"o.{c.strip()}" for c in OBS_COLUMNS.split(","))
             + " FROM proposition_evidence e JOIN observations o ON o.id = e.observation_id "
             "WHERE e.proposition_id = ? ORDER BY o.captured_at DESC LIMIT ?",
             (prop_id, limit),
