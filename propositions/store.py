@@ -736,12 +736,16 @@ class Store:
     ) -> list[Suggestion]:
         """Newest first; a snoozed suggestion whose snooze ran out is listed as new again."""
         now = self.clock()
-        with self.write() as conn:
-            conn.execute(
-                "UPDATE suggestions SET status = 'new', snoozed_until = NULL, updated_at = ? "
-                "WHERE status = 'snoozed' AND snoozed_until <= ?",
-                (now, now),
-            )
+        # Listing is a read (the dashboard does it every few seconds): take the write
+        # lock only when a snooze has actually run out.
+        if self.read("SELECT 1 FROM suggestions WHERE status = 'snoozed' AND snoozed_until <= ? "
+                     "LIMIT 1", (now,)):
+            with self.write() as conn:
+                conn.execute(
+                    "UPDATE suggestions SET status = 'new', snoozed_until = NULL, updated_at = ? "
+                    "WHERE status = 'snoozed' AND snoozed_until <= ?",
+                    (now, now),
+                )
         sql, params = "SELECT * FROM suggestions WHERE 1", []
         if statuses:
             sql += f" AND status IN ({','.join('?' * len(statuses))})"
