@@ -28,6 +28,8 @@ from urllib.parse import urlencode
 from propositions import Observation, Proposition, Store, Weights
 from propositions.service import Service
 
+from gumd.settings import ApiSettings
+
 TARGET_P99_MS = 50.0
 TARGET_RPS = 300.0
 TOKEN = "benchmark-token"
@@ -130,13 +132,17 @@ def _service(db: str | Path, candidates: int) -> Service:
     return Service(Store(db), weights=Weights(candidates=candidates))
 
 
-def _serve(db: str, candidates: int, ready: Any) -> None:
-    from gumd.api import bind, create_app, local_hosts, serve
+def _serve(db: str, candidates: int, workers: int, ready: Any) -> None:
+    from gumd.api import ReadPool, ServiceSpec, bind, create_app, local_hosts, serve
 
     sock = bind("127.0.0.1", 0)
     port = sock.getsockname()[1]
+    readers = None
+    if workers:
+        readers = ReadPool(ServiceSpec(db, weights=Weights(candidates=candidates)), workers)
     app = create_app(lambda: _service(db, candidates), token=TOKEN, allowed_hosts=local_hosts(port),
-                     controls=_Controls(), observation_sink=lambda obs: [], mcp=False)
+                     controls=_Controls(), observation_sink=lambda obs: [], mcp=False,
+                     readers=readers)
     ready.put(port)
     serve(app, sock=sock)
 
@@ -225,6 +231,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--limit", type=int, default=20, help="propositions per context request")
     ap.add_argument("--candidates", type=int, default=Weights().candidates,
                     help="BM25 matches re-ranked per query (retrieval.candidates)")
+    ap.add_argument("--workers", type=int, default=ApiSettings().workers,
+                    help="API worker processes that rank requests (api.workers; 0: none)")
     ap.add_argument("--json", action="store_true", help="print the results as JSON")
     args = ap.parse_args(argv)
 
@@ -251,11 +259,13 @@ def main(argv: list[str] | None = None) -> int:
     direct = in_process(db, queries, args.limit, args.candidates)
     ctx = mp.get_context("spawn")
     ready = ctx.Queue()
-    proc = ctx.Process(target=_serve, args=(str(db), args.candidates, ready), daemon=True)
+    # Not a daemonic process: those may not start the server's worker processes.
+    proc = ctx.Process(target=_serve, args=(str(db), args.candidates, args.workers, ready))
     proc.start()
     try:
         port = ready.get(timeout=60)
-        latency(port, paths[:50])  # warm the page cache and the worker threads
+        # Warm the page cache, the threads and (by concurrent requests) every worker process.
+        throughput(port, paths[-200:], args.clients, 3.0)
         seq = latency(port, paths)
         rps, loaded = throughput(port, paths, args.clients, args.seconds)
         # The API layer with little database work (HTTP, guard, threadpool, JSON): one
@@ -264,8 +274,10 @@ def main(argv: list[str] | None = None) -> int:
         bare_seq = latency(port, thin)
         bare_rps, _ = throughput(port, thin, args.clients, min(args.seconds, 5.0))
     finally:
-        proc.terminate()
-        proc.join(10)
+        proc.terminate()  # SIGTERM: uvicorn shuts down, the app stops its worker processes
+        proc.join(15)
+        if proc.is_alive():
+            proc.kill()
 
     result = {
         "db": str(db),

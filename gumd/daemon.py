@@ -105,18 +105,22 @@ def make_api_sink(privacy: PrivacyFilter, store: Store) -> Callable[[list[Observ
 
 
 def make_api_app(settings: Settings, privacy: PrivacyFilter, port: int) -> Any:
-    from .api import create_app, load_or_create_token, local_hosts
+    from .api import ReadPool, ServiceSpec, create_app, load_or_create_token, local_hosts
     from .controls import LocalControls
 
     a = settings.api
     svc = Service(make_store(settings), weights=settings.retrieval.weights())  # the app closes it
+    readers = None
+    if a.workers:  # the app closes it too
+        readers = ReadPool(ServiceSpec(str(settings.db_path), settings.store.busy_timeout_s,
+                                       settings.retrieval.weights()), a.workers)
     return create_app(lambda: svc, token=load_or_create_token(settings.home),
                       allowed_hosts=local_hosts(port), controls=LocalControls(settings, svc),
                       observation_sink=make_api_sink(privacy, svc.store),
                       allow_recent_observations=a.allow_recent_observations,
                       max_body_bytes=a.max_body_kb * 1024,
                       action_runner=make_action_runner(settings) if a.allow_actions else None,
-                      mcp=a.mcp_http)
+                      mcp=a.mcp_http, readers=readers)
 
 
 def make_store(settings: Settings) -> Store:

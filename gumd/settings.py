@@ -270,6 +270,9 @@ class ApiSettings(Section):
     mcp_http: bool = True
     """Also serve MCP over streamable HTTP at /mcp on the API (same token)."""
 
+    workers: int = Field(2, ge=0, le=32)
+    """Processes that rank context and search requests, so the API uses more than one core; started on the first such request. 0 ranks them in the server process."""
+
 
 class Settings(BaseSettings):
     """Everything gumd can be told. Each field can be set in config.toml or as an env var."""

@@ -22,14 +22,16 @@ near-identical propositions do not fill the first five places.
 
 Candidate generation takes the ``candidates`` best BM25 matches; the
 re-ranking above then runs on those in Python (MMR on the best
-``max(5 * limit, 50)`` of them). FTS5 scores every matching row before it can
-return the best ones, so two rules bound the work as the store grows (see
-``plan``): a term found in more than half of the rows is left out, since BM25
-gives it no weight anyway; and when the remaining terms would still match
-more than ``MAX_MATCHES`` rows, only the newest rows (by rowid, which follows
-time) are ranked, enough of them to hold about that many matches. A very
-broad query therefore looks at recent propositions first, which recency
-favours anyway. Stores under ``PLAN_MIN_ROWS`` rows are searched whole.
+``max(3 * limit, 30)`` of them). FTS5 scores every matching row before it can
+return the best ones, so ``plan`` bounds the work as the store grows: a term
+found in more than half of the rows is left out, since BM25 gives it no
+weight anyway; the rarest terms, when together they match at most
+``MAX_MATCHES`` rows, decide the matches over the whole store and the more
+common terms only top the answer up from recent rows (Lucene's common-terms
+query); and a query with no term that rare ranks only the newest rows (by
+rowid, which follows time), enough of them to hold about ``MAX_MATCHES``
+matches, which recency favours anyway. Stores under ``PLAN_MIN_ROWS`` rows
+are searched whole.
 
 User text never reaches MATCH as syntax: ``fts_query`` keeps only word
 characters and quotes every term.
@@ -39,6 +41,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
+import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -55,10 +58,12 @@ MAX_TERMS = 32
 # that became two tokens would be a phrase, which the observation index refuses.
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 _PROP_COLS = (
-    "p.id, p.text, p.reasoning, p.confidence, p.decay, p.half_life_s, p.source, p.status, "
-    "p.created_at, p.updated_at, p.last_evidence_at, p.user_feedback, p.evidence_digest, "
-    "p.topic_key, p.sensitive"
+    "id, text, reasoning, confidence, decay, half_life_s, source, status, "
+    "created_at, updated_at, last_evidence_at, user_feedback, evidence_digest, "
+    "topic_key, sensitive"
 )
+#: what ranking needs: a match's other columns are read only if it reaches the answer
+_RANK_COLS = "p.id, p.confidence, p.half_life_s, p.last_evidence_at, p.user_feedback"
 
 
 @dataclass(frozen=True)
@@ -111,39 +116,106 @@ def terms(text: str | None) -> list[str]:
 COMMON_SHARE = 0.5
 #: below this many rows every query is cheap, so nothing is left out
 PLAN_MIN_ROWS = 5_000
-#: when the terms left still match more rows than this, only the newest rows are
-#: ranked (recency is part of the score anyway), which bounds latency as the store grows
-MAX_MATCHES = 2_000
+#: about the most rows one search ranks: FTS5 computes BM25 for every row it
+#: returns (a few microseconds each), so this bounds a query's cost as the store grows
+MAX_MATCHES = 1_000
+#: MMR diversifies the best MMR_POOL x limit candidates (at least 30)
+MMR_POOL = 3
 PROP_BM25 = "bm25(propositions_fts, 1.0, 0.4, 0.25)"
 OBS_BM25 = "bm25(observations_fts, 1.0, 0.6, 0.3)"
+#: how far the newest row may move before a remembered term count is counted again
+COUNT_DRIFT = 0.02
 
 
 @dataclass(frozen=True)
 class Plan:
-    """What to search for: the MATCH expression and the lowest rowid worth ranking."""
+    """What to search for: the MATCH expression, the lowest rowid worth ranking, and a fill.
+
+    ``fill``, when set, is a second, broader search over recent rows, run only
+    when this one finds fewer rows than the caller wants.
+    """
 
     match: str
     min_rowid: int | None = None
+    fill: Plan | None = None
+
+
+class TermCounts:
+    """How many rows of an index hold a term, remembered per open store.
+
+    Counting reads the term's whole doclist (milliseconds for a common word),
+    and a plan only needs the rough size, so a count is reused until the
+    table's newest row has moved by more than COUNT_DRIFT of its rows.
+    """
+
+    MAX_ENTRIES = 8192
+
+    def __init__(self) -> None:
+        self._counts: dict[tuple[str, str, bool], tuple[int, int]] = {}
+
+    def get(self, conn: sqlite3.Connection, table: str, stem: str, prefix: bool,
+            hi: int, rows: int) -> int:
+        key = (table, stem, prefix)
+        known = self._counts.get(key)
+        if known is not None and abs(hi - known[1]) <= COUNT_DRIFT * rows:
+            return known[0]
+        if prefix:
+            n = conn.execute(f"SELECT coalesce(sum(doc), 0) FROM {table}_vocab WHERE term >= ? "
+                             "AND term < ?", (stem, stem + "\U0010ffff")).fetchone()[0]
+        else:
+            row = conn.execute(f"SELECT doc FROM {table}_vocab WHERE term = ?", (stem,)).fetchone()
+            n = row[0] if row else 0
+        if len(self._counts) >= self.MAX_ENTRIES:
+            self._counts.clear()
+        self._counts[key] = (n, hi)  # one dict store: safe to share between threads
+        return n
+
+
+_counts: weakref.WeakKeyDictionary[Store, TermCounts] = weakref.WeakKeyDictionary()
+_stem_cache: dict[str, str] = {}
+
+
+def term_counts(store: Store) -> TermCounts:
+    """The term counts remembered for ``store`` (made on first use)."""
+    counts = _counts.get(store)
+    if counts is None:
+        counts = _counts.setdefault(store, TermCounts())
+    return counts
 
 
 def _stems(conn: sqlite3.Connection, words: list[str]) -> list[str]:
     """Each word as the index stores it (Porter stem, accents folded), via SQLite's own tokenizer."""
-    conn.execute(
-        "CREATE VIRTUAL TABLE IF NOT EXISTS temp.gumd_tok USING fts5(x, "
-        f"tokenize='{FTS_TOKENIZE}')"
-    )
-    conn.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.gumd_tokv USING fts5vocab(gumd_tok, 'instance')")
-    stems = []
-    for word in words:
-        conn.execute("INSERT INTO temp.gumd_tok (rowid, x) VALUES (1, ?)", (word,))
-        row = conn.execute("SELECT term FROM temp.gumd_tokv ORDER BY offset LIMIT 1").fetchone()
-        conn.execute("DELETE FROM temp.gumd_tok")
-        stems.append(row[0] if row else word)
-    return stems
+    missing = [w for w in words if w not in _stem_cache]
+    if missing:
+        conn.execute(
+            "CREATE VIRTUAL TABLE IF NOT EXISTS temp.gumd_tok USING fts5(x, "
+            f"tokenize='{FTS_TOKENIZE}')"
+        )
+        conn.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.gumd_tokv USING fts5vocab(gumd_tok, 'instance')")
+        if len(_stem_cache) > 50_000:
+            _stem_cache.clear()
+        for word in missing:
+            conn.execute("INSERT INTO temp.gumd_tok (rowid, x) VALUES (1, ?)", (word,))
+            row = conn.execute("SELECT term FROM temp.gumd_tokv ORDER BY offset LIMIT 1").fetchone()
+            conn.execute("DELETE FROM temp.gumd_tok")
+            _stem_cache[word] = row[0] if row else word
+    return [_stem_cache.get(w, w) for w in words]
 
 
-def plan(conn: sqlite3.Connection, table: str, text: str | None, prefix_last: bool = False) -> Plan | None:
-    """The search to run for ``text`` over ``table``'s index (see COMMON_SHARE and MAX_MATCHES)."""
+def plan(conn: sqlite3.Connection, table: str, text: str | None, prefix_last: bool = False,
+         *, want: int = 200, counts: TermCounts | None = None) -> Plan | None:
+    """The search to run for ``text`` over ``table``'s index.
+
+    On a store of PLAN_MIN_ROWS rows or more, with each term's row count:
+    - a term in more than COMMON_SHARE of the rows is left out (the rarest is kept if all are);
+    - the rarest terms that together match at most MAX_MATCHES rows decide
+      the matches over the whole index, as in Lucene's common-terms query; the
+      other terms only go into the plan's fill, a search of the newest rows
+      holding about ``want`` matches, for when the rare ones match too few;
+    - when no term is that rare, only the newest rows are ranked, enough to
+      hold about MAX_MATCHES matches (recency is part of the score anyway).
+    ``counts`` remembers term counts between calls (see TermCounts).
+    """
     words = terms(text)
     if not words:
         return None
@@ -153,25 +225,32 @@ def plan(conn: sqlite3.Connection, table: str, text: str | None, prefix_last: bo
     if hi is None or hi - lo + 1 < PLAN_MIN_ROWS:
         return Plan(fts_query(text, prefix_last) or '""')
     rows = hi - lo + 1
-    counts = []
-    for i, stem in enumerate(_stems(conn, words)):
-        if prefix_last and i == len(words) - 1:
-            n = conn.execute(f"SELECT coalesce(sum(doc), 0) FROM {table}_vocab WHERE term >= ? "
-                             "AND term < ?", (stem, stem + "\U0010ffff")).fetchone()[0]
-        else:
-            row = conn.execute(f"SELECT doc FROM {table}_vocab WHERE term = ?", (stem,)).fetchone()
-            n = row[0] if row else 0
-        counts.append(n)
-    keep = [i for i, n in enumerate(counts) if n <= COMMON_SHARE * rows]
+    counts = counts or TermCounts()
+    last = len(words) - 1
+    found = [counts.get(conn, table, stem, prefix_last and i == last, hi, rows)
+             for i, stem in enumerate(_stems(conn, words))]
+    keep = [i for i, n in enumerate(found) if n <= COMMON_SHARE * rows]
     if not keep:
-        keep = [min(range(len(words)), key=lambda i: counts[i])]
-    quoted = ['"' + words[i].replace('"', '""') + '"'
-              + ("*" if prefix_last and i == len(words) - 1 else "") for i in keep]
-    expected = sum(counts[i] for i in keep)
-    min_rowid = None
-    if expected > MAX_MATCHES:
-        min_rowid = hi - int(rows * MAX_MATCHES / expected)
-    return Plan(" OR ".join(quoted), min_rowid)
+        keep = [min(range(len(words)), key=lambda i: found[i])]
+
+    def expression(chosen: list[int]) -> str:
+        return " OR ".join('"' + words[i].replace('"', '""') + '"'
+                           + ("*" if prefix_last and i == last else "") for i in sorted(chosen))
+
+    def newest(expected: int, enough: int) -> int | None:
+        return hi - int(rows * enough / expected) if expected > enough else None
+
+    rare: list[int] = []
+    total = 0
+    for i in sorted((i for i in keep if found[i] > 0), key=lambda i: found[i]):
+        if total + found[i] > MAX_MATCHES:
+            break
+        rare.append(i)
+        total += found[i]
+    expected = sum(found[i] for i in keep)
+    if rare and len(rare) < len(keep):
+        return Plan(expression(rare), None, Plan(expression(keep), newest(expected, want)))
+    return Plan(expression(keep), newest(expected, MAX_MATCHES))
 
 
 def fts_query(text: str | None, prefix_last: bool = False) -> str | None:
@@ -189,40 +268,69 @@ def fts_query(text: str | None, prefix_last: bool = False) -> str | None:
     return " OR ".join(quoted)
 
 
-def _words(text: str) -> frozenset[str]:
-    return frozenset(w for w in terms_all(text) if len(w) > 2)
-
-
-def terms_all(text: str) -> list[str]:
-    return [m.group(0).lower() for m in _WORD.finditer(text)]
-
-
 def jaccard(a: frozenset[str], b: frozenset[str]) -> float:
     if not a or not b:
         return 0.0
     return len(a & b) / len(a | b)
 
 
+def _word_masks(texts: Sequence[str]) -> list[int]:
+    """Each text's set of words longer than two letters, as a bit set over the words of all of them.
+
+    Intersections and unions of ints are single C operations, which makes MMR's
+    hundreds of Jaccard comparisons per query cheap.
+    """
+    bits: dict[str, int] = {}
+    masks = []
+    for text in texts:
+        mask = 0
+        for word in _WORD.findall(text.lower()):
+            if len(word) > 2:
+                mask |= 1 << bits.setdefault(word, len(bits))
+        masks.append(mask)
+    return masks
+
+
 def mmr(hits: list[Hit], limit: int, lam: float) -> list[Hit]:
-    """Maximal marginal relevance selection over ``hits`` (see module docstring).
+    """Maximal marginal relevance selection over ``hits`` (see module docstring)."""
+    order = mmr_order([h.proposition.text for h in hits], [h.score for h in hits], limit, lam)
+    return [hits[i] for i in order]
+
+
+def mmr_order(texts: Sequence[str], scores: Sequence[float], limit: int, lam: float) -> list[int]:
+    """The indexes MMR picks, in pick order, from candidates given as texts and scores.
 
     Each candidate keeps its highest similarity to anything picked so far, updated
     only against the newest pick: O(limit x candidates) similarity computations.
+    Ties go to the better-scored, then the earlier, candidate.
     """
-    if not hits:
+    if not texts:
         return []
-    top = max(h.score for h in hits) or 1.0
-    remaining = sorted(hits, key=lambda h: -h.score)
-    words = [_words(h.proposition.text) for h in remaining]
-    best_sim = [0.0] * len(remaining)
-    alive = list(range(len(remaining)))
-    picked: list[Hit] = []
+    top = max(scores) or 1.0
+    by_score = sorted(range(len(texts)), key=lambda i: -scores[i])
+    masks = _word_masks([texts[i] for i in by_score])
+    sizes = [m.bit_count() for m in masks]
+    relevance = [lam * scores[i] / top for i in by_score]
+    penalty = 1 - lam
+    best_sim = [0.0] * len(by_score)
+    alive = list(range(len(by_score)))
+    picked: list[int] = []
     while alive and len(picked) < limit:
-        choice = max(alive, key=lambda i: (lam * remaining[i].score / top - (1 - lam) * best_sim[i], -i))
+        choice = alive[0]
+        value = relevance[choice] - penalty * best_sim[choice]
+        for i in alive:  # ascending, so ">" keeps the earliest of equals
+            v = relevance[i] - penalty * best_sim[i]
+            if v > value:
+                choice, value = i, v
         alive.remove(choice)
-        picked.append(remaining[choice])
+        picked.append(by_score[choice])
+        mask, size = masks[choice], sizes[choice]
         for i in alive:
-            best_sim[i] = max(best_sim[i], jaccard(words[i], words[choice]))
+            shared = (masks[i] & mask).bit_count()
+            if shared:  # Jaccard: shared / (|a| + |b| - shared)
+                sim = shared / (sizes[i] + size - shared)
+                if sim > best_sim[i]:
+                    best_sim[i] = sim
     return picked
 
 
@@ -272,30 +380,45 @@ def query(
     match = fts_query(text, prefix_last=prefix)
     where, params = _filters(since, until, min_confidence)
     pool = max(weights.candidates, limit)
+    counts = term_counts(store)
     with guarded(store.path):
         conn = store.conn
-        search = None if match is None else plan(conn, "propositions", text, prefix)
+        search = None if match is None else plan(conn, "propositions", text, prefix,
+                                                 want=2 * limit, counts=counts)
         if search is None:
             rows = _recent_candidates(conn, where, params, pool)
-            bm = {r["id"]: 0.0 for r in rows}
         else:
-            rows = _ranked(conn, "propositions", "p", _PROP_COLS, PROP_BM25, search, where,
-                           params, pool)
-            bm = {r["id"]: r["bm"] for r in rows}
-        hits = _score(rows, bm, weights, now, text_weight=0.0 if search is None else weights.text)
+            rows = _search(conn, "propositions", "p", _RANK_COLS, PROP_BM25, search, where,
+                           params, pool, limit)
+        scored = _score(rows, weights, now, text_weight=0.0 if search is None else weights.text)
         # MMR only needs a pool a few times the size of the answer to diversify it.
-        hits = mmr(hits[: max(5 * limit, 50)], limit, weights.mmr_lambda) if diversify else hits[:limit]
-        result = QueryResult(hits=hits)
+        scored = scored[: max(MMR_POOL * limit, 30) if diversify else limit]
+        full = _full_rows(conn, [s[3]["id"] for s in scored])
+        if diversify:
+            order = mmr_order([full[s[3]["id"]]["text"] for s in scored], [s[0] for s in scored],
+                              limit, weights.mmr_lambda)
+            scored = [scored[i] for i in order]
+        result = QueryResult(hits=[Hit(Store.proposition_from_row(full[r["id"]]), score, text, rec)
+                                   for score, text, rec, r in scored])
         if include_observations:
-            obs_plan = None if match is None else plan(conn, "observations", text, prefix)
+            obs_plan = None if match is None else plan(conn, "observations", text, prefix,
+                                                       want=2 * limit, counts=counts)
             result.observations = _observation_hits(conn, obs_plan, since, until, limit)
     return result
+
+
+def _full_rows(conn: sqlite3.Connection, ids: list[int]) -> dict[int, sqlite3.Row]:
+    if not ids:
+        return {}
+    marks = ",".join("?" * len(ids))
+    rows = conn.execute(f"SELECT {_PROP_COLS} FROM propositions WHERE id IN ({marks})", ids)
+    return {r["id"]: r for r in rows}
 
 
 def _recent_candidates(
     conn: sqlite3.Connection, where: str, params: list[object], pool: int
 ) -> list[sqlite3.Row]:
-    base = f"SELECT {_PROP_COLS} FROM propositions p WHERE 1{where}"
+    base = f"SELECT {_RANK_COLS}, 0.0 AS bm FROM propositions p WHERE 1{where}"
     by_time = conn.execute(base + " ORDER BY p.last_evidence_at DESC LIMIT ?", [*params, pool])
     by_conf = conn.execute(base + " ORDER BY p.confidence DESC LIMIT ?", [*params, pool])
     rows: dict[int, sqlite3.Row] = {}
@@ -306,24 +429,23 @@ def _recent_candidates(
 
 def _score(
     rows: Sequence[sqlite3.Row],
-    bm: dict[int, float],
     weights: Weights,
     now: float,
     text_weight: float,
-) -> list[Hit]:
-    top_bm = max(bm.values(), default=0.0)
-    hits = []
+) -> list[tuple[float, float, float, sqlite3.Row]]:
+    """(score, text score, recency, row) for each row, best first; rows carry their BM25 as ``bm``."""
+    top_bm = max((r["bm"] for r in rows), default=0.0)
+    scored = []
     for r in rows:
-        prop = Store.proposition_from_row(r)
-        text_score = bm[prop.id] / top_bm if top_bm > 0 else 0.0
-        rec = recency(now - prop.last_evidence_at, prop.half_life_s)
-        belief = prop.confidence
-        if prop.user_feedback == "confirmed":
+        text_score = r["bm"] / top_bm if top_bm > 0 else 0.0
+        rec = recency(now - r["last_evidence_at"], r["half_life_s"])
+        belief = r["confidence"]
+        if r["user_feedback"] == "confirmed":
             belief = max(belief, CONFIRMED_FLOOR)
         score = text_weight * text_score + weights.recency * rec + weights.confidence * belief
-        hits.append(Hit(prop, score, text_score, rec))
-    hits.sort(key=lambda h: (-h.score, -(h.proposition.id or 0)))
-    return hits
+        scored.append((score, text_score, rec, r))
+    scored.sort(key=lambda s: (-s[0], -s[3]["id"]))
+    return scored
 
 
 def _ranked(
@@ -339,12 +461,35 @@ def _ranked(
 ) -> list[sqlite3.Row]:
     """The best BM25 matches of ``search`` in ``table``'s index, joined to their rows and filtered."""
     window = "" if search.min_rowid is None else " AND f.rowid >= ?"
+    # Ordered by the alias: spelling bm25() out again would compute it twice per row.
     return conn.execute(
         f"SELECT {cols}, -{bm25} AS bm FROM {table}_fts f JOIN {table} {alias} "
         f"ON {alias}.id = f.rowid WHERE {table}_fts MATCH ?{window}{cond} "
-        f"ORDER BY {bm25} LIMIT ?",
+        f"ORDER BY bm DESC LIMIT ?",
         [search.match, *([search.min_rowid] if window else []), *params, limit],
     ).fetchall()
+
+
+def _search(
+    conn: sqlite3.Connection,
+    table: str,
+    alias: str,
+    cols: str,
+    bm25: str,
+    search: Plan,
+    cond: str,
+    params: list[object],
+    limit: int,
+    need: int,
+) -> list[sqlite3.Row]:
+    """``_ranked`` for a plan, topped up from its fill when it found fewer than ``need`` rows."""
+    rows = _ranked(conn, table, alias, cols, bm25, search, cond, params, limit)
+    if search.fill is None or len(rows) >= need:
+        return rows
+    have = {r["id"] for r in rows}
+    more = _ranked(conn, table, alias, cols, bm25, search.fill, cond, params, limit)
+    rows += [r for r in more if r["id"] not in have][: limit - len(rows)]
+    return rows
 
 
 def _observation_hits(
@@ -369,7 +514,7 @@ def _observation_hits(
             [*params, limit],
         ).fetchall()
     else:
-        rows = _ranked(conn, "observations", "o", cols, OBS_BM25, search, cond, params, limit)
+        rows = _search(conn, "observations", "o", cols, OBS_BM25, search, cond, params, limit, limit)
     return [
         ObservationHit(Observation(**{k: r[k] for k in r.keys() if k != "bm"}), r["bm"])
         for r in rows

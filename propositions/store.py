@@ -47,6 +47,9 @@ OBS_COLUMNS = (
     "id, captured_at, duration, observer, app, window_title, url, content, content_type, "
     "image_path, content_hash, status, attempts, last_error, enqueued_at"
 )
+#: seconds a connection waits for another's write lock before DatabaseLocked
+DEFAULT_BUSY_TIMEOUT_S = 10.0
+
 _PROP_COLUMNS = (
     "id, text, reasoning, confidence, decay, half_life_s, source, status, created_at, "
     "updated_at, last_evidence_at, user_feedback, evidence_digest, topic_key, sensitive"
@@ -146,7 +149,7 @@ class Store:
         self,
         path: str | Path,
         *,
-        busy_timeout_s: float = 10.0,
+        busy_timeout_s: float = DEFAULT_BUSY_TIMEOUT_S,
         clock: Clock = time.time,
         claim_timeout_s: float = DEFAULT_CLAIM_TIMEOUT_S,
         max_attempts: int = DEFAULT_MAX_ATTEMPTS,

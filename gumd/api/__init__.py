@@ -13,6 +13,7 @@ _EXPORTS = {
     "ServiceFactory": "controls",
     "ApiError": "errors", "ServeError": "errors",
     "build_mcp": "mcp_server", "run_stdio": "mcp_server",
+    "ReadPool": "pool", "ServiceSpec": "pool",
     "local_hosts": "security",
     "ApiServer": "server", "bind": "server", "serve": "server",
     "load_or_create_token": "token", "rotate_token": "token", "token_path": "token",

@@ -25,6 +25,7 @@ from . import ops, params
 from .controls import ActionRunner, DaemonControls, ObservationSink, ServiceFactory
 from .errors import one_line, status_of
 from .openapi import OPENAPI_PATH, build_spec
+from .pool import READS, PoolUnavailable, ReadPool
 from .security import Guard
 
 log = logging.getLogger("gumd.api")
@@ -45,8 +46,9 @@ class Api:
 
     def __init__(self, svc: Service, *, controls: DaemonControls, sink: ObservationSink,
                  allow_recent_observations: bool, action_runner: ActionRunner | None,
-                 clock: Callable[[], float]) -> None:
+                 clock: Callable[[], float], readers: ReadPool | None = None) -> None:
         self.svc = svc
+        self.readers = readers
         self.controls = controls
         self.sink = sink
         self.allow_recent = allow_recent_observations
@@ -60,19 +62,29 @@ class Api:
 
     # -- reading ----------------------------------------------------------------------
 
-    async def context(self, request: Request) -> dict[str, Any]:
+    async def context(self, request: Request) -> Response | dict[str, Any]:
         q = self.query(request)
-        return await run_in_threadpool(functools.partial(
-            ops.context, self.svc, q.text("q"), since=q.time("since"), until=q.time("until"),
+        return await self._ranked_read(
+            "context", query=q.text("q"), since=q.time("since"), until=q.time("until"),
             limit=q.integer("limit", ops.CONTEXT_LIMIT, 1, ops.MAX_LIMIT),
-            max_tokens=q.integer("max_tokens", ops.CONTEXT_MAX_TOKENS, 1, 100_000)))
+            max_tokens=q.integer("max_tokens", ops.CONTEXT_MAX_TOKENS, 1, 100_000))
 
-    async def search(self, request: Request) -> dict[str, Any]:
+    async def search(self, request: Request) -> Response | dict[str, Any]:
         q = self.query(request)
-        return await run_in_threadpool(functools.partial(
-            ops.search, self.svc, q.text("q"), since=q.time("since"), until=q.time("until"),
+        return await self._ranked_read(
+            "search", query=q.text("q"), since=q.time("since"), until=q.time("until"),
             limit=q.integer("limit", ops.SEARCH_LIMIT, 1, ops.MAX_LIMIT),
-            min_confidence=q.number("min_confidence", 0.0, 0.0, 1.0)))
+            min_confidence=q.number("min_confidence", 0.0, 0.0, 1.0))
+
+    async def _ranked_read(self, name: str, **kwargs: Any) -> Response | dict[str, Any]:
+        """A ranked read, by a worker process when there are some (see pool.py)."""
+        if self.readers is not None:
+            try:
+                return Response(await self.readers.answer(name, **kwargs),
+                                media_type="application/json")
+            except PoolUnavailable:
+                pass  # the pool logged why; this process answers instead
+        return await run_in_threadpool(functools.partial(READS[name], self.svc, **kwargs))
 
     async def proposition(self, request: Request) -> dict[str, Any]:
         return await run_in_threadpool(ops.proposition, self.svc, _id(request))
@@ -173,7 +185,8 @@ async def _json(request: Request, empty_ok: bool = False) -> dict[str, Any]:
 
 def _endpoint(handler: Handler, status: int = 200) -> Callable[[Request], Any]:
     async def run(request: Request) -> Response:
-        return JSONResponse(await handler(request), status_code=status)
+        result = await handler(request)
+        return result if isinstance(result, Response) else JSONResponse(result, status_code=status)
 
     run.__name__ = getattr(handler, "__name__", "endpoint")
     return run
@@ -222,8 +235,12 @@ def create_app(
     action_runner: ActionRunner | None = None,
     mcp: bool = True,
     clock: Callable[[], float] = time.time,
+    readers: ReadPool | None = None,
 ) -> Starlette:
     """The API app. ``service_factory`` is called once, now; the app closes that Service on shutdown.
+
+    With ``readers``, context and search requests are ranked by its worker
+    processes; the app closes the pool on shutdown too.
 
     ``allowed_hosts`` are the only Host header values served (see
     ``security.local_hosts``). With ``mcp`` the MCP server is mounted at /mcp,
@@ -233,7 +250,7 @@ def create_app(
     svc = service_factory()
     api = Api(svc, controls=controls, sink=observation_sink,
               allow_recent_observations=allow_recent_observations,
-              action_runner=action_runner, clock=clock)
+              action_runner=action_runner, clock=clock, readers=readers)
     spec = build_spec()
 
     async def openapi(request: Request) -> Response:
@@ -282,6 +299,8 @@ def create_app(
             else:
                 yield
         finally:
+            if readers is not None:
+                readers.close()
             svc.close()
 
     guard = Middleware(Guard, token=token, allowed_hosts=allowed_hosts,
