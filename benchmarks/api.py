@@ -11,11 +11,13 @@ does not share its interpreter lock; both share this machine's cores.
 from __future__ import annotations
 
 import argparse
-import http.client
 import json
 import math
+import os
 import multiprocessing as mp
 import random
+import re
+import socket
 import statistics
 import sys
 import threading
@@ -150,15 +152,53 @@ def _serve(db: str, candidates: int, workers: int, ready: Any) -> None:
 # -- the load ------------------------------------------------------------------------------
 
 
-def _get(conn: http.client.HTTPConnection, path: str) -> float:
-    started = time.perf_counter()
-    conn.request("GET", path, headers={"Authorization": f"Bearer {TOKEN}"})
-    resp = conn.getresponse()
-    body = resp.read()
-    elapsed = time.perf_counter() - started
-    if resp.status != 200:
-        raise RuntimeError(f"{path}: {resp.status} {body[:200]!r}")
-    return elapsed
+class Client:
+    """A minimal keep-alive HTTP/1.1 client over a raw socket.
+
+    The load runs on the same two cores as the server, so it should cost as
+    little as it can: http.client parses every response's headers with the
+    email package, which costs a fair share of what the server does.
+    """
+
+    def __init__(self, port: int) -> None:
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=30)
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.head = (f"Host: 127.0.0.1:{port}\r\nAuthorization: Bearer {TOKEN}\r\n\r\n").encode()
+        self.buf = b""
+
+    def get(self, path: str) -> float:
+        started = time.perf_counter()
+        self.sock.sendall(b"GET " + path.encode() + b" HTTP/1.1\r\n" + self.head)
+        while b"\r\n\r\n" not in self.buf:
+            self._read()
+        head, _, rest = self.buf.partition(b"\r\n\r\n")
+        found = _LENGTH.search(head)
+        if found is None:
+            raise RuntimeError(f"{path}: no Content-Length in {head[:200]!r}")
+        length = int(found.group(1))
+        while len(rest) < length:
+            rest += self._recv()
+        body, self.buf = rest[:length], rest[length:]
+        elapsed = time.perf_counter() - started
+        if not head.startswith(b"HTTP/1.1 200 "):
+            status = head.split(b"\r\n", 1)[0]
+            raise RuntimeError(f"{path}: {status!r} {body[:200]!r}")
+        return elapsed
+
+    def _read(self) -> None:
+        self.buf += self._recv()
+
+    def _recv(self) -> bytes:
+        chunk = self.sock.recv(1 << 16)
+        if not chunk:
+            raise RuntimeError("the server closed the connection")
+        return chunk
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+_LENGTH = re.compile(rb"(?im)^content-length:\s*(\d+)")
 
 
 def _paths(queries: list[str], limit: int) -> list[str]:
@@ -167,11 +207,11 @@ def _paths(queries: list[str], limit: int) -> list[str]:
 
 
 def latency(port: int, paths: list[str]) -> list[float]:
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    client = Client(port)
     try:
-        return [_get(conn, p) for p in paths]
+        return [client.get(p) for p in paths]
     finally:
-        conn.close()
+        client.close()
 
 
 def throughput(port: int, paths: list[str], clients: int, seconds: float) -> tuple[float, list[float]]:
@@ -179,17 +219,17 @@ def throughput(port: int, paths: list[str], clients: int, seconds: float) -> tup
     stop = time.perf_counter() + seconds
     samples: list[list[float]] = [[] for _ in range(clients)]
 
-    def client(i: int) -> None:
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    def run(i: int) -> None:
+        client = Client(port)
         j = i
         try:
             while time.perf_counter() < stop:
-                samples[i].append(_get(conn, paths[j % len(paths)]))
+                samples[i].append(client.get(paths[j % len(paths)]))
                 j += clients
         finally:
-            conn.close()
+            client.close()
 
-    threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(clients)]
     started = time.perf_counter()
     for t in threads:
         t.start()
@@ -214,6 +254,28 @@ def in_process(db: Path, queries: list[str], limit: int, candidates: int) -> lis
         return out
     finally:
         svc.close()
+
+
+def _cpu_of(pid: int) -> float:
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+
+
+def cpu_split(server: int) -> dict[str, float]:
+    """CPU seconds so far of the server process, its worker processes and this (the load) process.
+
+    Linux only (/proc); elsewhere empty, and the report leaves the split out.
+    """
+    try:
+        children = []
+        for task in os.listdir(f"/proc/{server}/task"):
+            with open(f"/proc/{server}/task/{task}/children") as f:
+                children += [int(c) for c in f.read().split()]
+        return {"server": _cpu_of(server), "workers": sum(_cpu_of(c) for c in children),
+                "load": time.process_time()}
+    except OSError:
+        return {}
 
 
 def pct(values: list[float], q: float) -> float:
@@ -267,7 +329,11 @@ def main(argv: list[str] | None = None) -> int:
         # Warm the page cache, the threads and (by concurrent requests) every worker process.
         throughput(port, paths[-200:], args.clients, 3.0)
         seq = latency(port, paths)
+        before = cpu_split(proc.pid)
         rps, loaded = throughput(port, paths, args.clients, args.seconds)
+        after = cpu_split(proc.pid)
+        served = len(loaded)
+        cpu_ms = {k: round((after[k] - before[k]) * 1000 / served, 2) for k in after} if after else {}
         # The API layer with little database work (HTTP, guard, threadpool, JSON): one
         # proposition by id, three indexed reads.
         thin = [f"/v1/propositions/{1 + i * 97 % counts['propositions']}" for i in range(200)]
@@ -292,7 +358,7 @@ def main(argv: list[str] | None = None) -> int:
                        "mean_ms": round(statistics.fmean(seq) * 1000, 2)},
         "concurrent": {"clients": args.clients, "requests": len(loaded),
                        "requests_per_s": round(rps, 1), "p50_ms": round(pct(loaded, 0.5), 2),
-                       "p99_ms": round(pct(loaded, 0.99), 2)},
+                       "p99_ms": round(pct(loaded, 0.99), 2), "cpu_ms_per_request": cpu_ms},
         "api_layer": {"p50_ms": round(pct(bare_seq, 0.5), 2), "p99_ms": round(pct(bare_seq, 0.99), 2),
                       "requests_per_s": round(bare_rps, 1)},
         "targets": {"p99_ms": TARGET_P99_MS, "requests_per_s": TARGET_RPS},
@@ -312,6 +378,9 @@ def main(argv: list[str] | None = None) -> int:
               f"(target p99 <= {TARGET_P99_MS:.0f} ms)")
         print(f"GET /v1/context, {c['clients']} clients: {c['requests_per_s']} req/s  "
               f"p50 {c['p50_ms']} ms  p99 {c['p99_ms']} ms  (target >= {TARGET_RPS:.0f} req/s)")
+        if cpu_ms:
+            print("  CPU per request: " + ", ".join(f"{k} {v} ms" for k, v in cpu_ms.items())
+                  + f" ({os.cpu_count()} cores)")
         a = result["api_layer"]
         print(f"GET /v1/propositions/ID (API layer, little DB work): p50 {a['p50_ms']} ms  "
               f"p99 {a['p99_ms']} ms  {a['requests_per_s']} req/s with {c['clients']} clients")

@@ -62,7 +62,8 @@ _PROP_COLS = (
     "created_at, updated_at, last_evidence_at, user_feedback, evidence_digest, "
     "topic_key, sensitive"
 )
-#: what ranking needs: a match's other columns are read only if it reaches the answer
+#: what ranking needs, in the order _score reads them: a match's other columns are read
+#: only if it gets near the answer
 _RANK_COLS = "p.id, p.confidence, p.half_life_s, p.last_evidence_at, p.user_feedback"
 
 
@@ -118,7 +119,7 @@ COMMON_SHARE = 0.5
 PLAN_MIN_ROWS = 5_000
 #: about the most rows one search ranks: FTS5 computes BM25 for every row it
 #: returns (a few microseconds each), so this bounds a query's cost as the store grows
-MAX_MATCHES = 1_000
+MAX_MATCHES = 500
 #: MMR diversifies the best MMR_POOL x limit candidates (at least 30)
 MMR_POOL = 3
 PROP_BM25 = "bm25(propositions_fts, 1.0, 0.4, 0.25)"
@@ -433,18 +434,23 @@ def _score(
     now: float,
     text_weight: float,
 ) -> list[tuple[float, float, float, sqlite3.Row]]:
-    """(score, text score, recency, row) for each row, best first; rows carry their BM25 as ``bm``."""
-    top_bm = max((r["bm"] for r in rows), default=0.0)
+    """(score, text score, recency, row) for each row, best first.
+
+    Rows hold _RANK_COLS then their BM25 (positions, not names: this runs for
+    every candidate of every query).
+    """
+    top_bm = max((r[5] for r in rows), default=0.0)
+    w_recency, w_confidence = weights.recency, weights.confidence
     scored = []
     for r in rows:
-        text_score = r["bm"] / top_bm if top_bm > 0 else 0.0
-        rec = recency(now - r["last_evidence_at"], r["half_life_s"])
-        belief = r["confidence"]
-        if r["user_feedback"] == "confirmed":
-            belief = max(belief, CONFIRMED_FLOOR)
-        score = text_weight * text_score + weights.recency * rec + weights.confidence * belief
+        _id, confidence, half_life_s, last_evidence_at, feedback, bm = r
+        text_score = bm / top_bm if top_bm > 0 else 0.0
+        rec = recency(now - last_evidence_at, half_life_s)
+        if feedback == "confirmed" and confidence < CONFIRMED_FLOOR:
+            confidence = CONFIRMED_FLOOR
+        score = text_weight * text_score + w_recency * rec + w_confidence * confidence
         scored.append((score, text_score, rec, r))
-    scored.sort(key=lambda s: (-s[0], -s[3]["id"]))
+    scored.sort(key=lambda s: (-s[0], -s[3][0]))
     return scored
 
 
