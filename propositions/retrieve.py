@@ -22,7 +22,7 @@ near-identical propositions do not fill the first five places.
 
 Candidate generation takes the ``candidates`` best BM25 matches; the
 re-ranking above then runs on those in Python (MMR on the best
-``max(3 * limit, 30)`` of them). FTS5 scores every matching row before it can
+``max(2 * limit, 30)`` of them). FTS5 scores every matching row before it can
 return the best ones, so ``plan`` bounds the work as the store grows: a term
 found in more than half of the rows is left out, since BM25 gives it no
 weight anyway; the rarest terms, when together they match at most
@@ -121,7 +121,7 @@ PLAN_MIN_ROWS = 5_000
 #: returns (a few microseconds each), so this bounds a query's cost as the store grows
 MAX_MATCHES = 500
 #: MMR diversifies the best MMR_POOL x limit candidates (at least 30)
-MMR_POOL = 3
+MMR_POOL = 2
 PROP_BM25 = "bm25(propositions_fts, 1.0, 0.4, 0.25)"
 OBS_BM25 = "bm25(observations_fts, 1.0, 0.6, 0.3)"
 #: how far the newest row may move before a remembered term count is counted again
