@@ -43,7 +43,7 @@ import re
 import sqlite3
 import weakref
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from .confidence import CONFIRMED_FLOOR
 from .decay import recency
@@ -139,6 +139,19 @@ class Plan:
     match: str
     min_rowid: int | None = None
     fill: Plan | None = None
+    #: the newest rowid when planned: a window is ``min_rowid`` to here
+    newest: int | None = None
+
+    def widened(self) -> Plan:
+        """The same search over a window four times as long (the whole store once that reaches it).
+
+        A window is sized as if matches were spread evenly over time; a term
+        that was common long ago and rare lately fills it with too few.
+        """
+        if self.min_rowid is None or self.newest is None:
+            return replace(self, min_rowid=None)
+        start = self.newest - 4 * (self.newest - self.min_rowid + 1)
+        return replace(self, min_rowid=start if start > 0 else None)
 
 
 class TermCounts:
@@ -238,7 +251,7 @@ def plan(conn: sqlite3.Connection, table: str, text: str | None, prefix_last: bo
         return " OR ".join('"' + words[i].replace('"', '""') + '"'
                            + ("*" if prefix_last and i == last else "") for i in sorted(chosen))
 
-    def newest(expected: int, enough: int) -> int | None:
+    def window(expected: int, enough: int) -> int | None:
         return hi - int(rows * enough / expected) if expected > enough else None
 
     rare: list[int] = []
@@ -250,8 +263,8 @@ def plan(conn: sqlite3.Connection, table: str, text: str | None, prefix_last: bo
         total += found[i]
     expected = sum(found[i] for i in keep)
     if rare and len(rare) < len(keep):
-        return Plan(expression(rare), None, Plan(expression(keep), newest(expected, want)))
-    return Plan(expression(keep), newest(expected, MAX_MATCHES))
+        return Plan(expression(rare), None, Plan(expression(keep), window(expected, want), None, hi))
+    return Plan(expression(keep), window(expected, MAX_MATCHES), None, hi)
 
 
 def fts_query(text: str | None, prefix_last: bool = False) -> str | None:
@@ -488,13 +501,36 @@ def _search(
     limit: int,
     need: int,
 ) -> list[sqlite3.Row]:
-    """``_ranked`` for a plan, topped up from its fill when it found fewer than ``need`` rows."""
-    rows = _ranked(conn, table, alias, cols, bm25, search, cond, params, limit)
+    """``_ranked`` for a plan, topped up from its fill when it found fewer than ``need`` rows.
+
+    A windowed search that finds too few is widened until it finds enough or
+    covers the whole store.
+    """
+    rows = _windowed(conn, table, alias, cols, bm25, search, cond, params, limit, need)
     if search.fill is None or len(rows) >= need:
         return rows
     have = {r["id"] for r in rows}
-    more = _ranked(conn, table, alias, cols, bm25, search.fill, cond, params, limit)
+    more = _windowed(conn, table, alias, cols, bm25, search.fill, cond, params, limit, need)
     rows += [r for r in more if r["id"] not in have][: limit - len(rows)]
+    return rows
+
+
+def _windowed(
+    conn: sqlite3.Connection,
+    table: str,
+    alias: str,
+    cols: str,
+    bm25: str,
+    search: Plan,
+    cond: str,
+    params: list[object],
+    limit: int,
+    need: int,
+) -> list[sqlite3.Row]:
+    rows = _ranked(conn, table, alias, cols, bm25, search, cond, params, limit)
+    while len(rows) < need and search.min_rowid is not None:
+        search = search.widened()
+        rows = _ranked(conn, table, alias, cols, bm25, search, cond, params, limit)
     return rows
 
 

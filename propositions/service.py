@@ -11,7 +11,8 @@ from . import retrieve, serialize
 from .actions import SupportsRun
 from .errors import InvalidInput
 from .models import EvidenceLink, HistoryEntry, Proposition, Suggestion
-from .store import CheckReport, Clock, Store, guarded
+from .retrieve import Weights
+from .store import DEFAULT_BUSY_TIMEOUT_S, CheckReport, Clock, Store, guarded
 from .suggest import record_feedback
 
 #: an edit states what the user says is true, so it is held at least this likely
@@ -84,8 +85,10 @@ class Service:
         self.clock = clock or store.clock
 
     @classmethod
-    def open(cls, path: str | Path, **store_options: Any) -> "Service":
-        return cls(Store(path, **store_options))
+    def open(cls, path: str | Path, *, weights: retrieve.Weights | None = None,
+             **store_options: Any) -> "Service":
+        """A Service over the database at ``path``; ``store_options`` go to the Store."""
+        return cls(Store(path, **store_options), weights=weights or retrieve.Weights())
 
     def close(self) -> None:
         self.store.close()

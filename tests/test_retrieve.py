@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import random
+import re
+import sqlite3
+
 import pytest
 
-from propositions import InvalidInput, Store, query
+from propositions import InvalidInput, Store, query, retrieve
 from propositions.decay import HALF_LIVES, recency
 from propositions.retrieve import MAX_TERMS, Weights, fts_query
 
@@ -183,3 +187,134 @@ def test_include_observations(store: Store) -> None:
     observe(store, "unrelated", app="Terminal")
     result = query(store, "porto", include_observations=True)
     assert [o.observation.app for o in result.observations] == ["Gmail"]
+
+
+# -- planning on a large store: common terms, rare terms, the recent window ----------------
+
+
+@pytest.fixture
+def planned(store: Store, monkeypatch: pytest.MonkeyPatch) -> dict[str, list[int]]:
+    """40 propositions, oldest first: 'alpha' in 30 (common), 'beta' in 12, 'zephyr' in the 2 oldest.
+
+    The thresholds are scaled down so 40 rows behave as a large store would.
+    """
+    monkeypatch.setattr(retrieve, "PLAN_MIN_ROWS", 20)
+    monkeypatch.setattr(retrieve, "MAX_MATCHES", 5)
+    made: dict[str, list[int]] = {"alpha": [], "beta": [], "zephyr": [], "all": []}
+    for i in range(40):
+        words = ["Dana", "noted", f"item{i}"]
+        if i < 30:
+            words.append("alpha")
+        if i >= 28:
+            words.append("beta")
+        if i < 2:
+            words.append("zephyr")
+        pid = believe(store, " ".join(words), confidence=0.5)
+        made["all"].append(pid)
+        for w in ("alpha", "beta", "zephyr"):
+            if w in words:
+                made[w].append(pid)
+    return made
+
+
+def test_a_rare_term_finds_old_rows_beside_a_common_one(store: Store, planned: dict[str, list[int]]) -> None:
+    search = retrieve.plan(store.conn, "propositions", "beta zephyr", want=4)
+    assert search is not None
+    assert search.match == '"zephyr"' and search.min_rowid is None  # the whole store
+    assert search.fill is not None and "beta" in search.fill.match
+    got = [h.proposition.id for h in query(store, "beta zephyr", limit=4, diversify=False).hits]
+    # The two oldest rows hold the rare word and still come first; recent 'beta' rows fill up.
+    assert got[:2] == sorted(planned["zephyr"], reverse=True) or set(got[:2]) == set(planned["zephyr"])
+    assert set(got[2:]) <= set(planned["beta"]) and len(got) == 4
+
+
+def test_no_fill_when_the_rare_terms_fill_the_answer(store: Store, planned: dict[str, list[int]]) -> None:
+    got = [h.proposition.id for h in query(store, "beta zephyr", limit=2).hits]
+    assert set(got) == set(planned["zephyr"])
+
+
+def test_a_term_in_most_rows_is_left_out(store: Store, planned: dict[str, list[int]]) -> None:
+    search = retrieve.plan(store.conn, "propositions", "alpha zephyr")
+    assert search is not None and search.match == '"zephyr"' and search.fill is None
+    got = {h.proposition.id for h in query(store, "alpha zephyr").hits}
+    assert got == set(planned["zephyr"])
+
+
+def test_a_broad_query_ranks_the_newest_rows_and_widens_when_they_hold_too_few(
+        store: Store, planned: dict[str, list[int]]) -> None:
+    # Every term is common: the rarest is kept, and only recent rows are ranked.
+    search = retrieve.plan(store.conn, "propositions", "alpha noted")
+    assert search is not None and search.match == '"alpha"' and search.min_rowid is not None
+    # 'alpha' was common in older rows only: the first window holds none of them ...
+    assert search.min_rowid > max(planned["alpha"])
+    wider = search.widened()
+    assert wider.min_rowid is not None and wider.min_rowid < search.min_rowid
+    assert wider.widened().min_rowid is None  # four times again reaches the oldest row
+    # ... so the search widens, and still ranks only the newer part of the store.
+    got = [h.proposition.id for h in query(store, "alpha noted", limit=2).hits]
+    assert len(got) == 2 and set(got) <= set(planned["alpha"])
+    assert all(pid >= wider.min_rowid for pid in got)
+
+
+def test_small_stores_are_searched_whole(store: Store) -> None:
+    believe(store, "Dana noted alpha")
+    search = retrieve.plan(store.conn, "propositions", "alpha noted")
+    assert search == retrieve.Plan('"alpha" OR "noted"')
+
+
+class CountingConn:
+    """A connection that counts the statements run through it (the seam TermCounts reads by)."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+        self.statements = 0
+
+    def execute(self, sql: str, params: tuple = ()) -> sqlite3.Cursor:  # type: ignore[type-arg]
+        self.statements += 1
+        return self.conn.execute(sql, params)
+
+
+def test_term_counts_are_remembered_until_the_store_moves(store: Store, planned: dict[str, list[int]]) -> None:
+    counts = retrieve.TermCounts()
+    conn = CountingConn(store.conn)
+    hi = max(planned["all"])
+    assert counts.get(conn, "propositions", "zephyr", False, hi, 40) == 2  # type: ignore[arg-type]
+    assert counts.get(conn, "propositions", "zephyr", False, hi, 40) == 2  # type: ignore[arg-type]
+    assert conn.statements == 1
+    assert counts.get(conn, "propositions", "alph", True, hi, 40) == 30  # type: ignore[arg-type]
+    new = believe(store, "Dana noted zephyr again")
+    # The newest row moved by more than COUNT_DRIFT of the rows: counted again.
+    assert counts.get(conn, "propositions", "zephyr", False, new, 41) == 3  # type: ignore[arg-type]
+    assert conn.statements == 3
+
+
+def reference_mmr(texts: list[str], scores: list[float], limit: int, lam: float) -> list[int]:
+    """MMR as the module docstring defines it, the slow and obvious way."""
+    def words(t: str) -> frozenset[str]:
+        return frozenset(w.lower() for w in re.findall(r"[^\W_]+", t) if len(w) > 2)
+
+    def jaccard(a: frozenset[str], b: frozenset[str]) -> float:
+        return len(a & b) / len(a | b) if a and b else 0.0
+
+    top = max(scores) or 1.0
+    order = sorted(range(len(texts)), key=lambda i: -scores[i])
+    picked: list[int] = []
+    while len(picked) < min(limit, len(texts)):
+        best = max((i for i in order if i not in picked), key=lambda i: (
+            lam * scores[i] / top - (1 - lam) * max((jaccard(words(texts[i]), words(texts[j]))
+                                                     for j in picked), default=0.0),
+            -order.index(i)))
+        picked.append(best)
+    return picked
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_mmr_picks_what_the_definition_picks(seed: int) -> None:
+    rng = random.Random(seed)
+    vocab = ["porto", "wedding", "flight", "hotel", "suit", "toast", "python", "api", "bread",
+             "Dana", "is", "the", "a", "João", "naïve", "x_y"]
+    n = rng.randint(1, 40)
+    texts = [" ".join(rng.choices(vocab, k=rng.randint(0, 9))) for _ in range(n)]
+    scores = [round(rng.uniform(0, 1), 2) for _ in range(n)]  # rounded: ties happen
+    limit = rng.randint(1, 12)
+    assert retrieve.mmr_order(texts, scores, limit, 0.7) == reference_mmr(texts, scores, limit, 0.7)

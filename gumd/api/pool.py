@@ -31,9 +31,7 @@ from multiprocessing.connection import Connection
 from typing import Any
 
 from propositions.errors import GumdError
-from propositions.retrieve import Weights
-from propositions.service import Service
-from propositions.store import DEFAULT_BUSY_TIMEOUT_S, Store
+from propositions.service import DEFAULT_BUSY_TIMEOUT_S, Service, Weights
 
 from . import ops
 
@@ -52,7 +50,7 @@ class ServiceSpec:
     weights: Weights = Weights()
 
     def open(self) -> Service:
-        return Service(Store(self.db_path, busy_timeout_s=self.busy_timeout_s), weights=self.weights)
+        return Service.open(self.db_path, weights=self.weights, busy_timeout_s=self.busy_timeout_s)
 
 
 def dumps(obj: Any) -> bytes:

@@ -1,0 +1,214 @@
+"""Ranked reads answered by worker processes (gumd.api.pool): a real server, real processes, a real store."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from gumd import settings as settings_module
+from gumd.api import ApiServer, ReadPool, ServiceSpec, bind, create_app, local_hosts, serve
+from gumd.api.pool import MAX_DEATHS
+from gumd.daemon import make_api_app, make_privacy
+from propositions import Store
+from propositions.service import Service
+
+from .test_api import AUTH, TOKEN, ExcludingSink, FakeControls, Seed, seed
+
+QUERIES = ["wedding porto", "python", "", 'AND OR NOT "* ( ) NEAR', "sourdough bread weekends",
+           "nothing matches this"]
+
+
+def start(path: Path, readers: ReadPool | None) -> ApiServer:
+    sock = bind("127.0.0.1", 0)
+    port = sock.getsockname()[1]
+    app = create_app(lambda: Service(Store(path, busy_timeout_s=5)), token=TOKEN,
+                     allowed_hosts=local_hosts(port), controls=FakeControls(),
+                     observation_sink=ExcludingSink(Store(path)), mcp=False, readers=readers)
+    return serve(app, sock=sock, background=True)
+
+
+@pytest.fixture
+def seeded(gumd_home: Path) -> Iterator[tuple[Path, Seed]]:
+    # The real clock: workers rank with time.time, as they do in the daemon.
+    gumd_home.mkdir(parents=True, exist_ok=True)
+    path = gumd_home / "gumd.db"
+    store = Store(path)
+    data = seed(store)
+    store.close()
+    yield path, data
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def wait_for(predicate, timeout: float = 10.0) -> bool:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.02)
+    return False
+
+
+def ids(answer: dict) -> list[int]:  # type: ignore[type-arg]
+    return [p["id"] for p in answer.get("propositions", answer.get("results", []))]
+
+
+def test_workers_answer_as_the_server_itself_would(seeded: tuple[Path, Seed]) -> None:
+    path, data = seeded
+    pool = ReadPool(ServiceSpec(str(path)), workers=2)
+    pooled, plain = start(path, pool), start(path, None)
+    try:
+        with httpx.Client(headers=AUTH, timeout=30) as client:
+            for q in QUERIES:
+                for endpoint in ("/v1/context", "/v1/propositions"):
+                    a = client.get(pooled.url + endpoint, params={"q": q})
+                    b = client.get(plain.url + endpoint, params={"q": q})
+                    assert a.status_code == b.status_code == 200, (q, a.text)
+                    assert a.headers["content-type"] == "application/json"
+                    assert ids(a.json()) == ids(b.json()), (endpoint, q)
+                    assert a.json().keys() == b.json().keys()
+            context = client.get(pooled.url + "/v1/context", params={"q": "wedding porto"}).json()
+            assert context["propositions"][0]["id"] == data.wedding
+            assert "SECRET-SCREEN-TEXT" not in str(context)  # evidence summaries, never screen text
+    finally:
+        pooled.stop()
+        plain.stop()
+
+
+def test_workers_start_on_the_first_ranked_read_and_stop_with_the_server(
+        seeded: tuple[Path, Seed]) -> None:
+    path, _ = seeded
+    pool = ReadPool(ServiceSpec(str(path)), workers=2)
+    server = start(path, pool)
+    try:
+        with httpx.Client(base_url=server.url, headers=AUTH, timeout=30) as client:
+            assert client.get("/v1/status").status_code == 200
+            assert pool.pids == []  # nothing ranked yet: no processes
+            assert client.get("/v1/context", params={"q": "python"}).status_code == 200
+            pids = pool.pids
+            assert len(pids) == 2 and all(alive(p) for p in pids)
+    finally:
+        server.stop()
+    assert wait_for(lambda: not any(alive(p) for p in pids))
+
+
+def test_an_error_in_a_worker_keeps_its_status_and_message(seeded: tuple[Path, Seed]) -> None:
+    path, _ = seeded
+    pooled, plain = start(path, ReadPool(ServiceSpec(str(path)), workers=1)), start(path, None)
+    try:
+        params = {"q": "wedding", "since": "2026-03-02T00:00:00Z", "until": "2026-03-01T00:00:00Z"}
+        a = httpx.get(pooled.url + "/v1/context", params=params, headers=AUTH, timeout=30)
+        b = httpx.get(plain.url + "/v1/context", params=params, headers=AUTH, timeout=30)
+        assert a.status_code == b.status_code == 400
+        assert a.json() == b.json() and "since" in a.json()["error"]
+    finally:
+        pooled.stop()
+        plain.stop()
+
+
+def test_a_killed_worker_is_replaced_and_no_request_fails(seeded: tuple[Path, Seed]) -> None:
+    path, data = seeded
+    pool = ReadPool(ServiceSpec(str(path)), workers=2)
+    server = start(path, pool)
+    try:
+        with httpx.Client(base_url=server.url, headers=AUTH, timeout=30) as client:
+            assert client.get("/v1/context", params={"q": "porto"}).status_code == 200
+            victim = pool.pids[0]
+            os.kill(victim, signal.SIGKILL)
+            assert wait_for(lambda: not alive(victim) or _zombie(victim))
+            for _ in range(6):
+                r = client.get("/v1/context", params={"q": "wedding porto"})
+                assert r.status_code == 200
+                assert ids(r.json())[0] == data.wedding
+            assert victim not in pool.pids and len(pool.pids) == 2
+    finally:
+        server.stop()
+
+
+def _zombie(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
+    except OSError:
+        return True
+
+
+def test_workers_that_cannot_open_the_database_leave_the_server_answering(
+        seeded: tuple[Path, Seed], tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    path, data = seeded
+    garbage = tmp_path / "not-a-database.db"
+    garbage.write_bytes(b"this is not SQLite" * 100)
+    pool = ReadPool(ServiceSpec(str(garbage)), workers=1)
+    server = start(path, pool)
+    caplog.set_level(logging.WARNING, logger="gumd.api")
+    try:
+        with httpx.Client(base_url=server.url, headers=AUTH, timeout=30) as client:
+            r = client.get("/v1/context", params={"q": "wedding porto"})
+            assert r.status_code == 200 and ids(r.json())[0] == data.wedding
+            assert sum("API worker" in rec.getMessage() for rec in caplog.records) >= MAX_DEATHS
+            # Resting: the next reads are answered at once, with no new process.
+            started = time.monotonic()
+            for _ in range(3):
+                assert client.get("/v1/propositions", params={"q": "python"}).status_code == 200
+            assert time.monotonic() - started < 5
+    finally:
+        server.stop()
+
+
+def test_a_cancelled_read_leaves_no_reply_behind_for_the_next(seeded: tuple[Path, Seed]) -> None:
+    path, data = seeded
+    pool = ReadPool(ServiceSpec(str(path)), workers=1)
+
+    async def scenario() -> dict:  # type: ignore[type-arg]
+        first = asyncio.create_task(pool.answer("context", query="wedding", limit=5))
+        for _ in range(5):  # let it take the worker and send its question
+            await asyncio.sleep(0)
+        first.cancel()
+        # One worker: this read waits for it, and must get its own answer, not the first's.
+        import json
+        return json.loads(await pool.answer("search", query="python", limit=5))
+
+    try:
+        answer = asyncio.run(scenario())
+    finally:
+        pool.close()
+    assert "results" in answer and ids(answer)[0] == data.python
+
+
+def test_read_pool_checks_its_arguments(seeded: tuple[Path, Seed]) -> None:
+    path, _ = seeded
+    with pytest.raises(ValueError):
+        ReadPool(ServiceSpec(str(path)), workers=0)
+    pool = ReadPool(ServiceSpec(str(path)), workers=1)
+    with pytest.raises(KeyError):
+        asyncio.run(pool.answer("forget", prop_id=1))
+    pool.close()
+
+
+@pytest.mark.parametrize("workers", [0, 3])
+def test_the_daemon_api_has_as_many_workers_as_configured(gumd_home: Path, workers: int,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GUMD_API__WORKERS", str(workers))
+    settings = settings_module.load()
+    app = make_api_app(settings, make_privacy(settings), 8765)
+    readers = app.state.api.readers
+    if workers:
+        assert isinstance(readers, ReadPool) and readers.workers == workers
+        assert readers.spec.db_path == str(settings.db_path)
+        readers.close()
+    else:
+        assert readers is None
+    app.state.api.svc.close()
