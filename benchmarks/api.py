@@ -3,18 +3,23 @@
     python benchmarks/api.py                 # builds (once) benchmarks/_data/api-100000.db
     python benchmarks/api.py --db PATH       # an existing gumd database instead
     python benchmarks/api.py --props 20000   # a smaller store, for a quick look
+    python benchmarks/api.py --workers 0     # the server ranks requests itself
 
-The server runs in its own process, as in the daemon, so the load generator
-does not share its interpreter lock; both share this machine's cores.
+The server runs in its own process with api.workers worker processes, as in
+the daemon; the load is a minimal raw-socket client in this process. All share
+this machine's cores. After the main run, the same load runs against a server
+without workers (the baseline), and the CPU each request cost the server, its
+workers and the load is printed (Linux).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import math
-import os
 import multiprocessing as mp
+import os
 import random
 import re
 import socket
@@ -22,6 +27,7 @@ import statistics
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from itertools import accumulate
 from pathlib import Path
 from typing import Any
@@ -147,6 +153,23 @@ def _serve(db: str, candidates: int, workers: int, ready: Any) -> None:
                      readers=readers)
     ready.put(port)
     serve(app, sock=sock)
+
+
+@contextlib.contextmanager
+def server(db: Path, candidates: int, workers: int) -> Iterator[tuple[int, int]]:
+    """(port, pid) of an API server on ``db`` in its own process, for the length of the block."""
+    ctx = mp.get_context("spawn")
+    ready = ctx.Queue()
+    # Not a daemonic process: those may not start the server's worker processes.
+    proc = ctx.Process(target=_serve, args=(str(db), candidates, workers, ready))
+    proc.start()
+    try:
+        yield ready.get(timeout=60), proc.pid
+    finally:
+        proc.terminate()  # SIGTERM: uvicorn shuts down, the app stops its worker processes
+        proc.join(15)
+        if proc.is_alive():
+            proc.kill()
 
 
 # -- the load ------------------------------------------------------------------------------
@@ -295,6 +318,8 @@ def main(argv: list[str] | None = None) -> int:
                     help="BM25 matches re-ranked per query (retrieval.candidates)")
     ap.add_argument("--workers", type=int, default=ApiSettings().workers,
                     help="API worker processes that rank requests (api.workers; 0: none)")
+    ap.add_argument("--no-baseline", action="store_true",
+                    help="skip the throughput run of a server without workers")
     ap.add_argument("--json", action="store_true", help="print the results as JSON")
     args = ap.parse_args(argv)
 
@@ -319,19 +344,13 @@ def main(argv: list[str] | None = None) -> int:
     paths = _paths(queries, args.limit)
 
     direct = in_process(db, queries, args.limit, args.candidates)
-    ctx = mp.get_context("spawn")
-    ready = ctx.Queue()
-    # Not a daemonic process: those may not start the server's worker processes.
-    proc = ctx.Process(target=_serve, args=(str(db), args.candidates, args.workers, ready))
-    proc.start()
-    try:
-        port = ready.get(timeout=60)
+    with server(db, args.candidates, args.workers) as (port, pid):
         # Warm the page cache, the threads and (by concurrent requests) every worker process.
         throughput(port, paths[-200:], args.clients, 3.0)
         seq = latency(port, paths)
-        before = cpu_split(proc.pid)
+        before = cpu_split(pid)
         rps, loaded = throughput(port, paths, args.clients, args.seconds)
-        after = cpu_split(proc.pid)
+        after = cpu_split(pid)
         served = len(loaded)
         cpu_ms = {k: round((after[k] - before[k]) * 1000 / served, 2) for k in after} if after else {}
         # The API layer with little database work (HTTP, guard, threadpool, JSON): one
@@ -339,11 +358,12 @@ def main(argv: list[str] | None = None) -> int:
         thin = [f"/v1/propositions/{1 + i * 97 % counts['propositions']}" for i in range(200)]
         bare_seq = latency(port, thin)
         bare_rps, _ = throughput(port, thin, args.clients, min(args.seconds, 5.0))
-    finally:
-        proc.terminate()  # SIGTERM: uvicorn shuts down, the app stops its worker processes
-        proc.join(15)
-        if proc.is_alive():
-            proc.kill()
+    baseline_rps = None
+    if args.workers and not args.no_baseline:
+        # The same load on one process ranking everything itself (api.workers = 0).
+        with server(db, args.candidates, 0) as (port, _pid):
+            throughput(port, paths[-200:], args.clients, 2.0)
+            baseline_rps, _ = throughput(port, paths, args.clients, min(args.seconds, 5.0))
 
     result = {
         "db": str(db),
@@ -359,6 +379,7 @@ def main(argv: list[str] | None = None) -> int:
         "concurrent": {"clients": args.clients, "requests": len(loaded),
                        "requests_per_s": round(rps, 1), "p50_ms": round(pct(loaded, 0.5), 2),
                        "p99_ms": round(pct(loaded, 0.99), 2), "cpu_ms_per_request": cpu_ms},
+        "without_workers": {"requests_per_s": None if baseline_rps is None else round(baseline_rps, 1)},
         "api_layer": {"p50_ms": round(pct(bare_seq, 0.5), 2), "p99_ms": round(pct(bare_seq, 0.99), 2),
                       "requests_per_s": round(bare_rps, 1)},
         "targets": {"p99_ms": TARGET_P99_MS, "requests_per_s": TARGET_RPS},
@@ -381,6 +402,9 @@ def main(argv: list[str] | None = None) -> int:
         if cpu_ms:
             print("  CPU per request: " + ", ".join(f"{k} {v} ms" for k, v in cpu_ms.items())
                   + f" ({os.cpu_count()} cores)")
+        if baseline_rps is not None:
+            print(f"  the same load on one process (api.workers = 0): {baseline_rps:.1f} req/s; "
+                  f"with {args.workers} workers: {rps / baseline_rps:.2f}x")
         a = result["api_layer"]
         print(f"GET /v1/propositions/ID (API layer, little DB work): p50 {a['p50_ms']} ms  "
               f"p99 {a['p99_ms']} ms  {a['requests_per_s']} req/s with {c['clients']} clients")
