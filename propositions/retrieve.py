@@ -50,18 +50,13 @@ from .decay import recency
 from .errors import InvalidInput
 from .migrations import FTS_TOKENIZE
 from .models import Observation, Proposition
-from .store import OBS_COLUMNS, Store, guarded
+from .store import OBS_COLUMNS, PROP_COLUMNS, Store, guarded
 
 #: cap on distinct terms taken from a query; a pasted 10 kB paragraph still runs fast
 MAX_TERMS = 32
 # Letters and digits only: the tokenizer splits on "_" too, and a quoted term
 # that became two tokens would be a phrase, which the observation index refuses.
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
-_PROP_COLS = (
-    "id, text, reasoning, confidence, decay, half_life_s, source, status, "
-    "created_at, updated_at, last_evidence_at, user_feedback, evidence_digest, "
-    "topic_key, sensitive"
-)
 #: what ranking needs, in the order _score reads them: a match's other columns are read
 #: only if it gets near the answer
 _RANK_COLS = "p.id, p.confidence, p.half_life_s, p.last_evidence_at, p.user_feedback"
@@ -408,12 +403,14 @@ def query(
         # MMR only needs a pool a few times the size of the answer to diversify it.
         scored = scored[: max(MMR_POOL * limit, 30) if diversify else limit]
         full = _full_rows(conn, [s[3]["id"] for s in scored])
+        # A row forgotten by another process between the two reads is simply not answered.
+        scored = [s for s in scored if s[3]["id"] in full]
         if diversify:
             order = mmr_order([full[s[3]["id"]]["text"] for s in scored], [s[0] for s in scored],
                               limit, weights.mmr_lambda)
             scored = [scored[i] for i in order]
-        result = QueryResult(hits=[Hit(Store.proposition_from_row(full[r["id"]]), score, text, rec)
-                                   for score, text, rec, r in scored])
+        result = QueryResult(hits=[Hit(Store.proposition_from_row(full[r["id"]]), score, text_score,
+                                       rec) for score, text_score, rec, r in scored])
         if include_observations:
             obs_plan = None if match is None else plan(conn, "observations", text, prefix,
                                                        want=2 * limit, counts=counts)
@@ -425,7 +422,7 @@ def _full_rows(conn: sqlite3.Connection, ids: list[int]) -> dict[int, sqlite3.Ro
     if not ids:
         return {}
     marks = ",".join("?" * len(ids))
-    rows = conn.execute(f"SELECT {_PROP_COLS} FROM propositions WHERE id IN ({marks})", ids)
+    rows = conn.execute(f"SELECT {PROP_COLUMNS} FROM propositions WHERE id IN ({marks})", ids)
     return {r["id"]: r for r in rows}
 
 

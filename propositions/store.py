@@ -52,7 +52,7 @@ DEFAULT_BUSY_TIMEOUT_S = 10.0
 #: how much of the database file reads may map into memory
 MMAP_BYTES = 256 << 20
 
-_PROP_COLUMNS = (
+PROP_COLUMNS = (
     "id, text, reasoning, confidence, decay, half_life_s, source, status, created_at, "
     "updated_at, last_evidence_at, user_feedback, evidence_digest, topic_key, sensitive"
 )
@@ -613,7 +613,7 @@ class Store:
 
     def active_by_topic(self, topic_key: str) -> list[Proposition]:
         rows = self.read(
-            f"SELECT {_PROP_COLUMNS} FROM propositions WHERE topic_key = ? AND status = 'active'",
+            f"SELECT {PROP_COLUMNS} FROM propositions WHERE topic_key = ? AND status = 'active'",
             (topic_key,),
         )
         return [self.proposition_from_row(r) for r in rows]
@@ -639,7 +639,7 @@ class Store:
         return row
 
     def get_proposition(self, prop_id: int) -> Proposition:
-        rows = self.read(f"SELECT {_PROP_COLUMNS} FROM propositions WHERE id = ?", (prop_id,))
+        rows = self.read(f"SELECT {PROP_COLUMNS} FROM propositions WHERE id = ?", (prop_id,))
         if not rows:
             raise NotFound(f"no proposition with id {prop_id}")
         return self.proposition_from_row(rows[0])
@@ -648,7 +648,7 @@ class Store:
         if not ids:
             return {}
         marks = ",".join("?" * len(ids))
-        rows = self.read(f"SELECT {_PROP_COLUMNS} FROM propositions WHERE id IN ({marks})", list(ids))
+        rows = self.read(f"SELECT {PROP_COLUMNS} FROM propositions WHERE id IN ({marks})", list(ids))
         return {r["id"]: self.proposition_from_row(r) for r in rows}
 
     @staticmethod

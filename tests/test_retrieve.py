@@ -9,6 +9,7 @@ import sqlite3
 import pytest
 
 from propositions import InvalidInput, Store, query, retrieve
+from propositions.service import ForgetRequest, Service
 from propositions.decay import HALF_LIVES, recency
 from propositions.retrieve import MAX_TERMS, Weights, fts_query
 
@@ -318,3 +319,18 @@ def test_mmr_picks_what_the_definition_picks(seed: int) -> None:
     scores = [round(rng.uniform(0, 1), 2) for _ in range(n)]  # rounded: ties happen
     limit = rng.randint(1, 12)
     assert retrieve.mmr_order(texts, scores, limit, 0.7) == reference_mmr(texts, scores, limit, 0.7)
+
+
+def test_a_row_forgotten_between_the_two_reads_is_left_out(store: Store,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    keep = believe(store, "Dana plans the Porto wedding toast")
+    gone = believe(store, "Dana booked the Porto wedding hotel")
+    full_rows = retrieve._full_rows
+
+    def forget_then_read(conn: sqlite3.Connection, ids: list[int]) -> dict[int, sqlite3.Row]:
+        # Another process forgets a ranked proposition before its full row is read.
+        Service(store).forget(ForgetRequest(ids=[gone]))
+        return full_rows(conn, ids)
+
+    monkeypatch.setattr(retrieve, "_full_rows", forget_then_read)
+    assert [h.proposition.id for h in query(store, "porto wedding").hits] == [keep]
