@@ -15,8 +15,8 @@ from typing import Any
 import httpx
 import pytest
 
-from gumd.api import (ApiServer, ServeError, bind, create_app, load_or_create_token, local_hosts,
-                      rotate_token, serve, token_path)
+from gumd.api import (ApiServer, ReadPool, ServeError, ServiceSpec, bind, create_app,
+                      load_or_create_token, local_hosts, rotate_token, serve, token_path)
 from gumd.api.openapi import render
 from propositions import Observation, Proposition, Store, Suggestion
 from propositions.infer import Pipeline
@@ -550,8 +550,14 @@ def test_pause_and_resume(live: Live) -> None:
 # -- concurrency --------------------------------------------------------------------------
 
 
-def test_concurrent_readers_while_a_writer_writes(live: Live) -> None:
-    """Readers keep getting answers while another connection enqueues and adds propositions."""
+@pytest.mark.parametrize("workers", [0, 2])
+def test_concurrent_readers_while_a_writer_writes(live_factory: Callable[..., Live],
+                                                  store: Store, workers: int) -> None:
+    """Readers keep getting answers while another connection enqueues and adds propositions.
+
+    With workers, the reads are ranked by worker processes (see test_api_pool.py).
+    """
+    live = live_factory(readers=ReadPool(ServiceSpec(str(store.path)), workers) if workers else None)
     errors: list[str] = []
     done = threading.Event()
     statuses: list[int] = []
