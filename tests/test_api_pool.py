@@ -18,7 +18,7 @@ from gumd.api import ApiServer, ReadPool, ServiceSpec, bind, create_app, local_h
 from gumd.api.pool import MAX_DEATHS
 from gumd.daemon import make_api_app, make_privacy
 from propositions import Store
-from propositions.service import Service
+from propositions.service import Service, Weights
 
 from .test_api import AUTH, TOKEN, ExcludingSink, FakeControls, Seed, seed
 
@@ -212,3 +212,25 @@ def test_the_daemon_api_has_as_many_workers_as_configured(gumd_home: Path, worke
     else:
         assert readers is None
     app.state.api.svc.close()
+
+
+def test_a_bug_in_a_worker_is_a_500_and_the_worker_carries_on(
+        seeded: tuple[Path, Seed], caplog: pytest.LogCaptureFixture) -> None:
+    path, _ = seeded
+    # A weight that is not a number: ranking raises TypeError inside the worker.
+    broken = ServiceSpec(str(path), weights=Weights(text="heavy"))  # type: ignore[arg-type]
+    pool = ReadPool(broken, workers=1)
+    server = start(path, pool)
+    caplog.set_level(logging.ERROR, logger="gumd.api")
+    try:
+        # One keep-alive connection: a 500 must not cost the client its connection.
+        with httpx.Client(base_url=server.url, headers=AUTH, timeout=30) as client:
+            answers = [client.get("/v1/context", params={"q": "wedding"}) for _ in range(2)]
+            pids = pool.pids
+            assert [r.status_code for r in answers] == [500, 500]
+            assert answers[0].json() == {"error": "internal error; the daemon's log has the details"}
+            assert client.get("/v1/status").status_code == 200
+        assert len(pids) == 1 and alive(pids[0])  # the worker did not die of it
+        assert any("GET /v1/context failed" in r.getMessage() for r in caplog.records)
+    finally:
+        server.stop()

@@ -14,7 +14,7 @@ from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
@@ -26,7 +26,7 @@ from .controls import ActionRunner, DaemonControls, ObservationSink, ServiceFact
 from .errors import one_line, status_of
 from .openapi import OPENAPI_PATH, build_spec
 from .pool import READS, PoolUnavailable, ReadPool
-from .security import Guard
+from .security import BodyTooLarge, Guard
 
 log = logging.getLogger("gumd.api")
 
@@ -37,6 +37,7 @@ MAX_BATCH = 100
 MCP_PATH = "/mcp"
 #: SQLite's largest integer
 MAX_ID = (1 << 63) - 1
+CRASH_MESSAGE = "internal error; the daemon's log has the details"
 
 Handler = Callable[[Request], Any]
 
@@ -185,7 +186,15 @@ async def _json(request: Request, empty_ok: bool = False) -> dict[str, Any]:
 
 def _endpoint(handler: Handler, status: int = 200) -> Callable[[Request], Any]:
     async def run(request: Request) -> Response:
-        result = await handler(request)
+        try:
+            result = await handler(request)
+        except (GumdError, HTTPException, BodyTooLarge, ClientDisconnect):
+            raise  # the app's handlers and the guard answer these; nobody awaits the last
+        except Exception:
+            # Answered here rather than by Starlette's last-resort handler, which re-raises
+            # and makes the server drop the connection a keep-alive client is still using.
+            log.exception("%s %s failed", request.method, request.url.path)
+            return _error(500, CRASH_MESSAGE)
         return result if isinstance(result, Response) else JSONResponse(result, status_code=status)
 
     run.__name__ = getattr(handler, "__name__", "endpoint")
@@ -216,8 +225,9 @@ async def _on_http_error(request: Request, exc: Exception) -> Response:
 
 
 async def _on_crash(request: Request, exc: Exception) -> Response:
-    # Starlette re-raises after this reply, and the server logs the traceback once.
-    return _error(500, "internal error; the daemon's log has the details")
+    # Only for errors outside an endpoint: Starlette re-raises after this reply, and the
+    # server logs the traceback once.
+    return _error(500, CRASH_MESSAGE)
 
 
 # -- the app ----------------------------------------------------------------------------
