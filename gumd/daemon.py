@@ -113,7 +113,8 @@ def make_api_app(settings: Settings, privacy: PrivacyFilter, port: int) -> Any:
     readers = None
     if a.workers:  # the app closes it too
         readers = ReadPool(ServiceSpec(str(settings.db_path), settings.store.busy_timeout_s,
-                                       settings.retrieval.weights()), a.workers)
+                                       settings.retrieval.weights(), settings.store.mmap_mb << 20),
+                           a.workers)
     return create_app(lambda: svc, token=load_or_create_token(settings.home),
                       allowed_hosts=local_hosts(port), controls=LocalControls(settings, svc),
                       observation_sink=make_api_sink(privacy, svc.store),
@@ -130,6 +131,7 @@ def make_store(settings: Settings) -> Store:
         busy_timeout_s=settings.store.busy_timeout_s,
         claim_timeout_s=settings.store.claim_timeout_s,
         max_attempts=settings.store.max_attempts,
+        mmap_bytes=settings.store.mmap_mb << 20,
     )
 
 

@@ -44,6 +44,9 @@ class StoreSettings(Section):
     max_attempts: int = Field(3, ge=1)
     """Attempts at processing an observation before it is marked failed."""
 
+    mmap_mb: int = Field(256, ge=0, le=65536)
+    """How much of the database file reads map into memory: faster ranked queries; the mapped pages are the OS's file cache (they count in RSS, are shared between gumd's processes and freed under memory pressure). 0 turns it off."""
+
 
 class RetrievalSettings(Section):
     w_text: float = Field(0.6, ge=0)

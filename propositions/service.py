@@ -12,7 +12,7 @@ from .actions import SupportsRun
 from .errors import InvalidInput
 from .models import EvidenceLink, HistoryEntry, Proposition, Suggestion
 from .retrieve import Weights
-from .store import DEFAULT_BUSY_TIMEOUT_S, CheckReport, Clock, Store, guarded
+from .store import DEFAULT_BUSY_TIMEOUT_S, MMAP_BYTES, CheckReport, Clock, Store, guarded
 from .suggest import record_feedback
 
 #: an edit states what the user says is true, so it is held at least this likely

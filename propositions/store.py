@@ -49,7 +49,7 @@ OBS_COLUMNS = (
 )
 #: seconds a connection waits for another's write lock before DatabaseLocked
 DEFAULT_BUSY_TIMEOUT_S = 10.0
-#: how much of the database file reads may map into memory
+#: how much of the database file reads may map into memory (0: none)
 MMAP_BYTES = 256 << 20
 
 PROP_COLUMNS = (
@@ -155,9 +155,11 @@ class Store:
         clock: Clock = time.time,
         claim_timeout_s: float = DEFAULT_CLAIM_TIMEOUT_S,
         max_attempts: int = DEFAULT_MAX_ATTEMPTS,
+        mmap_bytes: int = MMAP_BYTES,
     ) -> None:
         self.path = Path(path)
         self.busy_timeout_s = busy_timeout_s
+        self.mmap_bytes = mmap_bytes
         self.clock = clock
         self.claim_timeout_s = claim_timeout_s
         self.max_attempts = max_attempts
@@ -197,7 +199,7 @@ class Store:
             # Reads straight from the OS page cache, shared by every connection and process,
             # instead of copying pages into each connection's small cache: ranked queries
             # touch hundreds of rows at random and run about a third faster.
-            conn.execute(f"PRAGMA mmap_size={MMAP_BYTES}")
+            conn.execute(f"PRAGMA mmap_size={int(self.mmap_bytes)}")
             # Touch the schema now so a damaged file fails here, with a clear error.
             conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
         return conn

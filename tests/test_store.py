@@ -350,3 +350,16 @@ def test_backup_is_a_consistent_copy(store: Store, tmp_path: Path) -> None:
     copy.close()
     with pytest.raises(InvalidInput):
         store.backup(dest)
+
+
+def test_reads_map_the_file_as_configured(gumd_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from gumd import settings as settings_module
+    from gumd.daemon import make_store
+
+    default = Store(gumd_home / "a.db")
+    assert default.conn.execute("PRAGMA mmap_size").fetchone()[0] == 256 << 20
+    default.close()
+    monkeypatch.setenv("GUMD_STORE__MMAP_MB", "0")
+    configured = make_store(settings_module.load())
+    assert configured.conn.execute("PRAGMA mmap_size").fetchone()[0] == 0
+    configured.close()

@@ -31,7 +31,7 @@ from multiprocessing.connection import Connection
 from typing import Any
 
 from propositions.errors import GumdError
-from propositions.service import DEFAULT_BUSY_TIMEOUT_S, Service, Weights
+from propositions.service import DEFAULT_BUSY_TIMEOUT_S, MMAP_BYTES, Service, Weights
 
 from . import ops
 
@@ -48,9 +48,11 @@ class ServiceSpec:
     db_path: str
     busy_timeout_s: float = DEFAULT_BUSY_TIMEOUT_S
     weights: Weights = Weights()
+    mmap_bytes: int = MMAP_BYTES
 
     def open(self) -> Service:
-        return Service.open(self.db_path, weights=self.weights, busy_timeout_s=self.busy_timeout_s)
+        return Service.open(self.db_path, weights=self.weights, busy_timeout_s=self.busy_timeout_s,
+                            mmap_bytes=self.mmap_bytes)
 
 
 def dumps(obj: Any) -> bytes:
