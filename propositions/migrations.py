@@ -195,6 +195,13 @@ def m006_suggestion_grounding(db: Database) -> None:
     db.execute("CREATE UNIQUE INDEX idx_suggestions_key ON suggestions (dedupe_key)")
 
 
+@migrations()
+def m007_suggestion_observations(db: Database) -> None:
+    # observation_ids: the observations a suggestion was made from (a JSON list), so
+    # forgetting them, or their ageing out, takes the suggestion and its screen text too.
+    db.execute("ALTER TABLE suggestions ADD COLUMN observation_ids TEXT NOT NULL DEFAULT '[]'")
+
+
 def apply(db: Database) -> None:
     migrations.apply(db)
 

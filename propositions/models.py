@@ -97,6 +97,8 @@ class Suggestion:
     proposition_ids: list[int] = field(default_factory=list)
     snoozed_until: float | None = None
     due_at: float | None = None
+    #: the observations it was made from; forgetting one of them forgets the suggestion
+    observation_ids: list[int] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -107,4 +109,5 @@ class Suggestion:
         row["action"] = json.loads(row.get("action") or "{}")
         row["scores"] = json.loads(row.get("scores") or "{}")
         row["proposition_ids"] = json.loads(row.get("proposition_ids") or "[]")
+        row["observation_ids"] = json.loads(row.get("observation_ids") or "[]")
         return cls(**row)

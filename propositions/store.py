@@ -725,11 +725,13 @@ class Store:
         with self.write() as conn:
             cur = conn.execute(
                 "INSERT INTO suggestions (created_at, updated_at, kind, title, body, action, scores, "
-                "status, feedback, dedupe_key, proposition_ids, snoozed_until, due_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (dedupe_key) DO NOTHING",
+                "status, feedback, dedupe_key, proposition_ids, snoozed_until, due_at, "
+                "observation_ids) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT (dedupe_key) DO NOTHING",
                 (sugg.created_at or now, now, sugg.kind, sugg.title, sugg.body,
                  json.dumps(sugg.action), json.dumps(sugg.scores), sugg.status, sugg.feedback,
-                 sugg.dedupe_key, json.dumps(sugg.proposition_ids), sugg.snoozed_until, sugg.due_at),
+                 sugg.dedupe_key, json.dumps(sugg.proposition_ids), sugg.snoozed_until, sugg.due_at,
+                 json.dumps(sugg.observation_ids)),
             )
             if cur.rowcount == 0:
                 return None
@@ -893,11 +895,14 @@ class Store:
                     "SELECT DISTINCT proposition_id FROM proposition_evidence "
                     "WHERE observation_id IN (SELECT id FROM forget_obs) "
                     "AND proposition_id NOT IN (SELECT id FROM forget_props)")]
-                # Suggestions resting on a forgotten proposition go with it.
+                # Suggestions resting on a forgotten proposition, or made from a forgotten
+                # observation (their titles can quote its screen text), go with them.
                 n_sugg = conn.execute(
                     "DELETE FROM suggestions WHERE EXISTS (SELECT 1 FROM "
                     "json_each(suggestions.proposition_ids) j "
-                    "WHERE j.value IN (SELECT id FROM forget_props))").rowcount
+                    "WHERE j.value IN (SELECT id FROM forget_props)) OR EXISTS (SELECT 1 FROM "
+                    "json_each(suggestions.observation_ids) j "
+                    "WHERE j.value IN (SELECT id FROM forget_obs))").rowcount
                 n_props = conn.execute(
                     "DELETE FROM propositions WHERE id IN (SELECT id FROM forget_props)").rowcount
                 n_obs = conn.execute(

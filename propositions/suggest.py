@@ -278,6 +278,7 @@ class Suggester:
             title=redact_secrets(cand.title)[0], body=redact_secrets(cand.body)[0],
             action=action, scores=scores, kind=cand.kind, created_at=now,
             dedupe_key=cand.dedupe_key, proposition_ids=cand.proposition_ids, due_at=cand.due_at,
+            observation_ids=cand.observation_ids,
         )
 
     # -- feedback and thresholds --------------------------------------------------------

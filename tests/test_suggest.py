@@ -13,7 +13,7 @@ from propositions.backends.base import BackendUnavailable
 from propositions.backends.scripted import ScriptedBackend
 from propositions.dates import clock_time, date_mentions, dates_in, time_in
 from propositions.errors import InvalidInput
-from propositions.service import Service
+from propositions.service import ForgetRequest, Service
 from propositions.suggest import (
     FocusState,
     SuggestConfig,
@@ -293,6 +293,23 @@ def test_reminder_from_an_interview_invitation(store: Store, clock: FakeClock) -
     assert "September 17 at 2:00 PM" in reminder.body
     assert reminder.proposition_ids == [prop]  # grounded: forgetting the belief forgets it
     assert reminder.observation_ids == [ids["mail"]]
+
+
+def test_forgetting_the_observations_forgets_what_was_suggested_from_them(
+        store: Store, clock: FakeClock) -> None:
+    """Nothing inferred yet: suggestions rest on observations alone, and go with them."""
+    ids = scenario(store)
+    made = suggester(store, clock).run(NOW)
+    from_mail = [s for s in made if s.observation_ids == [ids["mail"]]]
+    assert from_mail and all(s.proposition_ids == [] for s in from_mail)
+    assert "Northwind" in from_mail[0].title  # screen text, which forget must not leave behind
+    others = {s.id for s in made} - {s.id for s in from_mail}
+    svc = Service(store)
+    dry = svc.forget(ForgetRequest(app="Thunderbird"), dry_run=True)
+    assert dry["suggestions"] == len(from_mail)
+    assert svc.forget(ForgetRequest(app="Thunderbird"))["suggestions"] == len(from_mail)
+    assert {s.id for s in store.list_suggestions(limit=100)} == others
+    assert "Northwind" not in store.path.read_bytes().decode("latin-1")
 
 
 def test_reminders_only_for_future_dates_within_the_horizon(store: Store, clock: FakeClock) -> None:
