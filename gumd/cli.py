@@ -811,7 +811,8 @@ def mcp_cmd(app: App) -> None:
     from .api import run_stdio
 
     logging.basicConfig(stream=sys.stderr, level=logging.WARNING)  # stdout is the protocol's
-    run_stdio(lambda: app.service, allow_recent_observations=app.settings.api.allow_recent_observations)
+    run_stdio(lambda: app.service, allow_recent_observations=app.settings.api.allow_recent_observations,
+              share_sensitive=app.settings.api.share_sensitive)
 
 
 # -- the daemon --------------------------------------------------------------------

@@ -121,7 +121,7 @@ def make_api_app(settings: Settings, privacy: PrivacyFilter, port: int) -> Any:
                       allow_recent_observations=a.allow_recent_observations,
                       max_body_bytes=a.max_body_kb * 1024,
                       action_runner=make_action_runner(settings) if a.allow_actions else None,
-                      mcp=a.mcp_http, readers=readers)
+                      mcp=a.mcp_http, readers=readers, share_sensitive=a.share_sensitive)
 
 
 def make_store(settings: Settings) -> Store:

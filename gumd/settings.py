@@ -273,6 +273,9 @@ class ApiSettings(Section):
     mcp_http: bool = True
     """Also serve MCP over streamable HTTP at /mcp on the API (same token)."""
 
+    share_sensitive: bool = False
+    """Give assistants (HTTP API and MCP) propositions the privacy audit flagged sensitive (health, finances, and the like). Off, they are left out of context and search, and asking for one by id is 404; the dashboard and the CLI still show them to you."""
+
     workers: int = Field(2, ge=0, le=32)
     """Processes that rank context and search requests, so the API uses more than one core; started on the first such request. 0 ranks them in the server process."""
 

@@ -344,12 +344,14 @@ def mmr_order(texts: Sequence[str], scores: Sequence[float], limit: int, lam: fl
 
 
 def _filters(
-    since: float | None, until: float | None, min_confidence: float
+    since: float | None, until: float | None, min_confidence: float, include_sensitive: bool = True
 ) -> tuple[str, list[object]]:
     # "+" keeps SQLite off the confidence index for this range test: the recency
     # ordering's index is the fast path, and ranking by confidence sorts nothing.
     sql = " AND p.status = 'active' AND +p.confidence >= ?"
     params: list[object] = [min_confidence]
+    if not include_sensitive:
+        sql += " AND p.sensitive = ''"
     if since is not None:
         sql += " AND p.last_evidence_at >= ?"
         params.append(since)
@@ -367,6 +369,7 @@ def query(
     until: float | None = None,
     limit: int = 10,
     min_confidence: float = 0.0,
+    include_sensitive: bool = True,
     include_observations: bool = False,
     diversify: bool = True,
     prefix: bool = False,
@@ -377,7 +380,8 @@ def query(
 
     ``since``/``until`` keep propositions that had evidence in that window:
     last evidence at or after ``since`` and created at or before ``until``.
-    ``include_observations`` also returns the best-matching raw observations.
+    ``include_sensitive=False`` leaves out what the privacy audit flagged
+    sensitive. ``include_observations`` also returns the best-matching raw observations.
     """
     if limit < 1:
         raise InvalidInput(f"limit must be at least 1, got {limit}")
@@ -387,7 +391,7 @@ def query(
         raise InvalidInput("since is after until")
     now = store.clock() if now is None else now
     match = fts_query(text, prefix_last=prefix)
-    where, params = _filters(since, until, min_confidence)
+    where, params = _filters(since, until, min_confidence, include_sensitive)
     pool = max(weights.candidates, limit)
     counts = term_counts(store)
     with guarded(store.path):

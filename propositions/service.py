@@ -106,6 +106,7 @@ class Service:
         include_observations: bool = False,
         diversify: bool = True,
         prefix: bool = False,
+        include_sensitive: bool = True,
     ) -> retrieve.QueryResult:
         return retrieve.query(
             self.store,
@@ -114,6 +115,7 @@ class Service:
             until=until,
             limit=limit,
             min_confidence=min_confidence,
+            include_sensitive=include_sensitive,
             include_observations=include_observations,
             diversify=diversify,
             prefix=prefix,

@@ -531,7 +531,8 @@ def test_status(live: Live) -> None:
     assert body["daemon"]["last_capture_at"] == "2026-05-28T20:26:40Z"
     assert body["database"]["active_propositions"] == 3
     assert body["database"]["queue"]["done"] == 3
-    assert body["api"] == {"version": "v1", "recent_observations": False, "actions": False}
+    assert body["api"] == {"version": "v1", "recent_observations": False, "actions": False,
+                           "sensitive_propositions": False}
 
 
 def test_pause_and_resume(live: Live) -> None:
@@ -723,3 +724,35 @@ def test_server_stops_and_closes_the_service(live: Live) -> None:
     live.server.stop()
     with pytest.raises(httpx.TransportError):
         httpx.get(f"{live.url}/v1/status", headers=AUTH, timeout=2)
+
+
+# -- sensitive propositions stay with the user unless shared -------------------------------
+
+
+def sensitive(store: Store) -> int:
+    return store.add_proposition(Proposition(
+        text="Dana is managing a diabetes diagnosis", confidence=0.7, source="test",
+        sensitive="health"), [])
+
+
+def test_sensitive_propositions_are_not_given_to_assistants(live: Live) -> None:
+    pid = sensitive(live.store)
+    context = live.client.get("/v1/context", params={"q": "diabetes diagnosis"}).json()
+    assert context["propositions"] == []
+    overall = live.client.get("/v1/context").json()["propositions"]
+    assert pid not in [p["id"] for p in overall] and overall  # the others still come
+    assert live.client.get("/v1/propositions", params={"q": "diabetes"}).json()["results"] == []
+    r = live.client.get(f"/v1/propositions/{pid}")
+    assert r.status_code == 404 and r.json() == {"error": f"no proposition with id {pid}"}
+    assert live.client.get("/v1/status").json()["api"]["sensitive_propositions"] is False
+    # Forgetting it stays possible: that gives nothing away.
+    assert live.client.delete(f"/v1/propositions/{pid}").status_code == 200
+
+
+def test_sensitive_propositions_when_the_user_shares_them(live_factory: Callable[..., Live]) -> None:
+    live = live_factory(share_sensitive=True)
+    pid = sensitive(live.store)
+    [item] = live.client.get("/v1/context", params={"q": "diabetes"}).json()["propositions"]
+    assert item["id"] == pid and item["sensitive"] == ["health"]
+    assert live.client.get(f"/v1/propositions/{pid}").json()["sensitive"] == ["health"]
+    assert live.client.get("/v1/status").json()["api"]["sensitive_propositions"] is True

@@ -17,7 +17,7 @@ from gumd import settings as settings_module
 from gumd.api import ApiServer, ReadPool, ServiceSpec, bind, create_app, local_hosts, serve
 from gumd.api.pool import MAX_DEATHS
 from gumd.daemon import make_api_app, make_privacy
-from propositions import Store
+from propositions import Proposition, Store
 from propositions.service import Service, Weights
 
 from .test_api import AUTH, TOKEN, ExcludingSink, FakeControls, Seed, seed
@@ -202,8 +202,10 @@ def test_read_pool_checks_its_arguments(seeded: tuple[Path, Seed]) -> None:
 def test_the_daemon_api_has_as_many_workers_as_configured(gumd_home: Path, workers: int,
                                                           monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("GUMD_API__WORKERS", str(workers))
+    monkeypatch.setenv("GUMD_API__SHARE_SENSITIVE", "true" if workers else "false")
     settings = settings_module.load()
     app = make_api_app(settings, make_privacy(settings), 8765)
+    assert app.state.api.share_sensitive is bool(workers)
     readers = app.state.api.readers
     if workers:
         assert isinstance(readers, ReadPool) and readers.workers == workers
@@ -232,5 +234,20 @@ def test_a_bug_in_a_worker_is_a_500_and_the_worker_carries_on(
             assert client.get("/v1/status").status_code == 200
         assert len(pids) == 1 and alive(pids[0])  # the worker did not die of it
         assert any("GET /v1/context failed" in r.getMessage() for r in caplog.records)
+    finally:
+        server.stop()
+
+
+def test_workers_leave_sensitive_propositions_out_too(seeded: tuple[Path, Seed]) -> None:
+    path, _ = seeded
+    store = Store(path)
+    store.add_proposition(Proposition(text="Dana is managing a diabetes diagnosis",
+                                      confidence=0.7, source="test", sensitive="health"), [])
+    store.close()
+    server = start(path, ReadPool(ServiceSpec(str(path)), workers=1))
+    try:
+        with httpx.Client(base_url=server.url, headers=AUTH, timeout=30) as client:
+            assert client.get("/v1/context", params={"q": "diabetes"}).json()["propositions"] == []
+            assert client.get("/v1/propositions", params={"q": "diabetes"}).json()["results"] == []
     finally:
         server.stop()

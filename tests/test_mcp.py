@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from gumd.api import bind, create_app, local_hosts, serve
-from propositions import Store
+from propositions import Proposition, Store
 from propositions.service import Service
 
 from .conftest import FakeClock
@@ -126,6 +126,26 @@ def test_stdio_recent_activity_when_allowed(gumd_home: Path, store: Store) -> No
     rows = payload(anyio.run(_stdio_session, gumd_home, script,
                              "--allow-recent-observations"))["observations"]
     assert [r["app"] for r in rows] == ["Visual Studio Code", "Gmail"]
+
+
+def test_stdio_keeps_sensitive_propositions_unless_shared(gumd_home: Path, store: Store) -> None:
+    pid = store.add_proposition(Proposition(text="Dana is managing a diabetes diagnosis",
+                                            confidence=0.7, source="test", sensitive="health"), [])
+
+    async def script(session: Any) -> Any:
+        return (await session.call_tool("get_user_context", {"query": "diabetes"}),
+                await session.call_tool("get_proposition", {"id": pid}))
+
+    context, detail = anyio.run(_stdio_session, gumd_home, script)
+    assert payload(context)["propositions"] == []
+    assert f"no proposition with id {pid}" in error_text(detail)
+    context, detail = anyio.run(_stdio_session, gumd_home, script, "--share-sensitive")
+    assert [p["id"] for p in payload(context)["propositions"]] == [pid]
+    assert payload(detail)["sensitive"] == ["health"]
+    # The same from the configuration the daemon reads.
+    (gumd_home / "config.toml").write_text("[api]\nshare_sensitive = true\n")
+    context, _ = anyio.run(_stdio_session, gumd_home, script)
+    assert [p["id"] for p in payload(context)["propositions"]] == [pid]
 
 
 def test_streamable_http_needs_the_token(store: Store, clock: FakeClock) -> None:

@@ -47,16 +47,19 @@ class Api:
 
     def __init__(self, svc: Service, *, controls: DaemonControls, sink: ObservationSink,
                  allow_recent_observations: bool, action_runner: ActionRunner | None,
-                 clock: Callable[[], float], readers: ReadPool | None = None) -> None:
+                 clock: Callable[[], float], readers: ReadPool | None = None,
+                 share_sensitive: bool = False) -> None:
         self.svc = svc
         self.readers = readers
+        self.share_sensitive = share_sensitive
         self.controls = controls
         self.sink = sink
         self.allow_recent = allow_recent_observations
         self.runner = action_runner
         self.clock = clock
         self.caps = ops.Capabilities(recent_observations=allow_recent_observations,
-                                     actions=action_runner is not None)
+                                     actions=action_runner is not None,
+                                     sensitive_propositions=share_sensitive)
 
     def query(self, request: Request) -> params.Query:
         return params.Query(request.query_params, self.clock())
@@ -68,14 +71,16 @@ class Api:
         return await self._ranked_read(
             "context", query=q.text("q"), since=q.time("since"), until=q.time("until"),
             limit=q.integer("limit", ops.CONTEXT_LIMIT, 1, ops.MAX_LIMIT),
-            max_tokens=q.integer("max_tokens", ops.CONTEXT_MAX_TOKENS, 1, 100_000))
+            max_tokens=q.integer("max_tokens", ops.CONTEXT_MAX_TOKENS, 1, 100_000),
+            share_sensitive=self.share_sensitive)
 
     async def search(self, request: Request) -> Response | dict[str, Any]:
         q = self.query(request)
         return await self._ranked_read(
             "search", query=q.text("q"), since=q.time("since"), until=q.time("until"),
             limit=q.integer("limit", ops.SEARCH_LIMIT, 1, ops.MAX_LIMIT),
-            min_confidence=q.number("min_confidence", 0.0, 0.0, 1.0))
+            min_confidence=q.number("min_confidence", 0.0, 0.0, 1.0),
+            share_sensitive=self.share_sensitive)
 
     async def _ranked_read(self, name: str, **kwargs: Any) -> Response | dict[str, Any]:
         """A ranked read, by a worker process when there are some (see pool.py)."""
@@ -88,7 +93,7 @@ class Api:
         return await run_in_threadpool(functools.partial(READS[name], self.svc, **kwargs))
 
     async def proposition(self, request: Request) -> dict[str, Any]:
-        return await run_in_threadpool(ops.proposition, self.svc, _id(request))
+        return await run_in_threadpool(ops.proposition, self.svc, _id(request), self.share_sensitive)
 
     async def recent_observations(self, request: Request) -> dict[str, Any]:
         q = self.query(request)
@@ -246,11 +251,13 @@ def create_app(
     mcp: bool = True,
     clock: Callable[[], float] = time.time,
     readers: ReadPool | None = None,
+    share_sensitive: bool = False,
 ) -> Starlette:
     """The API app. ``service_factory`` is called once, now; the app closes that Service on shutdown.
 
     With ``readers``, context and search requests are ranked by its worker
-    processes; the app closes the pool on shutdown too.
+    processes; the app closes the pool on shutdown too. Propositions the privacy
+    audit flagged sensitive are given out only with ``share_sensitive``.
 
     ``allowed_hosts`` are the only Host header values served (see
     ``security.local_hosts``). With ``mcp`` the MCP server is mounted at /mcp,
@@ -260,7 +267,8 @@ def create_app(
     svc = service_factory()
     api = Api(svc, controls=controls, sink=observation_sink,
               allow_recent_observations=allow_recent_observations,
-              action_runner=action_runner, clock=clock, readers=readers)
+              action_runner=action_runner, clock=clock, readers=readers,
+              share_sensitive=share_sensitive)
     spec = build_spec()
 
     async def openapi(request: Request) -> Response:
@@ -291,7 +299,7 @@ def create_app(
         from .mcp_server import build_mcp, transport_security
 
         server = build_mcp(lambda: svc, allow_recent_observations=allow_recent_observations,
-                           clock=clock)
+                           share_sensitive=share_sensitive, clock=clock)
         # Builds the session manager; the SDK's own Starlette app is not used, only its endpoint.
         server.streamable_http_app(streamable_http_path=MCP_PATH, stateless_http=True,
                                    json_response=True, max_request_body_size=max_body_bytes,

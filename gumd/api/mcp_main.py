@@ -17,17 +17,21 @@ from .mcp_server import run_stdio
 
 def open_service(settings: settings_mod.Settings) -> Service:
     paths.ensure_private_dir(settings.home)
-    svc = Service.open(settings.db_path, busy_timeout_s=settings.store.busy_timeout_s,
-                       claim_timeout_s=settings.store.claim_timeout_s,
-                       max_attempts=settings.store.max_attempts)
-    svc.weights = settings.retrieval.weights()  # the ranking `gumd query` uses
-    return svc
+    # The ranking `gumd query` uses.
+    return Service.open(settings.db_path, weights=settings.retrieval.weights(),
+                        busy_timeout_s=settings.store.busy_timeout_s,
+                        claim_timeout_s=settings.store.claim_timeout_s,
+                        max_attempts=settings.store.max_attempts,
+                        mmap_bytes=settings.store.mmap_mb << 20)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m gumd.api.mcp_main", description=__doc__)
     parser.add_argument("--allow-recent-observations", action="store_true",
                         help="let the recent_activity tool read raw observations")
+    parser.add_argument("--share-sensitive", action="store_true",
+                        help="also give out propositions the privacy audit flagged sensitive "
+                             "(or set api.share_sensitive)")
     args = parser.parse_args(argv)
     # stdout carries the protocol: logs go to stderr, which MCP clients keep as the server log.
     logging.basicConfig(stream=sys.stderr, level=logging.WARNING,
@@ -35,7 +39,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings = settings_mod.load()
         run_stdio(lambda: open_service(settings),
-                  allow_recent_observations=args.allow_recent_observations)
+                  allow_recent_observations=args.allow_recent_observations,
+                  share_sensitive=args.share_sensitive or settings.api.share_sensitive)
     except GumdError as exc:
         print(f"gumd mcp: {exc}", file=sys.stderr)
         return 1

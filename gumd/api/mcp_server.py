@@ -43,6 +43,7 @@ def build_mcp(
     service: Callable[[], Service],
     *,
     allow_recent_observations: bool = False,
+    share_sensitive: bool = False,
     clock: Callable[[], float] = time.time,
 ) -> MCPServer:
     """An MCPServer whose tools call ``ops`` on ``service()``; errors come back as tool errors."""
@@ -79,7 +80,7 @@ def build_mcp(
         """
         return run(lambda: ops.context(service(), query, since=when(since, "since"),
                                        until=when(until, "until"), limit=limit,
-                                       max_tokens=max_tokens))
+                                       max_tokens=max_tokens, share_sensitive=share_sensitive))
 
     @server.tool()
     def search_propositions(
@@ -89,7 +90,8 @@ def build_mcp(
         """Full-text search over the propositions about the user, ranked by relevance, recency
         and confidence. Returns each one's id, text, confidence, status and scores.
         """
-        return run(lambda: ops.search(service(), query, limit=limit))
+        return run(lambda: ops.search(service(), query, limit=limit,
+                                      share_sensitive=share_sensitive))
 
     @server.tool()
     def get_proposition(id: IdArg) -> dict[str, Any]:
@@ -97,7 +99,7 @@ def build_mcp(
         of its evidence (how many observations, which apps and window titles, when) and its
         revision history (earlier and later versions).
         """
-        return run(ops.proposition, service(), id)
+        return run(ops.proposition, service(), id, share_sensitive)
 
     @server.tool()
     def record_feedback(
@@ -152,10 +154,12 @@ def transport_security(allowed_hosts: Iterable[str]) -> TransportSecuritySetting
                                      allowed_origins=[f"http://{h}" for h in hosts])
 
 
-def run_stdio(service_factory: ServiceFactory, *, allow_recent_observations: bool = False) -> None:
+def run_stdio(service_factory: ServiceFactory, *, allow_recent_observations: bool = False,
+              share_sensitive: bool = False) -> None:
     """Serve MCP over stdin/stdout until the client closes it (what `gumd mcp` runs)."""
     svc = service_factory()
     try:
-        build_mcp(lambda: svc, allow_recent_observations=allow_recent_observations).run("stdio")
+        build_mcp(lambda: svc, allow_recent_observations=allow_recent_observations,
+                  share_sensitive=share_sensitive).run("stdio")
     finally:
         svc.close()

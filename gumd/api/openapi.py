@@ -148,7 +148,8 @@ SCHEMAS: dict[str, Schema] = {
         "database": {"type": "object", "description": "Row counts, queue counts and size."},
         "api": _object({"version": {"type": "string"},
                         "recent_observations": {"type": "boolean"},
-                        "actions": {"type": "boolean"}}),
+                        "actions": {"type": "boolean"},
+                        "sensitive_propositions": {"type": "boolean"}}),
     }),
     "Paused": _object({"paused": {"type": "boolean"}, "paused_until": TIME}),
 }

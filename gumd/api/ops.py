@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import propositions.serialize as serialize
-from propositions.errors import InvalidInput
+from propositions.errors import InvalidInput, NotFound
 from propositions.models import SUGGESTION_STATUSES, EvidenceLink, Observation, Proposition
 from propositions.service import ForgetRequest, Service
 
@@ -49,14 +49,17 @@ def context(
     until: float | None = None,
     limit: int = CONTEXT_LIMIT,
     max_tokens: int = CONTEXT_MAX_TOKENS,
+    share_sensitive: bool = False,
 ) -> dict[str, Any]:
     """The best-ranked propositions for ``query`` that fit in ``max_tokens``, rank order kept.
 
     An item too big for what is left is skipped and smaller, lower-ranked ones
     still go in; ``omitted`` counts what did not fit. Evidence is summarised as
     the apps and window titles it was seen in and when, never as screen text.
+    What the privacy audit flagged sensitive is left out unless ``share_sensitive``.
     """
-    result = svc.query(query or None, since=since, until=until, limit=limit)
+    result = svc.query(query or None, since=since, until=until, limit=limit,
+                       include_sensitive=share_sensitive)
     items: list[dict[str, Any]] = []
     used = omitted = 0
     for hit in result.hits:
@@ -96,10 +99,11 @@ def search(
     until: float | None = None,
     limit: int = SEARCH_LIMIT,
     min_confidence: float = 0.0,
+    share_sensitive: bool = False,
 ) -> dict[str, Any]:
-    """Ranked search; the same shape as `gumd query --json`."""
+    """Ranked search; the same shape as `gumd query --json` (sensitive ones as in ``context``)."""
     result = svc.query(query or None, since=since, until=until, limit=limit,
-                       min_confidence=min_confidence)
+                       min_confidence=min_confidence, include_sensitive=share_sensitive)
     return {
         "query": query or "",
         "results": [
@@ -110,9 +114,15 @@ def search(
     }
 
 
-def proposition(svc: Service, prop_id: int) -> dict[str, Any]:
-    """One proposition, any status, with an evidence summary and every version's history."""
+def proposition(svc: Service, prop_id: int, share_sensitive: bool = False) -> dict[str, Any]:
+    """One proposition, any status, with an evidence summary and every version's history.
+
+    One the privacy audit flagged sensitive is, unless ``share_sensitive``, answered as if it
+    did not exist: an assistant learns nothing from its id.
+    """
     detail = svc.show(prop_id)
+    if detail.proposition.sensitive and not share_sensitive:
+        raise NotFound(f"no proposition with id {prop_id}")
     full = detail.to_dict()
     out = serialize.proposition(detail.proposition)
     out["evidence_summary"] = evidence_summary(detail.evidence)
@@ -215,10 +225,11 @@ class Capabilities:
 
     recent_observations: bool
     actions: bool
+    sensitive_propositions: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return {"version": "v1", "recent_observations": self.recent_observations,
-                "actions": self.actions}
+                "actions": self.actions, "sensitive_propositions": self.sensitive_propositions}
 
 
 def status(svc: Service, controls: DaemonControls, caps: Capabilities) -> dict[str, Any]:
