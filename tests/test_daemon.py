@@ -325,6 +325,7 @@ def test_daemon_serves_the_local_api(settings) -> None:  # type: ignore[no-untyp
     settings.api.port = port
     obs = ScriptedObserver()
     d = Daemon(settings, observers=[obs])
+    workers: list[int] = []
     d.start()
     try:
         req = urllib.request.Request(f"http://127.0.0.1:{port}/v1/observations", method="POST",
@@ -338,7 +339,18 @@ def test_daemon_serves_the_local_api(settings) -> None:  # type: ignore[no-untyp
         with pytest.raises(urllib.error.HTTPError) as err:
             urllib.request.urlopen(f"http://127.0.0.1:{port}/v1/status", timeout=10)
         assert err.value.code == 401
+        # Ranked reads go to the daemon's worker processes (api.workers, 2 by default).
+        req = urllib.request.Request(f"http://127.0.0.1:{port}/v1/context?q=notes", headers={
+            "Authorization": f"Bearer {load_or_create_token(settings.home)}"})
+        with urllib.request.urlopen(req, timeout=30) as resp:
+            assert resp.status == 200 and "propositions" in json.load(resp)
+        pool = d.api_server.server.config.app.state.api.readers
+        workers = pool.pids
+        assert len(workers) == settings.api.workers == 2
     finally:
         d.stop()
     with pytest.raises(OSError):
         urllib.request.urlopen(f"http://127.0.0.1:{port}/v1/status", timeout=2)
+    for pid in workers:  # they stopped with the daemon
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)
