@@ -42,7 +42,8 @@ from __future__ import annotations
 import re
 import sqlite3
 import weakref
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 
 from .confidence import CONFIRMED_FLOOR
@@ -134,8 +135,9 @@ class Plan:
     match: str
     min_rowid: int | None = None
     fill: Plan | None = None
-    #: the newest rowid when planned: a window is ``min_rowid`` to here
+    #: the newest and oldest rowids when planned: a window is ``min_rowid`` to ``newest``
     newest: int | None = None
+    oldest: int = 1
 
     def widened(self) -> Plan:
         """The same search over a window four times as long (the whole store once that reaches it).
@@ -146,7 +148,7 @@ class Plan:
         if self.min_rowid is None or self.newest is None:
             return replace(self, min_rowid=None)
         start = self.newest - 4 * (self.newest - self.min_rowid + 1)
-        return replace(self, min_rowid=start if start > 0 else None)
+        return replace(self, min_rowid=start if start > self.oldest else None)
 
 
 class TermCounts:
@@ -251,15 +253,18 @@ def plan(conn: sqlite3.Connection, table: str, text: str | None, prefix_last: bo
 
     rare: list[int] = []
     total = 0
-    for i in sorted((i for i in keep if found[i] > 0), key=lambda i: found[i]):
+    # A term counted 0 costs nothing to search and may have rows by now (counts are
+    # remembered): it always goes with the rare ones.
+    for i in sorted(keep, key=lambda i: found[i]):
         if total + found[i] > MAX_MATCHES:
             break
         rare.append(i)
         total += found[i]
     expected = sum(found[i] for i in keep)
     if rare and len(rare) < len(keep):
-        return Plan(expression(rare), None, Plan(expression(keep), window(expected, want), None, hi))
-    return Plan(expression(keep), window(expected, MAX_MATCHES), None, hi)
+        return Plan(expression(rare), None,
+                    Plan(expression(keep), window(expected, want), None, hi, lo))
+    return Plan(expression(keep), window(expected, MAX_MATCHES), None, hi, lo)
 
 
 def fts_query(text: str | None, prefix_last: bool = False) -> str | None:
@@ -394,7 +399,7 @@ def query(
     where, params = _filters(since, until, min_confidence, include_sensitive)
     pool = max(weights.candidates, limit)
     counts = term_counts(store)
-    with guarded(store.path):
+    with guarded(store.path), _snapshot(store.conn):
         conn = store.conn
         search = None if match is None else plan(conn, "propositions", text, prefix,
                                                  want=2 * limit, counts=counts)
@@ -407,7 +412,8 @@ def query(
         # MMR only needs a pool a few times the size of the answer to diversify it.
         scored = scored[: max(MMR_POOL * limit, 30) if diversify else limit]
         full = _full_rows(conn, [s[3]["id"] for s in scored])
-        # A row forgotten by another process between the two reads is simply not answered.
+        # Both reads are one snapshot; this only guards against a caller that
+        # deleted rows in its own transaction between them.
         scored = [s for s in scored if s[3]["id"] in full]
         if diversify:
             order = mmr_order([full[s[3]["id"]]["text"] for s in scored], [s[0] for s in scored],
@@ -420,6 +426,23 @@ def query(
                                                        want=2 * limit, counts=counts)
             result.observations = _observation_hits(conn, obs_plan, since, until, limit)
     return result
+
+
+@contextmanager
+def _snapshot(conn: sqlite3.Connection) -> Iterator[None]:
+    """One read transaction, so the ranking read and the full-row read see the same rows.
+
+    Inside a transaction the caller already opened, that one is used.
+    """
+    if conn.in_transaction:
+        yield
+        return
+    conn.execute("BEGIN")
+    try:
+        yield
+    finally:
+        if conn.in_transaction:
+            conn.execute("COMMIT")
 
 
 def _full_rows(conn: sqlite3.Connection, ids: list[int]) -> dict[int, sqlite3.Row]:
