@@ -180,6 +180,8 @@ class Service:
             source="user",
             user_feedback="edited",
             last_evidence_at=old.last_evidence_at,
+            # Rewording does not make it less sensitive: the audit's flags carry over.
+            sensitive=old.sensitive,
         )
         new_id = self.store.supersede([prop_id], new, "user_edit", note="edited by the user")
         return self.store.get_proposition(new_id)

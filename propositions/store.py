@@ -897,12 +897,15 @@ class Store:
                     "AND proposition_id NOT IN (SELECT id FROM forget_props)")]
                 # Suggestions resting on a forgotten proposition, or made from a forgotten
                 # observation (their titles can quote its screen text), go with them.
+                # Retention keeps them, as it keeps propositions: they are what was learnt,
+                # and a dismissed one must stay to never come back.
+                by_observation = "" if keep_propositions else (
+                    " OR EXISTS (SELECT 1 FROM json_each(suggestions.observation_ids) j "
+                    "WHERE j.value IN (SELECT id FROM forget_obs))")
                 n_sugg = conn.execute(
                     "DELETE FROM suggestions WHERE EXISTS (SELECT 1 FROM "
                     "json_each(suggestions.proposition_ids) j "
-                    "WHERE j.value IN (SELECT id FROM forget_props)) OR EXISTS (SELECT 1 FROM "
-                    "json_each(suggestions.observation_ids) j "
-                    "WHERE j.value IN (SELECT id FROM forget_obs))").rowcount
+                    f"WHERE j.value IN (SELECT id FROM forget_props)){by_observation}").rowcount
                 n_props = conn.execute(
                     "DELETE FROM propositions WHERE id IN (SELECT id FROM forget_props)").rowcount
                 n_obs = conn.execute(

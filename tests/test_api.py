@@ -756,3 +756,21 @@ def test_sensitive_propositions_when_the_user_shares_them(live_factory: Callable
     assert item["id"] == pid and item["sensitive"] == ["health"]
     assert live.client.get(f"/v1/propositions/{pid}").json()["sensitive"] == ["health"]
     assert live.client.get("/v1/status").json()["api"]["sensitive_propositions"] is True
+
+
+def test_sensitive_propositions_cannot_be_read_through_feedback_edit_or_history(live: Live) -> None:
+    pid = sensitive(live.store)
+    for r in (live.client.post(f"/v1/propositions/{pid}/feedback", json={"action": "confirm"}),
+              live.client.post(f"/v1/propositions/{pid}/edit", json={"text": "harmless words"})):
+        assert r.status_code == 404 and "diabetes" not in r.text
+    assert live.store.get_proposition(pid).user_feedback is None  # nothing was done to it
+    # The user rewords it (dashboard, CLI): the new version stays flagged ...
+    new = Service(live.store).edit(pid, "Dana checks blood sugar after lunch")
+    assert new.sensitive == "health"
+    assert live.client.get(f"/v1/propositions/{new.id}").status_code == 404
+    # ... and an unflagged later version does not show the flagged one's words in its history.
+    plain = live.store.supersede([new.id], Proposition(text="Dana eats lunch at noon",
+                                                       confidence=0.6, source="test"), "edit")
+    history = live.client.get(f"/v1/propositions/{plain}").json()["history"]
+    assert history and all(h["old_text"] is None for h in history if h["old_id"] in (pid, new.id))
+    assert "diabetes" not in json.dumps(history) and "blood sugar" not in json.dumps(history)

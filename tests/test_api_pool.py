@@ -15,11 +15,13 @@ import pytest
 
 from gumd import settings as settings_module
 from gumd.api import ApiServer, ReadPool, ServiceSpec, bind, create_app, local_hosts, serve
+from gumd.api import pool as pool_module
 from gumd.api.pool import MAX_DEATHS
 from gumd.daemon import make_api_app, make_privacy
 from propositions import Proposition, Store
 from propositions.service import Service, Weights
 
+from .conftest import FakeClock
 from .test_api import AUTH, TOKEN, ExcludingSink, FakeControls, Seed, seed
 
 QUERIES = ["wedding porto", "python", "", 'AND OR NOT "* ( ) NEAR', "sourdough bread weekends",
@@ -146,11 +148,22 @@ def _zombie(pid: int) -> bool:
         return True
 
 
+class CountingWorker(pool_module._Worker):
+    started = 0
+
+    def __init__(self, spec: ServiceSpec) -> None:
+        type(self).started += 1
+        super().__init__(spec)
+
+
 def test_workers_that_cannot_open_the_database_leave_the_server_answering(
-        seeded: tuple[Path, Seed], tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+        seeded: tuple[Path, Seed], tmp_path: Path, caplog: pytest.LogCaptureFixture,
+        monkeypatch: pytest.MonkeyPatch) -> None:
     path, data = seeded
     garbage = tmp_path / "not-a-database.db"
     garbage.write_bytes(b"this is not SQLite" * 100)
+    monkeypatch.setattr(pool_module, "_Worker", CountingWorker)
+    CountingWorker.started = 0
     pool = ReadPool(ServiceSpec(str(garbage)), workers=1)
     server = start(path, pool)
     caplog.set_level(logging.WARNING, logger="gumd.api")
@@ -159,11 +172,62 @@ def test_workers_that_cannot_open_the_database_leave_the_server_answering(
             r = client.get("/v1/context", params={"q": "wedding porto"})
             assert r.status_code == 200 and ids(r.json())[0] == data.wedding
             assert sum("API worker" in rec.getMessage() for rec in caplog.records) >= MAX_DEATHS
+            assert CountingWorker.started == MAX_DEATHS and pool.pids == []
             # Resting: the next reads are answered at once, with no new process.
             started = time.monotonic()
             for _ in range(3):
                 assert client.get("/v1/propositions", params={"q": "python"}).status_code == 200
             assert time.monotonic() - started < 5
+            assert CountingWorker.started == MAX_DEATHS
+    finally:
+        server.stop()
+
+
+def test_no_process_to_start_means_the_server_answers_then_tries_again_later(
+        seeded: tuple[Path, Seed], caplog: pytest.LogCaptureFixture,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    path, data = seeded
+
+    class NoProcesses(pool_module._Worker):
+        def __init__(self, spec: ServiceSpec) -> None:
+            raise OSError(24, "Too many open files")
+
+    monkeypatch.setattr(pool_module, "_Worker", NoProcesses)
+    clock = FakeClock(1000.0)
+    pool = ReadPool(ServiceSpec(str(path)), workers=2, clock=clock)
+    server = start(path, pool)
+    caplog.set_level(logging.WARNING, logger="gumd.api")
+    try:
+        with httpx.Client(base_url=server.url, headers=AUTH, timeout=30) as client:
+            for _ in range(2):  # neither waits for a worker that will never come
+                r = client.get("/v1/context", params={"q": "wedding porto"})
+                assert r.status_code == 200 and ids(r.json())[0] == data.wedding
+            assert any("Too many open files" in rec.getMessage() for rec in caplog.records)
+            assert pool.pids == []
+            # Processes can be started again, and the rest is over: workers answer.
+            monkeypatch.setattr(pool_module, "_Worker", CountingWorker)
+            clock.advance(pool_module.REST_S + 1)
+            r = client.get("/v1/context", params={"q": "wedding porto"})
+            assert r.status_code == 200 and ids(r.json())[0] == data.wedding
+            assert len(pool.pids) == 2
+    finally:
+        server.stop()
+
+
+def test_a_stuck_worker_is_stopped_and_the_server_answers(
+        seeded: tuple[Path, Seed], caplog: pytest.LogCaptureFixture) -> None:
+    path, data = seeded
+    # Any answer takes longer than this, so every worker looks stuck.
+    pool = ReadPool(ServiceSpec(str(path)), workers=1, answer_timeout_s=0.01)
+    server = start(path, pool)
+    caplog.set_level(logging.WARNING, logger="gumd.api")
+    try:
+        with httpx.Client(base_url=server.url, headers=AUTH, timeout=30) as client:
+            r = client.get("/v1/context", params={"q": "wedding porto"})
+            assert r.status_code == 200 and ids(r.json())[0] == data.wedding
+            assert any("took over" in rec.getMessage() for rec in caplog.records)
+            assert wait_for(lambda: pool.pids != [] or any(
+                "stopped" in rec.getMessage() for rec in caplog.records))
     finally:
         server.stop()
 
@@ -172,10 +236,13 @@ def test_a_cancelled_read_leaves_no_reply_behind_for_the_next(seeded: tuple[Path
     path, data = seeded
     pool = ReadPool(ServiceSpec(str(path)), workers=1)
 
+    pool_pid_history: list[int] = []
+
     async def scenario() -> dict:  # type: ignore[type-arg]
         first = asyncio.create_task(pool.answer("context", query="wedding", limit=5))
         for _ in range(5):  # let it take the worker and send its question
             await asyncio.sleep(0)
+        pool_pid_history.extend(pool.pids)
         first.cancel()
         # One worker: this read waits for it, and must get its own answer, not the first's.
         import json
@@ -183,9 +250,12 @@ def test_a_cancelled_read_leaves_no_reply_behind_for_the_next(seeded: tuple[Path
 
     try:
         answer = asyncio.run(scenario())
+        pids = pool.pids
     finally:
         pool.close()
     assert "results" in answer and ids(answer)[0] == data.python
+    assert len(pids) == 1  # the same worker answered both: it was not replaced to get rid of the reply
+    assert pool_pid_history == pids
 
 
 def test_read_pool_checks_its_arguments(seeded: tuple[Path, Seed]) -> None:

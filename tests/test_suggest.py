@@ -581,3 +581,13 @@ def test_an_editor_window_with_unsaved_changes_to_a_file(store: Store, clock: Fa
     see(store, "", app="gedit", title=f"{tmp_path / 'saved.txt'} - gedit", ago=3 * HOUR, observer="window")
     [cand] = by_kind(suggester(store, clock).candidates(NOW))["resume_work"]
     assert cand.action.type == "open_file" and cand.action.path == str(notes)
+
+
+def test_retention_keeps_the_suggestions_of_aged_out_observations(store: Store, clock: FakeClock) -> None:
+    ids = scenario(store)
+    made = suggester(store, clock).run(NOW)
+    assert any(s.observation_ids == [ids["mail"]] for s in made)
+    store.mark_done(list(ids.values()))
+    gone = store.forget(observation_where="status = 'done'", keep_propositions=True)
+    assert gone["observations"] == 3 and gone["suggestions"] == 0
+    assert {s.id for s in store.list_suggestions(limit=100)} == {s.id for s in made}

@@ -105,12 +105,13 @@ class Api:
 
     async def feedback(self, request: Request) -> dict[str, Any]:
         body = await _json(request)
-        return await run_in_threadpool(ops.feedback, self.svc, _id(request), body.get("action"))
+        return await run_in_threadpool(ops.feedback, self.svc, _id(request), body.get("action"),
+                                       self.share_sensitive)
 
     async def edit(self, request: Request) -> dict[str, Any]:
         body = await _json(request)
         text = params.required_str(body, "text")
-        return await run_in_threadpool(ops.edit, self.svc, _id(request), text)
+        return await run_in_threadpool(ops.edit, self.svc, _id(request), text, self.share_sensitive)
 
     async def forget(self, request: Request) -> dict[str, Any]:
         return await run_in_threadpool(ops.forget, self.svc, _id(request))

@@ -118,10 +118,10 @@ def build_mcp(
         if action == "edit":
             if not text or not text.strip():
                 raise ToolError("edit needs text: the corrected proposition")
-            return run(ops.edit, service(), id, text)
+            return run(ops.edit, service(), id, text, share_sensitive)
         if text:
             raise ToolError(f"{action} takes no text; use action 'edit' to reword")
-        return run(ops.feedback, service(), id, action)
+        return run(ops.feedback, service(), id, action, share_sensitive)
 
     @server.tool()
     def list_suggestions(

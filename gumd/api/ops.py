@@ -128,7 +128,19 @@ def proposition(svc: Service, prop_id: int, share_sensitive: bool = False) -> di
     out["evidence_summary"] = evidence_summary(detail.evidence)
     out["history"] = full["history"]
     out["superseded_by"] = full["superseded_by"]
+    if not share_sensitive:  # a flagged earlier or later version keeps its words to itself
+        flagged = {pid for pid, p in detail.versions.items() if p.sensitive}
+        for entry in out["history"]:
+            for side in ("old", "new"):
+                if entry[f"{side}_id"] in flagged:
+                    entry[f"{side}_text"] = None
     return out
+
+
+def _shareable(svc: Service, prop_id: int, share_sensitive: bool) -> None:
+    """NotFound for a proposition flagged sensitive, as if it did not exist, unless shared."""
+    if not share_sensitive and svc.show(prop_id).proposition.sensitive:
+        raise NotFound(f"no proposition with id {prop_id}")
 
 
 def evidence_summary(links: Sequence[EvidenceLink]) -> dict[str, Any]:
@@ -173,15 +185,17 @@ def recent_observations(svc: Service, allowed: bool, *, limit: int = 20,
 # -- correcting -----------------------------------------------------------------------
 
 
-def feedback(svc: Service, prop_id: int, action: Any) -> dict[str, Any]:
+def feedback(svc: Service, prop_id: int, action: Any, share_sensitive: bool = False) -> dict[str, Any]:
     if action not in FEEDBACK_ACTIONS:
         raise InvalidInput(f"action: must be one of {', '.join(FEEDBACK_ACTIONS)}, got {action!r}")
+    _shareable(svc, prop_id, share_sensitive)
     prop = svc.confirm(prop_id) if action == "confirm" else svc.reject(prop_id)
     return serialize.proposition(prop)
 
 
-def edit(svc: Service, prop_id: int, text: str) -> dict[str, Any]:
+def edit(svc: Service, prop_id: int, text: str, share_sensitive: bool = False) -> dict[str, Any]:
     """The new version; the old one stays, superseded, in its history."""
+    _shareable(svc, prop_id, share_sensitive)
     return serialize.proposition(svc.edit(prop_id, text))
 
 

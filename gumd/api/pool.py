@@ -25,6 +25,7 @@ import pickle
 import signal
 import sys
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
@@ -99,7 +100,7 @@ def _serve_reads(conn: Connection, spec: ServiceSpec) -> None:
 
 
 class PoolUnavailable(Exception):
-    """No worker could answer (they die at start, or keep dying); the caller answers itself."""
+    """No worker can answer now (none could start, they keep dying, or the pool is closing)."""
 
 
 class _WorkerDied(Exception):
@@ -109,6 +110,8 @@ class _WorkerDied(Exception):
 #: after workers die this many times in a row, the pool rests for REST_S before trying again
 MAX_DEATHS = 2
 REST_S = 30.0
+#: a worker that has not answered in this long is taken to be stuck: it is killed and replaced
+ANSWER_TIMEOUT_S = 60.0
 
 
 class _Worker:
@@ -121,29 +124,34 @@ class _Worker:
         # child would inherit their locks in whatever state they were.
         self.process = ctx.Process(target=_serve_reads, args=(child, spec), daemon=True,
                                    name="gumd-api-reader")
-        self.process.start()
-        child.close()
+        try:
+            self.process.start()
+        finally:
+            child.close()
+        self.pending: asyncio.Future[Any] | None = None
 
     def ask(self, loop: asyncio.AbstractEventLoop, payload: bytes) -> asyncio.Future[Any]:
         """Send ``payload``; the future gets the unpickled reply, or _WorkerDied."""
         fut: asyncio.Future[Any] = loop.create_future()
+        self.pending = fut
         fd = self.conn.fileno()
 
         def readable() -> None:
             loop.remove_reader(fd)
             try:
-                data = self.conn.recv_bytes()
-            except (EOFError, OSError):
-                fut.set_exception(_WorkerDied())
+                reply = pickle.loads(self.conn.recv_bytes())
+            except Exception:  # EOF (it died), a broken pipe, a reply that does not unpickle
+                if not fut.done():
+                    fut.set_exception(_WorkerDied())
                 return
-            fut.set_result(pickle.loads(data))
+            if not fut.done():
+                fut.set_result(reply)
 
         try:
             self.conn.send_bytes(payload)
-        except OSError:  # BrokenPipeError: it is gone
+            loop.add_reader(fd, readable)
+        except (OSError, ValueError):  # it is gone, or its pipe is closed
             fut.set_exception(_WorkerDied())
-            return fut
-        loop.add_reader(fd, readable)
         return fut
 
     def stop(self, timeout: float = 5.0) -> None:
@@ -159,17 +167,23 @@ class ReadPool:
 
     Used from one event loop (the server's). Each request takes an idle
     worker, so requests spread over the workers whatever connection they came
-    on. No threads are involved, so a request costs no thread handoffs.
+    on. No threads are involved, so a request costs no thread handoffs. Every
+    way a worker can fail (not starting, dying, hanging, garbling a reply)
+    ends in PoolUnavailable for the request, never in a wait without end.
     """
 
-    def __init__(self, spec: ServiceSpec, workers: int, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, spec: ServiceSpec, workers: int, clock: Callable[[], float] = time.monotonic,
+                 answer_timeout_s: float = ANSWER_TIMEOUT_S) -> None:
         if workers < 1:
             raise ValueError("a read pool needs at least one worker")
         self.spec = spec
         self.workers = workers
         self.clock = clock
-        self._idle: asyncio.Queue[_Worker] | None = None
+        self.answer_timeout_s = answer_timeout_s
+        self._loop: asyncio.AbstractEventLoop | None = None
         self._all: set[_Worker] = set()
+        self._idle: deque[_Worker] = deque()  # first in, first out: the work goes round
+        self._waiters: deque[asyncio.Future[_Worker | None]] = deque()
         self._closed = False
         self._deaths = 0
         self._rest_until = 0.0
@@ -183,62 +197,126 @@ class ReadPool:
         """READS[name] answered by a worker, as JSON bytes; its GumdErrors are raised here as they were."""
         if name not in READS:
             raise KeyError(name)
+        self._loop = asyncio.get_running_loop()
         payload = pickle.dumps((name, kwargs))
         for _attempt in range(2):  # a read is safe to ask again of a new worker
-            if self._closed or self.clock() < self._rest_until:
-                raise PoolUnavailable("no API worker processes now")
             worker = await self._take()
-            fut = worker.ask(asyncio.get_running_loop(), payload)
+            fut = worker.ask(self._loop, payload)
             # The worker goes back to work only once its reply is read, even when the
             # client hung up meanwhile: shield keeps a cancelled request from leaving
             # an unread reply in the pipe for the next one.
             fut.add_done_callback(lambda f, w=worker: self._release(w, f))
             try:
-                ok, value = await asyncio.shield(fut)
+                ok, value = await asyncio.wait_for(asyncio.shield(fut), self.answer_timeout_s)
             except _WorkerDied:
                 continue
+            except asyncio.TimeoutError:
+                log.warning("an API worker took over %.0f s on %s; stopping it",
+                            self.answer_timeout_s, name)
+                worker.process.kill()  # its pipe's EOF releases it as dead
+                raise PoolUnavailable("an API worker was stuck") from None
             if ok:
                 return value
             raise value
         raise PoolUnavailable("API worker processes keep stopping")
 
-    async def _take(self) -> _Worker:
-        if self._idle is None:  # first use: start them all on this loop
-            self._idle = asyncio.Queue()
-            for _ in range(self.workers):
-                self._spawn()
-        return await self._idle.get()
+    # -- workers in and out -------------------------------------------------------------
 
-    def _spawn(self) -> None:
-        assert self._idle is not None
-        worker = _Worker(self.spec)
-        self._all.add(worker)
-        self._idle.put_nowait(worker)
+    def _resting(self) -> bool:
+        return self.clock() < self._rest_until
+
+    async def _take(self) -> _Worker:
+        if self._closed or self._resting():
+            raise PoolUnavailable("no API worker processes now")
+        self._fill()
+        while self._idle:
+            worker = self._idle.popleft()
+            if worker.process.is_alive():
+                return worker
+            self._all.discard(worker)  # died while idle (killed, say): replace it
+            log.warning("an idle API worker process stopped (exit code %s)", worker.process.exitcode)
+            worker.stop(timeout=0)
+            self._fill()
+        if not self._all:
+            raise PoolUnavailable("no API worker process could start")
+        assert self._loop is not None
+        waiter: asyncio.Future[_Worker | None] = self._loop.create_future()
+        self._waiters.append(waiter)
+        try:
+            worker = await waiter
+        except asyncio.CancelledError:
+            # Cancelled just as a worker was handed over: hand it on.
+            if waiter.done() and not waiter.cancelled() and waiter.result() is not None:
+                self._put(waiter.result())  # type: ignore[arg-type]
+            raise
+        if worker is None:
+            raise PoolUnavailable("the API worker processes stopped")
+        return worker
+
+    def _fill(self) -> None:
+        """Start workers up to ``workers`` (the first read starts them all), unless resting."""
+        while len(self._all) < self.workers and not self._closed and not self._resting():
+            try:
+                worker = _Worker(self.spec)
+            except Exception as exc:  # no processes or descriptors left, say
+                log.warning("cannot start an API worker process: %s", exc)
+                self._rest()
+                return
+            self._all.add(worker)
+            self._put(worker)
+
+    def _put(self, worker: _Worker) -> None:
+        while self._waiters:
+            waiter = self._waiters.popleft()
+            if not waiter.done():
+                waiter.set_result(worker)
+                return
+        self._idle.append(worker)
+
+    def _rest(self) -> None:
+        log.warning("API worker processes keep failing; the server answers ranked reads itself "
+                    "for %.0f s", REST_S)
+        self._rest_until = self.clock() + REST_S
+        self._deaths = 0
+        self._wake_all()
+
+    def _wake_all(self) -> None:
+        """Every request waiting for a worker gives up (PoolUnavailable) at once."""
+        while self._waiters:
+            waiter = self._waiters.popleft()
+            if not waiter.done():
+                waiter.set_result(None)
 
     def _release(self, worker: _Worker, fut: asyncio.Future[Any]) -> None:
+        worker.pending = None
         if not fut.cancelled() and fut.exception() is None:
             self._deaths = 0
-            if not self._closed:
-                assert self._idle is not None
-                self._idle.put_nowait(worker)
+            if not self._closed and worker in self._all:
+                self._put(worker)
             return
         self._all.discard(worker)
         worker.stop(timeout=1.0)
         self._deaths += 1
-        log.warning("an API worker process stopped (exit code %s); starting another",
-                    worker.process.exitcode)
+        log.warning("an API worker process stopped (exit code %s)", worker.process.exitcode)
         if self._deaths >= MAX_DEATHS:
-            log.warning("API worker processes keep stopping; the server answers ranked reads "
-                        "itself for %.0f s", REST_S)
-            self._rest_until = self.clock() + REST_S
-            self._deaths = 0
-        if not self._closed:
-            self._spawn()
+            self._rest()
+        elif not self._closed:
+            self._fill()
+            if not self._all:
+                self._wake_all()
 
     def close(self) -> None:
         self._closed = True
-        workers, self._all = list(self._all), set()
+        self._wake_all()
+        workers, self._all, self._idle = list(self._all), set(), deque()
         for worker in workers:
+            if self._loop is not None and not self._loop.is_closed():
+                try:
+                    self._loop.remove_reader(worker.conn.fileno())
+                except (OSError, ValueError, RuntimeError):
+                    pass
+            if worker.pending is not None and not worker.pending.done():
+                worker.pending.set_exception(_WorkerDied())
             worker.conn.close()  # all at once: they exit together
         for worker in workers:
             worker.stop()
