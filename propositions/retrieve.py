@@ -406,8 +406,8 @@ def query(
         if search is None:
             rows = _recent_candidates(conn, where, params, pool)
         else:
-            rows = _search(conn, "propositions", "p", _RANK_COLS, PROP_BM25, search, where,
-                           params, pool, limit)
+            index = _Index(conn, "propositions", "p", _RANK_COLS, PROP_BM25, where, params)
+            rows = index.search(search, pool, limit)
         scored = _score(rows, weights, now, text_weight=0.0 if search is None else weights.text)
         # MMR only needs a pool a few times the size of the answer to diversify it.
         scored = scored[: max(MMR_POOL * limit, 30) if diversify else limit]
@@ -491,71 +491,47 @@ def _score(
     return scored
 
 
-def _ranked(
-    conn: sqlite3.Connection,
-    table: str,
-    alias: str,
-    cols: str,
-    bm25: str,
-    search: Plan,
-    cond: str,
-    params: list[object],
-    limit: int,
-) -> list[sqlite3.Row]:
-    """The best BM25 matches of ``search`` in ``table``'s index, joined to their rows and filtered."""
-    window = "" if search.min_rowid is None else " AND f.rowid >= ?"
-    # Ordered by the alias: spelling bm25() out again would compute it twice per row.
-    return conn.execute(
-        f"SELECT {cols}, -{bm25} AS bm FROM {table}_fts f JOIN {table} {alias} "
-        f"ON {alias}.id = f.rowid WHERE {table}_fts MATCH ?{window}{cond} "
-        f"ORDER BY bm DESC LIMIT ?",
-        [search.match, *([search.min_rowid] if window else []), *params, limit],
-    ).fetchall()
+@dataclass(frozen=True)
+class _Index:
+    """One table's full-text search with the filters of one query: what every search shares."""
 
+    conn: sqlite3.Connection
+    table: str
+    alias: str
+    cols: str
+    bm25: str
+    cond: str
+    params: list[object]
 
-def _search(
-    conn: sqlite3.Connection,
-    table: str,
-    alias: str,
-    cols: str,
-    bm25: str,
-    search: Plan,
-    cond: str,
-    params: list[object],
-    limit: int,
-    need: int,
-) -> list[sqlite3.Row]:
-    """``_ranked`` for a plan, topped up from its fill when it found fewer than ``need`` rows.
+    def ranked(self, search: Plan, limit: int) -> list[sqlite3.Row]:
+        """The best BM25 matches of ``search``, joined to their rows and filtered."""
+        t, a = self.table, self.alias
+        window = "" if search.min_rowid is None else " AND f.rowid >= ?"
+        # Ordered by the alias: spelling bm25() out again would compute it twice per row.
+        return self.conn.execute(
+            f"SELECT {self.cols}, -{self.bm25} AS bm FROM {t}_fts f JOIN {t} {a} "
+            f"ON {a}.id = f.rowid WHERE {t}_fts MATCH ?{window}{self.cond} "
+            f"ORDER BY bm DESC LIMIT ?",
+            [search.match, *([search.min_rowid] if window else []), *self.params, limit],
+        ).fetchall()
 
-    A windowed search that finds too few is widened until it finds enough or
-    covers the whole store.
-    """
-    rows = _windowed(conn, table, alias, cols, bm25, search, cond, params, limit, need)
-    if search.fill is None or len(rows) >= need:
+    def windowed(self, search: Plan, limit: int, need: int) -> list[sqlite3.Row]:
+        """``ranked``, widening a windowed search until it finds ``need`` rows or covers the store."""
+        rows = self.ranked(search, limit)
+        while len(rows) < need and search.min_rowid is not None:
+            search = search.widened()
+            rows = self.ranked(search, limit)
         return rows
-    have = {r["id"] for r in rows}
-    more = _windowed(conn, table, alias, cols, bm25, search.fill, cond, params, limit, need)
-    rows += [r for r in more if r["id"] not in have][: limit - len(rows)]
-    return rows
 
-
-def _windowed(
-    conn: sqlite3.Connection,
-    table: str,
-    alias: str,
-    cols: str,
-    bm25: str,
-    search: Plan,
-    cond: str,
-    params: list[object],
-    limit: int,
-    need: int,
-) -> list[sqlite3.Row]:
-    rows = _ranked(conn, table, alias, cols, bm25, search, cond, params, limit)
-    while len(rows) < need and search.min_rowid is not None:
-        search = search.widened()
-        rows = _ranked(conn, table, alias, cols, bm25, search, cond, params, limit)
-    return rows
+    def search(self, search: Plan, limit: int, need: int) -> list[sqlite3.Row]:
+        """A plan's matches, topped up from its fill when they are fewer than ``need``."""
+        rows = self.windowed(search, limit, need)
+        if search.fill is None or len(rows) >= need:
+            return rows
+        have = {r["id"] for r in rows}
+        more = self.windowed(search.fill, limit, need)
+        rows += [r for r in more if r["id"] not in have][: limit - len(rows)]
+        return rows
 
 
 def _observation_hits(
@@ -580,7 +556,8 @@ def _observation_hits(
             [*params, limit],
         ).fetchall()
     else:
-        rows = _search(conn, "observations", "o", cols, OBS_BM25, search, cond, params, limit, limit)
+        index = _Index(conn, "observations", "o", cols, OBS_BM25, cond, params)
+        rows = index.search(search, limit, limit)
     return [
         ObservationHit(Observation(**{k: r[k] for k in r.keys() if k != "bm"}), r["bm"])
         for r in rows
