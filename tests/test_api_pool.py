@@ -321,3 +321,40 @@ def test_workers_leave_sensitive_propositions_out_too(seeded: tuple[Path, Seed])
             assert client.get("/v1/propositions", params={"q": "diabetes"}).json()["results"] == []
     finally:
         server.stop()
+
+
+def test_a_reply_is_read_whole_however_it_arrives() -> None:
+    reply = b"x" * 300_000
+    framed = pool_module._LENGTH.pack(len(reply)) + reply + pool_module._LENGTH.pack(2) + b"ok"
+    buf = bytearray()
+    frames = []
+    for start in range(0, len(framed), 8192):  # as a small socket buffer hands it over
+        buf += framed[start:start + 8192]
+        while (frame := pool_module._take_frame(buf)) is not None:
+            frames.append(frame)
+    assert frames == [reply, b"ok"] and not buf
+
+
+def test_a_large_answer_crosses_the_pipe_intact(seeded: tuple[Path, Seed]) -> None:
+    path, _ = seeded
+    store = Store(path)
+    for i in range(120):
+        store.add_proposition(Proposition(text=f"Dana keeps notes on porto item {i} " + "word " * 150,
+                                          confidence=0.5, source="test",
+                                          reasoning="long reasoning " * 80), [])
+    svc = Service(store)
+    pool = ReadPool(ServiceSpec(str(path)), workers=1)
+
+    async def ask() -> bytes:
+        return await pool.answer("search", query="porto notes", limit=100)
+
+    try:
+        body = asyncio.run(ask())
+    finally:
+        pool.close()
+    import json
+    answer = json.loads(body)
+    assert len(body) > 200_000 and len(answer["results"]) == 100
+    expected = [h.proposition.id for h in svc.query("porto notes", limit=100).hits]
+    assert [r["id"] for r in answer["results"]] == expected
+    store.close()

@@ -21,8 +21,10 @@ import asyncio
 import json
 import logging
 import multiprocessing
+import os
 import pickle
 import signal
+import struct
 import sys
 import time
 from collections import deque
@@ -91,9 +93,31 @@ def _serve_reads(conn: Connection, spec: ServiceSpec) -> None:
             except Exception as exc:  # a bug: the server answers 500, the traceback is logged here
                 log.exception("API worker failed on %s", name)
                 reply = (False, WorkerCrash(f"{type(exc).__name__}: {exc}".splitlines()[0]))
-            conn.send_bytes(pickle.dumps(reply))
+            _write_reply(conn.fileno(), pickle.dumps(reply))
     finally:
         svc.close()
+
+
+#: a reply's frame: its length, then its bytes (the server reads it without blocking)
+_LENGTH = struct.Struct("!Q")
+
+
+def _write_reply(fd: int, data: bytes) -> None:
+    view = memoryview(_LENGTH.pack(len(data)) + data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+def _take_frame(buf: bytearray) -> bytes | None:
+    """The first whole reply in ``buf`` (removed from it), or None while it is still arriving."""
+    if len(buf) < _LENGTH.size:
+        return None
+    end = _LENGTH.size + _LENGTH.unpack_from(buf)[0]
+    if len(buf) < end:
+        return None
+    frame = bytes(buf[_LENGTH.size:end])
+    del buf[:end]
+    return frame
 
 
 # -- in the server --------------------------------------------------------------------------
@@ -128,6 +152,10 @@ class _Worker:
             self.process.start()
         finally:
             child.close()
+        # Replies are read as they arrive, never waiting on the loop for the rest of one
+        # (a Unix socket holds only 8 KiB on macOS; a reply can be 100 KiB).
+        os.set_blocking(self.conn.fileno(), False)
+        self._buf = bytearray()
         self.pending: asyncio.Future[Any] | None = None
 
     def ask(self, loop: asyncio.AbstractEventLoop, payload: bytes) -> asyncio.Future[Any]:
@@ -137,10 +165,24 @@ class _Worker:
         fd = self.conn.fileno()
 
         def readable() -> None:
+            try:
+                chunk = os.read(fd, 1 << 16)
+            except BlockingIOError:
+                return
+            except OSError:
+                chunk = b""
+            frame = None
+            if chunk:
+                self._buf += chunk
+                frame = _take_frame(self._buf)
+                if frame is None:
+                    return  # more is on its way
             loop.remove_reader(fd)
             try:
-                reply = pickle.loads(self.conn.recv_bytes())
-            except Exception:  # EOF (it died), a broken pipe, a reply that does not unpickle
+                if frame is None:  # end of file: it died
+                    raise _WorkerDied
+                reply = pickle.loads(frame)
+            except Exception:  # it died, or its reply does not unpickle
                 if not fut.done():
                     fut.set_exception(_WorkerDied())
                 return
