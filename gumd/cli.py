@@ -868,6 +868,9 @@ def status(app: App, as_json: bool) -> None:
         "model": s.model.name or None,
         "db_path": str(s.db_path),
         "db_bytes": store.size_bytes(),
+        "api": ({"url": daemon.api_url, "workers": daemon.api_workers,
+                 "workers_resting": daemon.api_workers_resting}
+                if daemon and verdict["running"] and daemon.api_url else None),
     }
     if as_json:
         _emit_json(out)
@@ -886,6 +889,11 @@ def status(app: App, as_json: bool) -> None:
         click.echo(f"  last capture: {_ago(daemon.last_capture_at if daemon else 0)}; "
                    f"frames {out['frames_captured']} captured, {out['frames_skipped']} unchanged")
         click.echo(f"  last inference: {_ago(daemon.last_inference_at if daemon else 0)}")
+    if out["api"]:
+        api = out["api"]
+        click.echo(f"  API: {api['url']}, {api['workers']} worker processes"
+                   + (" (resting after failures: the server answers itself)"
+                      if api["workers_resting"] else ""))
     if out["model_unavailable"]:
         click.echo(f"  model unavailable: {out['model_unavailable']}")
     click.echo(f"  queue: {queue['pending']} pending, {queue['processing']} processing, "

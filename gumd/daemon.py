@@ -329,6 +329,7 @@ class Daemon:
             self._scheduler.shutdown(wait=True)
         if self.api_server is not None:
             self.api_server.stop()
+            self.api_server = None
         self.status.running = False
         self._health_job()
         if self.store is not None:
@@ -500,6 +501,13 @@ class Daemon:
                     s.frames_captured = obs.frames_captured
                     s.frames_skipped = obs.frames_skipped
                     self._frames_blocked = getattr(obs, "frames_blocked", 0)
+            if self.api_server is not None:
+                s.api_url = self.api_server.url
+                readers = self.api_server.server.config.app.state.api.readers
+                s.api_workers = len(readers.pids) if readers else 0
+                s.api_workers_resting = bool(readers and readers.resting)
+            else:
+                s.api_url, s.api_workers, s.api_workers_resting = None, 0, False
             try:
                 health.write_status(self.home, s)
             except OSError as exc:

@@ -102,6 +102,10 @@ class DaemonStatus:
     frames_skipped: int = 0
     capture_interval_s: float = 60.0
     max_wait_s: float = 300.0
+    #: the local API, when the daemon serves it: its address and its worker processes
+    api_url: str | None = None
+    api_workers: int = 0
+    api_workers_resting: bool = False
 
 
 def write_status(home: Path, status: DaemonStatus) -> None:

@@ -13,9 +13,11 @@ import time
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 from gumd import health
 from gumd import settings as settings_mod
+from gumd.cli import cli
 from gumd.daemon import Daemon
 from gumd.observers.base import ObserverContext, WindowInfo
 from gumd.privacy import PauseState
@@ -347,6 +349,13 @@ def test_daemon_serves_the_local_api(settings) -> None:  # type: ignore[no-untyp
         pool = d.api_server.server.config.app.state.api.readers
         workers = pool.pids
         assert len(workers) == settings.api.workers == 2
+        # Honest health: the status file, and `gumd status`, say so.
+        d._health_job()
+        status = health.read_status(settings.home)
+        assert status is not None and status.api_url == f"http://127.0.0.1:{port}"
+        assert status.api_workers == 2 and status.api_workers_resting is False
+        shown = CliRunner().invoke(cli, ["status"])
+        assert f"API: http://127.0.0.1:{port}, 2 worker processes" in shown.output, shown.output
     finally:
         d.stop()
     with pytest.raises(OSError):

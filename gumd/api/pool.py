@@ -233,7 +233,13 @@ class ReadPool:
     @property
     def pids(self) -> list[int]:
         """The worker processes now running (none before the first ranked read)."""
-        return sorted(w.process.pid for w in self._all if w.process.pid is not None)
+        workers = list(self._all)  # one C-level copy: safe to read from another thread
+        return sorted(w.process.pid for w in workers if w.process.pid is not None)
+
+    @property
+    def resting(self) -> bool:
+        """Whether the pool gave up for now after failures (the server answers itself)."""
+        return self._resting()
 
     async def answer(self, name: str, **kwargs: Any) -> bytes:
         """READS[name] answered by a worker, as JSON bytes; its GumdErrors are raised here as they were."""
