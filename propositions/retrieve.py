@@ -440,9 +440,12 @@ def _snapshot(conn: sqlite3.Connection) -> Iterator[None]:
     conn.execute("BEGIN")
     try:
         yield
-    finally:
-        if conn.in_transaction:
-            conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:  # reads only: nothing to keep, and the first error stays the one raised
+            conn.rollback()
+        raise
+    if conn.in_transaction:
+        conn.execute("COMMIT")
 
 
 def _full_rows(conn: sqlite3.Connection, ids: list[int]) -> dict[int, sqlite3.Row]:
