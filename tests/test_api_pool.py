@@ -69,6 +69,12 @@ def ids(answer: dict) -> list[int]:  # type: ignore[type-arg]
     return [p["id"] for p in answer.get("propositions", answer.get("results", []))]
 
 
+def assert_answered(client: httpx.Client, data: Seed) -> None:
+    """A context request got the right answer, whoever ranked it (a worker or the server)."""
+    r = client.get("/v1/context", params={"q": "wedding porto"})
+    assert r.status_code == 200 and ids(r.json())[0] == data.wedding
+
+
 def test_workers_answer_as_the_server_itself_would(seeded: tuple[Path, Seed]) -> None:
     path, data = seeded
     pool = ReadPool(ServiceSpec(str(path)), workers=2)
@@ -133,9 +139,7 @@ def test_a_killed_worker_is_replaced_and_no_request_fails(seeded: tuple[Path, Se
             os.kill(victim, signal.SIGKILL)
             assert wait_for(lambda: not alive(victim) or _zombie(victim))
             for _ in range(6):
-                r = client.get("/v1/context", params={"q": "wedding porto"})
-                assert r.status_code == 200
-                assert ids(r.json())[0] == data.wedding
+                assert_answered(client, data)
             assert victim not in pool.pids and len(pool.pids) == 2
     finally:
         server.stop()
@@ -169,8 +173,7 @@ def test_workers_that_cannot_open_the_database_leave_the_server_answering(
     caplog.set_level(logging.WARNING, logger="gumd.api")
     try:
         with httpx.Client(base_url=server.url, headers=AUTH, timeout=30) as client:
-            r = client.get("/v1/context", params={"q": "wedding porto"})
-            assert r.status_code == 200 and ids(r.json())[0] == data.wedding
+            assert_answered(client, data)
             assert sum("API worker" in rec.getMessage() for rec in caplog.records) >= MAX_DEATHS
             assert CountingWorker.started == MAX_DEATHS and pool.pids == []
             # Resting: the next reads are answered at once, with no new process.
@@ -200,15 +203,13 @@ def test_no_process_to_start_means_the_server_answers_then_tries_again_later(
     try:
         with httpx.Client(base_url=server.url, headers=AUTH, timeout=30) as client:
             for _ in range(2):  # neither waits for a worker that will never come
-                r = client.get("/v1/context", params={"q": "wedding porto"})
-                assert r.status_code == 200 and ids(r.json())[0] == data.wedding
+                assert_answered(client, data)
             assert any("Too many open files" in rec.getMessage() for rec in caplog.records)
             assert pool.pids == []
             # Processes can be started again, and the rest is over: workers answer.
             monkeypatch.setattr(pool_module, "_Worker", CountingWorker)
             clock.advance(pool_module.REST_S + 1)
-            r = client.get("/v1/context", params={"q": "wedding porto"})
-            assert r.status_code == 200 and ids(r.json())[0] == data.wedding
+            assert_answered(client, data)
             assert len(pool.pids) == 2
     finally:
         server.stop()
@@ -223,8 +224,7 @@ def test_a_stuck_worker_is_stopped_and_the_server_answers(
     caplog.set_level(logging.WARNING, logger="gumd.api")
     try:
         with httpx.Client(base_url=server.url, headers=AUTH, timeout=30) as client:
-            r = client.get("/v1/context", params={"q": "wedding porto"})
-            assert r.status_code == 200 and ids(r.json())[0] == data.wedding
+            assert_answered(client, data)
             assert any("took over" in rec.getMessage() for rec in caplog.records)
             assert wait_for(lambda: pool.pids != [] or any(
                 "stopped" in rec.getMessage() for rec in caplog.records))
