@@ -215,7 +215,7 @@ def _stems(conn: sqlite3.Connection, words: list[str]) -> list[str]:
 
 def plan(conn: sqlite3.Connection, table: str, text: str | None, prefix_last: bool = False,
          *, want: int = 200, counts: TermCounts | None = None) -> Plan | None:
-    """The search to run for ``text`` over ``table``'s index.
+    """The search to run for ``text`` over ``table``'s index; None when it has no words.
 
     On a store of PLAN_MIN_ROWS rows or more, with each term's row count:
     - a term in more than COMMON_SHARE of the rows is left out (the rarest is kept if all are);
@@ -395,14 +395,12 @@ def query(
     if since is not None and until is not None and since > until:
         raise InvalidInput("since is after until")
     now = store.clock() if now is None else now
-    match = fts_query(text, prefix_last=prefix)
     where, params = _filters(since, until, min_confidence, include_sensitive)
     pool = max(weights.candidates, limit)
     counts = term_counts(store)
     with guarded(store.path), _snapshot(store.conn):
         conn = store.conn
-        search = None if match is None else plan(conn, "propositions", text, prefix,
-                                                 want=2 * limit, counts=counts)
+        search = plan(conn, "propositions", text, prefix, want=2 * limit, counts=counts)
         if search is None:
             rows = _recent_candidates(conn, where, params, pool)
         else:
@@ -422,8 +420,7 @@ def query(
         result = QueryResult(hits=[Hit(Store.proposition_from_row(full[r["id"]]), score, text_score,
                                        rec) for score, text_score, rec, r in scored])
         if include_observations:
-            obs_plan = None if match is None else plan(conn, "observations", text, prefix,
-                                                       want=2 * limit, counts=counts)
+            obs_plan = plan(conn, "observations", text, prefix, want=2 * limit, counts=counts)
             result.observations = _observation_hits(conn, obs_plan, since, until, limit)
     return result
 
