@@ -36,6 +36,10 @@ log = logging.getLogger("gumd.daemon")
 def make_inferrer(settings: Settings, user: str | None = None) -> Inferrer:
     name = user or settings.inference.user_name
     if settings.model.kind == "statistical":
+        if settings.inference.statistical == "threads":
+            from propositions.threaded import ThreadInferrer
+
+            return ThreadInferrer(name)
         return StatisticalInferrer(name)
     return ModelInferrer(make_backend(settings.model.backend_config()), user=name)
 

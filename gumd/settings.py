@@ -142,6 +142,9 @@ class InferenceSettings(Section):
     screen_reader: Literal["ocr", "model", "both"] = "ocr"
     """How screenshots become text: OCR, the (vision-capable) model, or both."""
 
+    statistical: Literal["classic", "threads"] = "classic"
+    """Without a model: classic (activity statistics and salient terms) or threads (sentences per activity thread, no keyword lists)."""
+
 
 
 class CaptureSettings(Section):

@@ -56,6 +56,9 @@ class Candidate:
     topic_key: str | None = None
     #: other topics this candidate absorbs (their propositions merge into it)
     merges_topics: list[str] = field(default_factory=list)
+    #: the confidence already weighs all the evidence so far (the statistical inferrer
+    #: recomputes it from its whole window), so restating it must not reinforce it again
+    cumulative: bool = False
 
     @property
     def topics(self) -> list[str]:
@@ -386,7 +389,8 @@ class Pipeline:
             decision = Decision("same" if decision.action == "revise" else "new", decision.targets)
         if decision.action == "same" and targets:
             for t in targets:
-                self.store.reinforce(t.id, conf.reinforce(t.confidence, p_new), cand.evidence)
+                p = p_new if cand.cumulative else conf.reinforce(t.confidence, p_new)
+                self.store.reinforce(t.id, p, cand.evidence)
             report.reinforced += 1
             return
         text = decision.text.strip() or cand.text
@@ -403,7 +407,7 @@ class Pipeline:
         if decision.action in ("revise", "contradict") and targets:
             kind = "contradiction" if decision.action == "contradict" else (
                 "merge" if len(targets) > 1 else "edit")
-            if decision.action == "revise":
+            if decision.action == "revise" and not cand.cumulative:
                 new.confidence = conf.reinforce(max(t.confidence for t in targets), p_new)
             self.store.supersede([t.id for t in targets], new, kind, evidence=cand.evidence)
             if kind == "contradiction":

@@ -299,3 +299,43 @@ def test_vision_model_down_keeps_the_screenshot_queued(store: Store, tmp_path: P
                     read_image=model_image_reader(ScriptedBackend([BackendUnavailable("down")])))
     assert pipe.drain().unavailable == "down"
     assert store.queue_counts()["pending"] == 1 and shot.exists()
+
+
+def test_thread_inferrer_is_stable_and_rises_only_with_new_evidence(store: Store) -> None:
+    """The same activity seen again revises in place, and its confidence rises with new
+    distinct evidence only: a batch that adds nothing about it leaves it where it was."""
+    from propositions.threaded import ThreadInferrer
+
+    pipe = Pipeline(store, ThreadInferrer("Dana Reyes"), batch_size=5)
+    seen = []
+    for round_ in range(3):
+        for i in range(5):
+            observe(store, f"Lesson {round_}.{i}: Spanish verbs. Streak: {40 + round_} days",
+                    app="Duolingo", title="Duolingo - Spanish", ago=1000 - round_ * 100 - i)
+        pipe.drain()
+        active = store.read("SELECT text, confidence FROM propositions WHERE status='active'")
+        learning = [r for r in active if r["text"] == "Dana is learning Spanish on Duolingo"]
+        assert len(learning) == 1, [r["text"] for r in active]
+        seen.append(learning[0]["confidence"])
+    texts = [r["text"] for r in store.read("SELECT text FROM propositions WHERE status='active'")]
+    assert len(texts) == len(set(texts))
+    assert seen[0] < seen[1] < seen[2] < 0.95
+    observe(store, "Weather: sunny, 21 degrees", app="Weather", title="Weather", ago=10)
+    pipe.drain()
+    again = store.read("SELECT confidence FROM propositions WHERE status='active' "
+                       "AND text = 'Dana is learning Spanish on Duolingo'")
+    assert again[0]["confidence"] == seen[-1]
+
+
+@pytest.mark.skipif(not SCENARIOS, reason="the shared dev scenarios are not beside this checkout")
+def test_thread_inferrer_writes_sentences_not_keyword_lists() -> None:
+    from propositions.threaded import ThreadInferrer
+
+    results, overall = evaluate(SCENARIOS, ThreadInferrer)
+    assert overall["recall_macro"] >= 0.6 and overall["precision_macro"] >= 0.6
+    assert overall["duplicates"] == 0
+    for r in results:
+        for p in r.score.propositions:
+            assert "spending time on" not in p.text
+            assert p.text.split()[1] in ("is", "has", "works", "programs", "uses", "fixed",
+                                         "spends", "listens", "'s"), p.text

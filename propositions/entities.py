@@ -1,0 +1,244 @@
+"""Named things in screen text: people, places, organisations, amounts, roles and projects.
+
+No model: people come from where text names them (mail headers, greetings, sign-offs, chat
+speakers, @mentions, "my sister Ana"), places from the GeoNames gazetteer shipped in
+``data/places.tsv.gz``, organisations from company suffixes and the workspace in a chat title,
+projects from the root of the repository a file belongs to.
+"""
+
+from __future__ import annotations
+
+import gzip
+import re
+from collections import Counter
+from functools import lru_cache
+from pathlib import Path, PurePosixPath
+
+from .activities import fold
+
+_NAME = r"[A-ZÀ-ÖØ-Þ][a-zà-öø-ÿ'’-]+"
+_FULL_NAME = rf"{_NAME}(?:[ \t]+(?:(?:de|da|do|dos|van|von|der|del|la|le)[ \t]+)?{_NAME}){{0,2}}"
+_HEADER = re.compile(rf"^(?:From|To|Cc|De|Para|Von|An|À|A)\s*:\s*(?P<name>{_FULL_NAME})", re.M)
+_GREETING = re.compile(
+    rf"(?:^|[.!?]\s+)(?:Hi|Hello|Hey|Dear|Hola|Querid[oa]|Hallo|Liebe[r]?|Bonjour|Salut|Cher|"
+    rf"Chère|Olá|Oi|Caro|Cara)\s+(?P<name>{_NAME})\b", re.M)
+_SIGNOFF = re.compile(
+    rf"(?:Love|Best|Cheers|Thanks|Regards|Best regards|Kind regards|Saludos|Un abrazo|Besos|"
+    rf"Grüße|Viele Grüße|LG|Bises|Cordialement|Amitiés|Abraços|Beijos|Atenciosamente)"
+    rf",?\s*(?:-\s*)?(?P<name>{_FULL_NAME})(?:\s*(?:&|and|y|und|et|e)\s*(?P<name2>{_NAME}))?", re.M)
+_SPEAKER = re.compile(rf"^\s*(?:\[?\d{{1,2}}:\d\d\]?\s*)?(?P<name>{_FULL_NAME})\s*:\s+\S", re.M)
+_MENTION = re.compile(r"@(?P<name>[A-Za-z][\w.-]{1,30})")
+
+# "my sister Ana", "Ana (my sister)", "mi hermana Ana", "meine Schwester Ana" ...
+RELATIONS = {
+    "mother": "mother", "mom": "mother", "mum": "mother", "mama": "mother", "mamá": "mother",
+    "madre": "mother", "mutter": "mother", "mère": "mother", "mãe": "mother", "maman": "mother",
+    "father": "father", "dad": "father", "papa": "father", "papá": "father", "padre": "father",
+    "vater": "father", "père": "father", "pai": "father",
+    "sister": "sister", "hermana": "sister", "schwester": "sister", "sœur": "sister",
+    "soeur": "sister", "irmã": "sister",
+    "brother": "brother", "hermano": "brother", "bruder": "brother", "frère": "brother",
+    "irmão": "brother",
+    "daughter": "daughter", "hija": "daughter", "tochter": "daughter", "fille": "daughter",
+    "filha": "daughter",
+    "son": "son", "hijo": "son", "sohn": "son", "fils": "son", "filho": "son",
+    "wife": "wife", "esposa": "wife", "mujer": "wife", "frau": "wife", "femme": "wife",
+    "husband": "husband", "marido": "husband", "esposo": "husband", "mann": "husband",
+    "mari": "husband",
+    "partner": "partner", "girlfriend": "partner", "boyfriend": "partner", "novia": "partner",
+    "novio": "partner", "freundin": "partner", "freund": "friend", "copine": "partner",
+    "copain": "partner", "namorada": "partner", "namorado": "partner",
+    "grandmother": "grandmother", "grandma": "grandmother", "granny": "grandmother",
+    "abuela": "grandmother", "oma": "grandmother", "grand-mère": "grandmother",
+    "avó": "grandmother", "grandfather": "grandfather", "grandpa": "grandfather",
+    "abuelo": "grandfather", "opa": "grandfather", "grand-père": "grandfather",
+    "avô": "grandfather",
+    "friend": "friend", "amiga": "friend", "amigo": "friend", "ami": "friend", "amie": "friend",
+    "advisor": "advisor", "adviser": "advisor", "supervisor": "supervisor",
+    "manager": "manager", "boss": "manager", "landlord": "landlord", "vermieter": "landlord",
+    "teacher": "teacher", "doctor": "doctor", "colleague": "colleague", "coworker": "colleague",
+    "kollege": "colleague", "kollegin": "colleague", "collègue": "colleague",
+    "colega": "colleague",
+}
+_POSSESSIVE = r"(?:my|mi|mis|meine?[nrm]?|mon|ma|mes|minha|meu|our|nuestra?|unsere?[nrm]?|notre|nossa|nosso)"
+_REL_WORDS = "|".join(sorted((re.escape(w) for w in RELATIONS), key=len, reverse=True))
+_RELATION = re.compile(
+    rf"\b(?i:{_POSSESSIVE})\s+(?P<rel>(?i:{_REL_WORDS}))\b(?:,?[ \t]+(?P<name>{_NAME}))?")
+_TITLE_PERSON = re.compile(rf"\b(?:Prof\.?|Professor|Dr\.?|Mr\.?|Mrs\.?|Ms\.?)\s+(?P<name>{_FULL_NAME})")
+
+_ORG_SUFFIX = re.compile(
+    rf"\b(?P<org>(?:{_NAME}|[A-Z]{{2,}})(?:\s+(?:{_NAME}|[A-Z]{{2,}}|&)){{0,3}}\s+"
+    r"(?:Inc|Ltd|LLC|GmbH|AG|SA|S\.A\.|SL|Lda|Ltda|plc|Corp|Corporation|Company|Group|Labs|"
+    r"Analytics|Logistics|Systems|Technologies|Solutions|Consulting|Bank|Insurance|"
+    r"University|Universidad|Universität|Université|Universidade|Hospital|Clinic|School|"
+    r"College|Institute|Foundation)\b\.?)")
+_CURRENCY = r"(?:EUR|USD|GBP|CHF|BRL|€|\$|£|R\$)"
+AMOUNT = re.compile(rf"(?:{_CURRENCY}\s?\d[\d.,]*|\d[\d.,]*\s?{_CURRENCY})")
+
+#: files whose folder is the root of a project
+PROJECT_MARKERS = (".git", "pyproject.toml", "setup.py", "Cargo.toml", "package.json", "go.mod",
+                   "pom.xml", "build.gradle", "Gemfile", "composer.json", "mix.exs",
+                   "CMakeLists.txt", "Makefile", "deno.json", "pubspec.yaml")
+# Folders that hold projects or documents rather than name them, in the languages gumd reads.
+CONTAINER_DIRS = frozenset(fold(d) for d in (
+    "~", "home", "users", "root", "src", "source", "code", "dev", "projects", "project", "repos",
+    "repositories", "git", "github", "gitlab", "work", "workspace", "workspaces", "documents",
+    "desktop", "downloads", "tmp", "temp", "var", "opt", "mnt", "media", "volumes", "tests",
+    "test", "lib", "docs", "doc", "build", "dist", "out", "bin", "pkg", "cmd", "internal", "app",
+    "apps", "packages", "notes", "misc", "scratch", "sandbox", "private", "public", "shared",
+    "documentos", "escritorio", "descargas", "proyectos", "dokumente", "schreibtisch",
+    "downloads", "projekte", "documents", "bureau", "téléchargements", "projets", "área de trabalho",
+    "transferências", "projetos", "pictures", "music", "videos", "movies", "library",
+    "onedrive", "dropbox", "icloud drive", "google drive"))
+
+
+@lru_cache(maxsize=1)
+def _places() -> dict[str, tuple[str, str]]:
+    """Folded place name -> (name as people write it, kind). Loaded once, on first use."""
+    path = Path(__file__).parent / "data" / "places.tsv.gz"
+    out: dict[str, tuple[str, str]] = {}
+    with gzip.open(path, "rt", encoding="utf-8") as f:
+        for line in f:
+            key, name, kind, _pop = line.rstrip("\n").split("\t")
+            out[key] = (name, kind)
+    return out
+
+
+_CAP_RUN = re.compile(rf"{_NAME}(?:[ -]{_NAME}){{0,3}}|[A-Z]{{3,}}")
+
+
+_PLACE_CONTEXT = re.compile(
+    r"(?:\b(?:in|to|from|at|near|into|via|visit(?:ing)?|en|a|de|desde|para|em|no|na|do|da|del|"
+    r"di|du|des|nach|von|bei|aus|zu|à|au|vers|dans)|->|→|[(,])\s*$", re.I)
+# a street named after a place is not that place
+_STREET = re.compile(r"\b(?:rua|calle|street|st\.?|avenue|ave\.?|avenida|av\.?|stra(?:ß|ss)e|rue|"
+                     r"via|praça|praca|plaza|place|largo|travessa)\s+(?:de\s+|da\s+|do\s+|del\s+)?$",
+                     re.I)
+
+
+def places_in(text: str) -> list[str]:
+    """Places named in ``text`` (capitalised, in the gazetteer), in the order found.
+
+    A place that is one word must stand where places stand (after "in", "to", "nach", "à",
+    an arrow, a comma, or alone on a short line), since many are also people's names
+    ("Jordan", "Florence") or words.
+    """
+    gazetteer = _places()
+    found: list[str] = []
+    for m in _CAP_RUN.finditer(text):
+        before = text[max(0, m.start() - 12):m.start()]
+        line_start = text.rfind("\n", 0, m.start()) + 1
+        line_end = text.find("\n", m.end())
+        line = text[line_start: line_end if line_end >= 0 else len(text)]
+        after = text[m.end():m.end() + 6]
+        if _STREET.search(text[max(0, m.start() - 16):m.start()]):
+            continue
+        # after "in"/"nach"/an arrow, alone on a short line, as a column of its own (two
+        # spaces), or before a region code ("Seattle, WA")
+        placed = bool(_PLACE_CONTEXT.search(before)) or len(line.split()) <= 4 \
+            or not before.strip() or before.endswith(("  ", "\t")) \
+            or bool(re.match(r"\s*,\s*[A-Z]{2}\b", after))
+        words = m.group(0).replace("-", " ").split()
+        i = 0
+        while i < len(words):
+            for j in range(min(len(words), i + 4), i, -1):
+                hit = gazetteer.get(fold(" ".join(words[i:j])))
+                if hit and (j - i > 1 or placed or i > 0):
+                    found.append(hit[0])
+                    i = j
+                    break
+            else:
+                i += 1
+    return list(dict.fromkeys(found))
+
+
+def people_in(text: str, user: str = "") -> Counter[str]:
+    """People named in ``text`` where text names people, with how often; never the user."""
+    own = {fold(p) for p in user.split()} if user else set()
+    found: Counter[str] = Counter()
+    for pattern in (_HEADER, _GREETING, _SIGNOFF, _SPEAKER, _TITLE_PERSON):
+        for m in pattern.finditer(text):
+            for group in ("name", "name2"):
+                name = m.groupdict().get(group)
+                if name and _is_person(name, own):
+                    found[" ".join(name.split())] += 1
+    for m in _MENTION.finditer(text):
+        name = m.group("name")
+        if name[0].isupper() and _is_person(name, own):
+            found[name] += 1
+    return found
+
+
+# Capitalised words that open a line or a message without being anyone's name.
+_NOT_NAMES = frozenset(fold(w) for w in (
+    "Re", "Fwd", "From", "To", "Cc", "Bcc", "De", "Para", "Von", "An", "Subject", "Date", "Sent", "Reply", "Note", "Todo", "Error", "Warning", "Info",
+    "Debug", "Total", "Price", "Status", "Team", "All", "Everyone", "There", "Thanks", "Thank",
+    "Hi", "Hello", "Dear", "Best", "Regards", "Love", "Yes", "No", "Ok", "Okay", "Sure", "Today",
+    "Tomorrow", "Yesterday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday",
+    "Sunday", "January", "February", "March", "April", "May", "June", "July", "August",
+    "September", "October", "November", "December", "Inbox", "Draft", "Drafts", "Registry",
+    "Order", "Booking", "Hotel", "Flight", "Step", "Question", "Answer", "Comment", "Comments",
+    "Edit", "View", "File", "Help", "Home", "Search", "Settings", "Run", "Build", "Test",
+    "Tests", "Output", "Input", "Source", "Readme", "Description", "Summary", "Location",
+    "Time", "Where", "When", "What", "Who", "Why", "How", "Company", "Role", "Salary",
+    "Requirements", "Responsibilities", "Posted", "Apply", "Add", "Remove", "Delete", "Send",
+    "Cancel", "Save", "Open", "Close", "Name", "Email", "Phone", "Address", "Password",
+    "Username", "Login", "Sign", "Welcome", "Hey", "Hola", "Hallo", "Bonjour", "Olá",
+))
+
+
+def _is_person(name: str, own: set[str]) -> bool:
+    words = name.split()
+    if any(fold(w) in own for w in words) or fold(words[0]) in _NOT_NAMES:
+        return False
+    return not (len(words) == 1 and fold(name) in _places())
+
+
+def relations_in(text: str) -> list[tuple[str, str | None]]:
+    """(relation, name or None) for each "my sister Ana" / "mi madre" in ``text``."""
+    out = []
+    for m in _RELATION.finditer(text):
+        rel = RELATIONS.get(m.group("rel").casefold())
+        if rel:
+            name = m.group("name")
+            out.append((rel, name if name and fold(name) not in _NOT_NAMES else None))
+    return out
+
+
+def organisations_in(text: str) -> list[str]:
+    """Organisations named with a company or institution word ("Litware Logistics")."""
+    out = []
+    for m in _ORG_SUFFIX.finditer(text):
+        words = m.group("org").rstrip(".").split()
+        while words and (fold(words[0]) in _NOT_NAMES or words[0] in ("AM", "PM", "&")
+                         or fold(words[0]) in ("dear", "at", "for", "with")):
+            words = words[1:]
+        if len(words) >= 2:
+            out.append(" ".join(words))
+    return list(dict.fromkeys(out))
+
+
+def project_root(path: str, exists: bool = False) -> str | None:
+    """The folder of the project ``path`` belongs to.
+
+    With ``exists`` (a real file on this computer) the nearest folder holding a project
+    marker (.git, pyproject.toml, Cargo.toml, package.json, go.mod …) wins. Otherwise, and as
+    a fallback, the folder above the source tree (``src``, ``tests`` …) that is not a
+    container such as ``~/code``, ``tmp`` or ``Documentos``.
+    """
+    p = PurePosixPath(path)
+    if exists:
+        real = Path(path).expanduser()
+        for parent in list(real.parents)[:-1]:
+            if any((parent / marker).exists() for marker in PROJECT_MARKERS):
+                if fold(parent.name) not in CONTAINER_DIRS and parent != Path.home():
+                    return str(parent)
+                break
+    for part in p.parts[:-1]:
+        if part != "/" and fold(part) not in CONTAINER_DIRS and not part.startswith("."):
+            return str(PurePosixPath(*p.parts[: p.parts.index(part) + 1]))
+    return None
+
+
+def project_name(root: str) -> str:
+    return PurePosixPath(root).name

@@ -1,0 +1,1008 @@
+"""The thread inferrer: plain sentences about the person from their activity threads, no model.
+
+An alternative to ``statistical.py`` (``[inference] statistical = "threads"``): it never
+writes keyword lists, at the price, so far, of finding fewer facts on unfamiliar sessions.
+
+For each batch it looks at the recent window of activity (the batch plus the observations
+already processed in the ``window_days`` before it), drops screen chrome (menu bars, clocks,
+cookie banners …), and derives:
+
+- **activity threads**: observations that share a subject (a mail thread, a document), named
+  people, places or organisations, close in time, are one thread; each thread is matched to
+  the kinds of activity in ``activities.py`` (planning a trip, going to an event, looking for a
+  job or a flat, selling, learning, writing, being on call …) and says what the evidence
+  supports, with the people, place and date it names ("Dana is going to Maria and Joao's
+  wedding in Porto on Sat 13 Jun"). A thread that fits no kind says nothing;
+- **projects** from touched files, named from the repository root, with their language;
+- **commands** run at a shell prompt and what their output says (tests failing, then passing);
+- **upcoming events**: dates and times on screen in the future, named from the sentence that
+  holds them, never a clock, a log timestamp or a past date;
+- **people** the person deals with and how they relate ("Sam's advisor is Adaeze Okafor"),
+  and where they work (a chat workspace, a signature);
+- **time use** per app, only where it is a large share of the time;
+- **schedule** regularities once there are several days of data.
+
+Each proposition carries a ``topic_key`` so a later batch restates it in place (a revision
+with history). Its confidence is a probability built from features that predict truth
+(see ``_probability``), recomputed from all the evidence in the window, so it rises with
+new distinct evidence and not with the number of batches.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter, OrderedDict, defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from functools import lru_cache
+from pathlib import PurePosixPath
+
+from . import activities, entities
+from .activities import fold
+from .chrome import is_clock, strip_chrome
+from .dates import date_mentions, format_time, clock_time, sentences
+from .infer import Candidate, Decision, rule_reconcile
+from .models import Observation, Proposition
+from .store import Store
+
+DAY = 86400.0
+#: an observation stands for at most this much active time (the rest is a gap)
+MAX_SPAN_S = 600.0
+_TOKEN = re.compile(r"[^\W\d_][\w'’-]*[^\W_]|[^\W\d_]", re.UNICODE)
+# a shell prompt: "$ cmd" at the start of a line or after "user@host:path"
+_COMMAND = re.compile(r"(?:^|[\w~/\]\)])\s?[$%❯>#]\s+(?P<cmd>[A-Za-z][\w.-]*)(?P<args>[^\n]*)", re.M)
+
+# File extensions -> the language a person writes in them.
+LANGUAGES = {
+    ".py": "Python", ".ipynb": "Python", ".js": "JavaScript", ".jsx": "JavaScript",
+    ".ts": "TypeScript", ".tsx": "TypeScript", ".rs": "Rust", ".go": "Go", ".java": "Java",
+    ".kt": "Kotlin", ".swift": "Swift", ".c": "C", ".h": "C", ".cpp": "C++", ".cc": "C++",
+    ".hpp": "C++", ".cs": "C#", ".rb": "Ruby", ".php": "PHP", ".scala": "Scala", ".r": "R",
+    ".jl": "Julia", ".m": "MATLAB", ".sql": "SQL", ".sh": "shell", ".tex": "LaTeX",
+    ".lua": "Lua", ".hs": "Haskell", ".ex": "Elixir", ".erl": "Erlang", ".dart": "Dart",
+}
+# Commands that say which language or ecosystem a project is in.
+_TOOL_LANGUAGE = {"pytest": "Python", "python": "Python", "python3": "Python", "pip": "Python",
+                  "cargo": "Rust", "go": "Go", "npm": "JavaScript", "yarn": "JavaScript",
+                  "pnpm": "JavaScript", "node": "JavaScript", "mvn": "Java", "gradle": "Java",
+                  "bundle": "Ruby", "rake": "Ruby", "mix": "Elixir", "dotnet": "C#"}
+# What test and build output says, in the words of the common runners.
+_FAILED = re.compile(r"\b(\d+) failed\b|\btest result: FAILED\b|^FAIL\b|^--- FAIL|\bFAILED\b|"
+                     r"\b[1-9]\d* (?:failing|errors?)\b|\bBUILD FAILURE\b", re.M)
+_PASSED = re.compile(r"\b(\d+) passed\b|\btest result: ok\b|^ok\s+\S+|^PASS\b|\b\d+ passing\b|"
+                     r"\bBUILD SUCCESS\b|\ball tests passed\b", re.M | re.I)
+_RACE = re.compile(r"WARNING: DATA RACE|ThreadSanitizer: data race|race detected", re.I)
+_CRASHLOOP = re.compile(r"CrashLoopBackOff|OOMKilled|Error: ImagePullBackOff")
+_PANIC = re.compile(r"^panic: |^thread '.*' panicked at|Segmentation fault|Traceback \(most recent",
+                    re.M)
+
+# Event nouns that name what happens on a date, with the words that may stand before them.
+_EVENT_NOUNS = (
+    "interview", "meeting", "appointment", "call", "viewing", "exam", "test", "deadline",
+    "wedding", "party", "dinner", "lunch", "flight", "check-in", "checkout", "check-out",
+    "ceremony", "presentation", "talk", "demo", "review", "visit", "consultation", "class",
+    "lecture", "seminar", "workshop", "conference", "concert", "match", "game", "race",
+    "recital", "service", "delivery", "pickup", "pick-up", "trip", "reunion", "birthday",
+    "session", "standup", "stand-up", "1:1", "one-on-one", "surgery", "vaccination",
+    "check-up", "checkup", "hearing", "shift", "training", "rehearsal", "performance",
+    "reading group", "study group", "book club", "tournament", "audition", "recital",
+)
+_EVENT_RE = re.compile(
+    r"(?P<phrase>(?:\b[\w][\w-]*\s+){0,2}\b(?i:" + "|".join(re.escape(n) for n in _EVENT_NOUNS) +
+    r")s?\b(?:\s+(?:with|at|for|of)\s+(?:(?:the|our|my|your)\s+)?"
+    r"(?:[A-Z][\w&'’.-]*(?:\s+[A-Z][\w&'’.-]*){0,3}|[a-z]+\s+[a-z]+\s+team|[a-z]+\s+team))?)")
+_ARTICLE_SKIP = frozenset((
+    "a", "an", "the", "our", "my", "your", "their", "his", "her", "to", "schedule", "scheduled",
+    "book", "booked", "confirm", "confirmed", "like", "for", "of", "is", "be", "have", "has",
+    "at", "on", "and", "before", "after", "until", "by", "aim", "can", "we", "you", "i", "it",
+    "this", "that", "next", "with", "from", "in", "or", "will", "would", "about", "see", "join",
+    "please", "remember", "don't", "do", "not", "no", "yes", "so", "as", "if", "but", "also"))
+_LOG_LINE = re.compile(
+    r"^\s*(?:\[?\d{4}-\d\d-\d\d[T ]\d\d:\d\d|\[?\d\d:\d\d(?::\d\d)?\]?\s|commit\s+[0-9a-f]{7,}|"
+    r"Date:\s|Author:\s|\w{3}\s+\w{3}\s+\d{1,2}\s+\d\d:\d\d:\d\d)", re.I)
+_LANGUAGES_LEARNT = {
+    fold(w): name for name, words in {
+        "Spanish": ("spanish", "español", "espagnol", "spanisch", "espanhol"),
+        "French": ("french", "francés", "français", "französisch", "francês"),
+        "German": ("german", "alemán", "allemand", "deutsch", "alemão"),
+        "Portuguese": ("portuguese", "portugués", "portugais", "portugiesisch", "português"),
+        "Italian": ("italian", "italiano", "italien", "italienisch"),
+        "Japanese": ("japanese", "japonés", "japonais", "japanisch", "japonês"),
+        "Chinese": ("chinese", "mandarin", "chino", "chinois", "chinesisch", "chinês"),
+        "Korean": ("korean", "coreano", "coréen", "koreanisch"),
+        "Dutch": ("dutch", "neerlandés", "néerlandais", "niederländisch", "holandês"),
+        "Arabic": ("arabic", "árabe", "arabe", "arabisch"),
+        "English": ("english", "inglés", "anglais", "englisch", "inglês"),
+        "piano": ("piano", "klavier"), "guitar": ("guitar", "guitarra", "guitare", "gitarre"),
+        "violin": ("violin", "violín", "violon", "geige", "violino"),
+        "ukulele": ("ukulele",), "drums": ("drums", "batería", "schlagzeug", "batterie"),
+    }.items() for w in words}
+_ROLE = re.compile(
+    r"\b(?:(?:Senior|Junior|Lead|Staff|Principal|Head of|Chief)\s+)?"
+    r"(?:[A-Z][a-z]+\s+){0,2}(?:Engineer|Developer|Scientist|Analyst|Designer|Manager|"
+    r"Nurse|Teacher|Consultant|Accountant|Architect|Specialist|Coordinator|Researcher|"
+    r"Administrator|Technician|Assistant|Director|Editor|Writer|Translator|Lawyer)\b")
+_WORKSPACE_TITLE = re.compile(r"^Slack\s[|·–-]\s[#@]\S+\s[|·–-]\s(?P<ws>[^|·]+?)\s*$|"
+                              r"^[#@]\S+\s[|·–-]\s(?P<ws2>[^|·]+?)\s[|·–-]\s(?:Slack|Teams)\s*$")
+_SUBJECT_PREFIX = re.compile(r"^\s*(?:(?:re|fwd?|aw|wg|tr|rv|enc|res)\s*:\s*)+", re.I)
+_COUNTER = re.compile(r"\s*\(\d+\)\s*|\s+\d+\s+unread\b", re.I)
+
+
+@lru_cache(maxsize=1)
+def _zipf():  # type: ignore[no-untyped-def]
+    from wordfreq import zipf_frequency  # imported on first use: it loads a large table
+
+    return zipf_frequency
+
+
+@lru_cache(maxsize=200_000)
+def general_log_freq(word: str) -> float:
+    """log10 of the word's frequency per word in general English (floor for unseen words)."""
+    z = _zipf()(word, "en")
+    return (z if z > 0 else 1.0) - 9.0
+
+
+def first_name(user: str) -> str:
+    return (user or "").split()[0] if (user or "").strip() else "The user"
+
+
+@dataclass
+class _Activity:
+    """The recent window of observations, with per-observation active time."""
+
+    observations: list[Observation]
+    active_s: dict[int, float] = field(default_factory=dict)
+
+
+@dataclass
+class _Features:
+    """What one observation's text contributes, computed once and cached across batches."""
+
+    text: str  # title and content without chrome
+    subject: str  # the window title's subject (mail subject, document name), "" if none
+    cues: dict[str, set[str]]  # activity kind -> cues
+    people: Counter[str]
+    places: list[str]
+    orgs: list[str]
+    relations: list[tuple[str, str | None]]
+    dates: list[tuple[date, str, str | None]]  # (date, sentence, time of day)
+    commands: list[tuple[str, str]]  # (tool, arguments)
+    outcomes: list[str]  # "failed", "passed", "race", "crash"
+    names: frozenset[str]  # folded people, places, organisations: what links threads
+    wrote: bool  # the user typed this (a reply, a chat line of theirs, a document)
+
+
+def subject_of(title: str | None, app: str | None) -> str:
+    """The part of a window title that names its subject, without the app, counters and "Re:"."""
+    if not title:
+        return ""
+    app_key = fold(app or "")
+    parts = [p.strip() for p in re.split(r"\s+[-–—|·]\s+", title) if p.strip()]
+    keep = []
+    for part in parts:
+        f = fold(part)
+        if app_key and (f == app_key or app_key in f or f in app_key):
+            continue
+        if "@" in part and " " not in part:  # an account, not a subject
+            continue
+        if re.fullmatch(r"(?:inbox|posteingang|bandeja de entrada|boite de reception|"
+                        r"caixa de entrada)(?:\s*\(\d+\))?", f):
+            continue
+        keep.append(part)
+    subject = _COUNTER.sub(" ", keep[0]) if keep else ""
+    return _SUBJECT_PREFIX.sub("", subject).strip(" -–—|·")
+
+
+def _features(o: Observation, user: str) -> _Features:
+    content = o.content or ""
+    if o.observer in ("screen", "api"):
+        content = strip_chrome(content, app=o.app, title=o.window_title)
+    subject = subject_of(o.window_title, o.app) if o.observer in ("screen", "api") else ""
+    # the whole title counts for what the window is about ("Coin Change - LeetCode")
+    title = o.window_title or "" if o.observer in ("screen", "api") else ""
+    text = f"{title}\n{content}" if title else content
+    people = entities.people_in(content, user)
+    places = entities.places_in(text) if o.observer in ("screen", "api") else []
+    orgs = entities.organisations_in(text) if o.observer in ("screen", "api") else []
+    dates: list[tuple[date, str, str | None]] = []
+    commands: list[tuple[str, str]] = []
+    outcomes: list[str] = []
+    if o.observer in ("screen", "api") and content:
+        seen_at = datetime.fromtimestamp(o.captured_at)
+        seen: set[date] = set()
+        for line in _lines(content):
+            if is_clock(line) or _LOG_LINE.match(line):
+                continue
+            for when, span in date_mentions(line, seen_at, relative=False):
+                if when < seen_at.date() or when in seen or (when - seen_at.date()).days > 400:
+                    continue
+                seen.add(when)
+                found = clock_time(line, twenty_four_hour=True)
+                dates.append((when, line, format_time(found[0]) if found else None))
+        for m in _COMMAND.finditer(content):
+            tool = m.group("cmd")
+            if len(tool) > 1 and not tool[0].isupper():
+                commands.append((tool, m.group("args").strip()))
+        if _RACE.search(content):
+            outcomes.append("race")
+        if _CRASHLOOP.search(content) or _PANIC.search(content):
+            outcomes.append("crash")
+        if _FAILED.search(content):
+            outcomes.append("failed")
+        elif _PASSED.search(content):
+            outcomes.append("passed")
+    first = fold(first_name(user))
+    wrote = bool(re.search(rf"^\s*(?:reply|me|you|{re.escape(first)})\s*:", fold(content), re.M)) \
+        or o.observer == "files"
+    names = frozenset(fold(n) for n in [*people, *places, *orgs])
+    return _Features(text=text, subject=subject,
+                     cues=activities.cues_in(f"{o.app or ''}\n{text}"), people=people,
+                     places=places, orgs=orgs, relations=entities.relations_in(content),
+                     dates=dates, commands=commands, outcomes=outcomes, names=names,
+                     wrote=wrote)
+
+
+def _lines(text: str) -> list[str]:
+    return [s for s in sentences(text)]
+
+
+class ThreadInferrer:
+    """Propositions a person would recognise, from statistics alone (see module docstring)."""
+
+    name = "statistical-threads"
+
+    def __init__(self, user: str = "", *, window_days: float = 14.0, max_window: int = 3000) -> None:
+        self.full_name = (user or "").strip()
+        self.user = first_name(user)
+        self.window_days = window_days
+        self.max_window = max_window
+        # Text analysis per observation is the costly part and never changes once
+        # an observation is processed, so it is done once, not once per batch.
+        self._cache: OrderedDict[tuple[int | None, int, int], _Features] = OrderedDict()
+        self._cache_size = max_window * 2
+
+    def features(self, o: Observation) -> _Features:
+        key = (o.id, len(o.content or ""), len(o.window_title or ""))
+        found = self._cache.get(key)
+        if found is None:
+            found = self._cache[key] = _features(o, self.full_name)
+            if len(self._cache) > self._cache_size:
+                self._cache.popitem(last=False)
+        else:
+            self._cache.move_to_end(key)
+        return found
+
+    # -- the protocol ------------------------------------------------------------
+
+    def propose(self, batch: list[Observation], store: Store) -> list[Candidate]:
+        act = self._window(batch, store)
+        out: list[Candidate] = []
+        projects = self._projects(act)
+        out += projects
+        out += self._commands(act)
+        out += self._threads(act)
+        out += self._events(act)
+        out += self._people(act)
+        out += self._tools(act)
+        out += self._self_statements(act)
+        out += self._app_use(act)
+        out += self._schedule(act)
+        # Only what this batch's observations bear on is restated: the rest stands as it was.
+        batch_ids = {o.id for o in batch}
+        out = [c for c in out if batch_ids & set(c.evidence)]
+        for c in out:
+            c.cumulative = True
+        return out
+
+    def reconcile(self, pairs: list[tuple[Candidate, list[Proposition]]]) -> list[Decision]:
+        return rule_reconcile(pairs)
+
+    # -- the window ----------------------------------------------------------------
+
+    def _window(self, batch: list[Observation], store: Store) -> _Activity:
+        end = max(o.captured_at for o in batch)
+        start = end - self.window_days * DAY
+        batch_ids = {o.id for o in batch}
+        earlier = [o for o in store.recent_done(start, end, self.max_window)
+                   if o.id not in batch_ids]
+        obs = sorted(earlier + list(batch), key=lambda o: (o.captured_at, o.id or 0))
+        activity = _Activity(obs)
+        for cur, nxt in zip(obs, obs[1:] + [None]):
+            if cur.observer == "input":  # idle periods are not active time
+                activity.active_s[cur.id] = 0.0
+                continue
+            gap = (nxt.captured_at - cur.captured_at) if nxt else 60.0
+            activity.active_s[cur.id] = max(cur.duration, min(max(gap, 0.0), MAX_SPAN_S))
+        return activity
+
+    def _screens(self, act: _Activity) -> list[Observation]:
+        return [o for o in act.observations if o.observer in ("screen", "api")
+                and (o.content or o.window_title)]
+
+    # -- projects and commands -------------------------------------------------------
+
+    def _project_files(self, act: _Activity) -> dict[str, list[Observation]]:
+        by_root: dict[str, list[Observation]] = defaultdict(list)
+        for o in act.observations:
+            if o.observer == "files" and o.window_title:
+                root = _recorded_root(o) or entities.project_root(o.window_title)
+                if root:
+                    by_root[root].append(o)
+        return by_root
+
+    def _projects(self, act: _Activity) -> list[Candidate]:
+        out = []
+        screens = self._screens(act)
+        for root, obs in self._project_files(act).items():
+            name = entities.project_name(root)
+            langs = Counter(LANGUAGES[s] for o in obs
+                            if (s := PurePosixPath(o.window_title or "").suffix.lower()) in LANGUAGES)
+            # the editor is the app whose titles name the project
+            editors = Counter(o.app for o in screens if o.app and name.casefold() in
+                              (o.window_title or "").casefold() and not _is_terminal(o.app))
+            lang = langs.most_common(1)[0][0] if langs else None
+            if not lang and not any(_recorded_root(o) for o in obs):
+                continue  # a folder of documents is not a project
+            what = f"{_article(lang)} {lang} project" if lang else "a project"
+            editor = f", in {editors.most_common(1)[0][0]}" if editors else ""
+            related = [o for o in screens if name.casefold() in (o.window_title or "").casefold()]
+            evidence = obs + related
+            out.append(Candidate(
+                text=f"{self.user} is developing {name}, {what}{editor}",
+                confidence=_probability("project", evidence, strength=min(3.0, len(obs) / 2)),
+                reasoning=f"{len(obs)} file changes under {root}"
+                          + (f" and {len(related)} windows about it" if related else ""),
+                decay="months", evidence=_ids(evidence), topic_key=f"project:{fold(name)}"))
+            if lang:
+                out.append(Candidate(
+                    text=f"{self.user} programs in {lang}",
+                    confidence=_probability("language", obs, strength=min(3.0, len(obs) / 2)),
+                    reasoning=f"{sum(langs.values())} changes to {lang} files in {name}",
+                    decay="months", evidence=_ids(obs), topic_key=f"language:{fold(lang)}"))
+        return out
+
+    def _commands(self, act: _Activity) -> list[Candidate]:
+        runs: list[tuple[Observation, str, str, list[str]]] = []
+        for o in self._screens(act):
+            f = self.features(o)
+            for tool, args in f.commands:
+                runs.append((o, tool, args, f.outcomes))
+        if not runs:
+            return []
+        out = []
+        projects = {entities.project_name(r) for r in self._project_files(act)}
+        tools = Counter(tool for _, tool, _, _ in runs)
+        # the tools used: one sentence, only tools seen at a prompt more than once or with output
+        used = [t for t, n in tools.most_common(4) if n >= 2 or t in _TOOL_LANGUAGE]
+        if used:
+            obs = [o for o, t, _, _ in runs if t in used]
+            project = _project_named(obs, projects)
+            where = f" for {project}" if project else ""
+            listed = used[0] if len(used) == 1 else ", ".join(used[:-1]) + " and " + used[-1]
+            out.append(Candidate(
+                text=f"{self.user} uses {listed} at the command line{where}",
+                confidence=_probability("commands", obs, strength=min(3.0, len(obs) / 2)),
+                reasoning="commands run at a shell prompt", decay="months",
+                evidence=_ids(obs), topic_key="commands"))
+        # what the output said, in time order: failing then passing is a fix
+        by_tool: dict[str, list[tuple[Observation, list[str]]]] = defaultdict(list)
+        for o, tool, _, outcomes in runs:
+            if outcomes:
+                by_tool[tool].append((o, outcomes))
+        for tool, seq in by_tool.items():
+            seq.sort(key=lambda x: x[0].captured_at)
+            kinds = [k for _, ks in seq for k in ks]
+            obs = [o for o, _ in seq]
+            project = _project_named(obs, projects)
+            where = f" in {project}" if project else ""
+            if "race" in kinds:
+                text = f"{self.user} is fixing a data race{where} (found with {tool})"
+            elif "crash" in kinds and kinds[-1] != "passed":
+                text = f"{self.user} is debugging a crash{where} ({tool})"
+            elif "failed" in kinds and kinds[-1] == "passed":
+                text = f"{self.user} fixed failing {tool} tests{where}: they pass now"
+            elif "failed" in kinds:
+                text = f"{self.user} is working on failing {tool} tests{where}"
+            else:
+                continue
+            out.append(Candidate(
+                text=text, confidence=_probability("outcome", obs, strength=1.5 + 0.5 * len(obs)),
+                reasoning=f"{tool} output: " + ", then ".join(dict.fromkeys(kinds)),
+                decay="days", evidence=_ids(obs), topic_key=f"outcome:{fold(tool)}:{fold(project or '')}"))
+        return out
+
+    # -- threads and what they are about --------------------------------------------
+
+    def threads(self, act: _Activity) -> list[list[Observation]]:
+        """Screens grouped into threads: the same subject, or shared names close in time."""
+        docs = self._screens(act)
+        if not docs:
+            return []
+        feats = {o.id: self.features(o) for o in docs}
+        parent = {o.id: o.id for o in docs}
+
+        def find(i: int) -> int:
+            while parent[i] != i:
+                parent[i] = parent[parent[i]]
+                i = parent[i]
+            return i
+
+        def union(a: int, b: int) -> None:
+            parent[find(b)] = find(a)
+
+        by_subject: dict[str, int] = {}
+        name_count: Counter[str] = Counter()
+        for o in docs:
+            name_count.update(feats[o.id].names)
+        # a name found on most screens (the user's employer, a browser homepage) links nothing
+        rare = {n for n, c in name_count.items() if c <= max(3, 0.3 * len(docs))}
+        last_seen: dict[str, Observation] = {}
+        for o in docs:
+            f = feats[o.id]
+            key = fold(f.subject)
+            if len(key) >= 6 and key != fold(o.app or ""):
+                if key in by_subject:
+                    union(by_subject[key], o.id)
+                else:
+                    by_subject[key] = o.id
+            for n in f.names & rare:
+                prev = last_seen.get(n)
+                if prev is not None and o.captured_at - prev.captured_at <= 3 * DAY:
+                    union(prev.id, o.id)
+                last_seen[n] = o
+        groups: dict[int, list[Observation]] = defaultdict(list)
+        for o in docs:
+            groups[find(o.id)].append(o)
+        return sorted(groups.values(), key=lambda g: g[0].captured_at)
+
+    def _threads(self, act: _Activity) -> list[Candidate]:
+        # Several threads may be one activity (the flights and the hotel of one trip): what
+        # they say is keyed, and threads with the same kind and key become one proposition.
+        found: dict[tuple[str, str], tuple[list[Observation], list[Observation], float]] = {}
+        for thread in self.threads(act):
+            feats = [self.features(o) for o in thread]
+            scores = activities.score_kinds(f.cues for f in feats)
+            for kind_id, score in scores.items():
+                kind = activities.KINDS_BY_ID[kind_id]
+                cues = {c for f in feats for c in f.cues.get(kind_id, ())}
+                strong = any(c.startswith(st) for c in cues for st in kind.strong)
+                needed = 3.0 if kind_id == "on_call" else 1.5
+                if score < needed or (kind.strong and not strong and score < 3.0):
+                    continue
+                cued = [o for o, f in zip(thread, feats) if kind_id in f.cues]
+                made = self._say(kind, cued, thread)
+                if made is None:
+                    continue
+                key = (kind_id, made[1])
+                prev = found.get(key)
+                found[key] = (cued, thread, score) if prev is None else (
+                    prev[0] + cued, prev[1] + thread, max(prev[2], score))
+        out = []
+        for thread in self.threads(act):
+            if any(self.features(o).cues for o in thread):
+                continue
+            subjects = Counter(f.subject for o in thread if (f := self.features(o)).subject)
+            if not subjects:
+                continue
+            subject, n = subjects.most_common(1)[0]
+            if n >= 3 and len(subject.split()) <= 8:
+                said = _common_subject(thread, self)
+                obs = [o for o in thread if self.features(o).subject == subject]
+                out.append(Candidate(
+                    text=f"{self.user} is reading about {said}" if said and not said.startswith(
+                        "their") else f"{self.user} is reading “{subject}”",
+                    confidence=_probability("reading", obs, strength=1.0),
+                    reasoning=f"{n} windows on “{_short(subject, 60)}”", decay="days",
+                    evidence=_ids(obs), topic_key=f"reading:{fold(subject)}"))
+        self._dated: set[int] = set()
+        for (kind_id, key), (cued, thread, score) in found.items():
+            kind = activities.KINDS_BY_ID[kind_id]
+            made = self._say(kind, cued, thread)
+            if made is None:
+                continue
+            cues = sorted({c for o in cued for c in self.features(o).cues.get(kind_id, ())})
+            if re.search(r" (?:on|around) \w{3} \d| around \d", made[0]):
+                self._dated.update(o.id for o in thread)
+            out.append(Candidate(
+                text=made[0], confidence=_probability(f"kind:{kind_id}", cued, strength=score),
+                reasoning=f"{len(cued)} observations show {kind_id.replace('_', ' ')} ("
+                          + ", ".join(cues[:6]) + ")",
+                decay=kind.decay, evidence=_ids(cued), topic_key=f"{kind_id}:{key}"))
+            out += self._aspects(kind_id, cued, thread)
+        return out
+
+    def _aspects(self, kind_id: str, cued: list[Observation],
+                 thread: list[Observation]) -> list[Candidate]:
+        """Parts of an activity a person would name on their own (researching pay, a gift)."""
+        out = []
+        for aspect, (pattern, says) in _ASPECTS.get(kind_id, {}).items():
+            hits = [o for o in thread if re.search(pattern, fold(self.features(o).text))]
+            if not hits:
+                continue
+            what = _common_subject(hits, self) or ""
+            if aspect == "booked":
+                stays = Counter(m.group(0).strip() for o in hits
+                                for m in _LODGING.finditer(self.features(o).text))
+                what = f"a stay at {stays.most_common(1)[0][0]}" if stays else "their stay"
+            text = says.format(u=self.user, what=what)
+            out.append(Candidate(
+                text=text.replace(" ()", "").replace(": ”", "”"),
+                confidence=_probability(f"aspect:{aspect}", hits, strength=1.0 + len(hits)),
+                reasoning=f"{len(hits)} observations about {aspect.replace('_', ' ')}",
+                decay="weeks", evidence=_ids(hits), topic_key=f"aspect:{kind_id}:{aspect}"))
+        return out
+
+    def _say(self, kind: activities.Kind, cued: list[Observation],
+             thread: list[Observation]) -> tuple[str, str] | None:
+        """The sentence for one kind of activity in a thread and its stable key, or None."""
+        u = self.user
+        feats = [self.features(o) for o in cued]
+        all_feats = [self.features(o) for o in thread]
+        places = Counter(p for f in all_feats for p in f.places)
+        people = Counter()
+        for f in feats:
+            people.update(f.people)
+        dates = sorted({d for f in feats for d, _, _ in f.dates})
+        when = f" on {_day(dates[0])}" if len(dates) == 1 else (
+            f" around {_span(dates[0], dates[-1])}" if dates else "")
+        k = kind.id
+        if k == "event":
+            event = _event_word(feats)
+            if not event:
+                return None
+            hosts = [p for p, _ in people.most_common(3) if " " not in p][:2] or \
+                [p.split()[0] for p, _ in people.most_common(2)]
+            whose = (_join(hosts) + "'s " if hosts else "a ") + event
+            place = f" in {places.most_common(1)[0][0]}" if places else ""
+            return f"{u} is going to {whose}{place}{when}", fold(event)
+        if k == "trip":
+            dest = _destination(all_feats, places)
+            if not dest:
+                return None
+            return f"{u} is planning a trip to {dest}{when}", fold(dest)
+        if k == "job_search":
+            roles = Counter(m.group(0) for f in all_feats for m in _ROLE.finditer(f.text))
+            role = roles.most_common(1)[0][0] if roles else None
+            orgs = Counter(org for f in feats for org in f.orgs)
+            text = f"{u} is looking for a new job" + (f" as {_article(role)} {role}" if role else "")
+            where = Counter(p for f in feats for p in f.places)
+            if where:
+                text += f" in {where.most_common(1)[0][0]}"
+            if orgs:
+                text += f", applying to {orgs.most_common(1)[0][0]}"
+            return text, "job"
+        if k == "home_search":
+            if not places:
+                return None
+            place = places.most_common(1)[0][0]
+            return f"{u} is looking for a place to rent in {place}", fold(place)
+        if k in ("selling", "buying"):
+            thing = _common_subject(cued, self)
+            if not thing:
+                return None
+            verb = "is selling" if k == "selling" else "is looking to buy"
+            return f"{u} {verb} {thing}", fold(thing)
+        if k == "learning":
+            found = Counter(_LANGUAGES_LEARNT[w] for f in all_feats
+                            for w in re.findall(r"[^\W\d_]+", fold(f.text)) if w in _LANGUAGES_LEARNT)
+            if not found:
+                return None
+            subject, _ = found.most_common(1)[0]
+            apps = Counter(o.app for o in cued if o.app)
+            on = f" on {apps.most_common(1)[0][0]}" if apps else ""
+            return f"{u} is learning {subject}{on}", fold(subject)
+        if k == "writing":
+            thing = _common_subject([o for o in cued if _EDITOR.search(o.app or "")
+                                     or self.features(o).wrote], self)
+            if not thing:
+                return None
+            return f"{u} is writing {thing}", fold(thing)
+        if k == "listening":
+            thing = _common_subject(cued, self)
+            apps = Counter(o.app for o in cued if o.app)
+            on = f" on {apps.most_common(1)[0][0]}" if apps else ""
+            return (f"{u} listens to {thing}{on}", "music") if thing else None
+        if k == "coding_practice":
+            sites = Counter(o.app if not re.search(r"chrome|firefox|safari|edge|brave", o.app or "", re.I)
+                            else (o.window_title or "").rsplit(" - ", 1)[-1].strip()
+                            for o in cued)
+            site = sites.most_common(1)[0][0] if sites else ""
+            langs = Counter(LANGUAGES.get(ext) for f in feats
+                            for ext in re.findall(r"\bdef |\bclass Solution|\bfunc |\bfn ", f.text))
+            on = f" on {site}" if site and len(site) < 30 else ""
+            return f"{u} is practising coding interview problems{on}", "practice"
+        if k == "studying":
+            thing = _common_subject(cued, self)
+            return (f"{u} is studying: {thing}", fold(thing)) if thing else None
+        if k == "on_call":
+            cues = {c for f in feats for c in f.cues.get("on_call", ())}
+            if cues & {"incident", "outage", "sev1", "sev2", "sev-1", "sev-2", "firing",
+                       "postmortem", "post-mortem", "degraded", "triggered"}:
+                thing = _common_subject([o for o in cued if not (self.features(o).subject
+                                                                 or "#").startswith("#")], self)
+                return (f"{u} is on call and handling an incident" +
+                        (f": {thing}" if thing else ""), "incident")
+            return f"{u} is on call", "on call"
+        if k == "caring":
+            rels = Counter(r for f in all_feats for r, _ in f.relations
+                           if r in ("mother", "father", "grandmother", "grandfather", "sister",
+                                    "brother", "wife", "husband", "partner", "daughter", "son"))
+            if not rels:
+                return None
+            rel = rels.most_common(1)[0][0]
+            return f"{u} is caring for their {rel}", rel
+        if k == "invoicing":
+            unpaid = any(re.search(r"unpaid|overdue|past due|reminder|impag|mahnung|impaye|relance|"
+                                   r"em atraso|atrasad", fold(f.text)) for f in feats)
+            who = [p for p, _ in people.most_common(1)]
+            if unpaid:
+                return f"{u} is chasing an unpaid invoice" + (f" from {who[0]}" if who else ""), \
+                    "unpaid"
+            return None
+        if k == "health":
+            return None  # a medical date is said by _events, with its date
+        return None
+
+    # -- dates -------------------------------------------------------------------------
+
+    def _events(self, act: _Activity) -> list[Candidate]:
+        found: dict[date, list[tuple[Observation, str, str | None]]] = defaultdict(list)
+        for o in self._screens(act):
+            for when, line, at in self.features(o).dates:
+                found[when].append((o, line, at))
+        out = []
+        dated = getattr(self, "_dated", set())
+        for when, mentions in found.items():
+            if all(o.id in dated for o, _, _ in mentions):
+                continue  # a thread's sentence already says what happens that day
+            named = [(o, line, at, ev) for o, line, at in mentions
+                     if (ev := _event_phrase(line, when, o.captured_at))]
+            if not named:
+                continue
+            o, line, at, phrase = max(named, key=lambda m: (m[2] is not None, len(m[3])))
+            obs = [m[0] for m in mentions]
+            at_s = f" at {at}" if at else ""
+            title = o.window_title or ""
+            out.append(Candidate(
+                text=f"{self.user} has {phrase} on {_day(when)}{at_s}",
+                confidence=_probability("event", obs, strength=1.0 + len(named)),
+                reasoning=f"“{_short(line)}” (seen in “{_short(title, 80)}”)",
+                decay="days", evidence=_ids(obs), topic_key=f"date:{when.isoformat()}"))
+        return out
+
+    # -- people --------------------------------------------------------------------------
+
+    def _people(self, act: _Activity) -> list[Candidate]:
+        out = []
+        rels: dict[tuple[str, str], list[Observation]] = defaultdict(list)
+        for o in self._screens(act):
+            for rel, name in self.features(o).relations:
+                if name:
+                    rels[(rel, name)].append(o)
+        for (rel, name), obs in rels.items():
+            out.append(Candidate(
+                text=f"{self.user}'s {rel} is {name}",
+                confidence=_probability("relation", obs, strength=1.0 + len(obs)),
+                reasoning=f"“my {rel} {name}” on screen", decay="years",
+                evidence=_ids(obs), topic_key=f"relation:{rel}:{fold(name)}"))
+        workspaces: dict[str, list[Observation]] = defaultdict(list)
+        for o in self._screens(act):
+            m = _WORKSPACE_TITLE.match(o.window_title or "")
+            if m:
+                workspaces[(m.group("ws") or m.group("ws2") or "").strip()].append(o)
+        for ws, obs in workspaces.items():
+            if ws and len(ws) > 2:
+                out.append(Candidate(
+                    text=f"{self.user} works at {ws}",
+                    confidence=_probability("employer", obs, strength=1.0 + len(obs)),
+                    reasoning=f"the team chat workspace is {ws}", decay="years",
+                    evidence=_ids(obs), topic_key=f"employer:{fold(ws)}"))
+        return out
+
+    def _tools(self, act: _Activity) -> list[Candidate]:
+        """Software the person works with, named on their own screens more than once."""
+        seen: dict[str, list[Observation]] = defaultdict(list)
+        spelled: dict[str, str] = {}
+        for o in self._screens(act):
+            if o.app and fold(o.app) in TOOLS:
+                seen[fold(o.app)].append(o)
+                spelled.setdefault(fold(o.app), o.app)
+            text = self.features(o).text
+            for m in re.finditer(r"[A-Za-z][\w.+#-]*(?:\s(?:Pro|BI|Actions|Studio|CD|360|Resolve|Cut))?",
+                                 text):
+                key = fold(m.group(0))
+                if key in TOOLS and fold(o.app or "") != key:  # the app is counted above
+                    seen[key].append(o)
+                    spelled.setdefault(key, m.group(0))
+        used = sorted((k for k, obs in seen.items() if len({o.id for o in obs}) >= 2),
+                      key=lambda k: -len(seen[k]))[:4]
+        if not used:
+            return []
+        obs = [o for k in used for o in seen[k]]
+        names = [spelled[k] for k in used]
+        return [Candidate(
+            text=f"{self.user} works with {_join(names)}",
+            confidence=_probability("tools", obs, strength=len(used)),
+            reasoning="named on screen in " + ", ".join(f"{spelled[k]} ({len(seen[k])})" for k in used),
+            decay="months", evidence=_ids(obs), topic_key="tools")]
+
+    def _self_statements(self, act: _Activity) -> list[Candidate]:
+        """What the person says of themselves in what they write ("I'm vegetarian")."""
+        out = []
+        said: dict[str, list[Observation]] = defaultdict(list)
+        for o in self._screens(act):
+            f = self.features(o)
+            for m in _SELF.finditer(f.text):
+                what = (m.group("what") or m.group("what2") or "").lower()
+                said[what].append(o)
+        for what, obs in said.items():
+            out.append(Candidate(
+                text=f"{self.user} is {what}" if not what.startswith("a ") else f"{self.user} is {what}",
+                confidence=_probability("self", obs, strength=2.0 + len(obs)),
+                reasoning=f"says so themselves: “I'm {what}”", decay="years",
+                evidence=_ids(obs), topic_key=f"self:{fold(what)}"))
+        return out
+
+    # -- time use and habits -----------------------------------------------------------------
+
+    def _app_use(self, act: _Activity) -> list[Candidate]:
+        """Only the apps that take a large share of the time: fewer, truer time-use facts."""
+        per_app: dict[str, list[Observation]] = defaultdict(list)
+        for o in act.observations:
+            if o.app and o.observer in ("screen", "window", "api"):
+                per_app[o.app].append(o)
+        total = sum(act.active_s[o.id] for obs in per_app.values() for o in obs) or 1.0
+        days = max(1, len({datetime.fromtimestamp(o.captured_at).date() for o in act.observations}))
+        out = []
+        for app, obs in per_app.items():
+            seconds = sum(act.active_s[o.id] for o in obs)
+            if seconds / total < 0.25 or seconds / days < 3600:
+                continue
+            per_day = seconds / days
+            amount = f"about {round(per_day / 3600, 1):g} h" if per_day >= 3600 else \
+                f"about {max(5, round(per_day / 300) * 5)} minutes"
+            subject = Counter(s for o in obs if (s := subject_of(o.window_title, o.app)))
+            on = f", mostly on {subject.most_common(1)[0][0]}" if subject and \
+                subject.most_common(1)[0][1] * 3 >= len(obs) else ""
+            out.append(Candidate(
+                text=f"{self.user} spends {amount} a day in {app}{on}",
+                confidence=_probability("time_use", obs, strength=seconds / total * 4),
+                reasoning=f"{len(obs)} observations of {app}, {round(seconds / 60)} minutes "
+                          f"over {days} day(s)",
+                decay="weeks", evidence=_ids(obs), topic_key=f"app:{fold(app)}"))
+        return out
+
+    def _schedule(self, act: _Activity) -> list[Candidate]:
+        days: dict[date, list[Observation]] = defaultdict(list)
+        for o in act.observations:
+            if act.active_s.get(o.id):
+                days[datetime.fromtimestamp(o.captured_at).date()].append(o)
+        if len(days) < 3:  # one session says nothing about habits
+            return []
+        starts = sorted(datetime.fromtimestamp(min(o.captured_at for o in obs)).hour
+                        for obs in days.values())
+        ends = sorted(datetime.fromtimestamp(max(o.captured_at for o in obs)).hour
+                      for obs in days.values())
+        start, end = starts[len(starts) // 2], ends[len(ends) // 2]
+        obs = [o for obs in days.values() for o in obs]
+        return [Candidate(
+            text=f"{self.user} is usually at the computer from about {start}:00 to {end + 1}:00",
+            confidence=min(0.85, 0.4 + 0.05 * len(days)),
+            reasoning=f"median first and last activity over {len(days)} days",
+            decay="months", evidence=_ids(obs), topic_key="schedule",
+        )]
+
+
+# Aspects of an activity: (folded pattern, sentence). {u} is the person, {what} the subject
+# of the windows that show it.
+_ASPECTS: dict[str, dict[str, tuple[str, str]]] = {
+    "job_search": {
+        "pay": (r"\bsalar|compensation|total pay|glassdoor|levels\.fyi|gehalt|salaire|salario",
+                "{u} is researching salaries for the roles they are applying to"),
+        "documents": (r"\bresume|\bcv\b|cover letter|lebenslauf|anschreiben|curricul|"
+                      r"lettre de motivation", "{u} is updating their resume and cover letter"),
+    },
+    "event": {
+        "gift": (r"\bregistry|wedding gift|\bgift\b|present for|regalo|geschenk|cadeau|presente",
+                 "{u} is getting a gift for the occasion ({what})"),
+    },
+    "trip": {
+        "booked": (r"booking (?:is )?confirmed|reservation confirmed|buchung bestatigt|"
+                   r"reserva confirmada|reservation confirmee", "{u} has booked {what}"),
+    },
+}
+# Software people name as tools of their trade: generic data, matched as whole words.
+TOOLS = frozenset(fold(t) for t in (
+    "dbt", "Airflow", "Snowflake", "BigQuery", "Redshift", "Databricks", "Spark", "Kafka",
+    "Flink", "Tableau", "Looker", "Power BI", "Excel", "Postgres", "PostgreSQL", "MySQL",
+    "SQLite", "MongoDB", "Redis", "Elasticsearch", "Kubernetes", "Docker", "Terraform",
+    "Ansible", "Jenkins", "GitHub Actions", "GitLab", "Jira", "Confluence", "Notion", "Figma",
+    "Sketch", "Photoshop", "Illustrator", "InDesign", "Lightroom", "Premiere", "Blender",
+    "Unity", "Unreal", "LaTeX", "Overleaf", "Zotero", "Mendeley", "Jupyter", "pandas",
+    "NumPy", "PyTorch", "TensorFlow", "scikit-learn", "React", "Vue", "Angular", "Django",
+    "Flask", "FastAPI", "Rails", "Spring", "Node.js", "Grafana", "Prometheus", "Datadog",
+    "Sentry", "PagerDuty", "Opsgenie", "Trello", "Asana", "Salesforce", "HubSpot", "SAP",
+    "QuickBooks", "Xero", "Canva", "Ableton", "Logic Pro", "GarageBand", "AutoCAD",
+    "SolidWorks", "Fusion 360", "MATLAB", "RStudio", "Stata", "SPSS", "Obsidian", "Anki",
+    "Scrivener", "Final Cut", "DaVinci Resolve", "Xcode", "Android Studio", "IntelliJ",
+    "PyCharm", "Vim", "Neovim", "Emacs", "Postman", "Wireshark", "Argo CD", "Helm",
+))
+_SELF = re.compile(
+    r"\b(?:I'm|I am|I’m)\s+(?:a\s+|an\s+)?(?P<what>vegetarian|vegan|pescatarian|allergic to [a-z]+|"
+    r"lactose intolerant|gluten[- ]free|left-handed|colou?r ?blind|pregnant|retired|"
+    r"a student|self-employed|freelanc\w*)|\b(?:soy|sou|je suis|ich bin)\s+(?P<what2>"
+    r"vegetarian[oa]|vegan[oa]?|vegetarien(?:ne)?|vegetarier(?:in)?|végétarien(?:ne)?|vegetarian[oa])",
+    re.I)
+
+
+# -- confidence ---------------------------------------------------------------------------
+
+# Log-odds weights of the features that predict whether a proposition is true, by how it was
+# derived (see _probability). Set by hand from the scenarios in tests/scenarios/; they
+# separate true from false propositions only weakly so far.
+_PRIOR = {"project": 0.9, "language": 0.8, "commands": 0.3, "outcome": 0.4, "event": 0.3,
+          "relation": 0.6, "employer": 0.5, "time_use": -0.3, "kind": 0.0, "aspect": 0.0,
+          "tools": 0.2, "self": 0.8, "reading": -0.3}
+_W_EVIDENCE = 0.45   # per log2 of distinct observations
+_W_APPS = 0.3        # per extra app the evidence comes from
+_W_SPREAD = 0.25     # per log2 of hours the evidence spans
+_W_STRENGTH = 0.35   # per unit of derivation strength (cue score, outcome count …)
+_W_WROTE = 0.4       # the person typed some of it
+_BIAS = -1.6
+
+
+def _probability(derivation: str, obs: list[Observation], *, strength: float = 1.0) -> float:
+    """P(true) from distinct evidence, its spread over apps and time, and how it was derived."""
+    distinct = {o.id for o in obs}
+    apps = len({o.app for o in obs if o.app})
+    times = [o.captured_at for o in obs]
+    hours = (max(times) - min(times)) / 3600 if times else 0.0
+    prior = _PRIOR.get(derivation.split(":")[0], 0.0)
+    x = (_BIAS + prior + _W_EVIDENCE * math.log2(1 + len(distinct)) + _W_APPS * max(0, apps - 1)
+         + _W_SPREAD * math.log2(1 + hours) + _W_STRENGTH * min(strength, 6.0))
+    return round(min(0.95, max(0.05, 1 / (1 + math.exp(-x)))), 3)
+
+
+# -- helpers ----------------------------------------------------------------------------
+
+
+def _ids(obs: list[Observation]) -> list[int]:
+    return sorted({o.id for o in obs if o.id is not None})[-20:]
+
+
+def _recorded_root(o: Observation) -> str | None:
+    """The project root the files observer found on disk, if it recorded one."""
+    m = re.search(r"^project (.+)$", o.content or "", re.M)
+    return m.group(1).strip() if m else None
+
+
+# Apps where people write documents (a browser page about drafts is not a draft of theirs).
+_EDITOR = re.compile(r"docs|word|writer|pages|overleaf|notion|obsidian|textedit|mousepad|gedit|"
+                     r"kate|code|vim|emacs|sublime|scrivener|bear|notes|typora|libreoffice|onlyoffice",
+                     re.I)
+_LODGING = re.compile(r"(?:[A-Z][\w'’-]+\s){0,3}(?:Hotel|Hostel|Inn|Resort|Pousada|Apartments?|"
+                      r"Airbnb)(?:\s(?:[A-Z][\w'’-]+|do|da|de|del|di|du|des)){0,4}")
+
+
+def _is_terminal(app: str) -> bool:
+    return bool(re.search(r"term|konsole|iterm|alacritty|kitty|wezterm|tilix|shell|cmd",
+                          app, re.I))
+
+
+def _project_named(obs: list[Observation], projects: set[str]) -> str | None:
+    for name in projects:
+        if any(name.casefold() in f"{o.window_title or ''}\n{o.content or ''}".casefold()
+               for o in obs):
+            return name
+    return None
+
+
+def _article(word: str | None) -> str:
+    return "an" if word and word[0].lower() in "aeiou" else "a"
+
+
+def _join(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _day(d: date) -> str:
+    return f"{d:%a} {d.day} {d:%b}" + (f" {d.year}" if d.year != datetime.now().year else "")
+
+
+def _span(a: date, b: date) -> str:
+    if a.month == b.month:
+        return f"{a.day}–{b.day} {b:%b}"
+    return f"{a.day} {a:%b} – {b.day} {b:%b}"
+
+
+def _short(text: str, n: int = 120) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
+# English names of the event a thread is about, from cues in any language.
+_EVENT_WORDS = {
+    "wedding": "wedding", "bride": "wedding", "groom": "wedding", "rsvp": None,
+    "boda": "wedding", "hochzeit": "wedding", "mariage": "wedding", "casamento": "wedding",
+    "birthday": "birthday party", "cumpleanos": "birthday party", "geburtstag": "birthday party",
+    "anniversaire": "birthday party", "aniversario": "birthday party",
+    "party": "party", "fiesta": "party", "feier": "party", "fete": "party", "festa": "party",
+    "soiree": "party", "reunion": "reunion", "graduation": "graduation", "graduacion": "graduation",
+    "formatura": "graduation", "funeral": "funeral", "baptism": "baptism", "christening": "baptism",
+    "bautizo": "baptism", "taufe": "baptism", "bapteme": "baptism", "batizado": "baptism",
+}
+
+
+def _event_word(feats: list[_Features]) -> str | None:
+    counts: Counter[str] = Counter()
+    for f in feats:
+        for cue in f.cues.get("event", ()):
+            word = _EVENT_WORDS.get(cue.split()[0])
+            if word:
+                counts[word] += 1
+    return counts.most_common(1)[0][0] if counts else None
+
+
+_ROUTE = re.compile(r"(?P<a>[A-Z][\w' -]+?)\s*(?:\([A-Z]{3}\))?\s*(?:->|→|–>|to|a|nach|à|para)\s*"
+                    r"(?P<b>[A-Z][\w'-]+(?:\s[A-Z][\w'-]+)?)")
+
+
+def _destination(feats: list[_Features], places: Counter[str]) -> str | None:
+    """Where a trip goes: the far end of a route ("Lisbon -> Porto"), else the place most named."""
+    ends: Counter[str] = Counter()
+    starts: Counter[str] = Counter()
+    for f in feats:
+        for m in _ROUTE.finditer(f.text):
+            a, b = entities.places_in(m.group("a")), entities.places_in(m.group("b"))
+            if a and b and a[-1] != b[0]:
+                starts[a[-1]] += 1
+                ends[b[0]] += 1
+    if ends:
+        return ends.most_common(1)[0][0]
+    for place, _ in places.most_common():
+        if place not in starts:
+            return place
+    return None
+
+
+def _common_subject(obs: list[Observation], inf: ThreadInferrer) -> str | None:
+    """The subject most of these windows share (a document, a listing), as a noun phrase."""
+    subjects = Counter(s for o in obs if (s := inf.features(o).subject))
+    if not subjects:
+        return None
+    subject, n = subjects.most_common(1)[0]
+    if len(subject) > 70:
+        subject = subject[:69].rsplit(" ", 1)[0] + "…"
+    first = subject.split()[0]
+    if len(subject.split()) == 1 and first.islower() and _zipf()(first, "en") >= 3.0:
+        # "thesis - Chapter 4": their thesis, and which part of it
+        parts = Counter(p.strip() for o in obs for p in re.split(r"\s+[-–—|·]\s+",
+                        o.window_title or "")[1:2] if p.strip() and fold(p) != fold(o.app or ""))
+        part = f" ({parts.most_common(1)[0][0]})" if parts else ""
+        return f"their {first}{part}"
+    # "Toast for Maria & Joao" is a toast; "Chapter 4 draft" is a chapter: lower-case common nouns
+    if first[0].isupper() and _zipf()(first.lower(), "en") >= 3.5 and not first.isupper():
+        return f"{_article(first)} {first.lower()}{subject[len(first):]}"
+    return f"“{subject}”"
+
+
+def _event_phrase(line: str, when: date, seen: float) -> str | None:
+    """"a technical interview with Northwind Analytics" from the sentence that holds a date:
+    the event named nearest to where the date is mentioned."""
+    spans = [span for d, span in date_mentions(line, datetime.fromtimestamp(seen)) if d == when]
+    at = spans[0][0] if spans else 0
+    best: tuple[int, str] | None = None
+    for m in _EVENT_RE.finditer(line):
+        words = m.group("phrase").split()
+        while words and words[0].lower() in _ARTICLE_SKIP:
+            words = words[1:]
+        if not words:
+            continue
+        distance = abs(m.start() - at) if m.start() <= at else 2 * (m.start() - at)
+        if best is None or distance < best[0]:
+            best = (distance, " ".join(words))
+    if not best:
+        return None
+    phrase = best[1][0].lower() + best[1][1:] if best[1][:2].istitle() else best[1]
+    return f"{_article(phrase)} {phrase}"
