@@ -63,7 +63,8 @@ class LocalControls:
 
     def exclusions(self) -> dict[str, list[str] | str]:
         p = self.settings.privacy
-        return {"apps": p.all_apps(), "window titles": p.all_title_patterns(),
+        return {"apps": p.all_apps(), "names in apps, titles and URLs": p.all_names(),
+                "window titles": p.all_title_patterns(),
                 "redaction": "secrets always; e-mails " + ("on" if p.redact_emails else "off")
                              + ", phones " + ("on" if p.redact_phones else "off")}
 

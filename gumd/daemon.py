@@ -65,13 +65,17 @@ def make_image_reader(settings: Settings) -> ImageReader:
                               ocr if mode == "both" else None)
 
 
-def make_pipeline(settings: Settings, store: Store, inferrer: Inferrer | None = None) -> Pipeline:
+def make_pipeline(settings: Settings, store: Store, inferrer: Inferrer | None = None,
+                  privacy: PrivacyFilter | None = None) -> Pipeline:
     return Pipeline(
         store,
         inferrer or make_inferrer(settings),
         batch_size=settings.inference.batch_size,
         read_image=make_image_reader(settings),
         keep_images=settings.retention.screenshots_hours > 0,
+        # Text read from screenshots, and propositions, get the same redaction as what is
+        # captured or posted: e-mail addresses and phones too when the settings say so.
+        redact=(privacy or make_privacy(settings)).redact,
     )
 
 
@@ -264,7 +268,7 @@ class Daemon:
             pass
         self.store = make_store(self.settings)
         self.pipeline = (self._pipeline_factory(self.store) if self._pipeline_factory
-                         else make_pipeline(self.settings, self.store))
+                         else make_pipeline(self.settings, self.store, privacy=self.privacy))
         self.observers = (self._observers if self._observers is not None
                           else default_observers(self.settings))
         shots = paths.screenshots_dir(self.home)
@@ -313,6 +317,8 @@ class Daemon:
         sched.add_job(self._health_job, "interval", seconds=health.HEARTBEAT_S, id="health")
         sched.add_job(self._guard_job, "interval", seconds=30, id="guards")
         sched.add_job(self._retention_job, "interval", hours=1, id="retention")
+        sched.add_job(self._screenshot_job, "interval", seconds=self.screenshot_check_s(),
+                      id="screenshots")
         if self.settings.suggestions.enabled:
             sched.add_job(self._suggest_job, "interval", seconds=self.settings.suggestions.interval_s,
                           id="suggest")
@@ -467,6 +473,34 @@ class Daemon:
                 log.info("retention: deleted %d old observations", gone["observations"])
         except Exception:
             log.exception("retention job failed")
+
+    def screenshot_check_s(self) -> float:
+        """How often unread screenshots are looked for: often enough to hold the cap closely."""
+        return max(1.0, min(15.0, self.settings.retention.unread_screenshot_max_s / 4))
+
+    def _screenshot_job(self) -> None:
+        """Read captured screenshots ahead of inference; delete any left unread past the cap.
+
+        A screenshot is the screen unredacted, so it must not wait on disk for a batch to
+        come due: each is read (and its text redacted) within seconds, and one that still
+        could not be read after `retention.unread_screenshot_max_s` is deleted unread.
+        """
+        assert self.store is not None and self.pipeline is not None
+        cap = self.settings.retention.unread_screenshot_max_s
+        reason = (f"screenshot deleted unread: not read within {cap:g} s "
+                  "(retention.unread_screenshot_max_s)")
+        try:
+            while True:
+                dropped = self.store.drop_unread_screenshots("screen", self.clock() - cap, reason)
+                if dropped:
+                    log.warning("deleted %d screenshot(s) not read within %g s "
+                                "(retention.unread_screenshot_max_s)", dropped, cap)
+                if self.stop_event.is_set() or not self.pipeline.read_next_screenshot("screen"):
+                    return
+        except BackendUnavailable as exc:
+            log.warning("screenshots wait for the model, at most %g s: %s", cap, exc)
+        except Exception:
+            log.exception("screenshot job failed")
 
     def _trim_to_size(self, max_mb: float) -> int:
         """Delete the oldest processed observations, a tenth at a time, until under the cap."""

@@ -10,6 +10,7 @@ import re
 import tempfile
 import threading
 import time
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from fnmatch import fnmatchcase
@@ -39,6 +40,18 @@ DEFAULT_EXCLUDE_APPS: tuple[str, ...] = (
     "light-locker", "xsecurelock", "kscreenlocker_greet",
 )
 
+# Password managers and vault files, excluded wherever they show: in the app's name, and in
+# the window title or URL of any app (a web vault runs in the browser, a .kdbx file can be
+# opened from a terminal). Names match as words; "*.ext" entries match a file type.
+DEFAULT_EXCLUDE_NAMES: tuple[str, ...] = (
+    "1Password", "Bitwarden", "Vaultwarden", "KeePassXC", "KeePassX", "KeePass", "KeeWeb",
+    "Keychain", "LastPass", "Enpass", "Dashlane", "Proton Pass", "NordPass", "RoboForm",
+    "pwsafe", "KWalletManager", "Passwords and Keys",
+    # KeePass, 1Password exports and vaults, Password Safe, macOS keychains, KWallet
+    "*.kdb", "*.kdbx", "*.1pif", "*.1pux", "*.opvault", "*.agilekeychain", "*.psafe3",
+    "*.keychain", "*.keychain-db", "*.kwl",
+)
+
 DEFAULT_EXCLUDE_TITLE_PATTERNS: tuple[str, ...] = (
     # Chrome, Chromium and Brave: "New Tab - Google Chrome (Incognito)"
     r"\bincognito\b",
@@ -63,9 +76,27 @@ def _compile_title_pattern(pattern: str, error: type[Exception]) -> re.Pattern[s
         raise error(f"invalid title pattern {pattern!r}: {exc}") from None
 
 
+_GLOB_CHARS = frozenset("*?[")
+_FILE_TYPE = re.compile(r"\*\.[A-Za-z0-9][A-Za-z0-9-]*")
+
+
+def _check_name(entry: str, error: type[Exception]) -> None:
+    if _GLOB_CHARS & set(entry) and not _FILE_TYPE.fullmatch(entry.strip()):
+        raise error(f"{entry!r}: give a name or a file type like '*.kdbx' "
+                    "(regexes go in exclude_title_patterns)")
+    if not _FILE_TYPE.fullmatch(entry.strip()) and not any(c.isalnum() for c in entry):
+        raise error(f"{entry!r}: a name needs at least one letter or digit")
+
+
 class PrivacySettings(Section):
     exclude_apps: list[str] = Field(default_factory=lambda: list(DEFAULT_EXCLUDE_APPS))
     """Apps never observed (names or globs, any case, bundle ids too); replaces the defaults."""
+
+    exclude_names: list[str] = Field(default_factory=lambda: list(DEFAULT_EXCLUDE_NAMES))
+    """Password managers and vault files: no window is observed whose app, title or URL names one (as a word, in any case, spacing or zero-width characters; '*.kdbx' is a file type); replaces the defaults."""
+
+    extra_exclude_names: list[str] = Field(default_factory=list)
+    """More names and file types to exclude, on top of exclude_names."""
 
     exclude_title_patterns: list[str] = Field(
         default_factory=lambda: list(DEFAULT_EXCLUDE_TITLE_PATTERNS))
@@ -91,8 +122,18 @@ class PrivacySettings(Section):
             _compile_title_pattern(pattern, ValueError)
         return value
 
+    @field_validator("exclude_names", "extra_exclude_names")
+    @classmethod
+    def _names_are_names(cls, value: list[str]) -> list[str]:
+        for entry in value:
+            _check_name(entry, ValueError)
+        return value
+
     def all_apps(self) -> list[str]:
         return [*self.exclude_apps, *self.extra_exclude_apps]
+
+    def all_names(self) -> list[str]:
+        return [*self.exclude_names, *self.extra_exclude_names]
 
     def all_title_patterns(self) -> list[str]:
         return [*self.exclude_title_patterns, *self.extra_exclude_title_patterns]
@@ -100,9 +141,20 @@ class PrivacySettings(Section):
 
 # ---- app matching ----------------------------------------------------------
 
-_GLOB_CHARS = frozenset("*?[")
 # Platform suffixes that say nothing about which app it is.
 _APP_SUFFIXES = (".app", ".exe", ".desktop")
+
+
+def normalize(text: str, invisible: str = "") -> str:
+    """``text`` as exclusions compare it: "Ｂｉｔ\u200bwarden" and "bitwarden" are the same.
+
+    NFKC folds full-width and compatibility forms, format characters (zero-width spaces and
+    joiners, soft hyphens, bidi marks) become ``invisible``, case is folded and spaces
+    collapsed.
+    """
+    text = unicodedata.normalize("NFKC", text)
+    text = "".join(invisible if unicodedata.category(ch) == "Cf" else ch for ch in text)
+    return " ".join(text.casefold().split())
 
 
 def _squash(name: str) -> str:
@@ -112,7 +164,7 @@ def _squash(name: str) -> str:
 
 def _app_names(app: str) -> set[str]:
     """The forms of a reported app name that an exclusion may match."""
-    name = app.strip().lower()
+    name = normalize(app)
     for suffix in _APP_SUFFIXES:
         if name.endswith(suffix) and len(name) > len(suffix):
             name = name[: -len(suffix)]
@@ -131,7 +183,7 @@ class _AppMatcher:
         exact: set[str] = set()
         globs: list[str] = []
         for entry in entries:
-            entry = entry.strip().lower()
+            entry = normalize(entry)
             if not entry:
                 continue
             if _GLOB_CHARS & set(entry):
@@ -146,6 +198,32 @@ class _AppMatcher:
             return True
         # fnmatchcase on lowercased text: case-insensitive on every OS (fnmatch is not on POSIX)
         return any(fnmatchcase(name, glob) for name in names for glob in self.globs)
+
+
+# ---- names in titles and URLs ----------------------------------------------
+
+# What may stand between the letters of a name: "Bit warden", "keepass-xc", "1 Password".
+_NAME_GAP = r"[\s_-]*"
+# Not inside a longer word or number: "Enpass" is not in "Enpassant".
+_WORD_START, _WORD_END = r"(?<![^\W_])", r"(?![^\W_])"
+
+
+def _name_regex(entries: Iterable[str]) -> re.Pattern[str] | None:
+    """One regex finding any of ``entries`` (names, or "*.ext" file types) in normalized text."""
+    alternatives: list[str] = []
+    for entry in entries:
+        _check_name(entry, InvalidInput)  # settings built with model_construct() skip the validator
+        entry = normalize(entry)
+        letters = _NAME_GAP.join(re.escape(ch) for ch in entry if ch.isalnum())
+        if _FILE_TYPE.fullmatch(entry):
+            alternatives.append(r"\." + letters + _WORD_END)
+        else:
+            alternatives.append(_WORD_START + letters + _WORD_END)
+    if not alternatives:
+        return None
+    # Longest first, so that "keepassxc" is tried before "keepass" (either way it matches).
+    alternatives.sort(key=len, reverse=True)
+    return re.compile("|".join(alternatives))
 
 
 # ---- e-mail and phone redaction --------------------------------------------
@@ -341,20 +419,33 @@ class PrivacyFilter:
         self.pause = pause
         self.clock = clock
         self._apps = _AppMatcher.build(settings.all_apps())
+        self._names = _name_regex(settings.all_names())
         # Compiled here too: settings built with model_construct() skip the validator.
         self._titles = [_compile_title_pattern(p, InvalidInput)
                         for p in settings.all_title_patterns()]
 
-    def is_excluded(self, app: str | None, title: str | None) -> bool:
+    def is_excluded(self, app: str | None, title: str | None, url: str | None = None) -> bool:
+        """Whether a window must not be observed: by its app, its title or its URL."""
         if app and self._apps.matches(app):
             return True
-        return title is not None and any(p.search(title) for p in self._titles)
+        names = self._names
+        # Names allow gaps, so an invisible character may as well be one.
+        if names is not None and any(
+                text and names.search(normalize(text, " ")) for text in (app, title, url)):
+            return True
+        if not title:
+            return False
+        # A zero-width character may hide a letter's neighbour ("incog\u200bnito") or a space
+        # ("Private\u200bBrowsing"); the raw title too, for patterns that rely on what
+        # normalizing folds away.
+        forms = {normalize(title), normalize(title, " "), title}
+        return any(p.search(form) for p in self._titles for form in forms)
 
     def allows(self, window: WindowInfo | None) -> bool:
         """False while paused or while an excluded window is active."""
         if self.pause.paused(self.clock()):
             return False
-        return window is None or not self.is_excluded(window.app, window.title)
+        return window is None or not self.is_excluded(window.app, window.title, window.url)
 
     def admit(self, obs: Observation, *, respect_pause: bool = True) -> Observation | None:
         """``obs`` made safe to store, or None when it must not be kept at all.
@@ -365,11 +456,12 @@ class PrivacyFilter:
         if respect_pause and self.pause.paused(self.clock()):
             log.debug("dropped an observation from %s: capture is paused", obs.observer)
             return None
-        if self.is_excluded(obs.app, obs.window_title):
+        if self.is_excluded(obs.app, obs.window_title, obs.url):
             log.debug("dropped an observation from %s: excluded window", obs.observer)
             return None
         kinds: list[str] = []
         content = self._redact(obs.content, kinds)
+        app = self._redact(obs.app, kinds)
         title = self._redact(obs.window_title, kinds)
         url = self._redact(obs.url, kinds)
         if not kinds:
@@ -378,7 +470,19 @@ class PrivacyFilter:
         log.debug("redacted %s in an observation from %s", ", ".join(sorted(set(kinds))),
                   obs.observer)
         # A hash taken before redaction was derived from the secret; the store recomputes it.
-        return replace(obs, content=content or "", window_title=title, url=url, content_hash=None)
+        return replace(obs, content=content or "", app=app, window_title=title, url=url,
+                       content_hash=None)
+
+    def redact(self, text: str) -> str:
+        """``text`` as it may be stored or shown to a model: the same redaction as ``admit``.
+
+        For text made after admission: OCR, a model's reading of a screenshot, propositions.
+        """
+        kinds: list[str] = []
+        clean = self._redact(text, kinds)
+        if kinds:
+            log.debug("redacted %s", ", ".join(sorted(set(kinds))))
+        return clean or ""
 
     def _redact(self, text: str | None, kinds: list[str]) -> str | None:
         if not text:

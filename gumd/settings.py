@@ -175,6 +175,9 @@ class RetentionSettings(Section):
     screenshots_hours: float = Field(0.0, ge=0)
     """Keep screenshots this long after their text is read (0: delete at once)."""
 
+    unread_screenshot_max_s: float = Field(180.0, ge=10)
+    """Longest a captured screenshot may wait on disk unread: the daemon reads new screenshots within seconds, ahead of inference, and deletes one still unread after this long (its observation is marked failed)."""
+
     observations_days: float = Field(30.0, gt=0)
     """Processed observations older than this are deleted; propositions stay."""
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -23,6 +24,13 @@ log = logging.getLogger(__name__)
 
 #: reads the text of a screenshot observation (OCR or a vision model)
 ImageReader = Callable[[Observation], str]
+#: makes a text safe to store or show a model; the application passes its privacy filter's
+Redactor = Callable[[str], str]
+
+
+def redact_secrets_only(text: str) -> str:
+    """The redaction the library does on its own: secrets, not e-mail addresses or phones."""
+    return redact_secrets(text)[0]
 
 
 def model_image_reader(backend: Backend, ocr: ImageReader | None = None) -> ImageReader:
@@ -207,12 +215,12 @@ _AUDIT_STEMS: dict[str, tuple[str, ...]] = {
 }
 
 
-def audit(cand: Candidate) -> Candidate:
+def audit(cand: Candidate, redact: Redactor = redact_secrets_only) -> Candidate:
     """Remove secrets from the text and flag sensitive categories for the user's review."""
-    cand.text, found_text = redact_secrets(cand.text)
-    cand.reasoning, found_reason = redact_secrets(cand.reasoning)
-    if found_text or found_reason:
-        log.info("audit: removed %d secret(s) from a proposition", len(found_text + found_reason))
+    text, reasoning = redact(cand.text), redact(cand.reasoning)
+    if (text, reasoning) != (cand.text, cand.reasoning):
+        log.info("audit: redacted a proposition")
+    cand.text, cand.reasoning = text, reasoning
     lowered = f"{cand.text} {cand.reasoning}".casefold()
     flags = set(cand.sensitive)
     for category, stems in _AUDIT_STEMS.items():
@@ -273,6 +281,7 @@ class Pipeline:
         similar_k: int = 5,
         read_image: ImageReader | None = None,
         keep_images: bool = False,
+        redact: Redactor = redact_secrets_only,
     ) -> None:
         if batch_size < 1:
             raise InvalidInput("batch size must be at least 1")
@@ -282,6 +291,10 @@ class Pipeline:
         self.similar_k = similar_k
         self.read_image = read_image
         self.keep_images = keep_images
+        #: every text the pipeline stores (screenshot text, propositions) goes through it
+        self.redact = redact
+        # OCR engines and local models are not all safe to call from two threads at once.
+        self._reading = threading.Lock()
 
     def run_batch(self) -> BatchReport | None:
         """Process one batch; None when the queue is empty.
@@ -337,20 +350,57 @@ class Pipeline:
                     report.failed_observations += 1
                     continue
                 try:
-                    text, _ = redact_secrets(self.read_image(obs))
+                    self._read_one(obs)
                 except BackendUnavailable:
                     raise  # the whole batch waits for the model to come back
                 except GumdError as exc:  # a corrupt image or missing OCR fails that observation alone
                     self.store.mark_failed([obs.id], str(exc))
                     report.failed_observations += 1
                     continue
-                self.store.set_observation_content(obs.id, text, drop_image=not self.keep_images)
-                obs.content = text
             usable.append(obs)
         return usable
 
+    def _read_one(self, obs: Observation) -> None:
+        """Read a screenshot's text, redacted, into the store; the image goes unless kept."""
+        assert self.read_image is not None
+        with self._reading:
+            text = self.redact(self.read_image(obs))
+        # A screenshot with no text in it is not kept: there is nothing it could be read for.
+        self.store.set_observation_content(obs.id, text, drop_image=not (self.keep_images and text))
+        obs.content = text
+
+    def read_next_screenshot(self, observer: str) -> bool:
+        """Read the oldest unread screenshot from ``observer`` ahead of inference.
+
+        Its image is not left waiting for a batch; the observation goes back to the queue
+        with its text. False when none is waiting (or nothing can read it). A model that
+        cannot be reached raises BackendUnavailable, and the screenshot stays queued.
+        """
+        if self.read_image is None:
+            return False
+        obs = self.store.claim_unread_screenshot(observer)
+        if obs is None:
+            return False
+        try:
+            self._read_one(obs)
+        except BackendUnavailable:
+            self.store.release([obs.id])
+            raise
+        except GumdError as exc:  # a corrupt image or missing OCR: as a batch would record it
+            self.store.mark_failed([obs.id], str(exc))
+            return True
+        except Exception as exc:  # a bug must not stop the daemon; kept to retry
+            log.exception("reading a screenshot failed")
+            self.store.mark_failed([obs.id], f"{type(exc).__name__}: {exc}")
+            return True
+        except BaseException:
+            self.store.release([obs.id])
+            raise
+        self.store.release([obs.id])
+        return True
+
     def _infer(self, batch: list[Observation], report: BatchReport) -> None:
-        candidates = [audit(c) for c in self.inferrer.propose(batch, self.store)]
+        candidates = [audit(c, self.redact) for c in self.inferrer.propose(batch, self.store)]
         candidates = [c for c in candidates if c.text.strip()]
         if not candidates:
             return
@@ -393,12 +443,11 @@ class Pipeline:
                 self.store.reinforce(t.id, p, cand.evidence)
             report.reinforced += 1
             return
-        text = decision.text.strip() or cand.text
-        text, _ = redact_secrets(text)
+        text = self.redact(decision.text.strip() or cand.text)
         new = Proposition(
             text=text,
             confidence=p_new,
-            reasoning=decision.reasoning or cand.reasoning,
+            reasoning=self.redact(decision.reasoning) if decision.reasoning else cand.reasoning,
             decay=cand.decay,
             source=self.inferrer.name,
             topic_key=cand.topic_key,

@@ -95,6 +95,18 @@ def _secure_touch(path: Path) -> None:
         os.close(fd)
 
 
+def _unlink_all(paths: Sequence[str]) -> int:
+    """Delete screenshot files whose rows no longer point at them; how many there were."""
+    for path in paths:
+        try:
+            os.unlink(path)
+        except FileNotFoundError:
+            pass
+        except OSError as exc:
+            log.warning("could not delete a screenshot: %s", exc.strerror)
+    return len(paths)
+
+
 def content_hash(text: str, app: str | None = None, title: str | None = None) -> str:
     h = hashlib.blake2b(digest_size=16)
     for part in (app or "", title or "", text):
@@ -316,18 +328,49 @@ class Store:
 
     def expire_screenshots(self, before: float) -> int:
         """Delete screenshot files of processed observations captured before ``before``."""
+        where = "image_path IS NOT NULL AND status = 'done' AND captured_at < ?"
         with self.write() as conn:
-            rows = conn.execute(
-                "UPDATE observations SET image_path = NULL WHERE image_path IS NOT NULL "
-                "AND status = 'done' AND captured_at < ? RETURNING image_path",
-                (before,),
-            ).fetchall()
-        for (path,) in rows:
-            try:
-                os.unlink(path)
-            except OSError:
-                pass
-        return len(rows)
+            # Paths first: RETURNING gives an UPDATE's new values, and the new path is NULL.
+            rows = conn.execute(f"SELECT image_path FROM observations WHERE {where}",
+                                (before,)).fetchall()
+            conn.execute(f"UPDATE observations SET image_path = NULL WHERE {where}", (before,))
+        return _unlink_all([path for (path,) in rows])
+
+    def claim_unread_screenshot(self, observer: str) -> Observation | None:
+        """Claim the oldest pending screenshot from ``observer`` whose text is not read yet.
+
+        It is processing while it is read, so an inference batch cannot take it meanwhile;
+        ``release`` gives it back to the queue with its text.
+        """
+        now = self.clock()
+        with self.write() as conn:
+            row = conn.execute(
+                f"UPDATE observations SET status = 'processing', attempts = attempts + 1, "
+                f"claimed_at = ? WHERE id = (SELECT id FROM observations WHERE status = 'pending' "
+                f"AND observer = ? AND image_path IS NOT NULL AND content = '' "
+                f"ORDER BY enqueued_at, id LIMIT 1) RETURNING {OBS_COLUMNS}",
+                (now, observer),
+            ).fetchone()
+        return self._observation(row) if row is not None else None
+
+    def drop_unread_screenshots(self, observer: str, before: float, reason: str) -> int:
+        """Delete the screenshots from ``observer`` still unread that were queued before ``before``.
+
+        Their observations are marked failed with ``reason`` (after any earlier error);
+        one being read right now (processing) is left to its reader.
+        """
+        where = ("observer = ? AND image_path IS NOT NULL AND content = '' "
+                 "AND status IN ('pending', 'failed') AND enqueued_at < ?")
+        with self.write() as conn:
+            rows = conn.execute(f"SELECT image_path FROM observations WHERE {where}",
+                                (observer, before)).fetchall()
+            conn.execute(
+                "UPDATE observations SET image_path = NULL, status = 'failed', claimed_at = NULL, "
+                "last_error = CASE WHEN status = 'failed' AND last_error IS NOT NULL "
+                f"THEN last_error || '; ' || ? ELSE ? END WHERE {where}",
+                (reason, reason, observer, before),
+            )
+        return _unlink_all([path for (path,) in rows])
 
     def oldest_pending_at(self) -> float | None:
         row = self.read("SELECT min(enqueued_at) FROM observations WHERE status = 'pending'")[0]

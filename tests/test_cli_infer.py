@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import socket
 from pathlib import Path
 
@@ -57,6 +58,31 @@ def test_ingest_screenshot_is_read_and_deleted(tmp_path: Path, gumd_home: Path) 
     code, out, _ = run("export", "--what", "observations")
     row = json.loads(out.splitlines()[0])
     assert "budget" in row["content"].lower() and row["image_path"] is None
+
+
+@pytest.mark.skipif(shutil.which("tesseract") is None, reason="tesseract is not installed")
+def test_text_read_from_a_screenshot_is_redacted_like_captured_text(
+        tmp_path: Path, gumd_home: Path) -> None:
+    from PIL import Image, ImageDraw, ImageFont
+
+    gumd_home.mkdir(parents=True)
+    (gumd_home / "config.toml").write_text(
+        '[inference]\nocr = "tesseract"\n[privacy]\nredact_emails = true\n')
+    img = Image.new("RGB", (900, 200), "white")
+    draw = ImageDraw.Draw(img)
+    font = ImageFont.load_default(size=32)
+    draw.text((20, 30), "Reply to dana.reyes@example.org", fill="black", font=font)
+    draw.text((20, 100), "about the Porto wedding", fill="black", font=font)
+    shot = tmp_path / "mail.png"
+    img.save(shot)
+    code, _, err = run("ingest", str(shot))
+    assert code == 0, err
+    code, out, _ = run("export", "--what", "observations")
+    content = json.loads(out.splitlines()[0])["content"]
+    assert "Porto" in content  # OCR read the screenshot
+    assert "[REDACTED:email]" in content and "dana.reyes" not in content
+    raw = b"".join(p.read_bytes() for p in gumd_home.glob("gumd.db*"))
+    assert b"dana.reyes@example.org" not in raw
 
 
 @needs_scenarios

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -22,6 +23,9 @@ from gumd.daemon import Daemon
 from gumd.observers.base import ObserverContext, WindowInfo
 from gumd.privacy import PauseState
 from propositions import Observation, Store
+from propositions.backends.base import BackendUnavailable
+
+from .conftest import FakeClock
 
 KEY = "AKIA" + "ABCDEFGHIJKLMNOP"
 
@@ -363,3 +367,135 @@ def test_daemon_serves_the_local_api(settings) -> None:  # type: ignore[no-untyp
     for pid in workers:  # they stopped with the daemon
         with pytest.raises(ProcessLookupError):
             os.kill(pid, 0)
+
+
+# -- screenshots are read soon, and never wait unread past the cap --------------------------
+
+
+def _screenshot(folder: Path, lines: list[str]) -> Path:
+    """A screenshot file as the screen observer leaves it: text on a window, 0600."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    img = Image.new("RGB", (900, 80 + 70 * len(lines)), "white")
+    draw = ImageDraw.Draw(img)
+    font = ImageFont.load_default(size=32)
+    for i, line in enumerate(lines):
+        draw.text((20, 30 + 70 * i), line, fill="black", font=font)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"shot-{time.time_ns()}.png"
+    img.save(path)
+    path.chmod(0o600)
+    return path
+
+
+def _emit_screenshot(obs: ScriptedObserver, path: Path) -> None:
+    assert obs.ctx is not None
+    obs.ctx.sink(Observation(captured_at=obs.ctx.clock(), observer="screen", app="Thunderbird",
+                             window_title="Inbox", image_path=str(path), content_type="image/png"))
+
+
+@pytest.mark.skipif(shutil.which("tesseract") is None, reason="tesseract is not installed")
+def test_screenshots_are_read_soon_not_left_waiting_for_a_batch(settings) -> None:  # type: ignore[no-untyped-def]
+    settings.inference.ocr = "tesseract"
+    settings.inference.batch_size = 50
+    settings.daemon.max_wait_s = 3600  # no batch comes due during the test
+    settings.retention.unread_screenshot_max_s = 10  # the job then looks every 2.5 s
+    settings.privacy.redact_emails = True
+    obs = ScriptedObserver()
+    d = Daemon(settings, observers=[obs])
+    d.start()
+    try:
+        shot = _screenshot(d.ctx.screenshots_dir,
+                           ["Reply to dana.reyes@example.org", "about the Porto wedding"])
+        _emit_screenshot(obs, shot)
+        assert not d.batch_due()
+        deadline = time.time() + 20
+        while shot.exists() and time.time() < deadline:
+            time.sleep(0.2)
+        assert not shot.exists(), "the screenshot waited unread"
+        row = d.store.read("SELECT status, content, image_path FROM observations")[0]
+        # Read and redacted as captured text is, then back in the queue for inference.
+        assert row["status"] == "pending" and row["image_path"] is None
+        assert "Porto" in row["content"] and "[REDACTED:email]" in row["content"]
+        assert "dana.reyes" not in row["content"]
+    finally:
+        d.stop()
+
+
+class UnreachableVisionModel:
+    """A fake image reader at the pipeline's seam: a vision model whose server is down."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def __call__(self, obs: Observation) -> str:
+        self.calls += 1
+        raise BackendUnavailable("cannot reach the model server at http://127.0.0.1:9/v1")
+
+
+def test_a_screenshot_still_unread_at_the_cap_is_deleted_and_its_observation_failed(
+        settings) -> None:  # type: ignore[no-untyped-def]
+    from propositions.infer import Pipeline
+    from propositions.statistical import StatisticalInferrer
+
+    cap = settings.retention.unread_screenshot_max_s
+    clock = FakeClock(time.time())
+    reader = UnreachableVisionModel()
+    obs = ScriptedObserver()
+    d = Daemon(settings, observers=[obs], clock=clock,
+               pipeline_factory=lambda store: Pipeline(store, StatisticalInferrer("Dana"),
+                                                       read_image=reader))
+    d.start()
+    try:
+        shot = _screenshot(d.ctx.screenshots_dir, ["Quarterly salary review"])
+        _emit_screenshot(obs, shot)
+        d._screenshot_job()
+        assert reader.calls == 1 and shot.exists()  # tried at once; kept while within the cap
+        row = d.store.read("SELECT status, attempts FROM observations")[0]
+        assert (row["status"], row["attempts"]) == ("pending", 0)  # the failed try costs nothing
+        clock.advance(cap - 5)
+        d._screenshot_job()
+        assert shot.exists()
+        clock.advance(10)
+        d._screenshot_job()
+        assert not shot.exists()
+        row = d.store.read("SELECT status, last_error, image_path, content FROM observations")[0]
+        assert row["status"] == "failed" and row["image_path"] is None and row["content"] == ""
+        assert "unread" in row["last_error"] and "retention.unread_screenshot_max_s" in row["last_error"]
+        assert list(d.ctx.screenshots_dir.iterdir()) == []
+    finally:
+        d.stop()
+
+
+def test_the_daemon_checks_screenshots_often_enough_to_hold_the_cap(settings) -> None:  # type: ignore[no-untyped-def]
+    settings.retention.unread_screenshot_max_s = 20
+    d = Daemon(settings, observers=[])
+    d.start()
+    try:
+        job = d._scheduler.get_job("screenshots")
+        assert job is not None and job.trigger.interval.total_seconds() == 5
+    finally:
+        d.stop()
+
+
+def test_the_pipeline_built_for_the_daemon_redacts_as_the_privacy_filter_does(settings) -> None:  # type: ignore[no-untyped-def]
+    from propositions.backends.scripted import ScriptedBackend
+    from propositions.infer import ModelInferrer
+
+    from gumd.daemon import make_pipeline, make_store
+
+    settings.privacy.redact_emails = True
+    store = make_store(settings)
+    try:
+        backend = ScriptedBackend([{"propositions": [{
+            "text": "Dana writes to bob.smith@example.org about Porto", "confidence": 0.7,
+            "decay": "weeks", "evidence": [1], "reasoning": "mail to bob.smith@example.org"}]}])
+        pipe = make_pipeline(settings, store, ModelInferrer(backend, user="Dana"))
+        store.enqueue([Observation(captured_at=time.time(), observer="screen", app="Mail",
+                                   content="a mail about Porto")])
+        assert pipe.run_batch().created == 1
+        row = store.read("SELECT text, reasoning FROM propositions")[0]
+        assert "bob.smith" not in row["text"] + row["reasoning"]
+        assert "[REDACTED:email]" in row["text"]
+    finally:
+        store.close()

@@ -102,8 +102,92 @@ def test_case_bundle_ids_and_spelling_variants_match(pf: PrivacyFilter, app: str
 
 
 def test_names_that_merely_contain_an_excluded_name_pass(pf: PrivacyFilter) -> None:
-    assert not pf.is_excluded("KeePass Tutorial Player", "")
+    assert not pf.is_excluded("Enpassant Chess", "")
+    assert not pf.is_excluded("ClassPass", "")
     assert not pf.is_excluded("passwords.txt - Notepad", "")
+
+
+# A password manager, or one of its vault files, is excluded wherever it shows: a web vault has
+# the browser's app name, a vault file can be opened from a terminal or an editor.
+@pytest.mark.parametrize("app, title", [
+    ("XTerm", "KeePassXC - Passwords.kdbx"),
+    ("Firefox-esr", "Bitwarden Web Vault — Mozilla Firefox"),
+    ("Firefox-esr", "1Password — Mozilla Firefox"),
+    ("Google-chrome", "LastPass: Free Password Manager - Google Chrome"),
+    ("Mousepad", "*export.1pif - Mousepad"),
+    ("Mousepad", "1PasswordExport.1pux - Mousepad"),
+    ("XTerm", "vim ~/Dropbox/Vault.opvault/default/profile.js"),
+    ("XTerm", "ls 1Password.agilekeychain"),
+    ("XTerm", "pwsafe home.psafe3"),
+    ("Finder", "login.keychain-db"),
+    ("XTerm", "cp Old.kdb /tmp"),
+    ("Safari", "Keychain"),
+    ("Firefox", "Dashlane - Mozilla Firefox"),
+    ("Firefox", "Proton Pass — Mozilla Firefox"),
+    ("Firefox", "vault.bitwarden.com/#/vault"),
+])
+def test_password_managers_and_vault_files_are_excluded_by_title(
+        pf: PrivacyFilter, app: str, title: str) -> None:
+    assert pf.is_excluded(app, title)
+    assert not pf.allows(WindowInfo(app=app, title=title))  # so no screenshot is taken either
+    assert pf.admit(obs("master password hunter2", app=app, title=title)) is None
+
+
+@pytest.mark.parametrize("url", [
+    "https://vault.bitwarden.com/#/login",
+    "https://my.1password.com/signin",
+    "https://lastpass.com/?ac=1&lpnorefresh=1",
+    "file:///home/dana/Passwords.kdbx",
+])
+def test_password_managers_and_vault_files_are_excluded_by_url(pf: PrivacyFilter, url: str) -> None:
+    assert pf.is_excluded("Firefox", "Sign in", url)
+    assert not pf.allows(WindowInfo(app="Firefox", title="Sign in", url=url))
+    assert pf.admit(obs("master password hunter2", title="Sign in", url=url)) is None
+
+
+@pytest.mark.parametrize("app, title", [
+    ("Bit\u200bwarden", ""),                      # zero-width space inside the name
+    ("Bitwarden Desktop", "Vault"),
+    ("BITWARDEN", ""),
+    ("Firefox", "Bit warden — Mozilla Firefox"),
+    ("Firefox", "bit-warden"),
+    ("Firefox", "KeePass\u00adXC"),               # soft hyphen
+    ("Firefox", "Kee\u200dPass\u2060XC"),          # zero-width joiner, word joiner
+    ("Firefox", "\uff2b\uff45\uff45\uff30\uff41\uff53\uff53"),  # full-width KeePass
+    ("XTerm", "Passwords.KDBX"),
+    ("XTerm", "Passwords.kd\u200bbx"),
+    ("Firefox", "Private\u200bBrowsing"),
+    ("Chromium", "New Tab - Chromium (Incog\u200bnito)"),
+    ("Firefox", "Mozilla Firefox Private   Browsing"),
+])
+def test_exclusions_ignore_case_spacing_and_invisible_characters(
+        pf: PrivacyFilter, app: str, title: str) -> None:
+    assert pf.is_excluded(app, title)
+
+
+@pytest.mark.parametrize("app, title", [
+    ("Firefox", "Change your password - Google Account — Mozilla Firefox"),
+    ("Firefox", "kdb+ tutorial — Mozilla Firefox"),
+    ("XTerm", "make keychains"),
+    ("Firefox", "Bitwardens of the galaxy"),
+])
+def test_windows_that_only_mention_passwords_pass(pf: PrivacyFilter, app: str, title: str) -> None:
+    assert not pf.is_excluded(app, title)
+
+
+def test_excluded_names_can_be_replaced_and_extended(gumd_home: Path, clock: FakeClock) -> None:
+    f = make_filter(gumd_home, clock, exclude_names=["Signal"], extra_exclude_names=["*.vault"])
+    assert f.is_excluded("Firefox", "Signal — Mozilla Firefox")
+    assert f.is_excluded("XTerm", "less home.vault")
+    assert not f.is_excluded("XTerm", "KeePassXC - Passwords.kdbx")
+
+
+@pytest.mark.parametrize("entry", ["*kdbx*", "Bit?arden", "[ab]", "---"])
+def test_an_unusable_excluded_name_is_one_line(entry: str) -> None:
+    with pytest.raises(ValidationError) as info:
+        PrivacySettings(extra_exclude_names=[entry])
+    line = settings_mod._describe(info.value, Path("config.toml"))
+    assert "\n" not in line and "extra_exclude_names" in line and repr(entry) in line
 
 
 def test_globs_match_names_and_bundle_ids(gumd_home: Path, clock: FakeClock) -> None:
@@ -124,7 +208,8 @@ def test_user_extras_add_to_the_defaults(gumd_home: Path, clock: FakeClock) -> N
 
 
 def test_setting_the_main_lists_replaces_the_defaults(gumd_home: Path, clock: FakeClock) -> None:
-    f = make_filter(gumd_home, clock, exclude_apps=["Signal"], exclude_title_patterns=[])
+    f = make_filter(gumd_home, clock, exclude_apps=["Signal"], exclude_names=[],
+                    exclude_title_patterns=[])
     assert f.is_excluded("Signal", "")
     assert not f.is_excluded("1Password", "Mozilla Firefox Private Browsing")
 
@@ -165,6 +250,12 @@ def test_admit_redacts_secrets_in_content_title_and_url(pf: PrivacyFilter) -> No
     assert got.window_title == "key [REDACTED:aws-key]"
     assert got.url == "https://alice:[REDACTED:password]@example.com/admin"
     assert got.content_hash is None  # recomputed by the store from the redacted text
+
+
+def test_admit_redacts_the_app_field(pf: PrivacyFilter) -> None:
+    got = pf.admit(obs("build log", app=f"deploy-{AWS_KEY}", title="deploy"))
+    assert got is not None
+    assert AWS_KEY not in got.app and got.app == "deploy-[REDACTED:aws-key]"
 
 
 def test_admit_passes_clean_observations_unchanged(pf: PrivacyFilter) -> None:

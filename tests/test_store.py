@@ -340,6 +340,20 @@ def test_forget_everything(store: Store) -> None:
                               "suggestions": 0}
 
 
+def test_expired_screenshots_leave_the_disk(store: Store, clock: FakeClock, tmp_path: Path) -> None:
+    old_shot, new_shot = tmp_path / "old.webp", tmp_path / "new.webp"
+    old_shot.write_bytes(b"webp")
+    new_shot.write_bytes(b"webp")
+    old = observe(store, "read long ago", image_path=str(old_shot), ago=7200)
+    new = observe(store, "read just now", image_path=str(new_shot), ago=60)
+    store.claim_batch(5)
+    store.mark_done([old, new])
+    assert store.expire_screenshots(clock() - 3600) == 1
+    assert not old_shot.exists() and new_shot.exists()
+    assert store.get_observation(old).image_path is None
+    assert store.get_observation(new).image_path == str(new_shot)
+
+
 def test_backup_is_a_consistent_copy(store: Store, tmp_path: Path) -> None:
     oid = observe(store, "backup me")
     believe(store, "Dana keeps backups", evidence=[oid])
