@@ -457,6 +457,25 @@ def test_excluded_observation_is_dropped(live: Live) -> None:
     assert live.sink.seen[-1].app == "1Password"  # it went through the sink, which refused it
 
 
+def test_lone_surrogates_are_kept_as_replacement_characters(live: Live) -> None:
+    """JSON may escape a lone surrogate ("\\ud800"); it cannot be stored as UTF-8, so it becomes U+FFFD."""
+    raw = b'{"text": "Notes \\ud800 on the \\udfff trip", "app": "Ed\\udc80itor", "title": "\\ud83d"}'
+    r = live.client.post("/v1/observations", content=raw,
+                         headers={"Content-Type": "application/json"})
+    assert r.status_code == 202, r.text
+    obs = live.store.get_observation(r.json()["ids"][0])
+    assert (obs.content, obs.app, obs.window_title) == (
+        "Notes \ufffd on the \ufffd trip", "Ed\ufffditor", "\ufffd")
+
+    edit = live.client.post(f"/v1/propositions/{live.seed.wedding}/edit",
+                            content=b'{"text": "Dana \\udbff toasts"}',
+                            headers={"Content-Type": "application/json"})
+    assert edit.status_code == 200, edit.text
+    assert edit.json()["text"] == "Dana \ufffd toasts"
+    shown = live.client.get(f"/v1/propositions/{edit.json()['id']}")
+    assert shown.status_code == 200 and shown.json()["history"][-1]["new_text"] == "Dana \ufffd toasts"
+
+
 @pytest.mark.parametrize("body", [
     {}, {"text": ""}, {"text": 3}, {"text": "x", "app": ["a"]}, {"text": "x", "captured_at": "soon"},
     {"text": "x", "captured_at": True}, {"text": "x", "captured_at": -5}, {"observations": []},
