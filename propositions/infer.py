@@ -311,9 +311,7 @@ class Pipeline:
         ids = [o.id for o in batch]
         try:
             usable = self._read_images(batch, report)
-            if usable:
-                self._infer(usable, report)
-            self.store.mark_done([o.id for o in usable])
+            self._infer(usable, report)
         except BackendUnavailable:
             self.store.release(ids)
             raise
@@ -400,9 +398,18 @@ class Pipeline:
         return True
 
     def _infer(self, batch: list[Observation], report: BatchReport) -> None:
-        candidates = [audit(c, self.redact) for c in self.inferrer.propose(batch, self.store)]
+        """Infer from ``batch`` and mark it done, in one transaction.
+
+        The propositions and the observations' done state commit together: a
+        crash in between would otherwise leave the batch to run again and
+        reinforce the same propositions twice.
+        """
+        done = [o.id for o in batch]
+        candidates = ([audit(c, self.redact) for c in self.inferrer.propose(batch, self.store)]
+                      if batch else [])
         candidates = [c for c in candidates if c.text.strip()]
         if not candidates:
+            self.store.mark_done(done)
             return
         pairs = [(c, self._similar(c)) for c in candidates]
         decisions = self.inferrer.reconcile(pairs)
@@ -410,6 +417,7 @@ class Pipeline:
         with self.store.write():  # one batch, one transaction: all of it lands or none
             for (cand, similar), decision in zip(pairs, decisions):
                 self._apply(cand, decision, {p.id: p for p in similar}, calibrate, report)
+            self.store.mark_done(done)
 
     def _similar(self, cand: Candidate) -> list[Proposition]:
         found: dict[int, Proposition] = {}

@@ -6,6 +6,7 @@ import hashlib
 import json
 import logging
 import os
+import re
 import sqlite3
 import threading
 import time
@@ -105,6 +106,26 @@ def _unlink_all(paths: Sequence[str]) -> int:
         except OSError as exc:
             log.warning("could not delete a screenshot: %s", exc.strerror)
     return len(paths)
+
+
+#: UTF-16 surrogates: never valid alone in text, and SQLite cannot store them as UTF-8
+_SURROGATES = re.compile("[\ud800-\udfff]")
+
+
+def clean_text(text: str | None) -> str | None:
+    """``text`` with every lone surrogate replaced by U+FFFD, the rest kept as it was.
+
+    They come from hostile or broken input (a JSON ``"\\ud800"`` escape, a file name
+    that is not UTF-8) and cannot be encoded, so SQLite would refuse the whole row.
+    """
+    if text is None or not _SURROGATES.search(text):
+        return text
+    return _SURROGATES.sub("\ufffd", text)
+
+
+def _json(value: Any) -> str:
+    """JSON for a column; a lone surrogate in it becomes U+FFFD, as in plain text columns."""
+    return clean_text(json.dumps(value, ensure_ascii=False)) or ""
 
 
 def content_hash(text: str, app: str | None = None, title: str | None = None) -> str:
@@ -271,6 +292,8 @@ class Store:
         now = self.clock()
         batch = list(observations)
         for obs in batch:
+            for name in ("content", "app", "window_title", "url", "observer", "content_type"):
+                setattr(obs, name, clean_text(getattr(obs, name)))
             if obs.content_hash is None:
                 obs.content_hash = content_hash(obs.content, obs.app, obs.window_title)
         with self.write() as conn:
@@ -396,7 +419,7 @@ class Store:
 
     def mark_failed(self, ids: Sequence[int], error: str) -> None:
         """Record a failed attempt: back to pending while attempts remain, else failed."""
-        message = _one_line(error)
+        message = clean_text(_one_line(error))
         with self.write() as conn:
             conn.executemany(
                 "UPDATE observations SET claimed_at = NULL, last_error = ?, "
@@ -473,7 +496,7 @@ class Store:
         evidence: list[int],
         relation: str,
     ) -> int:
-        text = (prop.text or "").strip()
+        text = clean_text((prop.text or "").strip()) or ""
         if not text:
             raise InvalidInput("a proposition needs non-empty text")
         if not 0.0 <= prop.confidence <= 1.0:
@@ -489,17 +512,17 @@ class Store:
             "evidence_digest) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'active', ?, ?, ?, ?, ?)",
             (
                 text,
-                prop.reasoning or "",
+                clean_text(prop.reasoning) or "",
                 float(prop.confidence),
                 prop.decay,
                 half,
                 created,
                 prop.updated_at or now,
                 seen or prop.last_evidence_at or created,
-                prop.source,
+                clean_text(prop.source),
                 prop.user_feedback,
-                prop.topic_key,
-                prop.sensitive or "",
+                clean_text(prop.topic_key),
+                clean_text(prop.sensitive) or "",
                 digest,
             ),
         )
@@ -640,7 +663,7 @@ class Store:
             conn.execute(
                 "UPDATE observations SET content = ?, image_path = CASE WHEN ? THEN NULL "
                 "ELSE image_path END WHERE id = ?",
-                (content, 1 if drop_image else 0, obs_id),
+                (clean_text(content), 1 if drop_image else 0, obs_id),
             )
         if drop_image and row["image_path"]:
             try:
@@ -771,10 +794,10 @@ class Store:
                 "status, feedback, dedupe_key, proposition_ids, snoozed_until, due_at, "
                 "observation_ids) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
                 "ON CONFLICT (dedupe_key) DO NOTHING",
-                (sugg.created_at or now, now, sugg.kind, sugg.title, sugg.body,
-                 json.dumps(sugg.action), json.dumps(sugg.scores), sugg.status, sugg.feedback,
-                 sugg.dedupe_key, json.dumps(sugg.proposition_ids), sugg.snoozed_until, sugg.due_at,
-                 json.dumps(sugg.observation_ids)),
+                (sugg.created_at or now, now, sugg.kind, clean_text(sugg.title),
+                 clean_text(sugg.body), _json(sugg.action), json.dumps(sugg.scores), sugg.status,
+                 sugg.feedback, clean_text(sugg.dedupe_key), json.dumps(sugg.proposition_ids),
+                 sugg.snoozed_until, sugg.due_at, json.dumps(sugg.observation_ids)),
             )
             if cur.rowcount == 0:
                 return None

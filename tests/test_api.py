@@ -256,6 +256,87 @@ def test_errors_are_one_line_json(live: Live) -> None:
         assert list(body) == ["error"] and body["error"] and "\n" not in body["error"]
 
 
+def _rss_mb() -> float:
+    with open("/proc/self/status") as f:
+        return int(f.read().split("VmRSS:")[1].split()[0]) / 1024
+
+
+def _raw_request(port: int, head: bytes, *, filler: int = 0, tail: bytes = b"\r\n",
+                 timeout: float = 60) -> tuple[bytes, float]:
+    """Send ``head``, then ``filler`` bytes of one header value, then ``tail``, from a thread,
+    while this thread reads the answer; returns what came back first and how long it took."""
+    conn = socket.create_connection(("127.0.0.1", port))
+    conn.settimeout(timeout)
+
+    def send() -> None:
+        try:
+            conn.sendall(head)
+            chunk = b"a" * (1 << 20)
+            for start in range(0, filler, len(chunk)):
+                conn.sendall(chunk[:filler - start])
+            conn.sendall(tail)
+        except OSError:
+            pass  # the server hung up on the rest: expected when it refuses
+
+    sender = threading.Thread(target=send, daemon=True)
+    started = time.perf_counter()
+    sender.start()
+    try:
+        answer = b""
+        while b"\r\n\r\n" not in answer:
+            data = conn.recv(65536)
+            if not data:
+                break
+            answer += data
+        return answer, time.perf_counter() - started
+    finally:
+        conn.close()
+        sender.join(10)
+
+
+def test_a_huge_header_is_refused_at_once_with_431(live: Live) -> None:
+    """httptools sets no limit: a 100 MB header held the server for 13 s and its memory."""
+    head = (f"GET /v1/status HTTP/1.1\r\nHost: 127.0.0.1:{live.port}\r\n"
+            f"Authorization: Bearer {TOKEN}\r\nX-Filler: ").encode()
+    before = _rss_mb()
+    answer, seconds = _raw_request(live.port, head, filler=100 * 1000 * 1000)
+    assert answer.startswith(b"HTTP/1.1 431 "), answer[:200]
+    assert seconds < 1.0
+    assert _rss_mb() - before < 20
+    body = json.loads(answer.split(b"\r\n\r\n", 1)[1].split(b"}", 1)[0] + b"}")
+    assert "65536 bytes" in body["error"]
+    # Many small headers count together, and the server still answers others.
+    many = "".join(f"X-{i}: {i}\r\n" for i in range(10_000)).encode()
+    answer, _ = _raw_request(live.port, head.rsplit(b"X-Filler: ", 1)[0] + many)
+    assert answer.startswith(b"HTTP/1.1 431 ")
+    assert live.client.get("/v1/status").status_code == 200
+
+
+def test_headers_under_the_limit_and_big_bodies_are_served(live_factory: Callable[..., Live]) -> None:
+    live = live_factory(max_body_bytes=1 << 20)
+    head = (f"GET /v1/status HTTP/1.1\r\nHost: 127.0.0.1:{live.port}\r\n"
+            f"Authorization: Bearer {TOKEN}\r\nX-Filler: ").encode()
+    answer, _ = _raw_request(live.port, head, filler=60_000, tail=b"\r\n\r\n")
+    assert answer.startswith(b"HTTP/1.1 200 "), answer[:200]
+    # A body far over the header limit, sent with its headers in one piece, is not a header.
+    body = json.dumps({"text": "levain " * 120_000}).encode()
+    post = (f"POST /v1/observations HTTP/1.1\r\nHost: 127.0.0.1:{live.port}\r\n"
+            f"Authorization: Bearer {TOKEN}\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {len(body)}\r\n\r\n").encode() + body
+    answer, _ = _raw_request(live.port, post, tail=b"")
+    assert answer.startswith(b"HTTP/1.1 202 "), answer[:200]
+    # Two requests in one write (pipelined) are both answered.
+    get = (f"GET /v1/status HTTP/1.1\r\nHost: 127.0.0.1:{live.port}\r\n"
+           f"Authorization: Bearer {TOKEN}\r\n\r\n").encode()
+    with socket.create_connection(("127.0.0.1", live.port), timeout=30) as conn:
+        conn.sendall(get + get)
+        seen = b""
+        while seen.count(b"HTTP/1.1 200 ") < 2:
+            data = conn.recv(65536)
+            assert data, seen
+            seen += data
+
+
 # -- reading -----------------------------------------------------------------------------
 
 
@@ -455,6 +536,25 @@ def test_excluded_observation_is_dropped(live: Live) -> None:
     assert r.json() == {"accepted": 0, "ids": []}
     assert live.store.queue_counts()["pending"] == 0
     assert live.sink.seen[-1].app == "1Password"  # it went through the sink, which refused it
+
+
+def test_lone_surrogates_are_kept_as_replacement_characters(live: Live) -> None:
+    """JSON may escape a lone surrogate ("\\ud800"); it cannot be stored as UTF-8, so it becomes U+FFFD."""
+    raw = b'{"text": "Notes \\ud800 on the \\udfff trip", "app": "Ed\\udc80itor", "title": "\\ud83d"}'
+    r = live.client.post("/v1/observations", content=raw,
+                         headers={"Content-Type": "application/json"})
+    assert r.status_code == 202, r.text
+    obs = live.store.get_observation(r.json()["ids"][0])
+    assert (obs.content, obs.app, obs.window_title) == (
+        "Notes \ufffd on the \ufffd trip", "Ed\ufffditor", "\ufffd")
+
+    edit = live.client.post(f"/v1/propositions/{live.seed.wedding}/edit",
+                            content=b'{"text": "Dana \\udbff toasts"}',
+                            headers={"Content-Type": "application/json"})
+    assert edit.status_code == 200, edit.text
+    assert edit.json()["text"] == "Dana \ufffd toasts"
+    shown = live.client.get(f"/v1/propositions/{edit.json()['id']}")
+    assert shown.status_code == 200 and shown.json()["history"][-1]["new_text"] == "Dana \ufffd toasts"
 
 
 @pytest.mark.parametrize("body", [

@@ -137,6 +137,27 @@ def test_feedback_confirm_reject_edit(seeded: dict[str, int]) -> None:
     assert code == 1 and "only active ones can be revised" in err
 
 
+def test_text_that_is_not_utf8_is_kept_with_replacement_characters(seeded: dict[str, int],
+                                                                    tmp_path: Path,
+                                                                    gumd_home: Path) -> None:
+    """Arguments and file names are bytes; undecodable ones reach Python as lone surrogates."""
+    env = {**os.environ, "GUMD_HOME": str(gumd_home)}
+    gumd = [sys.executable, "-m", "gumd"]
+    edit = subprocess.run([*gumd, "feedback", str(seeded["wedding"]), "edit", b"Dana \xff toasts",
+                           "--json"], capture_output=True, env=env, timeout=60)
+    assert edit.returncode == 0, edit.stderr
+    assert json.loads(edit.stdout)["text"] == "Dana \ufffd toasts"
+    note = tmp_path / os.fsdecode(b"trip-\xfe.txt")
+    note.write_text("Packing list for the Lisbon trip\n")
+    ingest = subprocess.run([*gumd, "ingest", "--no-process", str(note)], capture_output=True,
+                            env=env, timeout=60)
+    assert ingest.returncode == 0, ingest.stderr
+    with Store(gumd_home / "gumd.db") as store:
+        titles = [r["window_title"] for r in store.read(
+            "SELECT window_title FROM observations WHERE observer = 'ingest'")]
+    assert titles == ["trip-\ufffd.txt"]
+
+
 def test_forget_asks_first_and_then_removes_everything(seeded: dict[str, int], gumd_home: Path) -> None:
     code, out, _ = run("forget", "--app", "gmail", input="n\n")
     assert code == 1 and "Permanently delete 1 propositions, 1 observations" in out

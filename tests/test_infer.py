@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import glob
 import logging
+import os
+import signal
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -17,7 +21,7 @@ from propositions.redact import redact_secrets
 from propositions.replay import evaluate
 from propositions.statistical import StatisticalInferrer, _dates_in
 
-from .conftest import observe
+from .conftest import FakeClock, believe, observe
 
 SCENARIOS = sorted(glob.glob(str(Path(__file__).resolve().parents[1].parent / "shared" / "scenarios"
                                  / "dev" / "*.json")))
@@ -339,3 +343,47 @@ def test_thread_inferrer_writes_sentences_not_keyword_lists() -> None:
             assert "spending time on" not in p.text
             assert p.text.split()[1] in ("is", "has", "works", "programs", "uses", "fixed",
                                          "spends", "listens", "'s"), p.text
+
+
+# A separate process runs one batch and is killed (SIGKILL, as by a power cut) at the moment
+# the batch is marked done: whatever committed before that point stays in the file.
+CRASH_AT_MARK_DONE = """
+import os, signal, sys
+from propositions import Store
+from propositions.backends.scripted import ScriptedBackend
+from propositions.infer import ModelInferrer, Pipeline
+
+path, pid, obs, now = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4])
+store = Store(path, busy_timeout_s=5, clock=lambda: now)
+store.mark_done = lambda ids: os.kill(os.getpid(), signal.SIGKILL)
+backend = ScriptedBackend([
+    {"propositions": [{"text": "Dana likes jazz", "confidence": 0.6, "decay": "weeks",
+                       "evidence": [obs], "reasoning": "a playlist"}]},
+    {"decisions": [{"candidate": 0, "action": "same", "targets": [pid]}]},
+])
+Pipeline(store, ModelInferrer(backend, user="Dana"), batch_size=10).run_batch()
+print("the batch finished without reaching mark_done")
+"""
+
+
+def test_a_crash_before_the_batch_is_marked_done_reinforces_nothing_twice(
+        store: Store, clock: FakeClock, tmp_path: Path) -> None:
+    pid = believe(store, "Dana likes jazz", confidence=0.5)
+    obs = observe(store, "Playlist: Coltrane, Monk, Davis", app="Spotify")
+    script = tmp_path / "crash.py"
+    script.write_text(CRASH_AT_MARK_DONE)
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    argv = [sys.executable, str(script), str(store.path), str(pid), str(obs), repr(clock())]
+    proc = subprocess.run(argv,
+                          capture_output=True, text=True, timeout=120, env=env)
+    assert proc.returncode == -signal.SIGKILL, proc.stdout + proc.stderr
+    assert store.get_proposition(pid).confidence == pytest.approx(0.5)  # nothing landed
+    assert store.queue_counts()["processing"] == 1
+
+    clock.advance(store.claim_timeout_s + 1)  # the dead worker's claim runs out: the batch is retried
+    pipe, _ = pipeline(store, [proposal(item("Dana likes jazz", 0.6, [obs])),
+                               {"decisions": [{"candidate": 0, "action": "same", "targets": [pid]}]}])
+    assert pipe.run_batch().reinforced == 1
+    assert store.get_proposition(pid).confidence == pytest.approx(reinforce(0.5, 0.6))
+    assert [e.observation_id for e in store.evidence(pid)] == [obs]
+    assert store.queue_counts()["done"] == 1 and pipe.run_batch() is None

@@ -224,3 +224,15 @@ def test_tools_are_typed_and_described_in_process(name: str, store: Store) -> No
     assert tool.description and tool.description[0].isupper()
     for prop, schema in tool.input_schema.get("properties", {}).items():
         assert schema.get("description"), f"{name}.{prop} has no description"
+
+
+def test_an_edit_with_a_lone_surrogate_is_kept_with_a_replacement_character(store: Store) -> None:
+    from gumd.api.mcp_server import build_mcp
+
+    data = seed(store)
+    server = build_mcp(lambda: Service(store))
+    result = anyio.run(server.call_tool, "record_feedback",
+                       {"id": data.sourdough, "action": "edit", "text": "Dana \ud800 bakes rye"})
+    edited = payload(result)
+    assert edited["text"] == "Dana \ufffd bakes rye"
+    assert store.get_proposition(edited["id"]).text == "Dana \ufffd bakes rye"

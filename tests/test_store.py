@@ -228,6 +228,40 @@ def test_check_reports_missing_file(tmp_path: Path) -> None:
     assert not report.ok and "does not exist" in report.problems[0]
 
 
+# -- hostile text ---------------------------------------------------------------
+
+
+def test_lone_surrogates_are_stored_as_replacement_characters(store: Store) -> None:
+    """A lone surrogate cannot be encoded as UTF-8: each becomes U+FFFD, the rest of the text stays."""
+    from propositions import Suggestion
+    from propositions.service import Service
+
+    [oid] = store.enqueue([Observation(captured_at=1.0, observer="api", content="before \ud800 after",
+                                       app="Ed\udcffitor", window_title="t\udfff", url="u\ud800")])
+    obs = store.get_observation(oid)
+    assert (obs.content, obs.app, obs.window_title, obs.url) == (
+        "before \ufffd after", "Ed\ufffditor", "t\ufffd", "u\ufffd")
+    store.set_observation_content(oid, "read \udc80 text")
+    assert store.get_observation(oid).content == "read \ufffd text"
+    store.claim_batch(1)
+    store.mark_failed([oid], "model said \ud83d")
+    assert store.get_observation(oid).last_error == "model said \ufffd"
+
+    pid = store.add_proposition(Proposition(text="Dana \ud800 reads", confidence=0.5,
+                                            reasoning="seen \udbff", source="test"), [oid])
+    prop = store.get_proposition(pid)
+    assert (prop.text, prop.reasoning) == ("Dana \ufffd reads", "seen \ufffd")
+    edited = Service(store).edit(pid, "Dana \udfff writes")
+    assert edited.text == "Dana \ufffd writes"
+    assert [h.proposition.id for h in query(store, "writes").hits] == [edited.id]
+
+    sid = store.add_suggestion(Suggestion(title="Reply \ud800", body="b\udc00",
+                                          action={"type": "copy", "text": "x\ud800"},
+                                          dedupe_key="k"))
+    sugg = store.get_suggestion(sid)
+    assert (sugg.title, sugg.body, sugg.action["text"]) == ("Reply \ufffd", "b\ufffd", "x\ufffd")
+
+
 # -- propositions, evidence and history ----------------------------------------
 
 

@@ -70,9 +70,13 @@ class ApiServer:
 def _config(app: Any, log_level: str) -> Any:
     import uvicorn
 
+    from .protocol import BoundedHttpToolsProtocol
+
     # lifespan "on": the app opens the MCP session manager and closes the Service there.
+    # The protocol is httptools (HTTP parsed in C), with a limit on the size of headers.
     return uvicorn.Config(app, log_level=log_level, access_log=False, lifespan="on",
-                          server_header=False, timeout_graceful_shutdown=5)
+                          server_header=False, timeout_graceful_shutdown=5,
+                          http=BoundedHttpToolsProtocol)
 
 
 def serve(app: Any, host: str = "127.0.0.1", port: int = DEFAULT_PORT, *,
