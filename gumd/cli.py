@@ -726,13 +726,19 @@ def suggestions_list(app: App, status: str | None, limit: int, as_json: bool) ->
 @pass_app
 def suggestions_accept(app: App, sugg_id: int, yes: bool) -> None:
     """Accept suggestion ID: only now is its action run (after you confirm)."""
+    from propositions.actions import escape_invisible
+
     from .daemon import make_action_runner
 
     sg = app.service.get_suggestion(sugg_id)
-    action = sg.action.get("type", "none")
+    runner = make_action_runner(app.settings)
+    # Checked and spelt out before asking: the answer is to exactly this, and an action
+    # that may not run (a file that became a program) is refused before any question.
+    what = runner.describe(sg.action)
     if not yes:
-        click.confirm(f"{sg.title}\nRun its action ({action})?", abort=True)
-    _, done = app.service.accept_suggestion(sugg_id, make_action_runner(app.settings))
+        click.echo(f"{escape_invisible(' '.join(sg.title.split()))}\nAccepting will {what}.")
+        click.confirm("Run it?", abort=True)
+    _, done = app.service.accept_suggestion(sugg_id, runner)
     click.echo(done)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import stat
 import subprocess
 import sys
 import tempfile
@@ -12,7 +13,7 @@ import time
 import unicodedata
 import uuid
 import webbrowser
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Annotated, Any, Literal, Protocol, Union
@@ -63,20 +64,89 @@ class OpenUrl(BaseModel):
         return url
 
 
+#: file types that run something when "opened", whatever their mode bits: scripts, programs,
+#: installers and packages, launchers and shortcuts (which can point at a program), disk images
+RUNNABLE_SUFFIXES = frozenset("""
+    app appex appimage application appref-ms applescript action apk bat bash bin bundle cmd com
+    command cpl crx csh deb desktop diagcab dll dmg dylib elf exe fileloc fish flatpak flatpakref
+    framework gadget hta img inetloc inf ins iso jar jnlp js jse ksh kext lnk library-ms lua
+    mdimporter mobileconfig mpkg msc msi msix msp osax php pif pkg pl plugin prefpane ps1 psm1 py
+    pyc pyo pyw pyz pyzw qlgenerator rb reg rpm run saver scf scpt scptd scr searchconnector-ms
+    service settingcontent-ms sh shortcut snap so tcl terminal tool url vb vbe vbs vhd vhdx wdgt
+    webloc wflow workflow ws wsc wsf wsh xpc xpi zsh
+""".split())
+#: folders that macOS runs or installs rather than shows (an .app is a folder): never opened,
+#: nor anything inside one
+BUNDLE_SUFFIXES = frozenset("""
+    app appex action bundle framework kext mdimporter mpkg osax pkg plugin prefpane qlgenerator
+    saver scptd service wdgt workflow xpc
+""".split())
+
+
+def _suffix(name: str) -> str:
+    # Windows ignores trailing dots and spaces: "setup.exe. " runs as setup.exe.
+    stem = name.rstrip(". ")
+    return stem.rsplit(".", 1)[1].casefold() if "." in stem.lstrip(".") else ""
+
+
+def _named(path: str) -> str:
+    """A path in an error message: escaped, and clipped so the message stays one short line."""
+    shown = escape_invisible(path)
+    return shown if len(shown) <= 160 else shown[:80] + "…" + shown[-79:]
+
+
+def document_problem(path: str) -> str | None:
+    """Why ``path`` may not be opened, or None for a document (or a plain folder) that may.
+
+    Opening hands the path to the desktop's default handler (``open``, ``xdg-open``), which
+    runs programs, scripts, installers and app bundles. The path comes from screen text, so
+    only documents pass: an absolute, existing regular file without an execute bit whose
+    type is not runnable, or a folder that is not an application bundle; a symbolic link is
+    judged by both its own name and what it points to.
+    """
+    try:
+        found = Path(path).expanduser()
+    except (RuntimeError, KeyError):  # "~nosuchuser/…"
+        return f"the home folder in {_named(path)} does not exist"
+    if not found.is_absolute():
+        return f"the path {_named(path)} is not absolute"
+    try:
+        info = found.stat()
+        real = Path(os.path.realpath(found))
+    except (FileNotFoundError, NotADirectoryError):
+        return f"no such file: {_named(path)}"
+    except (OSError, ValueError) as exc:
+        return f"cannot look up {_named(path)}: {getattr(exc, 'strerror', None) or exc}"
+    for name in (found, real):
+        if any(_suffix(part) in BUNDLE_SUFFIXES for part in name.parts):
+            return f"{_named(path)} is or lies inside an application bundle; only documents are opened"
+        if _suffix(name.name) in RUNNABLE_SUFFIXES:
+            return (f"{_named(path)} is a runnable file type (.{_suffix(name.name)}); "
+                    "only documents are opened")
+    if stat.S_ISDIR(info.st_mode):
+        if (real / "Contents" / "Info.plist").exists() or (real / "Contents" / "MacOS").exists():
+            return f"{_named(path)} is an application bundle; only documents are opened"
+        return None
+    if not stat.S_ISREG(info.st_mode):
+        return f"{_named(path)} is not a regular file"
+    if info.st_mode & (stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH):
+        return f"{_named(path)} is executable; only documents are opened"
+    return None
+
+
 class OpenFile(BaseModel):
-    """Open an existing file (or folder) with its default application."""
+    """Open an existing document (or a plain folder) with its default application; never a
+    program, a script, an installer or an app (see ``document_problem``)."""
 
     type: Literal["open_file"] = "open_file"
     path: str = Field(min_length=1, max_length=4096)
 
     @field_validator("path")
     @classmethod
-    def _existing(cls, path: str) -> str:
-        found = Path(path).expanduser()
-        if not found.is_absolute():
-            raise ValueError(f"the path {path!r} is not absolute")
-        if not found.exists():
-            raise ValueError(f"no such file: {path}")
+    def _document(cls, path: str) -> str:
+        problem = document_problem(path)
+        if problem:
+            raise ValueError(problem)
         return path
 
 
@@ -134,6 +204,58 @@ def parse_action(value: Mapping[str, Any] | BaseModel) -> Action:
                                     f"{where + ': ' if where else ''}{message}")) from None
 
 
+def describe_action(
+    action: Mapping[str, Any] | BaseModel | None,
+    *,
+    notes_dir: str | Path | None = None,
+    reminders_dir: str | Path | None = None,
+    notify: bool = False,
+    strict: bool = True,
+) -> str:
+    """What accepting runs, with its exact target: the address, the path, the note's or the
+    reminder's title and file (with the folders, the file it would be saved as now).
+
+    One line; control and invisible characters are shown escaped, so what is shown is what
+    runs. An action that may not run raises ActionError, or with ``strict=False`` is
+    described as "cannot run: why".
+    """
+    if not action:
+        return "nothing to run (accepting only records that it helped)"
+    try:
+        checked = parse_action(action)
+    except ActionError as exc:
+        if strict:
+            raise
+        return f"cannot run: {exc}"
+    if isinstance(checked, OpenUrl):
+        return f"open {escape_invisible(checked.url)} in the web browser"
+    if isinstance(checked, OpenFile):
+        found = Path(checked.path).expanduser()
+        return f"open the {'folder' if found.is_dir() else 'file'} {escape_invisible(str(found))}"
+    if isinstance(checked, WriteNote):
+        name = f"{_safe_name(checked.title)}.md"
+        where = (escape_invisible(str(_free_path(Path(notes_dir).expanduser(), _safe_name(checked.title), ".md")))
+                 if notes_dir else f"{name} in the notes folder")
+        return f"save the note “{escape_invisible(checked.title)}” as {where}"
+    if isinstance(checked, CreateReminder):
+        local = checked.at_utc().astimezone()
+        stem = f"{local:%Y%m%d-%H%M}-{_safe_name(checked.title)}"
+        where = (escape_invisible(str(_free_path(Path(reminders_dir).expanduser(), stem, ".ics")))
+                 if reminders_dir else f"{stem}.ics in the reminders folder")
+        alarm = f", alarm {checked.lead_minutes} min before" if checked.lead_minutes else ""
+        return (f"save the reminder “{escape_invisible(checked.title)}” for {local:%a %d %b %Y %H:%M}{alarm}, "
+                f"as {where}" + (", and show a desktop notification" if notify else ""))
+    text = escape_invisible(checked.text)
+    clipped = text if len(text) <= 300 else text[:299] + "…"
+    return f"copy {len(checked.text)} characters to the clipboard: “{clipped}”"
+
+
+def escape_invisible(text: str) -> str:
+    """``text`` on one line, exactly: control, invisible and direction-changing characters
+    escaped ("report\u202efdp.exe" cannot pass for "reportexe.pdf")."""
+    return "".join(c if c.isprintable() else ascii(c)[1:-1] for c in str(text))
+
+
 def action_json_schema() -> dict[str, Any]:
     """The JSON Schema of an action, for prompts that ask a model to choose one."""
     return _ADAPTER.json_schema()
@@ -148,6 +270,15 @@ class SupportsRun(Protocol):
     """Anything that performs a stored action: ActionRunner, or a test's or an adapter's stand-in."""
 
     def run(self, action: Mapping[str, Any]) -> str: ...
+
+
+def describe_for(runner: object | None, action: Mapping[str, Any] | BaseModel | None, *,
+                 strict: bool = True) -> str:
+    """``runner.describe(action)`` where the runner can say where it saves; else describe_action."""
+    describe = getattr(runner, "describe", None)
+    if callable(describe) and action:
+        return str(describe(action, strict=strict))
+    return describe_action(action, strict=strict)
 
 
 class ActionRunner:
@@ -176,8 +307,16 @@ class ActionRunner:
         self.environ = environ
         self.clock = clock
 
+    def describe(self, action: Mapping[str, Any] | BaseModel | None, *, strict: bool = True) -> str:
+        """What running ``action`` would do now, with its exact target (see describe_action)."""
+        if strict and action:
+            self._check_time(parse_action(action))
+        return describe_action(action, notes_dir=self.notes_dir, reminders_dir=self.reminders_dir,
+                               notify=self.notify, strict=strict)
+
     def run(self, action: Mapping[str, Any] | BaseModel) -> str:
-        """Validate ``action`` again (files come and go), perform it, and say what was done."""
+        """Validate ``action`` again (files come and go, a document can become a program),
+        perform it, and say what was done."""
         checked = parse_action(action)
         handler = getattr(self, f"_{checked.type}")
         return handler(checked)
@@ -209,10 +348,13 @@ class ActionRunner:
         path = _create_new(folder, _safe_name(action.title), ".md", text)
         return f"wrote note {path}"
 
+    def _check_time(self, action: Action) -> None:
+        if isinstance(action, CreateReminder) and action.at_utc().timestamp() <= self.clock():
+            raise ActionError(f"the reminder time {action.at.isoformat(timespec='minutes')} has passed")
+
     def _create_reminder(self, action: CreateReminder) -> str:
         start = action.at_utc()
-        if start.timestamp() <= self.clock():
-            raise ActionError(f"the reminder time {action.at.isoformat(timespec='minutes')} has passed")
+        self._check_time(action)
         folder = _private_dir(self.reminders_dir)
         local = start.astimezone()
         name = f"{local:%Y%m%d-%H%M}-{_safe_name(action.title)}"
@@ -311,10 +453,20 @@ def _safe_name(title: str) -> str:
     return stem[:_MAX_NAME].rstrip("-") or "untitled"
 
 
+def _candidate_names(folder: Path, stem: str, suffix: str) -> Iterator[Path]:
+    for n in range(1, 1000):
+        yield folder / (f"{stem}{suffix}" if n == 1 else f"{stem}-{n}{suffix}")
+
+
+def _free_path(folder: Path, stem: str, suffix: str) -> Path:
+    """The file _create_new would write now."""
+    return next((p for p in _candidate_names(folder, stem, suffix) if not os.path.lexists(p)),
+                folder / f"{stem}{suffix}")
+
+
 def _create_new(folder: Path, stem: str, suffix: str, text: str, newline: str | None = None) -> Path:
     """Write ``text`` to a new 0600 file; an existing name gets -2, -3, ... (never overwritten)."""
-    for n in range(1, 1000):
-        path = folder / (f"{stem}{suffix}" if n == 1 else f"{stem}-{n}{suffix}")
+    for path in _candidate_names(folder, stem, suffix):
         try:
             # O_EXCL: another process making the same name at once cannot be overwritten either.
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

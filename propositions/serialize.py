@@ -6,9 +6,11 @@ never renamed or removed, so scripts can rely on them.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from datetime import datetime, timezone
 from typing import Any
 
+from .actions import describe_action
 from .models import EvidenceLink, HistoryEntry, Observation, Proposition, Suggestion
 
 
@@ -75,13 +77,16 @@ def history(entry: HistoryEntry) -> dict[str, Any]:
     }
 
 
-def suggestion(s: Suggestion) -> dict[str, Any]:
+def suggestion(s: Suggestion, describe: Callable[[Mapping[str, Any]], str] | None = None) -> dict[str, Any]:
+    """``action_description`` says what accepting runs, with its exact target; ``describe``
+    (an action runner's, which knows its folders) makes it name the very file it would write."""
     return {
         "id": s.id,
         "kind": s.kind,
         "title": s.title,
         "body": s.body,
         "action": s.action,
+        "action_description": (describe or _describe)(s.action),
         "scores": s.scores,
         "status": s.status,
         "feedback": s.feedback,
@@ -91,3 +96,7 @@ def suggestion(s: Suggestion) -> dict[str, Any]:
         "created_at": iso(s.created_at),
         "updated_at": iso(s.updated_at),
     }
+
+
+def _describe(action: Mapping[str, Any]) -> str:
+    return describe_action(action, strict=False)

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from . import retrieve, serialize
-from .actions import SupportsRun
+from .actions import SupportsRun, describe_for
 from .errors import InvalidInput
 from .models import EvidenceLink, HistoryEntry, Proposition, Suggestion
 from .retrieve import Weights
@@ -330,6 +330,14 @@ class Service:
 
     def get_suggestion(self, sugg_id: int) -> Suggestion:
         return self.store.get_suggestion(sugg_id)
+
+    @staticmethod
+    def describe_action(action: dict[str, Any] | None, runner: SupportsRun | None = None, *,
+                        strict: bool = True) -> str:
+        """What accepting runs, with its exact target: the address, the path, the note's or
+        reminder's title and file (the runner, where it has folders, names the very file).
+        ``strict``: an action that may not run raises ActionError instead of saying why."""
+        return describe_for(runner, action, strict=strict)
 
     def accept_suggestion(self, sugg_id: int, runner: SupportsRun) -> tuple[Suggestion, str]:
         """Run the suggestion's action now, then mark it accepted; a failing action

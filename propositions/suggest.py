@@ -50,6 +50,7 @@ import logging
 import math
 import re
 import time
+import traceback
 from collections import Counter, OrderedDict, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, fields
@@ -226,6 +227,8 @@ class Suggester:
         self.backend = backend
         self.user = user
         self.last_error: str | None = None
+        #: what the detectors could not read in the last run, without the text (see _failed)
+        self.skipped: list[str] = []
         self._model_asked_at: float | None = None
         # What an observation's text says never changes once stored, and runs repeat every few
         # minutes over mostly the same observations: parse each once.
@@ -307,11 +310,13 @@ class Suggester:
     def candidates(self, now: float) -> list[Candidate]:
         """Every candidate for this moment, unscored; grounded ones first, then the model's."""
         ctx = self._context(now)
-        out = self._reminders(ctx)
-        out += self._edited_files(ctx)
-        out += self._unfinished_windows(ctx)
-        out += self._failing_runs(ctx)
-        out += self._follow_ups(ctx)
+        self.skipped = []
+        out: list[Candidate] = []
+        for detector, find in (("reminder", self._reminders), ("edited-file", self._edited_files),
+                               ("unfinished-window", self._unfinished_windows),
+                               ("failing-run", self._failing_runs), ("follow-up", self._follow_ups)):
+            # Each detector guards its observations one by one; this only catches its own slips.
+            out += self._guarded(detector, "this run", lambda: find(ctx), [])
         if self.backend is not None and (
             self._model_asked_at is None or now - self._model_asked_at >= self.config.model_interval_s
         ):
@@ -322,16 +327,36 @@ class Suggester:
             except BackendError as exc:  # the grounded candidates stand without the model
                 self.last_error = str(exc)
                 log.warning("suggestions: the model gave none: %s", exc)
+            except Exception as exc:  # noqa: BLE001 - nor does anything else the model says stop them
+                self._failed("model", "this run", exc)
         return out
 
-    def _parse(self, what: str, o: Observation, parse: Callable[[], Any]) -> Any:
+    def _guarded(self, detector: str, what: str, make: Callable[[], Any], default: Any) -> Any:
+        """``make()``, or ``default`` when it fails: screen text is hostile input, and one
+        observation a detector cannot read may cost only what would have come from it."""
+        try:
+            return make()
+        except Exception as exc:  # noqa: BLE001 - whatever the text provoked, the rest goes on
+            self._failed(detector, what, exc)
+            return default
+
+    def _failed(self, detector: str, what: str, exc: BaseException) -> None:
+        """Log where a detector failed, never the message: it may quote the screen."""
+        frames = traceback.extract_tb(exc.__traceback__) if exc.__traceback__ else []
+        where = f" at {Path(frames[-1].filename).name}:{frames[-1].lineno}" if frames else ""
+        log.warning("suggestions: the %s detector skipped %s (%s%s)", detector, what,
+                    type(exc).__name__, where)
+        self.skipped.append(f"the {detector} detector skipped {what} ({type(exc).__name__}{where})")
+
+    def _parse(self, what: str, o: Observation, parse: Callable[[], Any], default: Any = None) -> Any:
+        """``parse()`` of one observation's text, once (a failure is remembered as ``default``)."""
         key = (what, o.id, len(o.content or ""))
         if o.id is None:
-            return parse()
+            return self._guarded(what, f"observation {o.id}", parse, default)
         if key in self._parsed:
             self._parsed.move_to_end(key)
             return self._parsed[key]
-        found = self._parsed[key] = parse()
+        found = self._parsed[key] = self._guarded(what, f"observation {o.id}", parse, default)
         if len(self._parsed) > 4 * self.config.max_observations:
             self._parsed.popitem(last=False)
         return found
@@ -366,20 +391,13 @@ class Suggester:
         for o in _first_sightings(ctx.observations):
             if o.observer not in _TEXT_OBSERVERS or not o.content or _is_terminal(o):
                 continue
-            subject = _mail_subject(o.content)
-            events = self._parse("events", o, lambda: _events(
-                o.content or "", datetime.fromtimestamp(o.captured_at), self.config))
-            for event in events:
-                cand = self._reminder(ctx, event, subject, [o], ctx.props_for([o]), where=_where_seen(o))
-                if cand is not None:
-                    sightings[cand.identity] += 1
-                    _keep_best(slots, cand)
+            for cand in self._guarded("reminder", f"observation {o.id}",
+                                      lambda: self._reminders_seen(ctx, o), []):
+                sightings[cand.identity] += 1
+                _keep_best(slots, cand)
         for prop in self._dated_propositions(ctx.now):
-            text = _quoted(prop.text) or self._without_user(prop.text)
-            for event in _events(text, datetime.fromtimestamp(prop.created_at), self.config):
-                cand = self._reminder(ctx, event, None, [], [prop.id], where="a proposition")
-                if cand is None:
-                    continue
+            for cand in self._guarded("reminder", f"proposition {prop.id}",
+                                      lambda: self._reminders_believed(ctx, prop), []):
                 same_day = [c for c in slots.values() if c.identity.split("|")[0] == cand.identity.split("|")[0]]
                 if same_day:  # already reminded from the screen: the proposition only grounds it
                     for c in same_day:
@@ -390,6 +408,20 @@ class Suggester:
         for key, cand in slots.items():  # seen again and again: more likely to matter
             cand.p_useful = min(0.95, cand.p_useful + 0.1 * min(1.0, (sightings[key] - 1) / 2))
         return list(slots.values())
+
+    def _reminders_seen(self, ctx: _Context, o: Observation) -> list[Candidate]:
+        subject = _mail_subject(o.content or "")
+        events = self._parse("reminder", o, lambda: _events(
+            o.content or "", datetime.fromtimestamp(o.captured_at), self.config), [])
+        found = (self._reminder(ctx, event, subject, [o], ctx.props_for([o]), where=_where_seen(o))
+                 for event in events)
+        return [c for c in found if c is not None]
+
+    def _reminders_believed(self, ctx: _Context, prop: Proposition) -> list[Candidate]:
+        text = _quoted(prop.text) or self._without_user(prop.text)
+        found = (self._reminder(ctx, event, None, [], [prop.id], where="a proposition")
+                 for event in _events(text, datetime.fromtimestamp(prop.created_at), self.config))
+        return [c for c in found if c is not None]
 
     def _reminder(self, ctx: _Context, event: "_Event", subject: str | None,
                   seen: list[Observation], prop_ids: list[int], where: str) -> Candidate | None:
@@ -445,37 +477,46 @@ class Suggester:
             project_last[key] = max(project_last[key], events[-1].captured_at)
         best: dict[str, Candidate] = {}
         for shown, events in by_path.items():
-            last = events[-1]
-            left_for = ctx.now - last.captured_at
-            if (last.content or "").startswith(("deleted", "moved")) or not (
-                self.config.resume_after_s <= left_for <= self.config.resume_within_s
-            ) or ctx.now - project_last[_project(shown) or shown] < self.config.resume_after_s:
-                continue
-            path = Path(shown).expanduser()
-            if not path.is_file():
-                continue
-            marked = bool(_UNFINISHED.search(path.name)) or any(
-                _UNFINISHED.search(o.window_title or "") and path.name in (o.window_title or "")
-                for o in ctx.observations if o.observer != "files")
-            if len(events) < 2 and not marked:
-                continue
-            project = _project(shown)
-            edits = min(1.0, len(events) / 10)
-            cand = Candidate(
-                kind="resume_work",
-                title=f"Pick up {path.name}" + (f" in {project}" if project else ""),
-                body=(f"Changed {len(events)} time(s), last at {_clock(last.captured_at)} "
-                      f"({_ago(left_for)} ago)" + ("; it looks unfinished" if marked else "") + "."),
-                action=OpenFile(path=str(path)),
-                identity=f"file|{shown}|{_day(last.captured_at)}",
-                benefit=0.4 + 0.3 * edits + 0.2 * marked, p_useful=0.45 + 0.1 * edits + 0.3 * marked,
-                proposition_ids=ctx.props_for(events), observation_ids=[o.id for o in events if o.id],
-            )
+            cand = self._guarded("edited-file", f"observation {events[-1].id}",
+                                 lambda: self._edited_file(ctx, shown, events, project_last), None)
             # One per project: the file most worth going back to.
-            key = project or shown
-            if key not in best or cand.benefit * cand.p_useful > best[key].benefit * best[key].p_useful:
+            key = _project(shown) or shown
+            if cand is not None and (key not in best or
+                                     cand.benefit * cand.p_useful > best[key].benefit * best[key].p_useful):
                 best[key] = cand
         return list(best.values())
+
+    def _edited_file(self, ctx: _Context, shown: str, events: list[Observation],
+                     project_last: dict[str, float]) -> Candidate | None:
+        last = events[-1]
+        left_for = ctx.now - last.captured_at
+        if (last.content or "").startswith(("deleted", "moved")) or not (
+            self.config.resume_after_s <= left_for <= self.config.resume_within_s
+        ) or ctx.now - project_last[_project(shown) or shown] < self.config.resume_after_s:
+            return None
+        path = _local_path(shown)
+        if path is None or not _is_file(path):
+            return None
+        marked = bool(_UNFINISHED.search(path.name)) or any(
+            _UNFINISHED.search(o.window_title or "") and path.name in (o.window_title or "")
+            for o in ctx.observations if o.observer != "files")
+        if len(events) < 2 and not marked:
+            return None
+        action = _open_file_action(path)
+        if action is None:  # not a document gumd may open
+            return None
+        project = _project(shown)
+        edits = min(1.0, len(events) / 10)
+        return Candidate(
+            kind="resume_work",
+            title=f"Pick up {path.name}" + (f" in {project}" if project else ""),
+            body=(f"Changed {len(events)} time(s), last at {_clock(last.captured_at)} "
+                  f"({_ago(left_for)} ago)" + ("; it looks unfinished" if marked else "") + "."),
+            action=action,
+            identity=f"file|{shown}|{_day(last.captured_at)}",
+            benefit=0.4 + 0.3 * edits + 0.2 * marked, p_useful=0.45 + 0.1 * edits + 0.3 * marked,
+            proposition_ids=ctx.props_for(events), observation_ids=[o.id for o in events if o.id],
+        )
 
     def _unfinished_windows(self, ctx: _Context) -> list[Candidate]:
         """A window whose title marks unfinished work, not seen for a while."""
@@ -485,28 +526,35 @@ class Suggester:
                 last_seen[(o.app or "", _title_core(o.window_title))].append(o)
         out = []
         for (app, core), seen in last_seen.items():
-            last = seen[-1]
-            left_for = ctx.now - last.captured_at
-            if not self.config.resume_after_s <= left_for <= self.config.resume_within_s:
-                continue
-            action = _open_action(last)
-            if action is None:  # nothing to take the user back to
-                continue
-            out.append(Candidate(
-                kind="resume_work",
-                title=f"Finish “{_clip(core, 70)}”" + (f" in {app}" if app else ""),
-                body=f"Left unfinished at {_clock(last.captured_at)} ({_ago(left_for)} ago).",
-                action=action, identity=f"window|{app}|{core}|{_day(last.captured_at)}",
-                benefit=0.65, p_useful=0.7 + 0.1 * min(1.0, (len(seen) - 1) / 3),
-                proposition_ids=ctx.props_for(seen), observation_ids=[o.id for o in seen if o.id],
-            ))
+            cand = self._guarded("unfinished-window", f"observation {seen[-1].id}",
+                                 lambda: self._unfinished_window(ctx, app, core, seen), None)
+            if cand is not None:
+                out.append(cand)
         return out
+
+    def _unfinished_window(self, ctx: _Context, app: str, core: str,
+                           seen: list[Observation]) -> Candidate | None:
+        last = seen[-1]
+        left_for = ctx.now - last.captured_at
+        if not self.config.resume_after_s <= left_for <= self.config.resume_within_s:
+            return None
+        action = _open_action(last)
+        if action is None:  # nothing to take the user back to
+            return None
+        return Candidate(
+            kind="resume_work",
+            title=f"Finish “{_clip(core, 70)}”" + (f" in {app}" if app else ""),
+            body=f"Left unfinished at {_clock(last.captured_at)} ({_ago(left_for)} ago).",
+            action=action, identity=f"window|{app}|{core}|{_day(last.captured_at)}",
+            benefit=0.65, p_useful=0.7 + 0.1 * min(1.0, (len(seen) - 1) / 3),
+            proposition_ids=ctx.props_for(seen), observation_ids=[o.id for o in seen if o.id],
+        )
 
     def _failing_runs(self, ctx: _Context) -> list[Candidate]:
         """A failing test or build run in a terminal with no passing run after it."""
         runs = [(o, r, (o.app or "", _terminal_place(o))) for o in ctx.observations
                 if o.observer in _TEXT_OBSERVERS and o.content
-                and (r := self._parse("run", o, lambda: _is_terminal(o) and _run_result(o.content or "")))]
+                and (r := self._parse("failing-run", o, lambda: _is_terminal(o) and _run_result(o.content or "")))]
         times_seen = Counter(r.failure for _, r, _ in runs if not r.passed)
         passed_in: set[tuple[str, str]] = set()
         passed_commands: set[str] = set()
@@ -522,23 +570,30 @@ class Suggester:
             judged.add((*terminal, result.failure))
             if terminal in passed_in or (result.command and result.command in passed_commands):
                 continue  # fixed since
-            left_for = ctx.now - o.captured_at
-            if not self.config.resume_after_s <= left_for <= self.config.resume_within_s:
-                continue
-            where = terminal[1]
-            out.append(Candidate(
-                kind="resume_work",
-                title=f"Failing run left in {where}: {_clip(result.failure, 80)}",
-                body=(f"`{_clip(result.command or 'a command', 120)}` failed at {_clock(o.captured_at)} "
-                      f"({_ago(left_for)} ago) and has not passed since. Accepting copies the command "
-                      "to rerun it."),
-                action=CopyText(text=result.rerun or result.failure),
-                identity=f"run|{where}|{result.failure}",
-                benefit=0.75,
-                p_useful=min(0.95, 0.7 + 0.1 * (times_seen[result.failure] > 1) + 0.05 * bool(result.rerun)),
-                proposition_ids=ctx.props_for([o]), observation_ids=[o.id] if o.id else [],
-            ))
+            cand = self._guarded("failing-run", f"observation {o.id}",
+                                 lambda: self._failing_run(ctx, o, result, terminal, times_seen), None)
+            if cand is not None:
+                out.append(cand)
         return out
+
+    def _failing_run(self, ctx: _Context, o: Observation, result: "_RunResult", terminal: tuple[str, str],
+                     times_seen: Counter[str]) -> Candidate | None:
+        left_for = ctx.now - o.captured_at
+        if not self.config.resume_after_s <= left_for <= self.config.resume_within_s:
+            return None
+        where = terminal[1]
+        return Candidate(
+            kind="resume_work",
+            title=f"Failing run left in {where}: {_clip(result.failure, 80)}",
+            body=(f"`{_clip(result.command or 'a command', 120)}` failed at {_clock(o.captured_at)} "
+                  f"({_ago(left_for)} ago) and has not passed since. Accepting copies the command "
+                  "to rerun it."),
+            action=CopyText(text=result.rerun or result.failure),
+            identity=f"run|{where}|{result.failure}",
+            benefit=0.75,
+            p_useful=min(0.95, 0.7 + 0.1 * (times_seen[result.failure] > 1) + 0.05 * bool(result.rerun)),
+            proposition_ids=ctx.props_for([o]), observation_ids=[o.id] if o.id else [],
+        )
 
     # -- follow-ups -----------------------------------------------------------------------
 
@@ -554,31 +609,37 @@ class Suggester:
             asked_for = ctx.now - o.captured_at
             if not self.config.follow_up_after_s <= asked_for <= self.config.resume_within_s:
                 continue
-            subject = _mail_subject(o.content)
-            for request in self._parse("requests", o, lambda: _requests(o.content or "", me)):
-                key = f"{request.speaker}|{_normalise(request.text)}"
-                if key in judged:
-                    continue
-                judged.add(key)
-                if talks.replied(request, subject, o, me):
-                    continue
-                question = _clip(request.text, 100)
-                who = _first_name(request.speaker) if request.speaker else None
-                direct = "?" in request.text
-                named = bool(me and re.search(rf"\b{re.escape(me)}\b", request.raw, re.I))
-                url = o.url if o.url and urlsplit(o.url).scheme in ("http", "https") else None
-                out[key] = Candidate(
-                    kind="follow_up",
-                    title=f"Reply to {who}: “{question}”" if who else f"Reply: “{question}”",
-                    body=(f"Asked in {_where_seen(o)} at {_clock(o.captured_at)} ({_ago(asked_for)} ago); "
-                          "no reply seen since."),
-                    action=OpenUrl(url=url) if url else CopyText(text=f"> {request.text}\n\n"),
-                    identity=f"ask|{request.speaker or ''}|{request.text}",
-                    benefit=0.6 + 0.1 * direct + 0.1 * (named or "you" in request.text.casefold()),
-                    p_useful=0.55 + 0.1 * direct + 0.1 * bool(request.speaker) + 0.1 * named,
-                    proposition_ids=ctx.props_for([o]), observation_ids=[o.id] if o.id else [],
-                )
+            self._guarded("follow-up", f"observation {o.id}",
+                          lambda: self._follow_ups_seen(ctx, o, me, talks, judged, out), None)
         return list(out.values())
+
+    def _follow_ups_seen(self, ctx: _Context, o: Observation, me: str | None, talks: "_Conversations",
+                         judged: set[str], out: dict[str, Candidate]) -> None:
+        asked_for = ctx.now - o.captured_at
+        subject = _mail_subject(o.content or "")
+        for request in self._parse("follow-up", o, lambda: _requests(o.content or "", me), []):
+            key = f"{request.speaker}|{_normalise(request.text)}"
+            if key in judged:
+                continue
+            judged.add(key)
+            if talks.replied(request, subject, o, me):
+                continue
+            question = _clip(request.text, 100)
+            who = _first_name(request.speaker) if request.speaker else None
+            direct = "?" in request.text
+            named = bool(me and re.search(rf"\b{re.escape(me)}\b", request.raw, re.I))
+            url = o.url if o.url and urlsplit(o.url).scheme in ("http", "https") else None
+            out[key] = Candidate(
+                kind="follow_up",
+                title=f"Reply to {who}: “{question}”" if who else f"Reply: “{question}”",
+                body=(f"Asked in {_where_seen(o)} at {_clock(o.captured_at)} ({_ago(asked_for)} ago); "
+                      "no reply seen since."),
+                action=OpenUrl(url=url) if url else CopyText(text=f"> {request.text}\n\n"),
+                identity=f"ask|{request.speaker or ''}|{request.text}",
+                benefit=0.6 + 0.1 * direct + 0.1 * (named or "you" in request.text.casefold()),
+                p_useful=0.55 + 0.1 * direct + 0.1 * bool(request.speaker) + 0.1 * named,
+                proposition_ids=ctx.props_for([o]), observation_ids=[o.id] if o.id else [],
+            )
 
     # -- the model ------------------------------------------------------------------------
 
@@ -1037,14 +1098,42 @@ def _title_core(title: str) -> str:
 
 
 def _open_action(o: Observation) -> Action | None:
-    """Back to where the work was: its web address, or a file named in the title."""
+    """Back to where the work was: its web address, or a document named in the title."""
     if o.url and urlsplit(o.url).scheme in ("http", "https"):
-        return OpenUrl(url=o.url)
+        try:
+            return OpenUrl(url=o.url)
+        except ValueError:
+            pass
     for token in re.findall(r"(?:~|/)[^\s:*|\"<>]+", o.window_title or ""):
-        path = Path(token).expanduser()
-        if path.is_absolute() and path.is_file():
-            return OpenFile(path=str(path))
+        path = _local_path(token)
+        if path is not None and _is_file(path):
+            return _open_file_action(path)
     return None
+
+
+def _open_file_action(path: Path) -> OpenFile | None:
+    """Opening ``path``, if it is a document (see OpenFile): never a program or an app."""
+    try:
+        return OpenFile(path=str(path))
+    except ValueError:
+        return None
+
+
+def _local_path(text: str) -> Path | None:
+    """``text`` as an absolute path, "~" expanded; None for "~nosuchuser/…" or a relative path."""
+    try:
+        path = Path(text).expanduser()
+    except (RuntimeError, KeyError, ValueError):  # a home that cannot be found
+        return None
+    return path if path.is_absolute() else None
+
+
+def _is_file(path: Path) -> bool:
+    """Whether ``path`` is a file; a name the file system cannot even look up is not one."""
+    try:
+        return path.is_file()
+    except (OSError, ValueError):
+        return False
 
 
 def _project(shown: str) -> str | None:

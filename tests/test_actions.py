@@ -326,3 +326,119 @@ def test_copy_text_reaches_the_real_clipboard(tmp_path: Path, display: str) -> N
     pasted = subprocess.run(["xclip", "-selection", "clipboard", "-o"], env=env, capture_output=True,
                             timeout=10, check=True)
     assert pasted.stdout.decode("utf-8") == text
+
+
+# -- only documents are opened -------------------------------------------------------------
+
+
+def _runnable_things(tmp_path: Path) -> dict[str, Path]:
+    """Files and folders that run something when handed to `open` or `xdg-open`."""
+    made: dict[str, Path] = {}
+
+    def file(name: str, text: str = "echo hi\n", mode: int = 0o644) -> Path:
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+        path.chmod(mode)
+        return path
+
+    made["executable bit"] = file("tool", "#!/bin/sh\necho hi\n", 0o755)
+    made["group execute bit"] = file("notes.txt", "x", 0o610)
+    for suffix in ("command", "sh", "desktop", "exe", "jar", "py", "bat", "scpt", "pkg", "dmg",
+                   "appimage", "terminal", "webloc", "lnk", "ps1", "vbs", "msi", "deb"):
+        made[f".{suffix}"] = file(f"thing.{suffix}")
+    made["upper-case suffix"] = file("Setup.EXE")
+    made["trailing dot"] = file("setup.exe.")
+    made["reversed text"] = file("report\u202efdp.exe")
+    app = tmp_path / "Calculator.app"
+    (app / "Contents" / "MacOS").mkdir(parents=True)
+    (app / "Contents" / "Info.plist").write_text("<plist/>")
+    made[".app bundle"] = app
+    made["file inside an .app"] = file("Calculator.app/Contents/Resources/readme.txt")
+    workflow = tmp_path / "Rename.workflow"
+    workflow.mkdir()
+    made[".workflow bundle"] = workflow
+    unnamed = tmp_path / "Looks Harmless"
+    (unnamed / "Contents").mkdir(parents=True)
+    (unnamed / "Contents" / "Info.plist").write_text("<plist/>")
+    made["bundle without a suffix"] = unnamed
+    link = tmp_path / "report.pdf"
+    link.symlink_to(made[".sh"])
+    made["document-named link to a script"] = link
+    made["/bin/sh"] = Path("/bin/sh")
+    return made
+
+
+def test_open_file_refuses_anything_that_runs(tmp_path: Path) -> None:
+    for why, path in _runnable_things(tmp_path).items():
+        with pytest.raises(ActionError, match="only documents are opened") as err:
+            parse_action({"type": "open_file", "path": str(path)})
+        assert "\n" not in str(err.value), why
+
+
+def test_open_file_opens_documents_and_plain_folders(tmp_path: Path) -> None:
+    doc = tmp_path / "Trip plan.pdf"
+    doc.write_bytes(b"%PDF-1.4")
+    plain = tmp_path / "photos"
+    plain.mkdir()
+    link = tmp_path / "latest.pdf"
+    link.symlink_to(doc)
+    fake = FakeRunner()
+    runner = runner_for(tmp_path, runner=fake, platform="linux")
+    for target in (doc, plain, link):
+        assert runner.run({"type": "open_file", "path": str(target)}) == f"opened {target}"
+    assert [argv for argv, _ in fake.calls] == [["xdg-open", str(t)] for t in (doc, plain, link)]
+
+
+def test_open_file_is_checked_again_when_it_runs(tmp_path: Path) -> None:
+    """A document when suggested, a program by the time it is accepted: nothing runs."""
+    doc = tmp_path / "plan.txt"
+    doc.write_text("#!/bin/sh\n")
+    action = parse_action({"type": "open_file", "path": str(doc)}).model_dump(mode="json")
+    doc.chmod(0o755)
+    fake = FakeRunner()
+    with pytest.raises(ActionError, match="is executable"):
+        runner_for(tmp_path, runner=fake, platform="darwin").run(action)
+    assert fake.calls == []
+
+
+def test_paths_no_one_can_look_up_are_refused_in_one_line(tmp_path: Path) -> None:
+    for path, message in (("~nosuchuser/plan.txt", "home folder in ~nosuchuser/plan.txt does not exist"),
+                          (f"/{'a' * 300}/b.txt", "File name too long")):
+        with pytest.raises(ActionError, match=message) as err:
+            parse_action({"type": "open_file", "path": path})
+        assert len(str(err.value)) < 300
+
+
+# -- saying exactly what an action does ----------------------------------------------------
+
+
+def test_describe_names_the_exact_target(tmp_path: Path) -> None:
+    doc = tmp_path / "Q3 plan.odt"
+    doc.write_text("x")
+    runner = runner_for(tmp_path, notify=True)
+    assert runner.describe({"type": "open_file", "path": str(doc)}) == f"open the file {doc}"
+    assert runner.describe({"type": "open_url", "url": "https://example.org/a?b=1"}) == (
+        "open https://example.org/a?b=1 in the web browser")
+    note = {"type": "write_note", "title": "Packing list", "body": "- passport"}
+    assert runner.describe(note) == f"save the note “Packing list” as {tmp_path / 'notes' / 'packing-list.md'}"
+    runner.run(note)
+    # The name it would get now: the first is taken.
+    assert runner.describe(note).endswith(f"as {tmp_path / 'notes' / 'packing-list-2.md'}")
+    at = datetime(2026, 9, 17, 10, 0).astimezone()
+    reminder = {"type": "create_reminder", "title": "Bike service", "at": at.isoformat(), "lead_minutes": 30}
+    assert runner.describe(reminder) == (
+        "save the reminder “Bike service” for Thu 17 Sep 2026 10:00, alarm 30 min before, as "
+        f"{tmp_path / 'reminders' / '20260917-1000-bike-service.ics'}, and show a desktop notification")
+    assert runner.describe({"type": "copy_text", "text": "line one\nline two"}) == (
+        "copy 17 characters to the clipboard: “line one\\nline two”")
+    assert runner.describe({}) == "nothing to run (accepting only records that it helped)"
+    hidden = tmp_path / "notes\u202etxt.md"
+    hidden.write_text("x")
+    assert runner.describe({"type": "open_file", "path": str(hidden)}).endswith("notes\\u202etxt.md")
+    with pytest.raises(ActionError, match="is executable"):
+        runner.describe({"type": "open_file", "path": "/bin/sh"})
+    assert runner.describe({"type": "open_file", "path": "/bin/sh"}, strict=False).startswith(
+        "cannot run: invalid open_file: path: /bin/sh is executable")
+    with pytest.raises(ActionError, match="has passed"):
+        runner.describe({"type": "create_reminder", "title": "x", "at": "2026-09-16T09:00:00+00:00"})

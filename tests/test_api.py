@@ -578,6 +578,7 @@ def test_suggestions_list_and_dismiss(live: Live) -> None:
     rows = r.json()["suggestions"]
     assert [s["title"] for s in rows] == ["Book a hotel in Porto"]
     assert rows[0]["proposition_ids"] == [live.seed.wedding]
+    assert rows[0]["action_description"] == "open https://example.org in the web browser"
     assert live.client.get("/v1/suggestions", params={"status": "dismissed"}).json() == {
         "suggestions": []}
     d = live.client.post(f"/v1/suggestions/{live.seed.suggestion}/dismiss")
@@ -615,6 +616,28 @@ def test_accept_with_a_runner(live_factory: Callable[..., Live], tmp_path: Path)
     again = live.client.post(f"/v1/suggestions/{live.seed.suggestion}/accept")
     assert again.status_code == 400 and "already" in again.json()["error"]
     assert live.client.get("/v1/status").json()["api"]["actions"] is True
+
+
+@needs_suggestions
+def test_suggestions_name_their_exact_target_and_programs_are_never_opened(
+        live_factory: Callable[..., Live], tmp_path: Path) -> None:
+    from propositions.actions import ActionRunner
+
+    opened: list[str] = []
+    runner = ActionRunner(tmp_path / "notes", tmp_path / "reminders", opener=opened.append)
+    live = live_factory(action_runner=runner)
+    tool = tmp_path / "plan.txt"
+    tool.write_text("#!/bin/sh\n")
+    ids = [live.store.add_suggestion(Suggestion(title=title, action=action, dedupe_key=title))
+           for title, action in (("Packing list", {"type": "write_note", "title": "Packing list"}),
+                                 ("Open the plan", {"type": "open_file", "path": str(tool)}))]
+    tool.chmod(0o755)  # a document when suggested, a program now
+    described = {s["id"]: s["action_description"] for s in live.client.get("/v1/suggestions").json()["suggestions"]}
+    assert described[ids[0]] == f"save the note “Packing list” as {tmp_path / 'notes' / 'packing-list.md'}"
+    assert described[ids[1]].startswith("cannot run: ") and "is executable" in described[ids[1]]
+    r = live.client.post(f"/v1/suggestions/{ids[1]}/accept")
+    assert r.status_code == 400 and "is executable" in r.json()["error"]
+    assert opened == []
 
 
 def test_bad_suggestion_status_is_400(live: Live) -> None:

@@ -6,7 +6,7 @@ import json
 import time
 from pathlib import Path
 
-from propositions import Observation, Store
+from propositions import Observation, Store, Suggestion
 
 from .test_cli import run
 
@@ -61,3 +61,45 @@ def test_dismiss_and_snooze(gumd_home: Path) -> None:
     assert code == 0 and out.startswith("Dismissed")
     code, _, err = run("suggestions", "dismiss", "999")
     assert code == 1 and "no suggestion with id 999" in err
+
+
+def _suggest_opening(home: Path, path: Path) -> int:
+    s = Store(home / "gumd.db")
+    sid = s.add_suggestion(Suggestion(title=f"Pick up {path.name}", kind="resume_work",
+                                      action={"type": "open_file", "path": str(path)},
+                                      dedupe_key=f"file|{path}"))
+    s.close()
+    assert sid is not None
+    return sid
+
+
+def test_accept_shows_the_exact_target_before_asking(gumd_home: Path, tmp_path: Path) -> None:
+    _seed(gumd_home)
+    code, out, _ = run("suggest", "--now", "--json")
+    reminder = next(s for s in json.loads(out) if s["kind"] == "reminder")
+    code, out, _ = run("suggestions", "accept", str(reminder["id"]), input="n\n")
+    assert code == 1
+    title = reminder["action"]["title"]
+    assert f"Accepting will save the reminder “{title}” for " in out
+    assert f"as {gumd_home / 'reminders'}/" in out
+    assert out.index("Accepting will") < out.index("Run it?")
+    doc = tmp_path / "Q3 plan.odt"
+    doc.write_text("x")
+    sid = _suggest_opening(gumd_home, doc)
+    code, out, _ = run("suggestions", "accept", str(sid), input="n\n")
+    assert code == 1 and f"Accepting will open the file {doc}." in out
+
+
+def test_accept_refuses_a_file_that_became_a_program(gumd_home: Path, tmp_path: Path) -> None:
+    run("recent")
+    doc = tmp_path / "notes.txt"
+    doc.write_text("#!/bin/sh\n")
+    sid = _suggest_opening(gumd_home, doc)
+    doc.chmod(0o755)
+    for answer in ("--yes", None):
+        code, out, err = run("suggestions", "accept", str(sid), *([answer] if answer else []), input="y\n")
+        assert code == 1
+        assert err.startswith("Error: invalid open_file: path: ") and "is executable" in err
+        assert "Run it?" not in out  # refused before asking
+    code, out, _ = run("suggestions", "list", "--json")
+    assert json.loads(out)[0]["status"] == "new"

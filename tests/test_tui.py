@@ -405,10 +405,51 @@ def test_accept_asks_then_runs_the_action(
         app.query_one("#suggestions", DataTable).focus()
         await show(pilot, "a")
         assert isinstance(app.screen, ConfirmDialog)
-        assert "open_url" in app.screen.question
+        assert "This will open https://www.kayak.com/flights/LIS in the web browser." in app.screen.question
         await show(pilot, "y")
         assert runner.ran == [{"type": "open_url", "url": "https://www.kayak.com/flights/LIS"}]
         assert service.get_suggestion(data["s_flight"]).status in ("accepted", "done")
+
+    drive(app, steps)
+
+
+def test_accept_names_the_exact_file_and_refuses_a_program(
+        service: Service, controls: FakeDaemonControls, data: dict[str, int], tmp_path: Any) -> None:
+    from propositions.actions import ActionRunner
+
+    doc = tmp_path / "Q3 plan.odt"
+    doc.write_text("x")
+    opened: list[str] = []
+    runner = ActionRunner(tmp_path / "notes", tmp_path / "reminders", opener=opened.append)
+    store = service.store
+    ids = {name: store.add_suggestion(Suggestion(
+        title=f"Pick up {path.name}", kind="resume_work", action={"type": "open_file", "path": str(path)},
+        dedupe_key=f"file|{path}", created_at=T0 - 60 * (n + 1))) for n, (name, path) in enumerate(
+        (("doc", doc), ("program", tmp_path / "tool")))}
+    (tmp_path / "tool").write_text("x")  # a document when suggested ...
+    app = make_app(service, controls, runner=runner, refresh_s=None, tz=timezone.utc)
+    app.animation_level = "none"
+
+    async def steps(pilot: Pilot[None]) -> None:
+        (tmp_path / "tool").chmod(0o755)  # ... a program by the time it is accepted
+        await show(pilot, "3")
+        table = app.query_one("#suggestions", DataTable)
+        table.focus()
+        table.move_cursor(row=table.get_row_index(str(ids["doc"])))
+        await settle(pilot)
+        assert f"accepting will: open the file {doc}" in plain(app.query_one("#suggestion", Static)).replace("\n", "")
+        await show(pilot, "a")
+        assert isinstance(app.screen, ConfirmDialog)
+        assert f"This will open the file {doc}." in app.screen.question
+        await show(pilot, "y")
+        assert opened == [str(doc)]
+        table.move_cursor(row=table.get_row_index(str(ids["program"])))
+        await settle(pilot)
+        assert "is executable" in plain(app.query_one("#suggestion", Static)).replace("\n", "")
+        await show(pilot, "a")
+        assert not isinstance(app.screen, ConfirmDialog)  # nothing to say yes to
+        assert opened == [str(doc)]
+        assert service.get_suggestion(ids["program"]).status != "accepted"
 
     drive(app, steps)
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -15,7 +14,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Static
 from textual.worker import get_current_worker
 
-from propositions.errors import InvalidInput
+from propositions.errors import GumdError, InvalidInput
 from propositions.models import Suggestion
 
 from .dialogs import ConfirmDialog
@@ -34,16 +33,6 @@ class NoRunner:
 
     def run(self, action: Mapping[str, Any]) -> str:
         raise InvalidInput("this dashboard was started without an action runner, so it cannot run actions")
-
-
-def describe_action(action: dict[str, Any]) -> str:
-    """One line for a typed action: its type, then its fields."""
-    if not action:
-        return "no action (accepting only records that it helped)"
-    kind = str(action.get("type") or action.get("kind") or "action")
-    rest = {k: v for k, v in action.items() if k not in ("type", "kind")}
-    fields = " ".join(f"{k}={v if isinstance(v, str) else json.dumps(v)}" for k, v in rest.items())
-    return f"{kind} {fields}".strip()
 
 
 class SuggestionsPane(Pane):
@@ -131,7 +120,7 @@ class SuggestionsPane(Pane):
         parts = [Text(item.title, style="bold")]
         if item.body:
             parts.append(Text(item.body))
-        parts.append(Text.assemble(("action: ", "bold"), describe_action(item.action)))
+        parts.append(Text.assemble(("accepting will: ", "bold"), self._describe(item, strict=False)))
         if item.proposition_ids:
             parts.append(Text(f"because of propositions {', '.join(f'#{i}' for i in item.proposition_ids)}",
                               style="dim"))
@@ -149,6 +138,12 @@ class SuggestionsPane(Pane):
         if item is None or item.id is None:
             return
         service, runner, sugg_id = self.gumd.service, self.gumd.runner or NoRunner(), item.id
+        try:
+            # Checked and spelt out before asking: the answer is to exactly this target.
+            what = self._describe(item)
+        except GumdError as err:
+            self.app.notify(f"Cannot run it: {err}", severity="error")
+            return
 
         def answered(yes: bool | None) -> None:
             if yes:
@@ -156,10 +151,13 @@ class SuggestionsPane(Pane):
                            lambda done: done[1] or f"Accepted: {item.title}")
 
         self.app.push_screen(
-            ConfirmDialog(f"Accept “{item.title}”?\n\nThis runs: {describe_action(item.action)}",
-                          yes="Run it"),
+            ConfirmDialog(f"Accept “{item.title}”?\n\nThis will {what}.", yes="Run it"),
             answered,
         )
+
+    def _describe(self, item: Suggestion, strict: bool = True) -> str:
+        """What accepting runs, with its exact target (the runner knows where it saves)."""
+        return self.gumd.service.describe_action(item.action, self.gumd.runner, strict=strict)
 
     def action_dismiss(self) -> None:
         item = self._selected()

@@ -121,7 +121,7 @@ class Api:
     async def suggestions(self, request: Request) -> dict[str, Any]:
         q = self.query(request)
         return await run_in_threadpool(ops.suggestions, self.svc, q.text("status", 20) or None,
-                                       q.integer("limit", 50, 1, ops.MAX_LIMIT))
+                                       q.integer("limit", 50, 1, ops.MAX_LIMIT), self.runner)
 
     async def accept(self, request: Request) -> dict[str, Any]:
         return await run_in_threadpool(ops.accept_suggestion, self.svc, _id(request), self.runner)

@@ -130,7 +130,9 @@ def build_mcp(
         limit: LimitArg = 20,
     ) -> dict[str, Any]:
         """Proactive suggestions gumd made for the user (newest first): a title, a body, a typed
-        action, the propositions behind it and its state.
+        action and, in action_description, exactly what accepting it would run (the address,
+        the file's path, the note's or reminder's title and file), the propositions behind it
+        and its state.
         """
         return run(ops.suggestions, service(), status, limit)
 

@@ -134,7 +134,11 @@ SCHEMAS: dict[str, Schema] = {
     }),
     "Suggestion": _object({
         "id": {"type": "integer"}, "kind": {"type": "string"}, "title": {"type": "string"},
-        "body": {"type": "string"}, "action": {"type": "object"}, "scores": {"type": "object"},
+        "body": {"type": "string"}, "action": {"type": "object"},
+        "action_description": {"type": "string", "description": (
+            "What accepting runs, with its exact target: the address, the file's path, the note's "
+            "or reminder's title and file; \"cannot run: …\" when it may not run.")},
+        "scores": {"type": "object"},
         "status": {"type": "string", "enum": list(SUGGESTION_STATUSES)},
         "feedback": _nullable("string"),
         "proposition_ids": {"type": "array", "items": {"type": "integer"}},

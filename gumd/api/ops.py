@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import math
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -207,10 +207,13 @@ def forget(svc: Service, prop_id: int) -> dict[str, Any]:
 # -- suggestions ----------------------------------------------------------------------
 
 
-def suggestions(svc: Service, status: str | None = None, limit: int = 50) -> dict[str, Any]:
+def suggestions(svc: Service, status: str | None = None, limit: int = 50,
+                runner: ActionRunner | None = None) -> dict[str, Any]:
+    """Each with ``action_description``: what accepting runs, with its exact target."""
     if status is not None and status not in SUGGESTION_STATUSES:
         raise InvalidInput(f"status: must be one of {', '.join(SUGGESTION_STATUSES)}")
-    return {"suggestions": [serialize.suggestion(s)
+    describe = _describer(runner)
+    return {"suggestions": [serialize.suggestion(s, describe)
                             for s in svc.list_suggestions(status=status, limit=limit)]}
 
 
@@ -219,7 +222,15 @@ def accept_suggestion(svc: Service, sugg_id: int, runner: ActionRunner | None) -
         raise NotConfigured("accepting a suggestion runs its action, and this gumd has no action "
                             "runner configured; act on it yourself, then dismiss it")
     sugg, outcome = svc.accept_suggestion(sugg_id, runner)
-    return {"suggestion": serialize.suggestion(sugg), "result": outcome}
+    return {"suggestion": serialize.suggestion(sugg, _describer(runner)), "result": outcome}
+
+
+def _describer(runner: ActionRunner | None) -> Callable[[Mapping[str, Any]], str] | None:
+    """The runner's own description (it knows the folders it saves into), when it has one."""
+    describe = getattr(runner, "describe", None)
+    if not callable(describe):
+        return None
+    return lambda action: Service.describe_action(dict(action), runner, strict=False)
 
 
 def dismiss_suggestion(svc: Service, sugg_id: int) -> dict[str, Any]:
