@@ -9,6 +9,9 @@ import pytest
 from propositions import Observation, Proposition, Store
 from propositions.service import Service
 
+# Tests marked `isolated` (the native model engines) run in a child process: see isolation.py.
+from .isolation import pytest_configure, pytest_runtest_logreport, pytest_runtest_protocol  # noqa: F401
+
 T0 = 1_780_000_000.0  # a fixed "now" (2026-05-28) so recency is reproducible
 
 

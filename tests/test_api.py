@@ -745,6 +745,7 @@ def test_openapi_lists_every_route(live: Live) -> None:
     assert app_paths == set(spec["paths"])
 
 
+@pytest.mark.slow
 def test_schemathesis_fuzz_finds_no_server_errors(live_factory: Callable[..., Live],
                                                   tmp_path: Path) -> None:
     """Generated valid and invalid requests for every operation: never a 5xx, bounded in time."""

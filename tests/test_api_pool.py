@@ -128,6 +128,7 @@ def test_an_error_in_a_worker_keeps_its_status_and_message(seeded: tuple[Path, S
         plain.stop()
 
 
+@pytest.mark.slow
 def test_a_killed_worker_is_replaced_and_no_request_fails(seeded: tuple[Path, Seed]) -> None:
     path, data = seeded
     pool = ReadPool(ServiceSpec(str(path)), workers=2)

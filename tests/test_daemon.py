@@ -192,6 +192,7 @@ def _seed_queue(settings: settings_mod.Settings, n: int) -> list[int]:
     return ids
 
 
+@pytest.mark.slow
 def test_kill_9_mid_batch_loses_nothing(settings, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     ids = _seed_queue(settings, 12)
     env = {**os.environ, "GUMD_HOME": str(settings.home), "GUMD_STORE__CLAIM_TIMEOUT_S": "2"}

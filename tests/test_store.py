@@ -106,6 +106,7 @@ def test_release_gives_back_the_attempt(store: Store) -> None:
     assert obs.status == "pending" and obs.attempts == 0
 
 
+@pytest.mark.slow
 def test_kill_9_mid_batch_loses_nothing(tmp_path: Path) -> None:
     db = tmp_path / "gumd.db"
     s = Store(db)

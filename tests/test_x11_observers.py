@@ -221,6 +221,7 @@ def test_a_dead_display_raises_display_unavailable_and_ends_the_window_observer(
 # -- the window observer -----------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_window_observer_emits_each_window_once_with_its_duration(
         xserver: str, terms: OpenTerm, tmp_path: Path) -> None:
     terms("gumd editor", "code\n")
@@ -271,6 +272,7 @@ def test_an_excluded_window_produces_no_observation(xserver: str, terms: OpenTer
 # -- the screen observer -----------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_screen_observer_captures_switches_skips_unchanged_frames_and_is_readable(
         xserver: str, terms: OpenTerm, tmp_path: Path) -> None:
     terms("gumd scratch", "scratch\n")
