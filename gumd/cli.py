@@ -559,16 +559,23 @@ def eval_cmd(app: App, scenarios: tuple[str, ...], with_examples: bool, as_json:
         _emit_json({"backend": s.model.kind, "model": s.model.name or None,
                     "scenarios": [r.to_dict() for r in results], "overall": overall})
         return
-    click.echo(f"{'scenario':<22} {'recall':>6} {'precision':>9} {'ECE':>6} {'Brier':>6} {'dups':>4} {'props':>5}")
+    click.echo(f"{'scenario':<22} {'recall':>6} {'precision':>9} {'ECE':>6} {'Brier':>6} "
+               f"{'AUC':>6} {'dups':>4} {'props':>5}")
     for r in results:
         sc = r.score
         click.echo(f"{r.scenario:<22} {sc.recall:6.2f} {sc.precision:9.2f} {sc.ece:6.3f} "
-                   f"{sc.brier:6.3f} {sc.duplicates:4d} {len(sc.propositions):5d}")
+                   f"{sc.brier:6.3f} {_auc_cell(sc.auc)} {sc.duplicates:4d} "
+                   f"{len(sc.propositions):5d}")
         if r.drain.unavailable:
             click.echo(f"  model unavailable: {r.drain.unavailable}", err=True)
     click.echo(f"{'overall':<22} {overall['recall_macro']:6.2f} {overall['precision_macro']:9.2f} "
-               f"{overall['ece']:6.3f} {overall['brier']:6.3f} {overall['duplicates']:4d} "
-               f"{overall['propositions']:5d}")
+               f"{overall['ece']:6.3f} {overall['brier']:6.3f} {_auc_cell(overall['auc'])} "
+               f"{overall['duplicates']:4d} {overall['propositions']:5d}")
+
+
+def _auc_cell(auc: float | None) -> str:
+    """AUC in a 6-wide column; "-" when undefined (no grounded or no ungrounded propositions)."""
+    return f"{'-':>6}" if auc is None else f"{auc:6.3f}"
 
 
 @cli.command()

@@ -6,6 +6,7 @@ import json
 import math
 import re
 import unicodedata
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -319,6 +320,8 @@ class ScenarioScore:
     precision    propositions matching at least one fact / number of propositions (0 with none)
     ece          expected calibration error, see :func:`expected_calibration_error`
     brier        mean (confidence - grounded)^2 (0 with no propositions)
+    auc          ROC AUC of confidence against grounded, see :func:`roc_auc`
+                 (None when no proposition or every proposition is grounded)
     duplicates   pairs of propositions that match a common fact and say the same thing
     """
 
@@ -329,6 +332,7 @@ class ScenarioScore:
     precision: float
     ece: float
     brier: float
+    auc: float | None
 
     @property
     def duplicates(self) -> int:
@@ -360,6 +364,7 @@ class ScenarioScore:
             "precision": self.precision,
             "ece": self.ece,
             "brier": self.brier,
+            "auc": self.auc,
             "duplicates": self.duplicates,
             "matched": self.matched_fact_ids,
             "missed": self.missed_fact_ids,
@@ -403,6 +408,25 @@ def brier_score(outcomes: Sequence[tuple[float, bool]]) -> float:
     if not outcomes:
         return 0.0
     return sum((c - (1.0 if h else 0.0)) ** 2 for c, h in outcomes) / len(outcomes)
+
+
+def roc_auc(outcomes: Sequence[tuple[float, bool]]) -> float | None:
+    """Probability that a random true outcome has a higher confidence than a random false one.
+
+    Ties count half. None when there are no true or no false outcomes: ranking is then
+    undefined, and 0 or 1 would read as a verdict on the confidences.
+    """
+    negatives = sorted(c for c, hit in outcomes if not hit)
+    positives = [c for c, hit in outcomes if hit]
+    if not positives or not negatives:
+        return None
+    # Counting below/equal negatives by bisection keeps this O(n log n) for large pools.
+    wins = 0.0
+    for c in positives:
+        below = bisect_left(negatives, c)
+        equal = bisect_right(negatives, c) - below
+        wins += below + equal / 2
+    return wins / (len(positives) * len(negatives))
 
 
 def content_words(text: str) -> frozenset[str]:
@@ -449,6 +473,7 @@ def score(props: Sequence[tuple[str, float]], facts: Sequence[Fact]) -> Scenario
         precision=_ratio(sum(1 for p in scored if p.grounded), len(scored)),
         ece=expected_calibration_error(outcomes),
         brier=brier_score(outcomes),
+        auc=roc_auc(outcomes),
     )
 
 
@@ -465,8 +490,8 @@ def aggregate(scores: Sequence[ScenarioScore]) -> dict[str, Any]:
 
     *_macro: mean of the per-scenario values (each scenario weighs the same).
     *_micro: pooled counts (matched facts / all facts, grounded / all propositions).
-    ece, brier: computed once over all propositions of all scenarios pooled.
-    duplicates: summed. Every value is 0 with no scores.
+    ece, brier, auc: computed once over all propositions of all scenarios pooled.
+    duplicates: summed. Every value is 0 with no scores, except auc, which is None.
     """
     outcomes = [(p.confidence, p.grounded) for s in scores for p in s.propositions]
     n_facts = sum(len(s.fact_ids) for s in scores)
@@ -481,6 +506,7 @@ def aggregate(scores: Sequence[ScenarioScore]) -> dict[str, Any]:
         "precision_micro": _ratio(sum(1 for _, hit in outcomes if hit), n_props),
         "ece": expected_calibration_error(outcomes),
         "brier": brier_score(outcomes),
+        "auc": roc_auc(outcomes),
         "duplicates": sum(s.duplicates for s in scores),
     }
 
@@ -489,5 +515,5 @@ __all__ = [
     "Fact", "Scenario", "ScenarioError", "ScenarioObservation", "ScenarioScore",
     "ScoredProposition", "aggregate", "brier_score", "contains_phrase", "content_words",
     "duplicate_pairs", "expected_calibration_error", "fold", "load_scenario", "matched_facts",
-    "matches", "say_same_thing", "score", "words_of",
+    "matches", "roc_auc", "say_same_thing", "score", "words_of",
 ]

@@ -108,7 +108,7 @@ def test_eval_json(gumd_home: Path) -> None:
     data = json.loads(out)
     assert data["backend"] == "statistical"
     assert {s["scenario"] for s in data["scenarios"]} == {"job-search", "thesis-feedback", "wedding-trip"}
-    for key in ("recall_macro", "precision_macro", "ece", "brier", "duplicates"):
+    for key in ("recall_macro", "precision_macro", "ece", "brier", "auc", "duplicates"):
         assert key in data["overall"]
     assert not (gumd_home / "gumd.db").exists()  # eval never touches the real home
 

@@ -21,6 +21,7 @@ from propositions.scenario import (
     load_scenario,
     matched_facts,
     matches,
+    roc_auc,
     say_same_thing,
     score,
     words_of,
@@ -179,6 +180,37 @@ class TestScore:
         assert json.loads(json.dumps(d)) == d
 
 
+class TestAuc:
+    def test_by_hand(self) -> None:
+        # PROPS: hits 0.95, 0.12; misses 0.85, 0.15. Pairs (hit > miss):
+        # 0.95 beats both, 0.12 beats neither -> 2 of 4.
+        assert score(PROPS, FACTS).auc == pytest.approx(0.5)
+        # hits 0.9, 0.6; misses 0.7, 0.2, 0.1 -> 0.9 beats 3, 0.6 beats 2 -> 5 of 6.
+        outcomes = [(0.9, True), (0.7, False), (0.6, True), (0.2, False), (0.1, False)]
+        assert roc_auc(outcomes) == pytest.approx(5 / 6)
+
+    def test_ties_count_half(self) -> None:
+        assert roc_auc([(0.5, True), (0.5, False)]) == pytest.approx(0.5)
+        # hit 0.5 vs misses 0.5 (tie: 1/2), 0.4 (win), 0.6 (loss) -> 1.5;
+        # hit 0.6 vs misses 0.5 (win), 0.4 (win), 0.6 (tie: 1/2) -> 2.5; 4 of 6 pairs.
+        outcomes = [(0.5, True), (0.6, True), (0.5, False), (0.4, False), (0.6, False)]
+        assert roc_auc(outcomes) == pytest.approx((1.5 + 2.5) / 6)
+
+    def test_perfect_and_inverted_ranking(self) -> None:
+        assert roc_auc([(0.8, True), (0.3, False), (0.7, True)]) == 1.0
+        assert roc_auc([(0.2, True), (0.3, False), (0.9, False)]) == 0.0
+
+    def test_undefined_without_positives_or_negatives(self) -> None:
+        assert roc_auc([]) is None
+        assert roc_auc([(0.9, True), (0.1, True)]) is None
+        assert roc_auc([(0.9, False)]) is None
+        assert score([], FACTS).auc is None
+        assert score([("Dana likes jazz", 0.4)], FACTS).to_dict()["auc"] is None
+
+    def test_in_to_dict(self) -> None:
+        assert score(PROPS, FACTS).to_dict()["auc"] == pytest.approx(0.5)
+
+
 class TestDuplicates:
     def test_same_words_plus_more_is_a_duplicate(self) -> None:
         assert say_same_thing("Dana is attending a wedding in Porto",
@@ -236,6 +268,18 @@ class TestAggregate:
         assert agg["ece"] == pytest.approx(expected_calibration_error(pooled))
         assert agg["brier"] == pytest.approx(brier_score(pooled))
         assert agg["brier"] == pytest.approx((0.05**2 + 0.85**2 + 0.15**2 + 0.88**2 + 0.4**2) / 5)
+        # Pooled hits 0.95, 0.12, 0.6 vs misses 0.85, 0.15: 2 + 0 + 1 wins of 6 pairs,
+        # not the mean of the per-scenario values (b alone is undefined).
+        assert b.auc is None
+        assert agg["auc"] == pytest.approx(3 / 6)
+
+    def test_pooled_auc_differs_from_per_scenario(self) -> None:
+        # Each scenario ranks perfectly, but a's miss outranks b's hit once pooled.
+        a = score([("Dana uses Python", 0.9), ("Dana likes jazz", 0.5)], FACTS)
+        b = score([("Dana is vegetarian", 0.4), ("Dana owns a cat", 0.1)], FACTS)
+        assert a.auc == 1.0 and b.auc == 1.0
+        # hits 0.9, 0.4 vs misses 0.5, 0.1: 2 + 1 of 4
+        assert aggregate([a, b])["auc"] == pytest.approx(3 / 4)
 
     def test_duplicates_are_summed(self) -> None:
         dup = [("Dana uses pytest", 0.5), ("Dana uses pytest daily", 0.5)]
@@ -244,6 +288,7 @@ class TestAggregate:
     def test_no_scores(self) -> None:
         agg = aggregate([])
         assert agg["scenarios"] == 0 and agg["recall_macro"] == 0.0 and agg["ece"] == 0.0
+        assert agg["auc"] is None
 
 
 # --------------------------------------------------------------------------- dev scenarios
