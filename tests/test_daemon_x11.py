@@ -50,6 +50,8 @@ def test_gumd_run_watches_a_real_desktop(xserver: str, gumd_home: Path) -> None:
     open_xterm("notes - planning", "Quokka migration planning for Rottnest island")
     open_xterm("Private Browsing - Mozilla Firefox", "zebrafinch diary entry")
     open_xterm("deploy", f"export AWS_ACCESS_KEY_ID={KEY}")
+    # A vault opened from a terminal: excluded by its title, though the app is XTerm.
+    open_xterm("KeePassXC - Passwords.kdbx", "Entry: bank  Password: platypus-hunter2")
     env = {**os.environ, "GUMD_HOME": str(gumd_home), "DISPLAY": xserver}
     daemon = subprocess.Popen([sys.executable, "-m", "gumd", "run"], env=env,
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -62,6 +64,9 @@ def test_gumd_run_watches_a_real_desktop(xserver: str, gumd_home: Path) -> None:
         type_text("secret")
         time.sleep(2.5)
         activate("deploy")
+        time.sleep(2.5)
+        activate("KeePassXC - Passwords.kdbx")
+        type_text("vault")
         time.sleep(2.5)
         activate("notes - planning")
         assert _wait(lambda: _rows(db, "SELECT id FROM observations WHERE observer = 'screen' "
@@ -95,6 +100,7 @@ def test_gumd_run_watches_a_real_desktop(xserver: str, gumd_home: Path) -> None:
     assert "notes - planning" in titles and "deploy" in titles
     # The excluded window left no trace at all: no window, no screenshot, no text.
     assert not any("Private Browsing" in (r["window_title"] or "") for r in rows)
+    assert not any("kdbx" in (r["window_title"] or "") for r in rows)
     windows = [r for r in rows if r["observer"] == "window" and r["window_title"] == "notes - planning"]
     assert windows and max(w["duration"] for w in windows) >= 2
     screens = [r for r in rows if r["observer"] == "screen"]
@@ -102,5 +108,6 @@ def test_gumd_run_watches_a_real_desktop(xserver: str, gumd_home: Path) -> None:
     assert any("quokka" in r["content"].lower() for r in screens)  # OCR read the window
     raw = b"".join(p.read_bytes() for p in gumd_home.glob("gumd.db*"))
     assert KEY.encode() not in raw and b"zebrafinch" not in raw
+    assert b"platypus" not in raw and b"Passwords.kdbx" not in raw
     assert list((gumd_home / "screenshots").iterdir()) == []  # read, then deleted
     assert _rows(db, "SELECT count(*) AS n FROM propositions WHERE status = 'active'")[0]["n"] > 0
