@@ -65,7 +65,7 @@ _MENU = frozenset(_fold_token(w) for w in words.MENU_WORDS)
 _CHROME_PHRASES = _phrases(words.CHROME_PHRASES)
 _AD_LABELS = frozenset(_fold_token(w) for w in words.AD_LABELS)
 _BUTTONS = _phrases(words.BUTTON_PHRASES)
-_TERMINALS = frozenset(fold(a) for a in words.TERMINAL_APPS)
+_LITERAL_APPS = frozenset(fold(a) for a in words.LITERAL_APPS)
 
 # --------------------------------------------------------------------------- clocks
 
@@ -133,6 +133,8 @@ def _strip_badges(line: str) -> str:
     """Cut a counter off the start or end of ``line`` when what remains is a short label."""
     for pattern in (_LEADING_BADGE_RE, _TRAILING_BADGE_RE):
         cut = pattern.sub("", line, count=1)
+        if pattern is _TRAILING_BADGE_RE:
+            cut = cut.rstrip()
         if cut != line and cut.strip() and _is_short_label(cut):
             line = cut
     return line
@@ -345,11 +347,11 @@ def strip_chrome(text: str, *, app: str | None = None, title: str | None = None)
     (opener to buttons), counters beside labels ("Inbox (3)"), and lone clocks, dates,
     menu words and counters next to other chrome or at the top or bottom of the text.
     Kept: everything else, including a timestamp inside a chat or log line. ``app`` and
-    ``title`` are the window's: a terminal keeps its output's edges, and a line that
-    repeats the window title is kept.
+    ``title`` are the window's: a terminal or calendar keeps lone lines at its edges (they
+    are output or time slots there), and a line that repeats the window title is kept.
     """
     lines = text.split("\n")
-    strict = app is not None and fold(app).strip() in _TERMINALS
+    strict = app is not None and fold(app).strip() in _LITERAL_APPS
     title_key = fold(title).strip() if title else None
     banner = _banners(lines)
     kinds: list[Kind] = []

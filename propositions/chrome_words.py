@@ -194,9 +194,12 @@ MONTHS: tuple[str, ...] = (
     "setembro", "outubro", "novembro", "dezembro",
 )
 
-# Application names (folded, as observers report them) whose windows are terminals: their
-# output is content line for line, so only unmistakable chrome is taken out of them.
-TERMINAL_APPS: tuple[str, ...] = (
+# Application names (folded, as observers report them) whose lone lines are content: a
+# terminal's output, a calendar's time slots. Only unmistakable chrome is taken out of them.
+LITERAL_APPS: tuple[str, ...] = (
+    "calendar", "ical", "fantastical", "busycal", "gnome-calendar", "korganizer",
+    "outlook", "microsoft outlook", "thunderbird", "evolution", "kalender", "calendario",
+    "calendrier", "calendário",
     "terminal", "iterm", "iterm2", "gnome-terminal", "gnome terminal", "konsole",
     "alacritty", "kitty", "wezterm", "xterm", "urxvt", "tilix", "terminator", "ghostty",
     "warp", "windows terminal", "windowsterminal", "powershell", "cmd", "foot", "st",
