@@ -22,7 +22,7 @@ _HEADER = re.compile(rf"^(?:From|To|Cc|De|Para|Von|An|À|A)\s*:\s*(?P<name>{_FUL
 _GREETING = re.compile(
     rf"(?:^|[.!?]\s+)(?:Hi|Hello|Hey|Dear|Hola|Querid[oa]|Hallo|Liebe[r]?|Bonjour|Salut|Cher|"
     rf"Chère|Olá|Oi|Caro|Cara)\s+(?P<name>{_NAME})\b", re.M)
-_SIGNOFF = re.compile(
+SIGNOFF = _SIGNOFF = re.compile(
     rf"(?:Love|Best|Cheers|Thanks|Regards|Best regards|Kind regards|Saludos|Un abrazo|Besos|"
     rf"Grüße|Viele Grüße|LG|Bises|Cordialement|Amitiés|Abraços|Beijos|Atenciosamente)"
     rf",?\s*(?:-\s*)?(?P<name>{_FULL_NAME})(?:\s*(?:&|and|y|und|et|e)\s*(?P<name2>{_NAME}))?", re.M)
@@ -143,7 +143,8 @@ def places_in(text: str) -> list[str]:
         while i < len(words):
             for j in range(min(len(words), i + 4), i, -1):
                 hit = gazetteer.get(fold(" ".join(words[i:j])))
-                if hit and (j - i > 1 or placed or i > 0):
+                if hit and (j - i > 1 or placed or i > 0) and not re.search(
+                        r"['’]", " ".join(words[i:j])):
                     found.append(hit[0])
                     i = j
                     break

@@ -51,7 +51,9 @@ DAY = 86400.0
 MAX_SPAN_S = 600.0
 _TOKEN = re.compile(r"[^\W\d_][\w'’-]*[^\W_]|[^\W\d_]", re.UNICODE)
 # a shell prompt: "$ cmd" at the start of a line or after "user@host:path"
-_COMMAND = re.compile(r"(?:^|[\w~/\]\)])\s?[$%❯>#]\s+(?P<cmd>[A-Za-z][\w.-]*)(?P<args>[^\n]*)", re.M)
+# a shell prompt: "$ cmd" at the start of a line, or after "user@host:path" / "(venv) path"
+_COMMAND = re.compile(r"(?:^|^[^\n$]*?(?:\w@[\w.-]+|~|/|\))[^\n$]*?\s?)[$%❯]\s+"
+                      r"(?P<cmd>[a-z][\w.-]*)(?P<args>[^\n]*)", re.M)
 
 # File extensions -> the language a person writes in them.
 LANGUAGES = {
@@ -67,6 +69,11 @@ _TOOL_LANGUAGE = {"pytest": "Python", "python": "Python", "python3": "Python", "
                   "cargo": "Rust", "go": "Go", "npm": "JavaScript", "yarn": "JavaScript",
                   "pnpm": "JavaScript", "node": "JavaScript", "mvn": "Java", "gradle": "Java",
                   "bundle": "Ruby", "rake": "Ruby", "mix": "Elixir", "dotnet": "C#"}
+# Programs whose output says whether tests or a build passed, or a service is crashing.
+_RUNNERS = frozenset(("pytest", "cargo", "go", "npm", "yarn", "pnpm", "npx", "jest", "vitest",
+                      "mvn", "gradle", "make", "ctest", "rspec", "bundle", "rake", "mix", "dotnet",
+                      "tox", "nox", "phpunit", "swift", "kubectl", "python", "python3", "node",
+                      "deno", "bun", "zig", "ninja", "bazel", "docker"))
 # What test and build output says, in the words of the common runners.
 _FAILED = re.compile(r"\b(\d+) failed\b|\btest result: FAILED\b|^FAIL\b|^--- FAIL|\bFAILED\b|"
                      r"\b[1-9]\d* (?:failing|errors?)\b|\bBUILD FAILURE\b", re.M)
@@ -80,16 +87,15 @@ _PANIC = re.compile(r"^panic: |^thread '.*' panicked at|Segmentation fault|Trace
 # Event nouns that name what happens on a date, with the words that may stand before them.
 _EVENT_NOUNS = (
     "interview", "meeting", "appointment", "call", "viewing", "exam", "test", "deadline",
-    "wedding", "party", "dinner", "lunch", "flight", "check-in", "checkout", "check-out",
-    "ceremony", "presentation", "talk", "demo", "review", "visit", "consultation", "class",
-    "lecture", "seminar", "workshop", "conference", "concert", "match", "game", "race",
-    "recital", "service", "delivery", "pickup", "pick-up", "trip", "reunion", "birthday",
-    "session", "standup", "stand-up", "1:1", "one-on-one", "surgery", "vaccination",
-    "check-up", "checkup", "hearing", "shift", "training", "rehearsal", "performance",
+    "wedding", "party", "dinner", "lunch", "flight", "ceremony", "presentation", "talk",
+    "demo", "visit", "consultation", "lecture", "seminar", "workshop", "conference", "concert",
+    "match", "race", "recital", "trip", "reunion", "birthday", "session", "1:1",
+    "one-on-one", "surgery", "operation", "vaccination", "check-up", "checkup", "hearing test",
+    "training", "rehearsal", "performance", "test drive", "open day", "parents' evening",
     "reading group", "study group", "book club", "tournament", "audition", "recital",
 )
 _EVENT_RE = re.compile(
-    r"(?P<phrase>(?:\b[\w][\w-]*\s+){0,2}\b(?i:" + "|".join(re.escape(n) for n in _EVENT_NOUNS) +
+    r"(?P<phrase>(?:(?<![\w'’])[A-Za-z0-9][A-Za-z0-9-]*\s+){0,2}\b(?i:" + "|".join(re.escape(n) for n in _EVENT_NOUNS) +
     r")s?\b(?:\s+(?:with|at|for|of)\s+(?:(?:the|our|my|your)\s+)?"
     r"(?:[A-Z][\w&'’.-]*(?:\s+[A-Z][\w&'’.-]*){0,3}|[a-z]+\s+[a-z]+\s+team|[a-z]+\s+team))?)")
 _ARTICLE_SKIP = frozenset((
@@ -125,6 +131,10 @@ _ROLE = re.compile(
     r"Administrator|Technician|Assistant|Director|Editor|Writer|Translator|Lawyer)\b")
 _WORKSPACE_TITLE = re.compile(r"^Slack\s[|·–-]\s[#@]\S+\s[|·–-]\s(?P<ws>[^|·]+?)\s*$|"
                               r"^[#@]\S+\s[|·–-]\s(?P<ws2>[^|·]+?)\s[|·–-]\s(?:Slack|Teams)\s*$")
+# a mail header naming the other party: "From: Maria Costa <…>", "Para: Katrin Albers"
+_MAIL_PARTY = re.compile(
+    r"^(?:(?i:from|to|de|para|von|an|à|a|cc)\s*:\s*(?P<name>[A-ZÀ-Þ][\w'’-]+(?:[ \t]+[A-ZÀ-Þ][\w'’-]+){1,2})"
+    r"|(?P<name2>[A-ZÀ-Þ][\w'’-]+(?:[ \t]+[A-ZÀ-Þ][\w'’-]+){1,2})\s*<[^>\s]+@[^>\s]+>)", re.M)
 _SUBJECT_PREFIX = re.compile(r"^\s*(?:(?:re|fwd?|aw|wg|tr|rv|enc|res)\s*:\s*)+", re.I)
 _COUNTER = re.compile(r"\s*\(\d+\)\s*|\s+\d+\s+unread\b", re.I)
 
@@ -284,6 +294,8 @@ class ThreadInferrer:
         out += self._threads(act)
         out += self._events(act)
         out += self._people(act)
+        out += self._correspondence(act)
+        out += self._documents(act)
         out += self._tools(act)
         out += self._self_statements(act)
         out += self._app_use(act)
@@ -340,8 +352,11 @@ class ThreadInferrer:
                             if (s := PurePosixPath(o.window_title or "").suffix.lower()) in LANGUAGES)
             # the editor is the app whose titles name the project
             editors = Counter(o.app for o in screens if o.app and name.casefold() in
-                              (o.window_title or "").casefold() and not _is_terminal(o.app))
-            lang = langs.most_common(1)[0][0] if langs else None
+                              (o.window_title or "").casefold() and not _is_terminal(o.app)
+                              and not _BROWSERS.search(o.app))
+            # a project's language is its code's, not that of its SQL migrations or scripts
+            code = Counter({k: v for k, v in langs.items() if k not in ("SQL", "shell", "LaTeX")})
+            lang = (code or langs).most_common(1)[0][0] if langs else None
             if not lang and not any(_recorded_root(o) for o in obs):
                 continue  # a folder of documents is not a project
             what = f"{_article(lang)} {lang} project" if lang else "a project"
@@ -366,8 +381,9 @@ class ThreadInferrer:
         runs: list[tuple[Observation, str, str, list[str]]] = []
         for o in self._screens(act):
             f = self.features(o)
-            for tool, args in f.commands:
-                runs.append((o, tool, args, f.outcomes))
+            for i, (tool, args) in enumerate(f.commands):
+                last = i == len(f.commands) - 1
+                runs.append((o, tool, args, f.outcomes if last and tool in _RUNNERS else []))
         if not runs:
             return []
         out = []
@@ -548,14 +564,35 @@ class ThreadInferrer:
             f" around {_span(dates[0], dates[-1])}" if dates else "")
         k = kind.id
         if k == "event":
-            event = _event_word(feats)
-            if not event:
-                return None
-            hosts = [p for p, _ in people.most_common(3) if " " not in p][:2] or \
-                [p.split()[0] for p, _ in people.most_common(2)]
-            whose = (_join(hosts) + "'s " if hosts else "a ") + event
-            place = f" in {places.most_common(1)[0][0]}" if places else ""
-            return f"{u} is going to {whose}{place}{when}", fold(event)
+            whose: Counter[tuple[str, str]] = Counter()
+            for f in feats:
+                for m in _WHOSE.finditer(f.text):
+                    if fold(m.group("name")) not in fold(self.full_name):
+                        word = m.group(0)[m.end("name") - m.start():].lstrip("'’s ").strip()
+                        if re.match(r"\d", word):
+                            word = f"{word} birthday" if "birthday" not in word else word
+                        whose[(m.group("name"), word.lower())] += 1
+            if whose:
+                (host, event), _ = whose.most_common(1)[0]
+                hosts = [re.sub(r"\s(?:&|y|und|et|e)\s", " and ", host)]
+                holding = [f for f in feats if host in f.text]
+            else:
+                event = _event_word(feats)
+                if not event:
+                    return None
+                hosts = _hosts(feats, self.full_name)
+                holding = [f for f in feats if any(
+                    _EVENT_WORDS.get(c.split()[0]) == event for c in f.cues.get("event", ()))]
+            key_words = [host for host, _ in whose] if whose else []
+            days = sorted({d for f in holding for d, line, _ in f.dates
+                           if not key_words or any(w in line for w in key_words)} or
+                          {d for f in holding for d, _, _ in f.dates})
+            on = f" on {_day(days[0])}" if days else ""
+            whose_s = (_join(hosts) + "'s " if hosts else "a ") + event
+            # the place named beside the event, not anywhere in the thread
+            near = Counter(p for f in holding if f.dates for p in f.places)
+            place = f" in {near.most_common(1)[0][0]}" if near else ""
+            return f"{u} is going to {whose_s}{place}{on}", fold(re.sub(r"\d+\w*\s", "", event))
         if k == "trip":
             dest = _destination(all_feats, places)
             if not dest:
@@ -595,11 +632,12 @@ class ThreadInferrer:
         if k == "writing":
             thing = _common_subject([o for o in cued if _EDITOR.search(o.app or "")
                                      or self.features(o).wrote], self)
-            if not thing:
+            if not thing or re.search(r"\.\w{2,5}”?$", thing):
                 return None
             return f"{u} is writing {thing}", fold(thing)
         if k == "listening":
-            thing = _common_subject(cued, self)
+            cued = [o for o in cued if _MEDIA.search(f"{o.app} {o.window_title}")]
+            thing = _common_subject(cued, self) if cued else None
             apps = Counter(o.app for o in cued if o.app)
             on = f" on {apps.most_common(1)[0][0]}" if apps else ""
             return (f"{u} listens to {thing}{on}", "music") if thing else None
@@ -657,7 +695,7 @@ class ThreadInferrer:
             if all(o.id in dated for o, _, _ in mentions):
                 continue  # a thread's sentence already says what happens that day
             named = [(o, line, at, ev) for o, line, at in mentions
-                     if (ev := _event_phrase(line, when, o.captured_at))]
+                     if _involves_user(line, o) and (ev := _event_phrase(line, when, o.captured_at))]
             if not named:
                 continue
             o, line, at, phrase = max(named, key=lambda m: (m[2] is not None, len(m[3])))
@@ -698,6 +736,57 @@ class ThreadInferrer:
                     confidence=_probability("employer", obs, strength=1.0 + len(obs)),
                     reasoning=f"the team chat workspace is {ws}", decay="years",
                     evidence=_ids(obs), topic_key=f"employer:{fold(ws)}"))
+        return out
+
+    def _correspondence(self, act: _Activity) -> list[Candidate]:
+        """Mail the person exchanges with someone named, and what it is about."""
+        threads: dict[tuple[str, str], list[Observation]] = defaultdict(list)
+        for o in self._screens(act):
+            f = self.features(o)
+            if not f.subject or len(f.subject) < 4:
+                continue
+            subject = _mail_subject(o.window_title or "", o.app)
+            for m in _MAIL_PARTY.finditer(o.content or ""):
+                name = " ".join((m.group("name") or m.group("name2")).split())
+                if entities.people_in(f"From: {name}", self.full_name):
+                    threads[(name, subject or f.subject)].append(o)
+        out = []
+        for (name, subject), obs in threads.items():
+            wrote = any(re.search(r"^(?:to|para|an|à|a)\s*:", o.content or "", re.M | re.I)
+                        for o in obs)
+            verb = "is corresponding with" if wrote else "got mail from"
+            out.append(Candidate(
+                text=f"{self.user} {verb} {name} about “{_short(subject, 70)}”",
+                confidence=_probability("mail", obs, strength=1.0 + len(obs) + wrote),
+                reasoning=f"{len(obs)} mail windows with {name}", decay="weeks",
+                evidence=_ids(obs), topic_key=f"mail:{fold(name)}:{fold(subject)[:60]}"))
+        return out
+
+    def _documents(self, act: _Activity) -> list[Candidate]:
+        """Folders of documents the person keeps working in, with the folder they file them under."""
+        by_folder: dict[str, list[Observation]] = defaultdict(list)
+        for o in act.observations:
+            if o.observer != "files" or not o.window_title:
+                continue
+            path = PurePosixPath(o.window_title)
+            if path.suffix.lower() in LANGUAGES or len(path.parts) < 3:
+                continue
+            folder = path.parent
+            if fold(folder.name) in entities.CONTAINER_DIRS:
+                continue
+            by_folder[str(folder)].append(o)
+        out = []
+        for folder, obs in by_folder.items():
+            if len({o.window_title for o in obs}) < 1 or len(obs) < 2:
+                continue
+            p = PurePosixPath(folder)
+            parent = p.parent.name
+            under = f" (in {parent})" if parent and fold(parent) not in entities.CONTAINER_DIRS else ""
+            out.append(Candidate(
+                text=f"{self.user} is working on “{p.name}”{under}",
+                confidence=_probability("documents", obs, strength=1.0 + len(obs) / 2),
+                reasoning=f"{len(obs)} changes to files in {folder}", decay="weeks",
+                evidence=_ids(obs), topic_key=f"folder:{fold(folder)}"))
         return out
 
     def _tools(self, act: _Activity) -> list[Candidate]:
@@ -757,7 +846,7 @@ class ThreadInferrer:
         out = []
         for app, obs in per_app.items():
             seconds = sum(act.active_s[o.id] for o in obs)
-            if seconds / total < 0.25 or seconds / days < 3600:
+            if seconds / total < 0.25 or seconds / days < 3600 or _BROWSERS.search(app):
                 continue
             per_day = seconds / days
             amount = f"about {round(per_day / 3600, 1):g} h" if per_day >= 3600 else \
@@ -841,26 +930,45 @@ _SELF = re.compile(
 # Log-odds weights of the features that predict whether a proposition is true, by how it was
 # derived (see _probability). Set by hand from the scenarios in tests/scenarios/; they
 # separate true from false propositions only weakly so far.
-_PRIOR = {"project": 0.9, "language": 0.8, "commands": 0.3, "outcome": 0.4, "event": 0.3,
-          "relation": 0.6, "employer": 0.5, "time_use": -0.3, "kind": 0.0, "aspect": 0.0,
-          "tools": 0.2, "self": 0.8, "reading": -0.3}
-_W_EVIDENCE = 0.45   # per log2 of distinct observations
-_W_APPS = 0.3        # per extra app the evidence comes from
-_W_SPREAD = 0.25     # per log2 of hours the evidence spans
-_W_STRENGTH = 0.35   # per unit of derivation strength (cue score, outcome count …)
-_W_WROTE = 0.4       # the person typed some of it
-_BIAS = -1.6
+_PRIOR = {"aspect": -0.20, "buying": 0.16, "caring": -0.18, "coding_practice": 0.14, "commands": 0.09, "documents": 0.16, "employer": 0.28, "event": -0.48, "home_search": -0.21, "job_search": 0.09, "language": -0.07, "learning": -0.01, "mail": 0.20, "on_call": 0.16, "outcome": 0.15, "project": 0.23, "reading": -0.54, "relation": -0.04, "schedule": -0.17, "self": 0.15, "selling": 0.11, "studying": -0.07, "time_use": -0.39, "tools": -0.17, "trip": -0.44, "writing": 0.25}
+_DEFAULT_PRIOR = -0.5
+_W_EVIDENCE, _W_APPS, _W_SPREAD = 0.241, -0.082, -0.153
 
 
-def _probability(derivation: str, obs: list[Observation], *, strength: float = 1.0) -> float:
-    """P(true) from distinct evidence, its spread over apps and time, and how it was derived."""
+# How a topic key's prefix names the way a proposition was derived.
+_TOPIC_DERIVATION = {"date": "event", "app": "time_use", "folder": "documents",
+                     "project": "project", "language": "language", "commands": "commands",
+                     "outcome": "outcome", "relation": "relation", "employer": "employer",
+                     "tools": "tools", "self": "self", "reading": "reading", "mail": "mail",
+                     "schedule": "schedule"}
+
+
+def derivation_of(topic_key: str) -> str:
+    """How a proposition with this topic key was derived: "trip", "mail", "aspect" …"""
+    head = topic_key.split(":", 1)[0]
+    return _TOPIC_DERIVATION.get(head, head)
+
+
+def evidence_features(obs: list[Observation]) -> list[float]:
+    """log2(1 + distinct observations), extra apps, log2(1 + hours spanned)."""
     distinct = {o.id for o in obs}
     apps = len({o.app for o in obs if o.app})
     times = [o.captured_at for o in obs]
     hours = (max(times) - min(times)) / 3600 if times else 0.0
-    prior = _PRIOR.get(derivation.split(":")[0], 0.0)
-    x = (_BIAS + prior + _W_EVIDENCE * math.log2(1 + len(distinct)) + _W_APPS * max(0, apps - 1)
-         + _W_SPREAD * math.log2(1 + hours) + _W_STRENGTH * min(strength, 6.0))
+    return [math.log2(1 + len(distinct)), float(max(0, apps - 1)), math.log2(1 + hours)]
+
+
+def _probability(derivation: str, obs: list[Observation], *, strength: float = 1.0) -> float:
+    """P(true) from how it was derived and its distinct evidence, spread over apps and time.
+
+    ``derivation`` is a topic-key prefix ("trip", "mail" …, or "kind:trip"). ``strength``
+    is kept for callers; the fitted model does not use it.
+    """
+    head = derivation.split(":", 1)[1] if derivation.startswith("kind:") else derivation
+    head = head.split(":", 1)[0]
+    f = evidence_features(obs)
+    x = (_PRIOR.get(head, _DEFAULT_PRIOR) + _W_EVIDENCE * f[0] + _W_APPS * f[1]
+         + _W_SPREAD * f[2])
     return round(min(0.95, max(0.05, 1 / (1 + math.exp(-x)))), 3)
 
 
@@ -883,6 +991,23 @@ _EDITOR = re.compile(r"docs|word|writer|pages|overleaf|notion|obsidian|textedit|
                      re.I)
 _LODGING = re.compile(r"(?:[A-Z][\w'’-]+\s){0,3}(?:Hotel|Hostel|Inn|Resort|Pousada|Apartments?|"
                       r"Airbnb)(?:\s(?:[A-Z][\w'’-]+|do|da|de|del|di|du|des)){0,4}")
+
+
+_MEDIA = re.compile(r"spotify|youtube|music|deezer|soundcloud|tidal|podcast|pocket casts|"
+                    r"overcast|bandcamp|radio|vlc|rhythmbox", re.I)
+_BROWSERS = re.compile(r"firefox|chrome|chromium|safari|edge|brave|opera|vivaldi|arc$", re.I)
+
+
+def _mail_subject(title: str, app: str | None) -> str:
+    """A mail's subject from its window title, without the app, the account and the site."""
+    parts = [p.strip() for p in re.split(r"\s+[-–—|·]\s+", title) if p.strip()]
+    keep = [p for p in parts if not (_BROWSERS.search(p) or "@" in p or
+                                     fold(p) == fold(app or "") or re.fullmatch(
+                                         r"(?:gmail|outlook|mail|thunderbird|proton mail|"
+                                         r"yahoo mail|inbox|posteingang|caixa de entrada|"
+                                         r"bandeja de entrada|boite de reception)(?:\s*\(\d+\))?",
+                                         fold(p)))]
+    return _SUBJECT_PREFIX.sub("", " – ".join(keep)).strip()
 
 
 def _is_terminal(app: str) -> bool:
@@ -935,13 +1060,38 @@ _EVENT_WORDS = {
 
 
 def _event_word(feats: list[_Features]) -> str | None:
+    """The event a thread is about: the one named most, where a coming date is named too."""
     counts: Counter[str] = Counter()
     for f in feats:
         for cue in f.cues.get("event", ()):
             word = _EVENT_WORDS.get(cue.split()[0])
             if word:
-                counts[word] += 1
+                counts[word] += 3 if f.dates else 1
     return counts.most_common(1)[0][0] if counts else None
+
+
+_WHOSE = re.compile(r"\b(?P<name>[A-ZÀ-Þ][\w-]+(?:\s(?:&|and|y|und|et|e)\s[A-ZÀ-Þ][\w-]+)?)['’]s\s+"
+                    r"(?:\d+(?:st|nd|rd|th)\s+)?(?:birthday|wedding|party|graduation|baptism|"
+                    r"christening|funeral|anniversary|reunion|\d+(?:st|nd|rd|th)\b)")
+
+
+def _hosts(feats: list[_Features], user: str) -> list[str]:
+    """Whose event it is: "Teta's 90th", "Maria & Joao wedding", else who signs the invitation."""
+    named: Counter[str] = Counter()
+    for f in feats:
+        for m in _WHOSE.finditer(f.text):
+            named[m.group("name")] += 1
+    own = fold(user)
+    named = Counter({n: c for n, c in named.items() if fold(n) not in own})
+    if named:
+        return [re.sub(r"\s(?:&|y|und|et|e)\s", " and ", named.most_common(1)[0][0])]
+    signers: Counter[str] = Counter()
+    for f in feats:
+        for m in entities.SIGNOFF.finditer(f.text):
+            for g in ("name", "name2"):
+                if m.group(g) and fold(m.group(g)) not in own:
+                    signers[m.group(g).split()[0]] += 1
+    return [n for n, _ in signers.most_common(2)]
 
 
 _ROUTE = re.compile(r"(?P<a>[A-Z][\w' -]+?)\s*(?:\([A-Z]{3}\))?\s*(?:->|→|–>|to|a|nach|à|para)\s*"
@@ -987,6 +1137,20 @@ def _common_subject(obs: list[Observation], inf: ThreadInferrer) -> str | None:
     return f"“{subject}”"
 
 
+_PERSONAL = re.compile(
+    r"\b(?:I|I'm|I'll|I've)\b|\b(?i:you|your|you're|we|we're|our|my|me|us|tu|tus|usted|su|sus|"
+    r"seu|sua|você|vocês|votre|vos|vous|ton|ta|tes|dein|deine|ihr|ihre|sie|mein|meine|wir|uns|"
+    r"meu|minha|mi|mis|mon|ma|mes|nous|nosotros|nuestro|nuestra|nosso|nossa)\b")
+_PERSONAL_APPS = re.compile(r"calend|agenda|kalender|mail|outlook|thunderbird|whatsapp|messages|"
+                            r"signal|telegram|slack|teams|discord|messenger|doctolib|zoom", re.I)
+
+
+def _involves_user(line: str, o: Observation) -> bool:
+    """A date is the person's when the text speaks to or for them, or sits in their calendar or
+    their messages; a date in a news article or an advert is not."""
+    return bool(_PERSONAL.search(line) or _PERSONAL_APPS.search(f"{o.app} {o.window_title}"))
+
+
 def _event_phrase(line: str, when: date, seen: float) -> str | None:
     """"a technical interview with Northwind Analytics" from the sentence that holds a date:
     the event named nearest to where the date is mentioned."""
@@ -995,8 +1159,16 @@ def _event_phrase(line: str, when: date, seen: float) -> str | None:
     best: tuple[int, str] | None = None
     for m in _EVENT_RE.finditer(line):
         words = m.group("phrase").split()
-        while words and words[0].lower() in _ARTICLE_SKIP:
-            words = words[1:]
+        # the words before the event noun describe it ("technical interview"); names, numbers
+        # and sentence fragments before them do not
+        head = len(words) - len(re.findall(r"\S+", m.group("phrase")[m.group("phrase").lower().rfind(
+            words[-1].lower()):]))
+        keep = []
+        for w in words[:head]:
+            ok = (re.fullmatch(r"[a-z]+|\d+-[a-z]+", w) is not None and w not in _ARTICLE_SKIP
+                  and _zipf()(w.split("-")[-1], "en") >= 2.5)
+            keep = keep + [w] if ok else []
+        words = keep + words[head:]
         if not words:
             continue
         distance = abs(m.start() - at) if m.start() <= at else 2 * (m.start() - at)

@@ -62,7 +62,10 @@ def main() -> None:
         add(c["name"], c["name"], "city", pop)
         if pop >= 100_000:
             for alt in c.get("alternatenames") or []:
-                add(alt, c["name"], "city", pop)
+                # spellings of the same name (Lisboa, Lissabon), not other names that may be
+                # people's ("Sian" for Xi'an)
+                if fold(alt)[:2] == fold(c["name"])[:2]:
+                    add(alt, c["name"], "city", pop)
     OUT.parent.mkdir(parents=True, exist_ok=True)
     lines = [f"{k}\t{v[0]}\t{v[1]}\t{v[2]}" for k, v in sorted(rows.items())]
     with gzip.open(OUT, "wt", encoding="utf-8", compresslevel=9) as f:
