@@ -128,6 +128,16 @@ class SuggestConfig:
             raise InvalidInput("max_per_hour, typing_burst_s and burst_rate_per_min must be positive")
 
 
+#: what became of a candidate in a run (Verdict.outcome)
+MADE = "made"
+BELOW_THRESHOLD = "below the threshold"
+QUIET_HOURS = "held back: quiet hours"
+TYPING = "held back: you were typing"
+HOURLY_LIMIT = "held back: the hourly limit"
+MADE_BEFORE = "made before"
+UNREADABLE = "could not be made"
+
+
 @dataclass
 class Candidate:
     """A possible suggestion before scoring: what it says, what it does, what it rests on."""
@@ -148,6 +158,16 @@ class Candidate:
     def dedupe_key(self) -> str:
         digest = hashlib.blake2b(_normalise(self.identity).encode(), digest_size=12).hexdigest()
         return f"{self.kind}:{digest}"
+
+
+@dataclass
+class Verdict:
+    """What became of one candidate in a run, and its scores (for ``gumd suggest --explain``)."""
+
+    candidate: Candidate
+    scores: dict[str, float]
+    outcome: str  # MADE, BELOW_THRESHOLD, QUIET_HOURS, TYPING, HOURLY_LIMIT, MADE_BEFORE, UNREADABLE
+    suggestion: Suggestion | None = None  # the one made now, or the one made before
 
 
 # -- scoring ------------------------------------------------------------------------
@@ -244,35 +264,58 @@ class Suggester:
         ``force`` (the user asked) skips quiet hours, typing bursts and the
         hourly limit; thresholds and dedupe still apply.
         """
+        return [v.suggestion for v in self.review(now, focus, force=force, explain=False)
+                if v.outcome == MADE and v.suggestion is not None]
+
+    def review(self, now: float | None = None, focus: FocusState | None = None, *,
+               force: bool = False, explain: bool = True) -> list[Verdict]:
+        """Make the suggestions worth making now (as ``run``) and say what became of every
+        candidate, best first: made, below its threshold, held back (quiet hours, typing, the
+        hourly limit) or made before. Without ``explain``, a moment when nothing may be
+        suggested is not even looked at.
+        """
         now = self.clock() if now is None else now
-        budget = math.inf if force else self._budget(now, focus)
-        if budget <= 0:
+        held = None if force else self._held_back(now, focus)
+        made_lately = 0 if force else sum(self.store.suggestion_counts(now - HOUR).values())
+        budget = math.inf if force else self.config.max_per_hour - made_lately
+        if not explain and (held or budget <= 0):
             return []
         cost = interruption_cost(None if force else focus, self.config)
         thresholds = self.thresholds(now)
-        scored = []
+        verdicts = []
         for cand in self.candidates(now):
             eu = expected_utility(cand.p_useful, cand.benefit, cost)
-            if eu >= thresholds[cand.kind]:
-                scored.append((eu, cand))
-        scored.sort(key=lambda item: -item[0])
-        made: list[Suggestion] = []
-        for eu, cand in scored:
-            if len(made) >= budget:
-                break
-            sugg = self._suggestion(cand, now, {
+            verdicts.append(Verdict(cand, {
                 "benefit": round(cand.benefit, 3), "p_useful": round(cand.p_useful, 3),
                 "cost": round(cost, 3), "eu": round(eu, 3), "threshold": round(thresholds[cand.kind], 3),
-            })
-            if self.store.add_suggestion(sugg) is not None:  # None: made before (maybe dismissed)
-                made.append(sugg)
-        return made
+            }, BELOW_THRESHOLD))
+        verdicts.sort(key=lambda v: -v.scores["eu"])
+        made = 0
+        for v in verdicts:
+            if v.scores["eu"] < v.scores["threshold"]:
+                continue
+            if held:
+                v.outcome = held
+            elif made >= budget:
+                v.outcome = HOURLY_LIMIT
+            else:
+                sugg = self._guarded("suggestion", "one candidate",
+                                     lambda: self._suggestion(v.candidate, now, v.scores), None)
+                if sugg is None:
+                    v.outcome = UNREADABLE
+                elif self.store.add_suggestion(sugg) is None:  # made before (maybe dismissed)
+                    v.outcome, v.suggestion = MADE_BEFORE, self.store.find_suggestion(sugg.dedupe_key or "")
+                else:
+                    v.outcome, v.suggestion = MADE, sugg
+                    made += 1
+        return verdicts
 
-    def _budget(self, now: float, focus: FocusState | None) -> int:
-        if in_quiet_hours(now, self.config.quiet_hours) or in_typing_burst(focus, self.config):
-            return 0
-        made = sum(self.store.suggestion_counts(now - HOUR).values())
-        return self.config.max_per_hour - made
+    def _held_back(self, now: float, focus: FocusState | None) -> str | None:
+        if in_quiet_hours(now, self.config.quiet_hours):
+            return QUIET_HOURS
+        if in_typing_burst(focus, self.config):
+            return TYPING
+        return None
 
     def _suggestion(self, cand: Candidate, now: float, scores: dict[str, float]) -> Suggestion:
         action = cand.action.model_dump(mode="json")
@@ -855,6 +898,7 @@ _BY = re.compile(r"\b(?:by|before|no\s+later\s+than)\s*(?:the\s*)?$", re.I)
 _BY_DATE = re.compile(r"(?:by|before)\b", re.I)  # "by Friday" is one date mention
 _ADDRESSED = re.compile(r"\b(?:you|your|yours)\b", re.I)
 _CLAUSE = re.compile(r"\s+[—–-]\s+|;\s+")
+_AFTER_DATE_GAP = re.compile(r"^[\s,]*(?:(?:at|from)\s+)?$", re.I)
 _PART_OF_DAY = re.compile(r"\s+(?:morning|afternoon|evening|night|lunchtime)\b", re.I)
 _TIMESTAMP_TAIL = re.compile(r"[ T]\d{1,2}:\d\d:\d\d")
 # "Date: Thursday 10 December": the date line of booking details, which name the event elsewhere
@@ -905,6 +949,12 @@ def _what(sentence: str, spans: list[tuple[int, int]], deadline: bool) -> str:
     first = min(spans, default=(0, 0))
     start = max([0, *(m.end() for m in _CLAUSE.finditer(sentence) if m.end() <= first[0])])
     end = next((m.start() for m in _CLAUSE.finditer(sentence) if m.start() >= first[1]), len(sentence))
+    after = first[1]  # past the date and the time next to it: a comma there ends the clause too
+    for a, b in sorted(spans):
+        if a >= after and _AFTER_DATE_GAP.match(sentence[after:a]):
+            after = b
+    if re.match(r"\s*,\s", sentence[after:end]):
+        end = after
     spans = [(a - start, b - start) for a, b in spans if start <= a and b <= end]
     text = _summary(sentence[start:end], spans)
     for _ in range(2):  # "The deposit of €120 must be paid", "Your service is booked and confirmed"

@@ -809,3 +809,27 @@ def test_appointments_and_deadlines_in_any_words(store: Store, clock: FakeClock,
     see(store, menu_bar(app, "12:50") + text, app=app, title=title, ago=HOUR)
     made = Suggester(store, SuggestionSettings().config(), clock=clock, user="Dana Reyes").run()
     assert [s.title for s in made if s.kind == "reminder"] == [expected]
+
+
+def test_review_says_what_became_of_every_candidate(store: Store, clock: FakeClock) -> None:
+    scenario(store)
+    see(store, "Lisbon News\nMetro workers will strike on Friday, the union said.", app="Firefox",
+        title="Metro strike - Lisbon News - Firefox", url="https://news.example.pt/metro", ago=HOUR)
+    sugg = suggester(store, clock, max_per_hour=1)
+    typing = sugg.review(focus=FocusState(last_input_s_ago=1, input_rate=200))
+    assert {v.outcome for v in typing} == {"held back: you were typing", "below the threshold"}
+    assert store.list_suggestions() == []
+    quiet = suggester(store, clock, quiet_hours=(9, 12))  # it is 10:00
+    assert {v.outcome for v in quiet.review() if v.scores["eu"] >= v.scores["threshold"]} == {
+        "held back: quiet hours"}
+    assert quiet.run() == [] and store.list_suggestions() == []
+    verdicts = sugg.review()
+    assert [v.outcome for v in verdicts].count("made") == 1
+    assert verdicts[0].outcome == "made" and verdicts[0].candidate.kind == "reminder"  # the best first
+    assert {v.outcome for v in verdicts[1:] if v.scores["eu"] >= v.scores["threshold"]} == {
+        "held back: the hourly limit"}
+    news = next(v for v in verdicts if "Metro workers" in v.candidate.title)
+    assert news.outcome == "below the threshold" and "news, not your plans" in news.candidate.why
+    again = {v.candidate.title: v for v in sugg.review(force=True)}
+    first = again[verdicts[0].candidate.title]
+    assert first.outcome == "made before" and first.suggestion.id == verdicts[0].suggestion.id
