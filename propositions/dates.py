@@ -168,7 +168,8 @@ _NOON = re.compile(r"\b(?:12\s*)?(?:noon|midday)\b", re.I)
 _CLOCK = re.compile(r"(?<![\w:.,/])([01]?\d|2[0-3])(?::([0-5]\d)|h([0-5]\d)?)(?![\d:])(?!\s*[ap]\.?\s?m\b)"
                     r"(?:\s*(?:[-–—]|to|until|till)\s*(?:[01]?\d|2[0-3])(?::[0-5]\d|h[0-5]?\d?)(?![\d:]))?",
                     re.I)  # with the end of a range ("18:00-20:00"), which is no second time
-_DOTTED = re.compile(r"(?:\bat|@)\s*([01]?\d|2[0-3])\.([0-5]\d)\b(?!\s*[ap]\.?m)", re.I)
+_DOTTED = re.compile(r"(?:\bat|@)\s*([01]?\d|2[0-3])\.([0-5]\d)\b(?!\s*(?:[ap]\.?m|[€$£%]|eur|usd|gbp|chf))",
+                     re.I)  # "at 9.30", not a price "at 10.30 EUR"
 # "at 9", "at 3 on Friday", "9 o'clock": an hour alone, where what follows shows it is a time
 _BARE_HOUR = re.compile(
     r"(?:\b(?:at|@)\s*(\d{1,2})(?=\s*(?:$|[,;:!?)]|\.(?:\s|$)|\s+(?:o['’]?clock|sharp|on|in|this|next|"

@@ -11,7 +11,7 @@ from propositions import Observation, Store
 from propositions.actions import ActionError, ActionRunner
 from propositions.backends.base import BackendUnavailable
 from propositions.backends.scripted import ScriptedBackend
-from propositions.dates import clock_time, date_mentions, dates_in, time_in
+from propositions.dates import clock_time, date_mentions, dates_in, time_in, time_mentions
 from propositions.errors import InvalidInput
 from propositions.service import ForgetRequest, Service
 from propositions.suggest import (
@@ -545,6 +545,38 @@ def test_dates_and_times_in_text() -> None:
     assert clock_time("meet at 14:30", twenty_four_hour=True)[0].minute == 30
     assert clock_time("posted 10:42", twenty_four_hour=True) is None  # ... and after "at"
     assert time_in("call at 9:30 a.m. sharp") == "9:30 am" and time_in("at 13 pm") is None
+
+
+def test_times_of_day_as_people_write_them() -> None:
+    seen = datetime(2026, 12, 7, 13, 49)
+
+    def times(text: str) -> list[tuple[str, bool]]:
+        near = [span for _, span in date_mentions(text, seen, relative=True)]
+        return [(f"{t.at:%H:%M}", t.twelve_hour) for t in time_mentions(text, near=near)]
+
+    assert times("booked for Thursday 10 December, 10:00.") == [("10:00", False)]
+    assert times("Thu 10 Dec 10:00") == [("10:00", False)]
+    assert times("10:00 on Friday") == [("10:00", False)]
+    assert times("Dentist: Friday 14h30") == [("14:30", False)]
+    assert times("Time: 10:00") == [("10:00", False)]  # alone on its line
+    assert times("18:00-20:00") == [("18:00", False)]  # a range is one time
+    assert times("at 9 on Friday") == [("09:00", False)] and times("at 3 on Friday") == [("15:00", False)]
+    assert times("call me at 9.30 tomorrow") == [("09:30", False)]
+    assert times("lunch at noon on Friday") == [("12:00", True)]
+    assert times("Friday 2:30 p.m.") == [("14:30", True)]
+    # Not times to remember: a message's timestamp, a log line's, numbers that are not times.
+    assert times("Marta Silva  09:41") == []
+    assert times("2026-12-07 13:40:12,331 INFO sync") == []
+    assert times("posted 10:42") == [] and times("a 2h30 flight") == [] and times("at 9 Main Street") == []
+    assert times("up 12.5% at 10.30 EUR") == []
+    # Dates next to those times, and a clock's "Dec 13:49" is no 13 December.
+    assert date_mentions("Mon 7 Dec 13:49", seen) == [(datetime(2026, 12, 7).date(), (0, 9))]
+    assert dates_in("Thu 14 Jan", seen) == [datetime(2027, 1, 14).date()]  # the weekday picks the year
+    assert dates_in("Check-in: Saturday 19 December 2026", seen) == [datetime(2026, 12, 19).date()]
+    assert dates_in("booked for Thursday", seen) == []  # a bare weekday only when asked for
+    assert [d for d, _ in date_mentions("booked for Thursday", seen, relative=True)] == [
+        datetime(2026, 12, 10).date()]
+    assert date_mentions("Marta Silva  Thu 10:42", seen, relative=True) == []  # a chat timestamp
 
 
 def test_mail_threads_and_replies_being_written(store: Store, clock: FakeClock) -> None:
