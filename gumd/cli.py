@@ -755,28 +755,78 @@ def model_test(app: App) -> None:
 
 
 def _suggestion_line(sg: Any) -> str:
+    from propositions.actions import escape_invisible
+
     mark = "*" if sg.status == "new" else " "
     eu = sg.scores.get("eu")
     score = f"{eu:.2f}" if isinstance(eu, (int, float)) else "  - "
-    return f"{mark}{sg.id:>5}  {score}  [{sg.kind}] {sg.title}  ({sg.status})"
+    # The title is screen text: a terminal must not take any of it for a control sequence.
+    return f"{mark}{sg.id:>5}  {score}  [{sg.kind}] {escape_invisible(sg.title)}  ({sg.status})"
+
+
+#: near misses shown by --explain (the best first)
+EXPLAIN_LIMIT = 20
 
 
 @cli.command()
 @click.option("--now", "force", is_flag=True, help="Ignore quiet hours, typing and the hourly limit.")
+@click.option("--explain", is_flag=True,
+              help="Also show the candidates not suggested, with their scores and why.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @pass_app
-def suggest(app: App, force: bool, as_json: bool) -> None:
+def suggest(app: App, force: bool, explain: bool, as_json: bool) -> None:
     """Look for suggestions now, from what gumd has seen and learnt."""
     from .daemon import make_suggester
 
-    made = make_suggester(app.settings, app.service.store).run(force=force)
+    suggester = make_suggester(app.settings, app.service.store)
+    verdicts = suggester.review(force=force, explain=explain)
+    made = [v.suggestion for v in verdicts if v.outcome == "made" and v.suggestion is not None]
+    missed = [v for v in verdicts if v.outcome != "made"]
     if as_json:
-        _emit_json([serialize.suggestion(sg) for sg in made])
+        if not explain:
+            _emit_json([serialize.suggestion(sg) for sg in made])
+            return
+        _emit_json({"suggestions": [serialize.suggestion(sg) for sg in made],
+                    "not_made": [_near_miss_json(v) for v in missed],
+                    "skipped": suggester.skipped})
         return
     if not made:
         click.echo("No new suggestions.")
     for sg in made:
         click.echo(_suggestion_line(sg))
+    if explain:
+        _echo_near_misses(missed, suggester.skipped)
+
+
+def _near_miss_json(v: Any) -> dict[str, Any]:
+    return {"kind": v.candidate.kind, "title": v.candidate.title, "outcome": v.outcome,
+            "scores": v.scores, "why": v.candidate.why,
+            "suggestion_id": v.suggestion.id if v.suggestion else None,
+            "suggestion_status": v.suggestion.status if v.suggestion else None}
+
+
+def _echo_near_misses(missed: list[Any], skipped: list[str]) -> None:
+    from propositions.actions import escape_invisible
+
+    if not missed:
+        click.echo("\nNo other candidates.")
+    else:
+        click.echo("\nNot suggested now (expected utility, threshold, why):")
+    for v in missed[:EXPLAIN_LIMIT]:
+        sc = v.scores
+        sign = "<" if sc["eu"] < sc["threshold"] else "≥"
+        click.echo(f"  {sc['eu']:5.2f} {sign} {sc['threshold']:.2f}  [{v.candidate.kind}] "
+                   f"{escape_invisible(v.candidate.title)}")
+        reason = v.outcome
+        if v.outcome == "made before" and v.suggestion is not None:
+            reason = f"made before as #{v.suggestion.id} ({v.suggestion.status})"
+        p_why = f": {', '.join(v.candidate.why)}" if v.candidate.why else ""
+        click.echo(f"               {reason} (p_useful {sc['p_useful']:.2f}{p_why}; "
+                   f"benefit {sc['benefit']:.2f}; cost {sc['cost']:.2f})")
+    if len(missed) > EXPLAIN_LIMIT:
+        click.echo(f"  … and {len(missed) - EXPLAIN_LIMIT} more, all scored lower")
+    for line in skipped:
+        click.echo(f"  skipped: {line}")
 
 
 @cli.group("suggestions", cls=GumdGroup)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 MONTHS = {m: i for i, names in enumerate(
@@ -16,12 +17,14 @@ WEEKDAYS = {d: i for i, names in enumerate(
      ("sun", "sunday")]) for d in names}
 _MONTH_RE = "|".join(sorted(MONTHS, key=len, reverse=True))
 _WEEKDAY_RE = "|".join(sorted(WEEKDAYS, key=len, reverse=True))
+_YEAR = r"(?:,?\s+(?P<year>20\d\d)\b)?"
 DATE_PATTERNS = [
-    # Saturday June 13 / Thu Sep 17 / September 17 / June 12-14
+    # Saturday June 13 / Thu Sep 17 / September 17, 2026 / June 12-14
     re.compile(rf"\b(?:(?P<wd>{_WEEKDAY_RE})\.?,?\s+)?(?P<mon>{_MONTH_RE})\.?\s+(?P<day>\d{{1,2}})"
-               rf"(?:st|nd|rd|th)?(?:\s*[-–]\s*(?P<day2>\d{{1,2}}))?\b", re.I),
-    # 13 June / 13th of June
-    re.compile(rf"\b(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<mon>{_MONTH_RE})\b", re.I),
+               rf"(?:st|nd|rd|th)?(?:\s*[-–]\s*(?P<day2>\d{{1,2}}))?\b(?![:.h]\d){_YEAR}", re.I),
+    # 13 June / Thu 10 Dec / Thursday, 13th of June 2026
+    re.compile(rf"\b(?:(?P<wd>{_WEEKDAY_RE})\.?,?\s+)?(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?"
+               rf"(?P<mon>{_MONTH_RE})\b\.?{_YEAR}", re.I),
     # on the 24th
     re.compile(r"\b(?:on|by|before|until|for)\s+the\s+(?P<day>\d{1,2})(?:st|nd|rd|th)\b", re.I),
     # ISO 2026-06-13
@@ -29,9 +32,14 @@ DATE_PATTERNS = [
     # (on) Thursday
     re.compile(rf"\b(?:on|this|next|by)\s+(?P<wd>{_WEEKDAY_RE})\b", re.I),
 ]
-#: today / tonight / tomorrow: only for callers that ask for them (the statistical
-#: inferrer does not, since "Today" is also a common heading in mail and chat lists)
+#: today / tonight / tomorrow, and a weekday named as the day something happens or is due
+#: ("booked for Thursday", "due Friday", "When: Thursday", "Dentist: Friday 14h30"): only for callers that ask for
+#: them (the statistical inferrer does not, since "Today" is also a common heading in mail
+#: and chat lists)
 RELATIVE_PATTERN = re.compile(r"\b(?P<rel>today|tonight|tomorrow)\b", re.I)
+_CUED_WEEKDAY = re.compile(
+    rf"(?:\b(?:due|until|till|before|for|from)(?:\s+(?:this|next))?\s+|:\s*)"
+    rf"(?P<wd>{_WEEKDAY_RE})\b", re.I)
 TIME_RE = re.compile(r"\b(\d{1,2})(?::(\d\d))?\s*([ap]\.?m\.?)\b", re.I)
 # A 24-hour time only counts after "at"/"@": a bare "10:42" is usually a message timestamp.
 _TIME_24_RE = re.compile(r"(?:\bat|@)\s*([01]?\d|2[0-3])[:.h]([0-5]\d)\b(?!\s*[ap]\.?m)", re.I)
@@ -57,15 +65,16 @@ def date_mentions(
     """
     out: list[tuple[date, tuple[int, int]]] = []
     taken: list[tuple[int, int]] = []
-    patterns = DATE_PATTERNS + ([RELATIVE_PATTERN] if relative else [])
+    patterns = DATE_PATTERNS + ([_CUED_WEEKDAY, RELATIVE_PATTERN] if relative else [])
     for pattern in patterns:
         for m in pattern.finditer(text):
-            if any(m.start() < end and start < m.end() for start, end in taken):
+            span = m.span("wd") if pattern is _CUED_WEEKDAY else m.span()  # the cue is not the date
+            if any(span[0] < end and start < span[1] for start, end in taken):
                 continue
-            taken.append(m.span())
+            taken.append(span)
             when = resolve(m.groupdict(), seen_at.date())
             if when and all(when != d for d, _ in out):
-                out.append((when, m.span()))
+                out.append((when, span))
     return out
 
 
@@ -79,14 +88,21 @@ def resolve(g: dict[str, str | None], today: date) -> date | None:
     try:
         if g.get("rel"):
             return today + timedelta(days=_RELATIVE_DAYS[g["rel"].casefold()])
-        if g.get("year"):
+        if g.get("mon_n"):
             return date(int(g["year"]), int(g["mon_n"]), int(g["day"]))
         if g.get("mon"):
             month = MONTHS[g["mon"].casefold()]
             day = int(g["day"])
+            if g.get("year"):
+                return date(int(g["year"]), month, day)
             when = date(today.year, month, day)
             if when < today - timedelta(days=31):
                 when = date(today.year + 1, month, day)
+            elif g.get("wd") and when.weekday() != WEEKDAYS[g["wd"].casefold()]:
+                # "Thu 14 Jan" seen in December: the weekday says which year
+                later = date(today.year + 1, month, day)
+                if later.weekday() == WEEKDAYS[g["wd"].casefold()]:
+                    when = later
             return when
         if g.get("day"):  # "the 24th": this month, or next if it has passed
             day = int(g["day"])
@@ -135,3 +151,89 @@ def format_time(when: time) -> str:
     hour = when.hour % 12 or 12
     suffix = "am" if when.hour < 12 else "pm"
     return f"{hour}:{when.minute:02d} {suffix}" if when.minute else f"{hour} {suffix}"
+
+
+@dataclass(frozen=True)
+class TimeMention:
+    """A time of day in text: when, where, and whether it was written with am/pm."""
+
+    at: time
+    span: tuple[int, int]
+    twelve_hour: bool
+
+
+_AMPM = re.compile(r"\b(\d{1,2})(?:[:.]([0-5]\d))?\s*([ap])\.?\s?m\b\.?", re.I)
+_NOON = re.compile(r"\b(?:12\s*)?(?:noon|midday)\b", re.I)
+# "10:00", "14h30", "9h"; never part of a longer number, a date, or a time with seconds
+_CLOCK = re.compile(r"(?<![\w:.,/])([01]?\d|2[0-3])(?::([0-5]\d)|h([0-5]\d)?)(?![\d:])(?!\s*[ap]\.?\s?m\b)"
+                    r"(?:\s*(?:[-–—]|to|until|till)\s*(?:[01]?\d|2[0-3])(?::[0-5]\d|h[0-5]?\d?)(?![\d:]))?",
+                    re.I)  # with the end of a range ("18:00-20:00"), which is no second time
+_DOTTED = re.compile(r"(?:\bat|@)\s*([01]?\d|2[0-3])\.([0-5]\d)\b(?!\s*(?:[ap]\.?m|[€$£%]|eur|usd|gbp|chf))",
+                     re.I)  # "at 9.30", not a price "at 10.30 EUR"
+# "at 9", "at 3 on Friday", "9 o'clock": an hour alone, where what follows shows it is a time
+_BARE_HOUR = re.compile(
+    r"(?:\b(?:at|@)\s*(\d{1,2})(?=\s*(?:$|[,;:!?)]|\.(?:\s|$)|\s+(?:o['’]?clock|sharp|on|in|this|next|"
+    r"tomorrow|today|tonight|and|to|for|with|until|please|if|or|then|so|at|the|latest)\b))"
+    r"|\b(\d{1,2})\s*o['’]?clock\b)", re.I)
+# what may come right before a clock time for it to count on its own
+_TIME_CUE = re.compile(r"(?:\b(?:at|from|by|until|till|before|after|starts?|begins?|opens?|time|à|um)\s*:?|@)\s*$",
+                       re.I)
+# what may stand between a date and its time ("Thu 10 Dec, 10:00", "Thursday at 10:00", "10:00 on Friday")
+_AFTER_DATE = re.compile(r"^[\s,;|·•–—-]*(?:(?:at|from|@|um|à)\s*)?$", re.I)
+_BEFORE_DATE = re.compile(r"^[\s,]*(?:on|,)?[\s,]*$", re.I)
+_ALONE = re.compile(r"^\s*(?:(?:time|at|from|starts?|begins?)\s*:?\s*)?$", re.I)
+_ALONE_AFTER = re.compile(r"^\s*(?:[-–—]\s*\S+)?\s*(?:\([^)]*\))?\s*[.!]?\s*$")
+
+
+def time_mentions(text: str, *, near: Sequence[tuple[int, int]] = ()) -> list[TimeMention]:
+    """Every time of day in ``text``, in order.
+
+    Times with am/pm ("2 pm", "9:30 a.m.") and noon always count. A 24-hour time ("10:00",
+    "14h30") or an hour alone ("at 9", "9 o'clock") counts only where it reads as one: after
+    "at", "from", "by", "Time:" and the like, right next to one of the date mentions at
+    ``near`` ("Thu 10 Dec, 10:00", "10:00 on Friday"), or alone on its line ("Time: 10:00",
+    "10:00 – 11:00"). A bare "10:42" beside a name is a message's timestamp, not a time to
+    remember. A bare "at 9" is read as 9 am, "at 3" (1 to 6) as 3 pm.
+    """
+    found: list[TimeMention] = []
+
+    def add(at: time, span: tuple[int, int], twelve: bool) -> None:
+        if all(span[1] <= s[0] or s[1] <= span[0] for s in (f.span for f in found)):
+            found.append(TimeMention(at, span, twelve))
+
+    for m in _AMPM.finditer(text):
+        hour, minute = int(m.group(1)), int(m.group(2) or 0)
+        if 1 <= hour <= 12:
+            add(time(hour % 12 + (12 if m.group(3).lower() == "p" else 0), minute), m.span(), True)
+    for m in _NOON.finditer(text):
+        add(time(12, 0), m.span(), True)
+    for m in _CLOCK.finditer(text):
+        if _reads_as_time(text, m.span(), near):
+            add(time(int(m.group(1)), int(m.group(2) or m.group(3) or 0)), m.span(), False)
+    for m in _DOTTED.finditer(text):
+        add(time(int(m.group(1)), int(m.group(2))), m.span(1)[:1] + m.span()[1:], False)
+    for m in _BARE_HOUR.finditer(text):
+        hour = int(m.group(1) or m.group(2))
+        if 1 <= hour <= 23:
+            at = time(hour + 12 if hour <= 6 else hour, 0)
+            add(at, m.span(1) if m.group(1) else m.span(), False)
+    return sorted(found, key=lambda f: f.span)
+
+
+def _reads_as_time(text: str, span: tuple[int, int], near: Sequence[tuple[int, int]]) -> bool:
+    before, after = text[:span[0]], text[span[1]:]
+    if _TIME_CUE.search(before[-12:]):
+        return True
+    if _ALONE.match(before) and _ALONE_AFTER.match(after):
+        return True
+    for start, end in near:
+        if end <= span[0] and span[0] - end <= 8 and _AFTER_DATE.match(text[end:span[0]]):
+            return True
+        if span[1] <= start and start - span[1] <= 6 and _BEFORE_DATE.match(text[span[1]:start]):
+            return True
+    return False
+
+
+def format_clock(mention: TimeMention) -> str:
+    """A time as it was written: "2 pm" for one written with am/pm, "14:30" or "9:00" for a 24-hour one."""
+    return format_time(mention.at) if mention.twelve_hour else f"{mention.at.hour}:{mention.at.minute:02d}"

@@ -804,6 +804,11 @@ class Store:
             sugg.id = int(cur.lastrowid)
             return sugg.id
 
+    def find_suggestion(self, dedupe_key: str) -> Suggestion | None:
+        """The suggestion made before under ``dedupe_key``, if any (in any status)."""
+        rows = self.read("SELECT * FROM suggestions WHERE dedupe_key = ?", (dedupe_key,))
+        return Suggestion.from_row(dict(rows[0])) if rows else None
+
     def get_suggestion(self, sugg_id: int) -> Suggestion:
         rows = self.read("SELECT * FROM suggestions WHERE id = ?", (sugg_id,))
         if not rows:

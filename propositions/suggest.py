@@ -66,7 +66,7 @@ from . import prompts
 from .retrieve import jaccard
 from .actions import Action, CopyText, CreateReminder, OpenFile, OpenUrl
 from .backends.base import Backend, BackendError
-from .dates import clock_time, date_mentions, format_time, sentences
+from .dates import date_mentions, format_clock, sentences, time_mentions
 from .errors import InvalidInput
 from .infer import ModelInferrer
 from .models import Observation, Proposition, Suggestion
@@ -128,6 +128,16 @@ class SuggestConfig:
             raise InvalidInput("max_per_hour, typing_burst_s and burst_rate_per_min must be positive")
 
 
+#: what became of a candidate in a run (Verdict.outcome)
+MADE = "made"
+BELOW_THRESHOLD = "below the threshold"
+QUIET_HOURS = "held back: quiet hours"
+TYPING = "held back: you were typing"
+HOURLY_LIMIT = "held back: the hourly limit"
+MADE_BEFORE = "made before"
+UNREADABLE = "could not be made"
+
+
 @dataclass
 class Candidate:
     """A possible suggestion before scoring: what it says, what it does, what it rests on."""
@@ -142,11 +152,22 @@ class Candidate:
     proposition_ids: list[int] = field(default_factory=list)
     observation_ids: list[int] = field(default_factory=list)
     due_at: float | None = None
+    why: list[str] = field(default_factory=list)  # what moved p_useful, for --explain
 
     @property
     def dedupe_key(self) -> str:
         digest = hashlib.blake2b(_normalise(self.identity).encode(), digest_size=12).hexdigest()
         return f"{self.kind}:{digest}"
+
+
+@dataclass
+class Verdict:
+    """What became of one candidate in a run, and its scores (for ``gumd suggest --explain``)."""
+
+    candidate: Candidate
+    scores: dict[str, float]
+    outcome: str  # MADE, BELOW_THRESHOLD, QUIET_HOURS, TYPING, HOURLY_LIMIT, MADE_BEFORE, UNREADABLE
+    suggestion: Suggestion | None = None  # the one made now, or the one made before
 
 
 # -- scoring ------------------------------------------------------------------------
@@ -243,35 +264,58 @@ class Suggester:
         ``force`` (the user asked) skips quiet hours, typing bursts and the
         hourly limit; thresholds and dedupe still apply.
         """
+        return [v.suggestion for v in self.review(now, focus, force=force, explain=False)
+                if v.outcome == MADE and v.suggestion is not None]
+
+    def review(self, now: float | None = None, focus: FocusState | None = None, *,
+               force: bool = False, explain: bool = True) -> list[Verdict]:
+        """Make the suggestions worth making now (as ``run``) and say what became of every
+        candidate, best first: made, below its threshold, held back (quiet hours, typing, the
+        hourly limit) or made before. Without ``explain``, a moment when nothing may be
+        suggested is not even looked at.
+        """
         now = self.clock() if now is None else now
-        budget = math.inf if force else self._budget(now, focus)
-        if budget <= 0:
+        held = None if force else self._held_back(now, focus)
+        made_lately = 0 if force else sum(self.store.suggestion_counts(now - HOUR).values())
+        budget = math.inf if force else self.config.max_per_hour - made_lately
+        if not explain and (held or budget <= 0):
             return []
         cost = interruption_cost(None if force else focus, self.config)
         thresholds = self.thresholds(now)
-        scored = []
+        verdicts = []
         for cand in self.candidates(now):
             eu = expected_utility(cand.p_useful, cand.benefit, cost)
-            if eu >= thresholds[cand.kind]:
-                scored.append((eu, cand))
-        scored.sort(key=lambda item: -item[0])
-        made: list[Suggestion] = []
-        for eu, cand in scored:
-            if len(made) >= budget:
-                break
-            sugg = self._suggestion(cand, now, {
+            verdicts.append(Verdict(cand, {
                 "benefit": round(cand.benefit, 3), "p_useful": round(cand.p_useful, 3),
                 "cost": round(cost, 3), "eu": round(eu, 3), "threshold": round(thresholds[cand.kind], 3),
-            })
-            if self.store.add_suggestion(sugg) is not None:  # None: made before (maybe dismissed)
-                made.append(sugg)
-        return made
+            }, BELOW_THRESHOLD))
+        verdicts.sort(key=lambda v: -v.scores["eu"])
+        made = 0
+        for v in verdicts:
+            if v.scores["eu"] < v.scores["threshold"]:
+                continue
+            if held:
+                v.outcome = held
+            elif made >= budget:
+                v.outcome = HOURLY_LIMIT
+            else:
+                sugg = self._guarded("suggestion", "one candidate",
+                                     lambda: self._suggestion(v.candidate, now, v.scores), None)
+                if sugg is None:
+                    v.outcome = UNREADABLE
+                elif self.store.add_suggestion(sugg) is None:  # made before (maybe dismissed)
+                    v.outcome, v.suggestion = MADE_BEFORE, self.store.find_suggestion(sugg.dedupe_key or "")
+                else:
+                    v.outcome, v.suggestion = MADE, sugg
+                    made += 1
+        return verdicts
 
-    def _budget(self, now: float, focus: FocusState | None) -> int:
-        if in_quiet_hours(now, self.config.quiet_hours) or in_typing_burst(focus, self.config):
-            return 0
-        made = sum(self.store.suggestion_counts(now - HOUR).values())
-        return self.config.max_per_hour - made
+    def _held_back(self, now: float, focus: FocusState | None) -> str | None:
+        if in_quiet_hours(now, self.config.quiet_hours):
+            return QUIET_HOURS
+        if in_typing_burst(focus, self.config):
+            return TYPING
+        return None
 
     def _suggestion(self, cand: Candidate, now: float, scores: dict[str, float]) -> Suggestion:
         action = cand.action.model_dump(mode="json")
@@ -428,22 +472,27 @@ class Suggester:
         due = event.due.timestamp()
         if not ctx.now < due <= ctx.now + self.config.horizon_days * DAY:
             return None
-        summary = event.summary
-        if subject and (_content_words(subject) & _content_words(summary) or len(_content_words(summary)) < 2):
-            summary = subject  # the mail's subject names the event better than the sentence
-        label = _day_label(event.due.date(), datetime.fromtimestamp(ctx.now).date())
-        when = f"{label} {format_time(event.due.time())}" if event.timed else label
-        urgency = 1.0 - min(1.0, (due - ctx.now) / (self.config.horizon_days * DAY))
-        title = f"{when}: {_clip(summary, 90)}"
+        what = event.what
+        named = _what(subject, [], False) if subject else ""
+        if not event.deadline and (not _content_words(what) or _content_words(named) & _content_words(what)):
+            what = named  # the mail's subject names the event better than the sentence
+        if not _content_words(what):
+            return None  # a bare date ("Today" over a list of mail) is no event
+        what = _clip(what, 90)
+        day = f"{event.due:%a} {event.due.day} {event.due:%b}"
+        when = f"{day}, {event.clock}" if event.clock else day
+        title = f"{what} by {when}" if event.deadline else f"{what} — {when}"
         body = f"“{_clip(event.sentence, 240)}” — seen in {where}"
         slot = f"{event.due:%Y-%m-%d}|{event.due:%H:%M}" if event.timed else f"{event.due:%Y-%m-%d}|day"
+        p_useful, why = _reminder_odds(event, seen, bool(subject), bool(prop_ids))
+        urgency = 1.0 - min(1.0, (due - ctx.now) / (self.config.horizon_days * DAY))
         return Candidate(
             kind="reminder", title=title, body=body,
-            action=CreateReminder(title=_clip(summary, 190), at=event.due.astimezone(), body=body,
+            action=CreateReminder(title=what, at=event.due.astimezone(), body=body,
                                   lead_minutes=self.config.reminder_lead_minutes if event.timed else 0),
             identity=slot,
-            benefit=min(0.95, 0.45 + 0.4 * urgency + 0.1 * event.timed),
-            p_useful=min(0.95, 0.5 + 0.2 * event.timed + 0.15 * bool(subject or prop_ids)),
+            benefit=min(0.95, 0.65 + 0.1 * (event.timed or event.deadline) + 0.15 * urgency),
+            p_useful=p_useful, why=why,
             proposition_ids=prop_ids, observation_ids=[o.id for o in seen if o.id], due_at=due,
         )
 
@@ -750,8 +799,12 @@ SUGGEST_SCHEMA = _require_action_type(prompts.wire_schema(SuggestionProposal))
 class _Event:
     due: datetime  # local, naive
     timed: bool
-    summary: str
+    clock: str | None  # the time as it was written ("10:00", "2 pm"); None without one
+    what: str  # what happens, or for a deadline what to do by then ("Pay the deposit")
+    deadline: bool  # something to do by the date, rather than something happening on it
     sentence: str
+    booked: bool  # the text says it was booked, confirmed or is due: the user's own, not news
+    addressed: bool  # it speaks to the reader ("your appointment")
 
 
 _CUE_TAIL = re.compile(
@@ -765,8 +818,10 @@ _LEAD_INS = re.compile(
     r"|this\s+is\s+to\s+confirm\s+(?:that\s+)?"
     r"|(?:please\s+)?(?:don't|don’t|do\s+not)\s+forget\s+(?:about\s+|that\s+|to\s+)?"
     r"|you(?:'re|’re|\s+are)\s+(?:invited|scheduled|booked|registered)\s+(?:to|for)\s+"
-    r"|(?:save\s+the\s+date|heads\s+up)\s*[:,-]?\s*)?"
-    r"(?:(?:a|an|the|your|our)\s+)?",
+    r"|(?:save\s+the\s+date|heads\s+up)\s*[:,-]?\s*"
+    r"|(?:(?:i'?m|we'?re|i\s+am|we\s+are)\s+)?looking\s+forward\s+to\s+(?:seeing\s+you\s+(?:at|for)\s+)?"
+    r"|(?:please\s+)?(?:note|n\.?b\.?|important|attention|fyi|update|payment|info)\s*:\s*)?"
+    r"(?:please\s+)?(?:(?:a|an|the|your|our)\s+)?",
     re.I,
 )
 _STOPWORDS = frozenset(
@@ -776,34 +831,183 @@ _STOPWORDS = frozenset(
 
 
 def _events(text: str, seen_at: datetime, config: SuggestConfig) -> list[_Event]:
-    """Dated mentions in ``text``: the date, the time said in the sentence (or the next one), and
-    what is happening, with the date and time words cut out."""
+    """Dated mentions in ``text``: the date, the time said next to it (or on the next line), and
+    what is happening or due, with the date and time words cut out.
+
+    A date and time at or before the moment the text was seen is a clock, a message's or a log
+    line's timestamp, or the past, never an event; so is a date followed by a time with seconds.
+    """
     out = []
     lines = list(sentences(text))
     for i, sentence in enumerate(lines):
         mentions = date_mentions(sentence, seen_at, relative=True)
         if not mentions:
             continue
-        found = clock_time(sentence, twenty_four_hour=True)
-        spare = clock_time(lines[i + 1], twenty_four_hour=True) if i + 1 < len(lines) else None
-        if found is None and spare is not None and not date_mentions(lines[i + 1], seen_at, relative=True):
-            found = (spare[0], None)  # "Date: Thursday, Sep 17" then "Time: 2:00 PM"
-        spans = [span for _, span in mentions] + ([found[1]] if found and found[1] else [])
-        summary = _summary(sentence, spans)
-        if len(_content_words(summary)) == 0:
-            continue  # a bare date ("Today" over a list of mail) is no event
+        # "Saturday morning": the part of the day belongs to the date, not to what happens
+        mentions = [(when, (span[0], span[1] + len(m.group()) if (m := _PART_OF_DAY.match(sentence, span[1]))
+                            else span[1])) for when, span in mentions]
+        times = time_mentions(sentence, near=[span for _, span in mentions])
+        spare = None
+        if not times and len(mentions) == 1 and i + 1 < len(lines) and not date_mentions(
+                lines[i + 1], seen_at, relative=True):
+            spare = next(iter(time_mentions(lines[i + 1])), None)  # "Date: Thu 17 Sep", "Time: 10:00"
+        deadline = bool(_DEADLINE.search(sentence))
+        what = _what(sentence, [span for _, span in mentions] + [t.span for t in times], deadline)
+        labelled = _LABEL_ONLY.match(what) is not None
+        if labelled or not _content_words(what):
+            named = _named_nearby(lines, i) if labelled else None  # "Service: Bike service" above
+            what = _todo(named) if named and deadline else (named or "")
+        booked = bool(_BOOKED.search(sentence) or (labelled and any(
+            _BOOKED.search(line) for line in lines[max(0, i - 4):i + 3])))
         for when, span in mentions:
-            # One time in a sentence belongs to the date mentioned nearest to it.
-            nearest = found and (found[1] is None or len(mentions) == 1 or span == min(
-                (s for _, s in mentions), key=lambda s: abs(s[0] - found[1][0])))
-            if nearest:
-                at = found[0]
+            if _TIMESTAMP_TAIL.match(sentence, span[1]):
+                continue  # "2026-12-07 13:40:12": a log line's time
+            # One time belongs to the date mentioned nearest to it.
+            clock = min(times, key=lambda t: abs(t.span[0] - span[0])) if times else spare
+            if clock is not None and times and len(mentions) > 1 and span != min(
+                    (s for _, s in mentions), key=lambda s: abs(s[0] - clock.span[0])):
+                clock = None
+            if clock is not None:
+                at = clock.at
             elif sentence[span[0]:span[1]].casefold() == "tonight":
                 at = dtime(19, 0)
             else:
                 at = dtime(config.default_hour, 0)
-            out.append(_Event(datetime.combine(when, at), bool(nearest), summary, sentence))
+            due = datetime.combine(when, at)
+            if due <= seen_at:
+                continue
+            by = deadline or bool(_BY.search(sentence[max(0, span[0] - 20):span[0]])
+                                  or _BY_DATE.match(sentence, span[0]))
+            out.append(_Event(
+                due, clock is not None, format_clock(clock) if clock else None,
+                _todo(what) if by and not deadline and what else what, by, sentence,
+                booked or by, bool(_ADDRESSED.search(sentence))))
     return out
+
+
+# Evidence that a date is the user's own business: booked, confirmed, invited, or due.
+_BOOKED = re.compile(
+    r"\b(?:book(?:ed|ing)|confirm(?:ed|s|ation)|reserv(?:ed|ation)|appointment|(?:re)?scheduled|reminder|"
+    r"invit(?:e|ed|es|ation)|interview|register(?:ed)?|registration|ticket|rsvp|check-?in|"
+    r"see\s+you|your\s+(?:visit|stay|order|service|session|class|flight|table|slot|meeting|call|"
+    r"delivery|pick-?up|repair|consultation|lesson|trip|tour))\b", re.I)
+_DEADLINE = re.compile(
+    r"\b(?:due|deadline|payable|expires?|expiry|no\s+later\s+than|last\s+day\s+to|"
+    r"must\s+be\s+(?:paid|submitted|returned|received|completed|renewed))\b", re.I)
+_BY = re.compile(r"\b(?:by|before|no\s+later\s+than)\s*(?:the\s*)?$", re.I)
+_BY_DATE = re.compile(r"(?:by|before)\b", re.I)  # "by Friday" is one date mention
+_ADDRESSED = re.compile(r"\b(?:you|your|yours)\b", re.I)
+_CLAUSE = re.compile(r"\s+[—–-]\s+|;\s+")
+_AFTER_DATE_GAP = re.compile(r"^[\s,]*(?:(?:at|from)\s+)?$", re.I)
+_PART_OF_DAY = re.compile(r"\s+(?:morning|afternoon|evening|night|lunchtime)\b", re.I)
+_TIMESTAMP_TAIL = re.compile(r"[ T]\d{1,2}:\d\d:\d\d")
+# "Date: Thursday 10 December": the date line of booking details, which name the event elsewhere
+_LABEL_ONLY = re.compile(r"^\s*(?:date|when|day|time|on|due(?:\s+date)?|deadline)?\s*$", re.I)
+_DETAIL = re.compile(
+    r"^\s*(?:service|appointment|event|what|treatment|class|session|booking|reservation|meeting|"
+    r"title|item|description|type)\s*:\s*(.{3,90}?)\s*$", re.I)
+# A news page: a date there is someone else's.
+_NEWS_HOST = re.compile(r"(?:^|[.-])news\b|(?:^|\.)(?:bbc|cnn|reuters|apnews|theguardian|nytimes|"
+                        r"washingtonpost|aljazeera|euronews|bloomberg|wsj|ft|lemonde|spiegel|elpais)\.", re.I)
+_NEWS_WORDS = re.compile(r"\bnews\b", re.I)
+_ATTRIBUTION = re.compile(
+    r"\b(?:said|says|told\s+\w+|according\s+to|reported|announced|in\s+a\s+statement|"
+    r"officials?|spokes(?:man|woman|person))\b", re.I)
+
+
+def _named_nearby(lines: Sequence[str], i: int) -> str | None:
+    """What a bare date line in booking details is for: a "Service: …" line around it."""
+    for j in [*range(i - 1, max(-1, i - 5), -1), *range(i + 1, min(len(lines), i + 3))]:
+        m = _DETAIL.match(lines[j])
+        if m and _content_words(m.group(1)):
+            return _sentence_case(m.group(1).strip(" .;:"))
+    return None
+
+
+# Predicates that say a thing is booked or due, left at the end once the date is cut out.
+_PREDICATE_TAIL = re.compile(
+    r"(?:\s+(?:is|are|was|were|has\s+been|have\s+been|will\s+be|must\s+be|needs?\s+to\s+be|"
+    r"should\s+be|to\s+be|gets?))?\s+(?:booked|confirmed|scheduled|rescheduled|arranged|reserved|planned|"
+    r"set(?:\s+up)?|due|paid|payable|submitted|returned|received|completed|renewed|done|"
+    r"taking\s+place|happening)\s*$|\s+(?:is|are|will\s+be)\s*$", re.I)
+_DUE_HEAD = re.compile(r"^(?:(?:the\s+)?(?:deadline|due\s+date|last\s+day)\s+(?:for|to|of)\s+)", re.I)
+_IMPERATIVE = frozenset(
+    "pay submit send return renew book register sign file confirm complete finish cancel reply apply "
+    "upload hand bring call email buy order collect pick print review update fill prepare".split())
+_MONEY = frozenset(
+    "deposit payment balance invoice bill fee fees rent tuition premium instalment installment tax "
+    "taxes amount dues fine charge subscription".split())
+_PAPERS = frozenset(
+    "report application form essay assignment paper thesis proposal abstract timesheet claim "
+    "homework manuscript draft slides declaration return entry submission".split())
+
+
+def _what(sentence: str, spans: list[tuple[int, int]], deadline: bool) -> str:
+    """What happens (or is due): the sentence without its date and time, the words tying them
+    in, the lead-ins ("Your", "We'd like to invite you to") and the "is booked" after."""
+    # Only the clause the date is in: "Dinner on Friday at 7:30 pm — I booked the table".
+    first = min(spans, default=(0, 0))
+    start = max([0, *(m.end() for m in _CLAUSE.finditer(sentence) if m.end() <= first[0])])
+    end = next((m.start() for m in _CLAUSE.finditer(sentence) if m.start() >= first[1]), len(sentence))
+    after = first[1]  # past the date and the time next to it: a comma there ends the clause too
+    for a, b in sorted(spans):
+        if a >= after and _AFTER_DATE_GAP.match(sentence[after:a]):
+            after = b
+    if re.match(r"\s*,\s", sentence[after:end]):
+        end = after
+    spans = [(a - start, b - start) for a, b in spans if start <= a and b <= end]
+    text = _summary(sentence[start:end], spans)
+    for _ in range(2):  # "The deposit of €120 must be paid", "Your service is booked and confirmed"
+        text = _PREDICATE_TAIL.sub("", text).strip(" ,.;:!?-–—")
+    text = _LEAD_INS.sub("", _DUE_HEAD.sub("", text), count=1).strip(" ,.;:!?-–—")
+    text = re.sub(r":\s+(?=(?:in|at|with|for|on|to|from)\b)", " ", text)  # "Parents evening: in the hall"
+    return _todo(text) if deadline and _content_words(text) else _sentence_case(text)
+
+
+def _todo(text: str) -> str:
+    """A deadline's thing as a to-do: "the hotel deposit" -> "Pay the hotel deposit"."""
+    text = re.sub(r"^\s*please\s+", "", text, flags=re.I)
+    words = re.findall(r"[^\W\d_][\w'’-]*", text.casefold())
+    text = re.sub(r"\byour\b", "the", text, flags=re.I)
+    if words and words[0] in _IMPERATIVE:
+        return _sentence_case(text)
+    thing = re.sub(r"^(?:the|a|an|our)\s+", "", text, flags=re.I)
+    if any(w in _MONEY for w in words[:4]):
+        return f"Pay the {thing}"
+    if any(w in _PAPERS for w in words[:4]):
+        return f"Submit the {thing}"
+    return f"{_sentence_case(thing)} due"
+
+
+def _sentence_case(text: str) -> str:
+    return text[:1].upper() + text[1:] if text else ""
+
+
+def _reminder_odds(event: _Event, seen: Sequence[Observation], subject: bool,
+                   grounded: bool) -> tuple[float, list[str]]:
+    """How likely a reminder is wanted, and why: a date the user booked, confirmed or owes is
+    theirs; one in a news article or a chat about someone else's plans is not."""
+    p, why = 0.3, []
+    if event.booked:
+        p += 0.3
+        why.append("a deadline" if event.deadline else "booked or confirmed")
+    if event.addressed:
+        p += 0.1
+        why.append("addressed to you")
+    if event.timed or event.deadline:
+        p += 0.1
+        why.append("at a time" if event.timed else "a due date")
+    if subject or grounded:
+        p += 0.1
+        why.append("in a mail" if subject else "a proposition agrees")
+    host = next((urlsplit(o.url).hostname or "" for o in seen if o.url), "")
+    if (_NEWS_HOST.search(host) or any(_NEWS_WORDS.search(f"{o.app} {o.window_title}") for o in seen)
+            or _ATTRIBUTION.search(event.sentence)):
+        p -= 0.25
+        why.append("news, not your plans")
+    if not why:
+        why.append("nothing says it is yours")
+    return min(0.95, max(0.05, p)), why
 
 
 def _summary(sentence: str, spans: list[tuple[int, int]]) -> str:
@@ -817,8 +1021,7 @@ def _summary(sentence: str, spans: list[tuple[int, int]]) -> str:
         text = f"{head.rstrip()} {tail.lstrip()}"
     text = re.sub(r"\s+([,.;:!?])", r"\1", " ".join(text.split()))
     text = _LEAD_INS.sub("", text, count=1)
-    text = text.strip(" ,.;:!?-–—\"'“”")
-    return text[:1].upper() + text[1:] if text else ""
+    return text.strip(" ,.;:!?-–—\"'“”")
 
 
 _SUBJECT = re.compile(r"^\s*subject\s*:\s*(?:(?:re|fwd?|aw|wg|tr)\s*:\s*)*(.+?)\s*$", re.I | re.M)

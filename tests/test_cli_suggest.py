@@ -103,3 +103,46 @@ def test_accept_refuses_a_file_that_became_a_program(gumd_home: Path, tmp_path: 
         assert "Run it?" not in out  # refused before asking
     code, out, _ = run("suggestions", "list", "--json")
     assert json.loads(out)[0]["status"] == "new"
+
+
+def test_suggest_explain_shows_the_near_misses_and_why(gumd_home: Path, monkeypatch: object) -> None:
+    run("recent")
+    s = Store(gumd_home / "gumd.db")
+    now = time.time()
+    day = time.strftime("%A %d %B", time.localtime(now + 2 * 86400))
+    s.enqueue([
+        Observation(captured_at=now - 3600, observer="screen", app="Thunderbird",
+                    window_title="Booking confirmation - Thunderbird",
+                    content=("From: Pedal & Chain <bookings@pedal.example>\nSubject: Booking confirmation\n\n"
+                             f"Your bike service is booked for {day}, 10:00.")),
+        Observation(captured_at=now - 1800, observer="screen", app="Firefox", window_title="City News - Firefox",
+                    url="https://news.example.org/metro",
+                    content=f"Metro workers will strike on {day}, the union said in a statement."),
+    ])
+    s.close()
+    code, out, err = run("suggest", "--now", "--explain")
+    assert code == 0, err
+    made, _, missed = out.partition("Not suggested now")
+    assert "[reminder] Bike service — " in made and ", 10:00  (new)" in made
+    assert "[reminder] Metro workers will strike — " in missed
+    assert "below the threshold (p_useful 0.05: news, not your plans;" in missed
+    # Asked again: the reminder is not made twice, and says so.
+    code, out, _ = run("suggest", "--now", "--explain")
+    assert out.startswith("No new suggestions.")
+    assert "made before as #1 (new)" in out
+    code, out, _ = run("suggest", "--now", "--explain", "--json")
+    shown = json.loads(out)
+    assert shown["suggestions"] == [] and shown["skipped"] == []
+    assert {m["outcome"] for m in shown["not_made"]} == {"made before", "below the threshold"}
+    assert all({"kind", "title", "scores", "why"} <= set(m) for m in shown["not_made"])
+
+
+def test_suggest_explain_names_the_hourly_limit(gumd_home: Path, monkeypatch) -> None:
+    _seed(gumd_home)
+    monkeypatch.setenv("GUMD_SUGGESTIONS__MAX_PER_HOUR", "0")
+    monkeypatch.setenv("GUMD_SUGGESTIONS__QUIET_HOURS", "[]")
+    code, out, err = run("suggest", "--explain")
+    assert code == 0, err
+    assert out.startswith("No new suggestions.") and "held back: the hourly limit" in out
+    code, out, _ = run("suggest")
+    assert out == "No new suggestions.\n"

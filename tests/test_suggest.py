@@ -11,7 +11,7 @@ from propositions import Observation, Store
 from propositions.actions import ActionError, ActionRunner
 from propositions.backends.base import BackendUnavailable
 from propositions.backends.scripted import ScriptedBackend
-from propositions.dates import clock_time, date_mentions, dates_in, time_in
+from propositions.dates import clock_time, date_mentions, dates_in, time_in, time_mentions
 from propositions.errors import InvalidInput
 from propositions.service import ForgetRequest, Service
 from propositions.suggest import (
@@ -285,7 +285,7 @@ def test_reminder_from_an_interview_invitation(store: Store, clock: FakeClock) -
                           "September 17 at 2 pm", confidence=0.8, evidence=[ids["mail"]])
     cands = by_kind(suggester(store, clock).candidates(NOW))
     [reminder] = cands["reminder"]
-    assert reminder.title == "Tomorrow 2 pm: Technical interview with Northwind Analytics"
+    assert reminder.title == "Technical interview with Northwind Analytics — Thu 17 Sep, 2 pm"
     assert reminder.due_at == datetime(2026, 9, 17, 14, 0).timestamp()
     assert reminder.action.type == "create_reminder"
     assert reminder.action.at.timestamp() == reminder.due_at
@@ -319,7 +319,7 @@ def test_reminders_only_for_future_dates_within_the_horizon(store: Store, clock:
                "The design review is today at 9 am.",
         app="Thunderbird", title="Team calendar - Thunderbird", ago=HOUR)
     cands = by_kind(suggester(store, clock).candidates(NOW)).get("reminder", [])
-    assert [c.title for c in cands] == ["Friday 12:30 pm: Team lunch"]
+    assert [c.title for c in cands] == ["Team lunch — Fri 18 Sep, 12:30 pm"]
     assert cands[0].due_at == datetime(2026, 9, 18, 12, 30).timestamp()
 
 
@@ -328,7 +328,7 @@ def test_a_date_without_time_and_the_time_on_the_next_line(store: Store, clock: 
                "Deadline for the grant report is on the 19th.",
         app="Firefox", title="Appointments - Firefox", ago=HOUR)
     titles = sorted(c.title for c in suggester(store, clock).candidates(NOW) if c.kind == "reminder")
-    assert titles == ["Monday 10:15 am: Dentist appointment", "Saturday: Deadline for the grant report"]
+    assert titles == ["Dentist appointment — Mon 21 Sep, 10:15 am", "Submit the grant report by Sat 19 Sep"]
 
 
 def test_failing_run_becomes_resume_work_with_a_rerun_command(store: Store, clock: FakeClock) -> None:
@@ -547,6 +547,38 @@ def test_dates_and_times_in_text() -> None:
     assert time_in("call at 9:30 a.m. sharp") == "9:30 am" and time_in("at 13 pm") is None
 
 
+def test_times_of_day_as_people_write_them() -> None:
+    seen = datetime(2026, 12, 7, 13, 49)
+
+    def times(text: str) -> list[tuple[str, bool]]:
+        near = [span for _, span in date_mentions(text, seen, relative=True)]
+        return [(f"{t.at:%H:%M}", t.twelve_hour) for t in time_mentions(text, near=near)]
+
+    assert times("booked for Thursday 10 December, 10:00.") == [("10:00", False)]
+    assert times("Thu 10 Dec 10:00") == [("10:00", False)]
+    assert times("10:00 on Friday") == [("10:00", False)]
+    assert times("Dentist: Friday 14h30") == [("14:30", False)]
+    assert times("Time: 10:00") == [("10:00", False)]  # alone on its line
+    assert times("18:00-20:00") == [("18:00", False)]  # a range is one time
+    assert times("at 9 on Friday") == [("09:00", False)] and times("at 3 on Friday") == [("15:00", False)]
+    assert times("call me at 9.30 tomorrow") == [("09:30", False)]
+    assert times("lunch at noon on Friday") == [("12:00", True)]
+    assert times("Friday 2:30 p.m.") == [("14:30", True)]
+    # Not times to remember: a message's timestamp, a log line's, numbers that are not times.
+    assert times("Marta Silva  09:41") == []
+    assert times("2026-12-07 13:40:12,331 INFO sync") == []
+    assert times("posted 10:42") == [] and times("a 2h30 flight") == [] and times("at 9 Main Street") == []
+    assert times("up 12.5% at 10.30 EUR") == []
+    # Dates next to those times, and a clock's "Dec 13:49" is no 13 December.
+    assert date_mentions("Mon 7 Dec 13:49", seen) == [(datetime(2026, 12, 7).date(), (0, 9))]
+    assert dates_in("Thu 14 Jan", seen) == [datetime(2027, 1, 14).date()]  # the weekday picks the year
+    assert dates_in("Check-in: Saturday 19 December 2026", seen) == [datetime(2026, 12, 19).date()]
+    assert dates_in("booked for Thursday", seen) == []  # a bare weekday only when asked for
+    assert [d for d, _ in date_mentions("booked for Thursday", seen, relative=True)] == [
+        datetime(2026, 12, 10).date()]
+    assert date_mentions("Marta Silva  Thu 10:42", seen, relative=True) == []  # a chat timestamp
+
+
 def test_mail_threads_and_replies_being_written(store: Store, clock: FakeClock) -> None:
     thread = ("From: Ana Costa <ana@example.org>\nSubject: Re: Budget\n\n"
               "Could you send me the Q3 numbers?")
@@ -678,3 +710,158 @@ def test_only_documents_are_offered_to_open(store: Store, clock: FakeClock, tmp_
     see(store, "", app="TextEdit", title=f"TODO {script} - TextEdit", ago=3 * HOUR, observer="window")
     opened = [c.action.path for c in suggester(store, clock).candidates(NOW) if c.action.type == "open_file"]
     assert opened == [str(doc)]
+
+
+# -- a real morning: the reminders a person wants, and none of the noise ----------------------
+
+# Monday 7 December 2026, 13:50 local time.
+SESSION_NOW = datetime(2026, 12, 7, 13, 50).timestamp()
+
+
+def menu_bar(app: str, at: str) -> str:
+    """The top line of a macOS screenshot's text: the app's menus and the clock."""
+    return f"{app} File Edit View Window Help    Mon 7 Dec {at}\n"
+
+
+def desktop_session(store: Store) -> None:
+    """What the screen observer read on a real desktop one morning (OCR text, menu bar included)."""
+    def seen(at: str, app: str, title: str, content: str, url: str | None = None) -> None:
+        h, m = map(int, at.split(":"))
+        store.enqueue([Observation(captured_at=datetime(2026, 12, 7, h, m).timestamp(), observer="screen",
+                                   app=app, window_title=title, url=url, content=menu_bar(app, at) + content)])
+
+    seen("09:12", "Thunderbird", "Booking confirmation #48213 - Inbox - Thunderbird", (
+        "From: Pedal & Chain Workshop <bookings@pedalandchain.example>\n"
+        "To: Dana Reyes <dana@example.org>\n"
+        "Subject: Booking confirmation #48213\n\n"
+        "Hi Dana,\n"
+        "Thank you for choosing Pedal & Chain. Your bike service is booked for Thursday 10 December, 10:00.\n"
+        "Please bring the bike ten minutes early and remove any bags and lights.\n"
+        "To change or cancel, reply to this e-mail.\n"
+        "Pedal & Chain · Rua do Ouro 88 · Lisbon"))
+    seen("10:40", "Firefox", "Casa do Rio Hotel – Manage your booking — Mozilla Firefox", (
+        "Casa do Rio Hotel – Manage your booking\n"
+        "Booking confirmed\n"
+        "Confirmation number: 3381 204 557\n"
+        "Guest: Dana Reyes\n"
+        "Check-in: Saturday 19 December 2026, from 15:00\n"
+        "Check-out: Monday 21 December 2026, until 11:00\n"
+        "Room: Double room with river view\n"
+        "Payment: your deposit of €120 is due by Friday. The balance is paid at the hotel.\n"
+        "Free cancellation until Wednesday 16 December."),
+        url="https://www.casadorio.example/booking/3381204557")
+    seen("11:05", "Firefox", "Lisbon metro strike to halt trains on Thursday - Lisbon News — Mozilla Firefox", (
+        "Lisbon metro strike to halt trains on Thursday\n"
+        "By Ana Lopes · 7 December 2026, 10:31\n"
+        "Metro workers will strike on Thursday 10 December between 06:00 and 11:00, the union said "
+        "in a statement. Commuters are advised to use buses and trains instead."),
+        url="https://news.example.pt/lisbon/metro-strike")
+    seen("12:30", "Slack", "cycling-club - Slack", (
+        "# cycling-club\n"
+        "Yesterday\n"
+        "Marta Silva  18:02\n"
+        "great ride today, thanks all!\n"
+        "Today\n"
+        "João Pires  09:41\n"
+        "anyone up for a ride on Saturday morning?\n"
+        "Marta Silva  Mon 7 Dec 09:58\n"
+        "can't, family lunch\n"
+        "Rui Costa  10:02\n"
+        "I'm in if it doesn't rain"))
+    seen("13:20", "Code", "sync.log — photo-backup — Visual Studio Code", (
+        "2026-12-07 13:02:11,204 INFO  sync: started, 214 files to upload\n"
+        "2026-12-07 13:02:15,911 WARN  sync: retrying upload of IMG_2231.jpg in 30 s\n"
+        "2026-12-07 13:03:02,004 INFO  sync: finished, next run scheduled for 2026-12-08 13:02:11"))
+    seen("13:49", "Thunderbird", "Inbox - Thunderbird", (
+        "Today\n"
+        "Pedal & Chain Workshop   Booking confirmation #48213   09:12\n"
+        "Yesterday\n"
+        "Casa do Rio Hotel   Your stay on 19 December   Sun 6 Dec 17:40"))
+
+
+def test_a_mornings_real_reminders_are_made_with_the_defaults_and_nothing_else(
+        store: Store, clock: FakeClock) -> None:
+    from gumd.settings import SuggestionSettings
+
+    desktop_session(store)
+    clock.now = SESSION_NOW
+    made = Suggester(store, SuggestionSettings().config(), clock=clock, user="Dana Reyes").run()
+    assert sorted(s.title for s in made) == [
+        "Bike service — Thu 10 Dec, 10:00",
+        "Pay the deposit of €120 by Fri 11 Dec",
+    ]
+    by_title = {s.title: s for s in made}
+    bike = by_title["Bike service — Thu 10 Dec, 10:00"]
+    assert bike.kind == "reminder" and bike.due_at == datetime(2026, 12, 10, 10, 0).timestamp()
+    assert bike.action["title"] == "Bike service" and bike.action["lead_minutes"] == 30
+    deposit = by_title["Pay the deposit of €120 by Fri 11 Dec"]
+    assert deposit.action["title"] == "Pay the deposit of €120"
+    assert deposit.due_at == datetime(2026, 12, 11, 9, 0).timestamp()
+    for s in made:
+        assert s.scores["eu"] >= s.scores["threshold"] == 0.5
+    # The clocks, the chat's and the log's timestamps never even become candidates; the chat's
+    # plan and the news are candidates, and score as what they are: someone else's.
+    reminders = [c for c in Suggester(store, SuggestionSettings().config(), clock=clock).candidates(clock.now)
+                 if c.kind == "reminder"]
+    assert sorted(datetime.fromtimestamp(c.due_at) for c in reminders) == [
+        datetime(2026, 12, 10, 9, 0), datetime(2026, 12, 10, 10, 0), datetime(2026, 12, 11, 9, 0),
+        datetime(2026, 12, 12, 9, 0)]
+    others = [c for c in reminders if c.title not in by_title]
+    assert {c.title for c in others} == {"Lisbon metro strike to halt trains — Thu 10 Dec",
+                                         "Anyone up for a ride — Sat 12 Dec"}
+    assert all(c.p_useful <= 0.3 for c in others)
+
+
+# Appointments and deadlines in other words, places and clocks: nothing above is special.
+@pytest.mark.parametrize("app, title, text, expected", [
+    ("Firefox", "Sorriso Dental – Your appointment",
+     "Appointment confirmed\nService: Dental check-up\nDate: Tuesday 8 December\nTime: 14h30\n"
+     "Clinic: Sorriso, Av. da Liberdade 12", "Dental check-up — Tue 8 Dec, 14:30"),
+    ("Mail", "See you soon - Mail", "From: Barber Joe <hi@barberjoe.example>\nSubject: See you soon\n\n"
+     "Reminder: your haircut at Barber Joe is on Saturday at 11:30.", "Haircut at Barber Joe — Sat 12 Dec, 11:30"),
+    ("Mail", "Reservation - Mail", "From: Cervejaria Ramiro <book@ramiro.example>\nSubject: Reservation\n\n"
+     "Your table for 4 at Cervejaria Ramiro is booked for Wednesday 9 December at 20:30.",
+     "Table for 4 at Cervejaria Ramiro — Wed 9 Dec, 20:30"),
+    ("Mail", "Your booking - Mail", "From: Oficina Auto <info@oficina.example>\nSubject: Your booking\n\n"
+     "Your car inspection is booked for Tuesday at 9.", "Car inspection — Tue 8 Dec, 9:00"),
+    ("Firefox", "SNS 24 – Appointments", "Your flu vaccination appointment: Thursday 10 December, 16:15\n"
+     "Health centre: Lapa", "Flu vaccination appointment — Thu 10 Dec, 16:15"),
+    ("Mail", "Timesheets - Mail", "From: HR <hr@work.example>\nSubject: Timesheets\n\n"
+     "Your timesheet for November must be submitted by Friday 11 December.",
+     "Submit the timesheet for November by Fri 11 Dec"),
+    ("Mail", "Dinner - Mail", "From: Priya <priya@example.org>\nSubject: Dinner\n\n"
+     "Looking forward to dinner on Friday at 7:30 pm — I booked the table.",
+     "Dinner — Fri 11 Dec, 7:30 pm"),
+])
+def test_appointments_and_deadlines_in_any_words(store: Store, clock: FakeClock, app: str, title: str,
+                                                 text: str, expected: str) -> None:
+    from gumd.settings import SuggestionSettings
+
+    clock.now = SESSION_NOW
+    see(store, menu_bar(app, "12:50") + text, app=app, title=title, ago=HOUR)
+    made = Suggester(store, SuggestionSettings().config(), clock=clock, user="Dana Reyes").run()
+    assert [s.title for s in made if s.kind == "reminder"] == [expected]
+
+
+def test_review_says_what_became_of_every_candidate(store: Store, clock: FakeClock) -> None:
+    scenario(store)
+    see(store, "Lisbon News\nMetro workers will strike on Friday, the union said.", app="Firefox",
+        title="Metro strike - Lisbon News - Firefox", url="https://news.example.pt/metro", ago=HOUR)
+    sugg = suggester(store, clock, max_per_hour=1)
+    typing = sugg.review(focus=FocusState(last_input_s_ago=1, input_rate=200))
+    assert {v.outcome for v in typing} == {"held back: you were typing", "below the threshold"}
+    assert store.list_suggestions() == []
+    quiet = suggester(store, clock, quiet_hours=(9, 12))  # it is 10:00
+    assert {v.outcome for v in quiet.review() if v.scores["eu"] >= v.scores["threshold"]} == {
+        "held back: quiet hours"}
+    assert quiet.run() == [] and store.list_suggestions() == []
+    verdicts = sugg.review()
+    assert [v.outcome for v in verdicts].count("made") == 1
+    assert verdicts[0].outcome == "made" and verdicts[0].candidate.kind == "reminder"  # the best first
+    assert {v.outcome for v in verdicts[1:] if v.scores["eu"] >= v.scores["threshold"]} == {
+        "held back: the hourly limit"}
+    news = next(v for v in verdicts if "Metro workers" in v.candidate.title)
+    assert news.outcome == "below the threshold" and "news, not your plans" in news.candidate.why
+    again = {v.candidate.title: v for v in sugg.review(force=True)}
+    first = again[verdicts[0].candidate.title]
+    assert first.outcome == "made before" and first.suggestion.id == verdicts[0].suggestion.id
