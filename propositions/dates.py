@@ -7,24 +7,71 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
+# Month and weekday names in English, Spanish, German, French and Portuguese (with and
+# without accents, as OCR may drop them). Abbreviations that are everyday words in another
+# language ("out", "set", "ago", German "so"/"do") are left out.
 MONTHS = {m: i for i, names in enumerate(
-    [("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"), ("may",),
-     ("jun", "june"), ("jul", "july"), ("aug", "august"), ("sep", "sept", "september"),
-     ("oct", "october"), ("nov", "november"), ("dec", "december")], start=1) for m in names}
+    [("jan", "january", "enero", "ene", "januar", "jänner", "janvier", "janv", "janeiro"),
+     ("feb", "february", "febrero", "februar", "février", "fevrier", "févr", "fevr",
+      "fevereiro", "fev"),
+     ("mar", "march", "marzo", "märz", "maerz", "mär", "mars", "março", "marco"),
+     ("apr", "april", "abril", "abr", "avril", "avr"),
+     ("may", "mayo", "mai", "maio"),
+     ("jun", "june", "junio", "juni", "juin", "junho"),
+     ("jul", "july", "julio", "juli", "juillet", "juil", "julho"),
+     ("aug", "august", "agosto", "août", "aout"),
+     ("sep", "sept", "september", "septiembre", "setiembre", "septembre", "setembro"),
+     ("oct", "october", "octubre", "oktober", "okt", "octobre", "outubro"),
+     ("nov", "november", "noviembre", "novembre", "novembro"),
+     ("dec", "december", "diciembre", "dic", "dezember", "dez", "décembre", "decembre", "déc",
+      "dezembro")], start=1) for m in names}
 WEEKDAYS = {d: i for i, names in enumerate(
-    [("mon", "monday"), ("tue", "tues", "tuesday"), ("wed", "wednesday"),
-     ("thu", "thur", "thurs", "thursday"), ("fri", "friday"), ("sat", "saturday"),
-     ("sun", "sunday")]) for d in names}
+    [("mon", "monday", "lunes", "montag", "lundi", "segunda-feira", "segunda", "seg"),
+     ("tue", "tues", "tuesday", "martes", "dienstag", "mardi", "terça-feira", "terca-feira",
+      "terça", "terca", "ter"),
+     ("wed", "wednesday", "miércoles", "miercoles", "mié", "mie", "mittwoch", "mercredi", "mer",
+      "quarta-feira", "quarta", "qua"),
+     ("thu", "thur", "thurs", "thursday", "jueves", "jue", "donnerstag", "jeudi", "jeu",
+      "quinta-feira", "quinta", "qui"),
+     ("fri", "friday", "viernes", "vie", "freitag", "vendredi", "ven", "sexta-feira", "sexta",
+      "sex"),
+     ("sat", "saturday", "sábado", "sabado", "sáb", "sab", "samstag", "samedi", "sam"),
+     ("sun", "sunday", "domingo", "dom", "sonntag", "dimanche", "dim")]) for d in names}
 _MONTH_RE = "|".join(sorted(MONTHS, key=len, reverse=True))
-_WEEKDAY_RE = "|".join(sorted(WEEKDAYS, key=len, reverse=True))
-_YEAR = r"(?:,?\s+(?P<year>20\d\d)\b)?"
+# Short forms outside English ("sam.", "ter.", "mer.") are also names and words ("Sam", "Mer"):
+# they count only with their dot.
+_DOTTED_ONLY = frozenset(("seg", "ter", "terça", "terca", "qua", "qui", "sex", "sab", "sáb", "dom",
+                          "mié", "mie", "jue", "vie", "mer", "jeu", "ven", "sam", "dim"))
+_WEEKDAY_RE = "|".join(
+    [re.escape(d) for d in sorted(set(WEEKDAYS) - _DOTTED_ONLY, key=len, reverse=True)]
+    + [re.escape(d) + r"\." for d in sorted(_DOTTED_ONLY, key=len, reverse=True)])
+
+
+def weekday(name: str) -> int:
+    """0 (Monday) to 6 for a weekday name or short form in any language gumd reads."""
+    return WEEKDAYS[name.casefold().rstrip(".")]
+
+
+_YEAR = r"(?:,?\s+(?:de\s+)?(?P<year>20\d\d)\b)?"
 DATE_PATTERNS = [
     # Saturday June 13 / Thu Sep 17 / September 17, 2026 / June 12-14
     re.compile(rf"\b(?:(?P<wd>{_WEEKDAY_RE})\.?,?\s+)?(?P<mon>{_MONTH_RE})\.?\s+(?P<day>\d{{1,2}})"
                rf"(?:st|nd|rd|th)?(?:\s*[-–]\s*(?P<day2>\d{{1,2}}))?\b(?![:.h]\d){_YEAR}", re.I),
     # 13 June / Thu 10 Dec / Thursday, 13th of June 2026
-    re.compile(rf"\b(?:(?P<wd>{_WEEKDAY_RE})\.?,?\s+)?(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?"
-               rf"(?P<mon>{_MONTH_RE})\b\.?{_YEAR}", re.I),
+    re.compile(rf"\b(?:(?P<wd>{_WEEKDAY_RE})\.?,?\s+(?:(?:dia|le|den|el)\s+)?)?(?P<day>\d{{1,2}})"
+               rf"(?:st|nd|rd|th|er|\.)?\s+(?:of\s+|de\s+)?(?P<mon>{_MONTH_RE})\b\.?{_YEAR}", re.I),
+    # 27/10/2026, 27.10.2026, ter., 27/10 (day first, as outside the US; a first number over
+    # 12 or a second one over 12 settles which is the day)
+    re.compile(rf"(?<![\d/.])(?:(?P<wd>{_WEEKDAY_RE})\.?,?\s+)?(?P<dm_a>\d{{1,2}})[/.](?P<dm_b>\d{{1,2}})"
+               rf"[/.](?P<year>20\d\d)(?![\d/.:])", re.I),
+    # without a year only where it cannot be a version or a fraction: after a weekday or a
+    # word that introduces a date ("seg. 26/10", "am 12.11.", "le 3/11", "due 14/5")
+    re.compile(rf"(?:\b(?:am|le|el|dia|até|ate|on|due|until|by|für|pour|para)\s+|"
+               rf"\b(?P<wd>{_WEEKDAY_RE})\.?,?\s+)(?P<dm_a>\d{{1,2}})[/.](?P<dm_b>\d{{1,2}})"
+               rf"\.?(?![\d/.:]\d)", re.I),
+    # "quarta-feira, dia 28", "jeudi 22", "Saturday the 13th": a weekday and a day of the month
+    re.compile(rf"\b(?P<wd>{_WEEKDAY_RE})\.?,?\s+(?:(?:dia|le|the|den|el)\s+)?(?P<wd_day>\d{{1,2}})(?!\d)"
+               rf"(?:st|nd|rd|th|er|\.)?(?![\d:/.]\d|h\d|\s*(?:h\b|uhr|[ap]\.?m))", re.I),
     # on the 24th
     re.compile(r"\b(?:on|by|before|until|for)\s+the\s+(?P<day>\d{1,2})(?:st|nd|rd|th)\b", re.I),
     # ISO 2026-06-13
@@ -90,6 +137,23 @@ def resolve(g: dict[str, str | None], today: date) -> date | None:
             return today + timedelta(days=_RELATIVE_DAYS[g["rel"].casefold()])
         if g.get("mon_n"):
             return date(int(g["year"]), int(g["mon_n"]), int(g["day"]))
+        if g.get("wd_day"):
+            # the next date with this day of the month that falls on this weekday
+            day, wd = int(g["wd_day"]), weekday(g["wd"])
+            for ahead in range(0, 400):
+                when = today + timedelta(days=ahead)
+                if when.day == day and when.weekday() == wd:
+                    return when
+            return None
+        if g.get("dm_a"):
+            a, b = int(g["dm_a"]), int(g["dm_b"])
+            day, month = (b, a) if b > 12 >= a else (a, b)
+            if g.get("year"):
+                return date(int(g["year"]), month, day)
+            when = date(today.year, month, day)
+            if when < today - timedelta(days=31):
+                when = date(today.year + 1, month, day)
+            return when
         if g.get("mon"):
             month = MONTHS[g["mon"].casefold()]
             day = int(g["day"])
@@ -98,10 +162,10 @@ def resolve(g: dict[str, str | None], today: date) -> date | None:
             when = date(today.year, month, day)
             if when < today - timedelta(days=31):
                 when = date(today.year + 1, month, day)
-            elif g.get("wd") and when.weekday() != WEEKDAYS[g["wd"].casefold()]:
+            elif g.get("wd") and when.weekday() != weekday(g["wd"]):
                 # "Thu 14 Jan" seen in December: the weekday says which year
                 later = date(today.year + 1, month, day)
-                if later.weekday() == WEEKDAYS[g["wd"].casefold()]:
+                if later.weekday() == weekday(g["wd"]):
                     when = later
             return when
         if g.get("day"):  # "the 24th": this month, or next if it has passed
@@ -112,7 +176,7 @@ def resolve(g: dict[str, str | None], today: date) -> date | None:
                 when = date(today.year + (today.month == 12), month, day)
             return when
         if g.get("wd"):
-            ahead = (WEEKDAYS[g["wd"].casefold()] - today.weekday()) % 7
+            ahead = (weekday(g["wd"]) - today.weekday()) % 7
             return today + timedelta(days=ahead or 7)
     except (ValueError, KeyError):
         return None

@@ -865,3 +865,23 @@ def test_review_says_what_became_of_every_candidate(store: Store, clock: FakeClo
     again = {v.candidate.title: v for v in sugg.review(force=True)}
     first = again[verdicts[0].candidate.title]
     assert first.outcome == "made before" and first.suggestion.id == verdicts[0].suggestion.id
+
+
+def test_dates_in_spanish_german_french_and_portuguese() -> None:
+    seen = datetime(2026, 10, 20, 9, 0)  # a Tuesday
+    d = lambda y, m, day: datetime(y, m, day).date()  # noqa: E731
+    assert dates_in("la cita es el 13 de noviembre de 2026", seen) == [d(2026, 11, 13)]
+    assert dates_in("Termin am 12. November", seen) == [d(2026, 11, 12)]
+    assert dates_in("rendez-vous le 3 décembre", seen) == [d(2026, 12, 3)]
+    assert dates_in("entrega até 27/10/2026", seen) == [d(2026, 10, 27)]
+    assert dates_in("Abgabe 27.10.2026", seen) == [d(2026, 10, 27)]
+    assert dates_in("reunião seg. 26/10", seen) == [d(2026, 10, 26)]
+    assert dates_in("jantar na quarta-feira, dia 28", seen) == [d(2026, 10, 28)]
+    assert dates_in("rendez-vous jeudi 22", seen) == [d(2026, 10, 22)]
+    # A day over 12 settles the order; a US-style date still reads.
+    assert dates_in("due 10/27/2026", seen) == [d(2026, 10, 27)]
+    # Not dates: versions, fractions, scores, short forms that are also names and words.
+    assert dates_in("upgrade to 3.12 now", seen) == []
+    assert dates_in("won 2/1 on Sunday night", seen) == [d(2026, 10, 25)]
+    assert dates_in("Sam 14 was here", seen) == []
+    assert dates_in("Mer 3 and more", seen) == []

@@ -33,6 +33,15 @@ class Pane(Container):
     def reload(self) -> None:
         """Read this tab's data again (in a worker)."""
 
+    def refill(self) -> None:
+        """Lay out the rows already read again, for the pane's present width."""
+
+    def on_resize(self) -> None:
+        # A tab's rows can arrive while it is hidden (width 0) or before the first layout:
+        # their text columns are clipped to the width they had then, so clip them again.
+        if self.loaded:
+            self.refill()
+
     def focus_main(self) -> None:
         """Focus the widget the tab's keys act on."""
 

@@ -56,6 +56,7 @@ class PrivacyPane(PropositionFeedback, Pane):
     def __init__(self) -> None:
         super().__init__()
         self.flagged: dict[int, Proposition] = {}
+        self.flagged_list: list[Proposition] = []
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="exclusions-box"):
@@ -84,11 +85,15 @@ class PrivacyPane(PropositionFeedback, Pane):
     def _show(self, message: PrivacyLoaded) -> None:
         self.query_one("#exclusions", Static).update(render_exclusions(message.exclusions))
         self.flagged = {p.id: p for p in message.flagged if p.id is not None}
+        self.flagged_list = message.flagged
         title = Text("Flagged for review (sensitive)", style="bold")
         title.append(f"  {len(message.flagged)}" if message.flagged else "  none", style="dim")
         self.query_one("#flagged-title", Static).update(title)
         fill(self.query_one("#flagged", DataTable), self._rows(message.flagged))
         self.loaded = True
+
+    def refill(self) -> None:
+        fill(self.query_one("#flagged", DataTable), self._rows(self.flagged_list))
 
     def _rows(self, props: list[Proposition]) -> list[Row]:
         width = max(20, self.size.width - 30)

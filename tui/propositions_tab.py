@@ -164,7 +164,7 @@ class PropositionsPane(PropositionFeedback, Pane):
             for p in props
         ]
 
-    def on_resize(self, event: events.Resize) -> None:
+    def refill(self) -> None:
         if self.shown:  # the text column takes what the others leave
             fill(self.query_one("#results", DataTable), self._rows(self.shown))
 

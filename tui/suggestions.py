@@ -50,6 +50,7 @@ class SuggestionsPane(Pane):
     def __init__(self) -> None:
         super().__init__()
         self.items: dict[int, Suggestion] = {}
+        self.listed: list[Suggestion] = []
         #: ids that were new when this dashboard first showed them: they stay highlighted
         self.fresh: set[int] = set()
 
@@ -86,9 +87,13 @@ class SuggestionsPane(Pane):
     def _show(self, message: SuggestionsLoaded) -> None:
         self.fresh |= {s.id for s in message.suggestions if s.status == "new" and s.id is not None}
         self.items = {s.id: s for s in message.suggestions if s.id is not None}
+        self.listed = message.suggestions
         fill(self.query_one("#suggestions", DataTable), self._rows(message.suggestions))
         self.loaded = True
         self._show_selected()
+
+    def refill(self) -> None:
+        fill(self.query_one("#suggestions", DataTable), self._rows(self.listed))
 
     def _rows(self, items: list[Suggestion]) -> list[Row]:
         now = self.gumd.clock()

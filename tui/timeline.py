@@ -129,6 +129,9 @@ class TimelinePane(Pane):
                 heading.append("\nNothing was recorded this day.", style="dim"))
         self.loaded = True
 
+    def refill(self) -> None:
+        fill(self.query_one("#timeline", DataTable), self._rows(self.entries, self.gumd.tz))
+
     def _rows(self, items: list[Entry], tz: tzinfo | None) -> list[Row]:
         width = max(16, self.size.width - 34)
         rows: list[Row] = []
