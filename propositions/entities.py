@@ -195,15 +195,103 @@ def _is_person(name: str, own: set[str]) -> bool:
     return not (len(words) == 1 and fold(name) in _places())
 
 
+# "Latasha M. Whitaker (spouse)", "Sam (my partner)": a form or a list saying who is whose.
+# Only the relations a person's own forms name them by: "(father)" in a child's school form is
+# the child's father, not the user's.
+_PAREN_RELATION = re.compile(
+    rf"(?P<name>{_NAME}(?:[ \t]+[A-Z]\.)?(?:[ \t]+{_NAME}){{0,2}})\s*\((?:(?i:my|mi|ma|mon|minha|meu|"
+    rf"meine?)\s+)?(?P<rel>(?i:spouse|wife|husband|partner|esposa|esposo|marido|mujer|ehefrau|"
+    rf"ehemann|épouse|epouse|époux|epoux|conjoint|conjointe|cônjuge|conjuge|cónyuge|conyuge))\)")
+_SPOUSE = {"spouse": "spouse", "esposa": "wife", "esposo": "husband", "marido": "husband",
+           "mujer": "wife", "ehefrau": "wife", "ehemann": "husband", "épouse": "wife",
+           "epouse": "wife", "époux": "husband", "epoux": "husband", "conjoint": "spouse",
+           "conjointe": "spouse", "cônjuge": "spouse", "conjuge": "spouse", "cónyuge": "spouse",
+           "conyuge": "spouse"}
+
+
 def relations_in(text: str) -> list[tuple[str, str | None]]:
-    """(relation, name or None) for each "my sister Ana" / "mi madre" in ``text``."""
+    """(relation, name or None) for each "my sister Ana" / "mi madre" / "Ana Lima (spouse)"."""
     out = []
     for m in _RELATION.finditer(text):
         rel = RELATIONS.get(m.group("rel").casefold())
         if rel:
             name = m.group("name")
+            if name:  # "my friend Owain's party": the friend is Owain
+                name = re.sub(r"['’]s$", "", name)
             out.append((rel, name if name and fold(name) not in _NOT_NAMES else None))
+    for m in _PAREN_RELATION.finditer(text):
+        word = m.group("rel").casefold()
+        rel = _SPOUSE.get(word, RELATIONS.get(word, word))
+        name = m.group("name")
+        if fold(name.split()[0]) not in _NOT_NAMES:
+            out.append((rel, name))
     return out
+
+
+# "Children: Ella Hughes (Year 2) Jack Hughes (Nursery)", "Dear parent/carer of Ella Hughes",
+# "Eltern von Lena", "parent d'élève de Léa": the person's children, named where a school or a
+# club writes to them.
+_CHILDREN_LABEL = re.compile(
+    r"\b(?:Children|Kids|Child|My children|Hijos|Hijas|Niños|Kinder|Enfants|Filhos|Filhas|"
+    r"Crianças|Criancas)\s*:\s*(?P<list>[^\n|]{3,200})")
+_PARENT_OF = re.compile(
+    rf"\b(?i:parents?|carers?|guardians?|mum|mom|mother|father|dad|padre|madre|madre/padre|"
+    rf"eltern|elternteil|parent d['’]élève|encarregad[oa] de educação)(?:\s*/\s*(?i:carer|"
+    rf"guardian|tutor))?\s+(?i:of|de|von|do|da)\s+(?P<name>{_NAME}(?:[ \t]+{_NAME})?)(?![ \t]*\d)")
+_YOUR_CHILD = re.compile(
+    rf"\b(?i:your|votre|vuestro|vuestra|su|seu|sua|ihr|ihre|ihres)\s+(?i:child|son|daughter|"
+    rf"enfant|fils|fille|hijo|hija|filho|filha|kind|sohn|tochter)[,]?\s+(?P<name>{_NAME})")
+
+
+def children_in(text: str) -> list[str]:
+    """First names of the children ``text`` says the reader has."""
+    found: list[str] = []
+    for m in _CHILDREN_LABEL.finditer(text):
+        # the names in the list, each a capitalised run, without what is in brackets
+        listed = re.sub(r"\([^)]*\)", " ", m.group("list"))
+        found += [n.split()[0] for n in re.findall(rf"{_NAME}(?:[ \t]+{_NAME})?", listed)]
+    for pattern in (_PARENT_OF, _YOUR_CHILD):
+        found += [m.group("name").split()[0] for m in pattern.finditer(text)]
+    return [n for n in dict.fromkeys(found)
+            if fold(n) not in _NOT_NAMES and fold(n) not in _places() and len(n) > 1]
+
+
+# A street address: "2650 Dexter St, Denver CO 80220", "Rua Pascoal de Melo 84, 2.º Esq.,
+# 1000-233 Lisboa", "Hauptstraße 5, 50667 Köln", "12 rue Victor Hugo, 69002 Lyon".
+_ADDRESS = re.compile(
+    r"(?:\b\d{1,5}[A-Za-z]?,?\s+(?:[A-ZÀ-Þ][\w'’.-]*\s+){1,4}(?:St|Street|Rd|Road|Ave|Avenue|"
+    r"Lane|Ln|Dr|Drive|Way|Blvd|Boulevard|Court|Ct|Place|Pl|Close|Crescent|Terrace|Gardens|"
+    r"rue|avenue|boulevard|chemin|allée|impasse)\b\.?"
+    r"|\b(?:Rua|Avenida|Av\.|Calle|Avda\.|Paseo|Plaza|Praça|Travessa|Largo|Rue|Avenue|Boulevard|"
+    r"Via|Viale|Piazza)\s+(?:[\w'’.-]+\s+){1,5}?\d{1,5}[A-Za-z]?\b"
+    r"|\b[A-ZÄÖÜ][\wäöüß-]*(?:straße|strasse|str\.|weg|gasse|allee|platz|ring|damm)\s+\d{1,4}[a-z]?\b)"
+    r"(?P<rest>[^\n|]{0,60})")
+# where a page says the address is the reader's: an order, a form, a profile, a lease
+_OWN_ADDRESS = re.compile(
+    r"\b(?i:address|deliver(?:y|ed)?|ship(?:ping)? to|home|seller|my|our|morada|endereço|entregue|"
+    r"entrega|dirección|direccion|domicilio|envío|adresse|lieferadresse|wohnadresse|anschrift|"
+    r"livraison|domicile|tenancy|lease|mietvertrag|contrato)\b")
+
+
+def home_places_in(text: str, user: str = "") -> list[str]:
+    """The cities of street addresses ``text`` gives as the reader's own (where they are
+    delivered to, sign as, rent or are registered), in the order found."""
+    own = [re.escape(w) for w in user.split() if len(w) > 2]
+    near_user = re.compile(rf"\b(?:{'|'.join(own)})\b", re.I) if own else None
+    found: list[str] = []
+    for m in _ADDRESS.finditer(text):
+        before = text[max(0, m.start() - 160):m.start()]
+        if not (_OWN_ADDRESS.search(before) or (near_user and near_user.search(before))):
+            continue
+        # the city follows the street, often after a postcode: the first run the gazetteer knows
+        for run in _CAP_RUN.finditer(m.group("rest")):
+            words = run.group(0).replace("-", " ").split()
+            hit = next((h for j in range(min(3, len(words)), 0, -1)
+                        if (h := _places().get(fold(" ".join(words[:j]))))), None)
+            if hit:
+                found.append(hit[0])
+                break
+    return list(dict.fromkeys(found))
 
 
 def organisations_in(text: str) -> list[str]:

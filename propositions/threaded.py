@@ -129,8 +129,13 @@ _ROLE = re.compile(
     r"(?:[A-Z][a-z]+\s+){0,2}(?:Engineer|Developer|Scientist|Analyst|Designer|Manager|"
     r"Nurse|Teacher|Consultant|Accountant|Architect|Specialist|Coordinator|Researcher|"
     r"Administrator|Technician|Assistant|Director|Editor|Writer|Translator|Lawyer)\b")
-_WORKSPACE_TITLE = re.compile(r"^Slack\s[|·–-]\s[#@]\S+\s[|·–-]\s(?P<ws>[^|·]+?)\s*$|"
-                              r"^[#@]\S+\s[|·–-]\s(?P<ws2>[^|·]+?)\s[|·–-]\s(?:Slack|Teams)\s*$")
+# a team chat's workspace, in the titles Slack and Teams give their windows: "Slack | #ops |
+# Acme", "#ops - Acme - Slack", "ops (Channel) - Acme - Slack", "Chat | Acme | Microsoft Teams"
+_WORKSPACE_TITLE = re.compile(
+    r"^Slack\s[|·–-]\s[#@]\S+\s[|·–-]\s(?P<ws>[^|·]+?)\s*$|"
+    r"^(?:[#@]\S+|\S+ \((?:Channel|DM|Direct Message|Canal|Kanal)\))\s[|·–-]\s(?P<ws2>[^|·]+?)"
+    r"\s[|·–-]\s(?:Slack|Teams)\s*$|"
+    r"^(?:Chat|Teams|Activity|Calendar|Calls|Files)\s\|\s(?P<ws3>[^|·]+?)\s\|\s(?:Microsoft )?Teams\s*$")
 # a mail header naming the other party: "From: Maria Costa <…>", "Para: Katrin Albers"
 _MAIL_PARTY = re.compile(
     r"^(?:(?i:from|to|de|para|von|an|à|a|cc)\s*:\s*(?P<name>[A-ZÀ-Þ][\w'’-]+(?:[ \t]+[A-ZÀ-Þ][\w'’-]+){1,2})"
@@ -176,6 +181,8 @@ class _Features:
     places: list[str]
     orgs: list[str]
     relations: list[tuple[str, str | None]]
+    children: list[str]  # first names of the reader's children
+    homes: list[str]  # cities of addresses given as the reader's own
     dates: list[tuple[date, str, str | None]]  # (date, sentence, time of day)
     commands: list[tuple[str, str]]  # (tool, arguments)
     outcomes: list[str]  # "failed", "passed", "race", "crash"
@@ -249,6 +256,9 @@ def _features(o: Observation, user: str) -> _Features:
     return _Features(text=text, subject=subject,
                      cues=activities.cues_in(f"{o.app or ''}\n{text}"), people=people,
                      places=places, orgs=orgs, relations=entities.relations_in(content),
+                     children=entities.children_in(content) if o.observer in ("screen", "api") else [],
+                     homes=entities.home_places_in(content, user)
+                     if o.observer in ("screen", "api") else [],
                      dates=dates, commands=commands, outcomes=outcomes, names=names,
                      wrote=wrote)
 
@@ -720,15 +730,38 @@ class ThreadInferrer:
                     rels[(rel, name)].append(o)
         for (rel, name), obs in rels.items():
             out.append(Candidate(
-                text=f"{self.user}'s {rel} is {name}",
+                text=(f"{self.user} is married to {name}" if rel in ("spouse", "wife", "husband")
+                      else f"{self.user}'s {rel} is {name}"),
                 confidence=_probability("relation", obs, strength=1.0 + len(obs)),
                 reasoning=f"“my {rel} {name}” on screen", decay="years",
                 evidence=_ids(obs), topic_key=f"relation:{rel}:{fold(name)}"))
+        kids: dict[str, list[Observation]] = defaultdict(list)
+        homes: dict[str, list[Observation]] = defaultdict(list)
+        for o in self._screens(act):
+            for name in self.features(o).children:
+                kids[name].append(o)
+            for city in self.features(o).homes:
+                homes[city].append(o)
+        if kids:
+            names = sorted(kids, key=lambda n: -len(kids[n]))[:4]
+            obs = list({o.id: o for n in names for o in kids[n]}.values())
+            out.append(Candidate(
+                text=f"{self.user} is a parent of {_join(names)}",
+                confidence=_probability("children", obs, strength=1.0 + len(obs)),
+                reasoning="named as the person's children by a school, club or form",
+                decay="years", evidence=_ids(obs), topic_key="children"))
+        if homes:
+            city = max(homes, key=lambda c: len(homes[c]))
+            out.append(Candidate(
+                text=f"{self.user} lives in {city}",
+                confidence=_probability("home", homes[city], strength=1.0 + len(homes[city])),
+                reasoning=f"their own address (a delivery, a form, a lease) is in {city}",
+                decay="years", evidence=_ids(homes[city]), topic_key="home"))
         workspaces: dict[str, list[Observation]] = defaultdict(list)
         for o in self._screens(act):
             m = _WORKSPACE_TITLE.match(o.window_title or "")
             if m:
-                workspaces[(m.group("ws") or m.group("ws2") or "").strip()].append(o)
+                workspaces[(m.group("ws") or m.group("ws2") or m.group("ws3") or "").strip()].append(o)
         for ws, obs in workspaces.items():
             if ws and len(ws) > 2:
                 out.append(Candidate(
