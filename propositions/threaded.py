@@ -103,7 +103,11 @@ _ARTICLE_SKIP = frozenset((
     "book", "booked", "confirm", "confirmed", "like", "for", "of", "is", "be", "have", "has",
     "at", "on", "and", "before", "after", "until", "by", "aim", "can", "we", "you", "i", "it",
     "this", "that", "next", "with", "from", "in", "or", "will", "would", "about", "see", "join",
-    "please", "remember", "don't", "do", "not", "no", "yes", "so", "as", "if", "but", "also"))
+    "please", "remember", "don't", "do", "not", "no", "yes", "so", "as", "if", "but", "also",
+    # verbs before an event noun ("Papa says call on Sunday") are not part of its name
+    "says", "said", "say", "wants", "want", "need", "needs", "got", "get", "make", "made",
+    "take", "took", "give", "gave", "had", "was", "were", "are", "am", "been", "let", "lets",
+    "asked", "asks", "thinks", "think", "hope", "hopes", "sent", "missed", "miss", "moved"))
 _LOG_LINE = re.compile(
     r"^\s*(?:\[?\d{4}-\d\d-\d\d[T ]\d\d:\d\d|\[?\d\d:\d\d(?::\d\d)?\]?\s|commit\s+[0-9a-f]{7,}|"
     r"Date:\s|Author:\s|\w{3}\s+\w{3}\s+\d{1,2}\s+\d\d:\d\d:\d\d)", re.I)
@@ -281,6 +285,7 @@ class ThreadInferrer:
         # an observation is processed, so it is done once, not once per batch.
         self._cache: OrderedDict[tuple[int | None, int, int], _Features] = OrderedDict()
         self._cache_size = max_window * 2
+        self._homes: set[str] = set()
 
     def features(self, o: Observation) -> _Features:
         key = (o.id, len(o.content or ""), len(o.window_title or ""))
@@ -297,6 +302,8 @@ class ThreadInferrer:
 
     def propose(self, batch: list[Observation], store: Store) -> list[Candidate]:
         act = self._window(batch, store)
+        # where the person lives, so that no trip goes there
+        self._homes = {c for o in self._screens(act) for c in self.features(o).homes}
         out: list[Candidate] = []
         projects = self._projects(act)
         out += projects
@@ -504,23 +511,9 @@ class ThreadInferrer:
                 prev = found.get(key)
                 found[key] = (cued, thread, score) if prev is None else (
                     prev[0] + cued, prev[1] + thread, max(prev[2], score))
+        # A thread that fits no kind of activity says nothing: "reading about reddit" from three
+        # windows with one title was never a statement about the person.
         out = []
-        for thread in self.threads(act):
-            if any(self.features(o).cues for o in thread):
-                continue
-            subjects = Counter(f.subject for o in thread if (f := self.features(o)).subject)
-            if not subjects:
-                continue
-            subject, n = subjects.most_common(1)[0]
-            if n >= 3 and len(subject.split()) <= 8:
-                said = _common_subject(thread, self)
-                obs = [o for o in thread if self.features(o).subject == subject]
-                out.append(Candidate(
-                    text=f"{self.user} is reading about {said}" if said and not said.startswith(
-                        "their") else f"{self.user} is reading “{subject}”",
-                    confidence=_probability("reading", obs, strength=1.0),
-                    reasoning=f"{n} windows on “{_short(subject, 60)}”", decay="days",
-                    evidence=_ids(obs), topic_key=f"reading:{fold(subject)}"))
         self._dated: set[int] = set()
         for (kind_id, key), (cued, thread, score) in found.items():
             kind = activities.KINDS_BY_ID[kind_id]
@@ -604,7 +597,7 @@ class ThreadInferrer:
             place = f" in {near.most_common(1)[0][0]}" if near else ""
             return f"{u} is going to {whose_s}{place}{on}", fold(re.sub(r"\d+\w*\s", "", event))
         if k == "trip":
-            dest = _destination(all_feats, places)
+            dest = _destination(all_feats, places, self._homes)
             if not dest:
                 return None
             return f"{u} is planning a trip to {dest}{when}", fold(dest)
@@ -625,13 +618,29 @@ class ThreadInferrer:
             place = places.most_common(1)[0][0]
             return f"{u} is looking for a place to rent in {place}", fold(place)
         if k in ("selling", "buying"):
-            thing = _common_subject(cued, self)
+            item = _priced_item(feats)
+            thing = _article(item) + " " + item if item else _common_subject(cued, self)
             if not thing:
                 return None
+            if k == "buying" and sum(len(f.cues.get("selling", ())) for f in all_feats) >= \
+                    sum(len(f.cues.get("buying", ())) for f in all_feats):
+                return None  # a seller's listing pages are full of "buy"
             verb = "is selling" if k == "selling" else "is looking to buy"
-            return f"{u} {verb} {thing}", fold(thing)
+            text = f"{u} {verb} {thing}"
+            # who they deal with: the people in the chats and mails about it
+            talk = [o for o in cued if _CHAT_APPS.search(o.app or "") or
+                    re.search(r"mail|outlook|thunderbird|messages", f"{o.app} {o.window_title}", re.I)]
+            dealers = Counter(p for o in talk for p in self.features(o).people
+                              if fold(p) not in fold(self.full_name))
+            if dealers and k == "selling":
+                top = [p for p, n in dealers.most_common(2) if n >= 2 or len(dealers) == 1]
+                if top:
+                    text += f", talking to {_join(top)} about it"
+            return text, fold(item or thing)
         if k == "learning":
-            found = Counter(_LANGUAGES_LEARNT[w] for f in all_feats
+            # a language named in a lesson, not in a word processor's status bar
+            lessons = [f for o, f in zip(thread, all_feats) if _LESSON.search(f"{o.app} {f.text}")]
+            found = Counter(_LANGUAGES_LEARNT[w] for f in lessons
                             for w in re.findall(r"[^\W\d_]+", fold(f.text)) if w in _LANGUAGES_LEARNT)
             if not found:
                 return None
@@ -710,10 +719,25 @@ class ThreadInferrer:
                 continue
             o, line, at, phrase = max(named, key=lambda m: (m[2] is not None, len(m[3])))
             obs = [m[0] for m in mentions]
-            at_s = f" at {at}" if at else ""
             title = o.window_title or ""
+            text = None
+            if _CALENDAR.search(f"{o.app} {title}"):
+                # a calendar's entry says what it is in its own words: "FNCE study group – Baillieu"
+                entry = _calendar_entry(line)
+                if entry:
+                    name, at = entry[0], entry[1] or at
+                    text = f"{self.user} has “{name}” on {_day(when)}" + (f" at {at}" if at else "")
+            if text is None:
+                at_s = f" at {at}" if at else ""
+                whose = _OWNED_EVENT.search(line)
+                if whose and fold(whose.group("name")) not in fold(self.full_name):
+                    # "Jack's hearing test", "Emilia's birthday": theirs, not the person's own
+                    text = f"{whose.group('name')} has {_article(whose.group('event'))} " \
+                           f"{whose.group('event').lower()} on {_day(when)}{at_s}"
+                else:
+                    text = f"{self.user} has {phrase} on {_day(when)}{at_s}"
             out.append(Candidate(
-                text=f"{self.user} has {phrase} on {_day(when)}{at_s}",
+                text=text,
                 confidence=_probability("event", obs, strength=1.0 + len(named)),
                 reasoning=f"“{_short(line)}” (seen in “{_short(title, 80)}”)",
                 decay="days", evidence=_ids(obs), topic_key=f"date:{when.isoformat()}"))
@@ -1103,6 +1127,40 @@ def _event_word(feats: list[_Features]) -> str | None:
     return counts.most_common(1)[0][0] if counts else None
 
 
+_CALENDAR = re.compile(r"calend|agenda|kalender|fantastical|busycal", re.I)
+# one entry of a calendar's line: "Tue 24 07:00 Grain & Bean shift · 12:00 MAST20005 lecture"
+_ENTRY_SPLIT = re.compile(r"\s+[·|•]\s+|\s{2,}|\s(?=\d{1,2}[:.h]\d\d\b)")
+_ENTRY_LEAD = re.compile(
+    r"^(?:(?:[A-Za-zÀ-ÿ]{2,9}\.?,?\s+)?\d{1,2}\.?\s+(?=\S))?"
+    r"(?:(?P<at>\d{1,2}[:.h]\d\d)(?:\s*[-–]\s*\d{1,2}[:.h]\d\d)?\s+)?")
+_OWNED_EVENT = re.compile(
+    r"\b(?P<name>[A-ZÀ-Þ][\w-]+)['’]s\s+(?P<event>(?:\d+(?:st|nd|rd|th)\s+)?(?:[a-z]+\s+)?"
+    r"(?:birthday|hearing test|appointment|operation|surgery|exam|interview|recital|match|"
+    r"concert|graduation|wedding|check-up|checkup|vaccination|party|\d+(?:st|nd|rd|th)\b))")
+
+
+def _calendar_entry(line: str) -> tuple[str, str | None] | None:
+    """The entry in a calendar's line that names an event (else the first one at a time of day),
+    and its time of day."""
+    entries: list[tuple[bool, bool, str, str | None]] = []
+    for seg in _ENTRY_SPLIT.split(line):
+        lead = _ENTRY_LEAD.match(seg)
+        rest = seg[lead.end():] if lead else seg
+        # emoji and marks are decoration; a trailing "?", "(–12)" or "2–4pm" says nothing here
+        rest = re.sub(r"[^\w\s&'’/:.,()+#–-]", "", rest)
+        rest = re.sub(r"\s*\((?:[–-]?\d+|\?)\)\s*$", "", rest)
+        rest = re.sub(r"\s*\d{1,2}(?:[:.]\d\d)?\s*[-–]\s*\d{1,2}(?:[:.]\d\d)?\s*(?:[ap]\.?m\.?)?\s*$",
+                      "", rest, flags=re.I).strip(" ?–-,")
+        at = lead.group("at") if lead else None
+        if len(rest) > 2 and re.search(r"[^\W\d_]{3}", rest) and not _LOG_LINE.match(rest):
+            entries.append((bool(_EVENT_RE.search(rest)), at is not None, rest, at))
+    named = [e for e in entries if e[0] or e[1]]
+    if not named:
+        return None
+    _, _, rest, at = max(named, key=lambda e: (e[0], e[1]))
+    return _short(rest, 70), (at.replace(".", ":").replace("h", ":") if at else None)
+
+
 _WHOSE = re.compile(r"\b(?P<name>[A-ZÀ-Þ][\w-]+(?:\s(?:&|and|y|und|et|e)\s[A-ZÀ-Þ][\w-]+)?)['’]s\s+"
                     r"(?:\d+(?:st|nd|rd|th)\s+)?(?:birthday|wedding|party|graduation|baptism|"
                     r"christening|funeral|anniversary|reunion|\d+(?:st|nd|rd|th)\b)")
@@ -1131,8 +1189,9 @@ _ROUTE = re.compile(r"(?P<a>[A-Z][\w' -]+?)\s*(?:\([A-Z]{3}\))?\s*(?:->|→|–>
                     r"(?P<b>[A-Z][\w'-]+(?:\s[A-Z][\w'-]+)?)")
 
 
-def _destination(feats: list[_Features], places: Counter[str]) -> str | None:
-    """Where a trip goes: the far end of a route ("Lisbon -> Porto"), else the place most named."""
+def _destination(feats: list[_Features], places: Counter[str], homes: set[str]) -> str | None:
+    """Where a trip goes: the far end of a route ("Lisbon -> Porto"), else the place most named;
+    never where the person lives (the far end of the way back is home)."""
     ends: Counter[str] = Counter()
     starts: Counter[str] = Counter()
     for f in feats:
@@ -1141,17 +1200,50 @@ def _destination(feats: list[_Features], places: Counter[str]) -> str | None:
             if a and b and a[-1] != b[0]:
                 starts[a[-1]] += 1
                 ends[b[0]] += 1
+                if b[0] in homes:  # the way back: its start is where the trip went
+                    ends[a[-1]] += 1
+    ends = Counter({p: n for p, n in ends.items() if p not in homes})
     if ends:
         return ends.most_common(1)[0][0]
     for place, _ in places.most_common():
-        if place not in starts:
+        if place not in starts and place not in homes:
             return place
     return None
 
 
+_PRODUCT = re.compile(
+    r"(?:(?:19|20)\d\d\s+)?[A-Z][\w'’+-]*(?:\s+(?:[A-Z0-9][\w'’+-]*|[a-z]{1,3}|\d[\w-]*)){1,6}")
+
+
+def _priced_item(feats: list[_Features]) -> str | None:
+    """The thing on offer: the name beside a price ("Ikea Kivik 2-seater sofa · £120",
+    "$14,900 · 2016 Honda CR-V EX AWD") that more than one window shows."""
+    found: Counter[str] = Counter()
+    for f in feats:
+        seen: set[str] = set()
+        for line in f.text.splitlines():
+            for part in re.split(r"\s+[·|•]\s+|\s{2,}", line):
+                if entities.AMOUNT.search(part) or not any(
+                        entities.AMOUNT.search(q) for q in re.split(r"\s+[·|•]\s+|\s{2,}", line)):
+                    continue
+                m = _PRODUCT.fullmatch(part.strip(" -–,:"))
+                if m and len(m.group(0)) <= 60 and not _is_page_name(m.group(0)):
+                    seen.add(m.group(0))
+        found.update(seen)
+    best = [(n, len(t), t) for t, n in found.items() if n >= 2]
+    return max(best)[2] if best else None
+
+
 def _common_subject(obs: list[Observation], inf: ThreadInferrer) -> str | None:
-    """The subject most of these windows share (a document, a listing), as a noun phrase."""
-    subjects = Counter(s for o in obs if (s := inf.features(o).subject))
+    """The subject most of these windows share (a document, a listing), as a noun phrase.
+
+    A chat's title is the person talked to, and a page called "Dashboard" or "Messages" is a
+    place in an app: neither is what the person is selling, buying or studying."""
+    people = {fold(p) for o in obs for p in inf.features(o).people}
+    subjects = Counter(
+        s for o in obs
+        if (s := inf.features(o).subject) and not _CHAT_APPS.search(o.app or "")
+        and fold(s) not in people and not _is_page_name(s))
     if not subjects:
         return None
     subject, n = subjects.most_common(1)[0]
@@ -1168,6 +1260,22 @@ def _common_subject(obs: list[Observation], inf: ThreadInferrer) -> str | None:
     if first[0].isupper() and _zipf()(first.lower(), "en") >= 3.5 and not first.isupper():
         return f"{_article(first)} {first.lower()}{subject[len(first):]}"
     return f"“{subject}”"
+
+
+_LESSON = re.compile(r"duolingo|babbel|memrise|busuu|anki|rosetta|italki|preply|lingoda|drops|"
+                    r"\b(?:lesson|lessons|course|vocabulary|flashcards?|grammar|exercise|lección|"
+                    r"lecciones|curso|vocabulario|gramática|lektion|kurs|wortschatz|grammatik|"
+                    r"übung|leçon|cours|vocabulaire|grammaire|lição|aula|exercício)\b", re.I)
+_CHAT_APPS = re.compile(r"whatsapp|messages|messenger|signal|telegram|slack|teams|discord|"
+                        r"imessage|wechat|line$|viber|element", re.I)
+
+
+def _is_page_name(subject: str) -> bool:
+    """"Dashboard", "ed Discussion", "Messages": one or two everyday words naming a page."""
+    words = re.findall(r"[^\W\d_]+", subject)
+    return 0 < len(words) <= 2 and len(subject.split()) <= 2 and all(
+        _zipf()(w.lower(), "en") >= 3.0 or len(w) <= 2 for w in words) and \
+        not any(w.isupper() and len(w) > 1 for w in words)
 
 
 _PERSONAL = re.compile(
