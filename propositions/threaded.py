@@ -38,7 +38,7 @@ from datetime import date, datetime
 from functools import lru_cache
 from pathlib import PurePosixPath
 
-from . import activities, entities
+from . import activities, entities, roles
 from .activities import fold
 from .chrome import is_clock, strip_chrome
 from .dates import date_mentions, format_time, clock_time, sentences
@@ -315,6 +315,7 @@ class ThreadInferrer:
         out += self._documents(act)
         out += self._tools(act)
         out += self._self_statements(act)
+        out += self._roles(act)
         out += self._app_use(act)
         out += self._schedule(act)
         # Only what this batch's observations bear on is restated: the rest stands as it was.
@@ -890,6 +891,46 @@ class ThreadInferrer:
                 evidence=_ids(obs), topic_key=f"self:{fold(what)}"))
         return out
 
+    def _roles(self, act: _Activity) -> list[Candidate]:
+        """What the person does for a living or studies (see :mod:`propositions.roles`)."""
+        found: dict[str, tuple[roles.Role, list[Observation]]] = {}
+
+        def add(role: roles.Role | None, obs: list[Observation]) -> None:
+            if role is not None and obs:
+                prev = found.get(role.key)
+                found[role.key] = (role, (prev[1] if prev else []) + obs)
+
+        surname = self.full_name.split()[-1] if len(self.full_name.split()) > 1 else ""
+        pairs: Counter[tuple[str, str]] = Counter()
+        pair_obs: list[Observation] = []
+        universities: Counter[str] = Counter()
+        course_obs: list[Observation] = []
+        for o in self._screens(act):
+            f = self.features(o)
+            if f.wrote or _EDITOR.search(o.app or ""):
+                for role, org in roles.own_roles(f.text):
+                    add(roles.own(role, org), [o])
+            school = roles.teaches_at(f.text, surname)
+            if school is not None:
+                add(roles.teacher(school), [o])
+            is_course, unis = roles.course_page(f.text)
+            if is_course:
+                course_obs.append(o)
+                universities.update(unis)
+            found_pairs = roles.language_pairs(f.text)
+            if found_pairs:
+                pairs.update(found_pairs)
+                pair_obs.append(o)
+        add(roles.student(universities, len(course_obs)), course_obs)
+        add(roles.translator(pairs), pair_obs)
+        if any(k.startswith("own:") and "student" in k for k in found):
+            found.pop("student", None)  # their own words say it better
+        return [Candidate(
+            text=f"{self.user} {role.sentence}",
+            confidence=_probability("role", obs, strength=1.0 + len(obs)),
+            reasoning=f"{len(obs)} observation(s) show it", decay="years",
+            evidence=_ids(obs), topic_key=f"role:{role.key}") for role, obs in found.values()]
+
     # -- time use and habits -----------------------------------------------------------------
 
     def _app_use(self, act: _Activity) -> list[Candidate]:
@@ -987,9 +1028,9 @@ _SELF = re.compile(
 # Log-odds weights of the features that predict whether a proposition is true, by how it was
 # derived (see _probability). Set by hand from the scenarios in tests/scenarios/; they
 # separate true from false propositions only weakly so far.
-_PRIOR = {"aspect": -0.20, "buying": 0.16, "caring": -0.18, "coding_practice": 0.14, "commands": 0.09, "documents": 0.16, "employer": 0.28, "event": -0.48, "home_search": -0.21, "job_search": 0.09, "language": -0.07, "learning": -0.01, "mail": 0.20, "on_call": 0.16, "outcome": 0.15, "project": 0.23, "reading": -0.54, "relation": -0.04, "schedule": -0.17, "self": 0.15, "selling": 0.11, "studying": -0.07, "time_use": -0.39, "tools": -0.17, "trip": -0.44, "writing": 0.25}
+_PRIOR = {"aspect": -0.22, "buying": 0.15, "caring": -0.20, "children": 0.15, "coding_practice": 0.15, "commands": 0.07, "documents": 0.04, "employer": 0.60, "event": -0.30, "home": 0.10, "home_search": -0.25, "job_search": 0.07, "language": -0.26, "learning": 0.17, "mail": 0.17, "on_call": -0.23, "outcome": 0.23, "project": 0.24, "relation": 0.11, "role": 0.41, "schedule": -0.21, "self": 0.17, "selling": 0.28, "studying": 0.11, "time_use": -0.46, "tools": -0.25, "trip": -0.52, "writing": 0.15}
 _DEFAULT_PRIOR = -0.5
-_W_EVIDENCE, _W_APPS, _W_SPREAD = 0.241, -0.082, -0.153
+_W_EVIDENCE, _W_APPS, _W_SPREAD = 0.186, -0.112, 0.007
 
 
 # How a topic key's prefix names the way a proposition was derived.

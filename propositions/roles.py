@@ -1,0 +1,140 @@
+"""What a person does for a living or studies, from what their screens show of it.
+
+No model: a role is said only where the evidence names it in a way that leaves little doubt:
+the person's own words ("I am a second-year Commerce student at …", "Sou tradutora"), a class
+page that addresses them as its teacher ("Hamilton Ridge High School · Mr. Whitaker · 27
+students"), a university's course pages they work in (subject codes, assignments, lectures),
+or translation work between named languages ("DE>PT", "FR>PT").
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+from .activities import fold
+
+_NAME = r"[A-ZÀ-ÖØ-Þ][\w'’-]+"
+
+# "I am a second-year Bachelor of Commerce student at the University of Melbourne",
+# "I'm a nurse at …", "Soy enfermera en …", "Sou tradutora", "Je suis infirmière", "Ich bin
+# Lehrerin an …": the occupation, then where.
+_OWN_ROLE = re.compile(
+    r"\b(?:I am|I'm|I’m|I work as|soy|trabajo como|sou|trabalho como|je suis|je travaille comme|"
+    r"ich bin|ich arbeite als)\s+(?:an?\s+|une?\s+|um\s+|uma\s+|el\s+|la\s+)?"
+    r"(?P<role>(?:[\w-]+\s+){0,5}?(?:student|engineer|developer|nurse|teacher|translator|"
+    r"designer|accountant|pharmacist|researcher|doctor|lawyer|analyst|manager|consultant|"
+    r"scientist|writer|editor|architect|freelancer|estudiante|enfermer[oa]|profesor[a]?|"
+    r"traductor[a]?|diseñador[a]?|ingenier[oa]|contador[a]?|estudante|enfermeir[oa]|"
+    r"professor[a]?|tradutor[a]?|designer|engenheir[oa]|contabilista|étudiante?|infirmière|"
+    r"infirmier|enseignante?|traductrice|traducteur|ingénieure?|comptable|studentin|student|"
+    r"krankenpfleger(?:in)?|pflegefachkraft|lehrerin|lehrer|übersetzerin|übersetzer|"
+    r"ingenieurin|ingenieur))\b"
+    r"(?:\s+(?:at|with|for|in|en|em|na|no|à|chez|bei|an der|am|an)\s+(?:the\s+)?"
+    r"(?P<org>(?:[A-Z][\w&'’.-]*)(?:\s+(?:of|de|da|do|der|für|&)?\s*[A-Z][\w&'’.-]*){0,5}))?",
+    re.I)
+
+# A class page that names the teacher by title and surname, beside its students.
+_CLASS_WORDS = re.compile(r"\b(?:students|pupils|classwork|gradebook|period \d|roster|"
+                          r"alumnos|alunos|élèves|schüler(?:innen)?|klasse \w+)\b", re.I)
+_SCHOOL = re.compile(
+    r"(?P<org>(?:[A-Z][\w'’.-]*\s+){1,4}(?:High School|Primary School|Secondary School|School|"
+    r"Academy|College|Gymnasium|Lycée|Colégio|Colegio|Escola|Escuela|Instituto))\b")
+
+# A university's course pages: subject codes ("ECON20001", "CS 101"), the words of teaching.
+_COURSE_CODE = re.compile(r"\b[A-Z]{3,4}\s?\d{3,5}\b")
+_COURSE_WORDS = re.compile(r"\b(?:assignment|lecture|tutorial|mid-?semester|semester|syllabus|"
+                           r"coursework|midterm|lms|canvas|moodle|blackboard|tarea|apuntes|"
+                           r"vorlesung|übung|klausur|devoir|partiel|cours magistral|trabalho|"
+                           r"cadeira|propina)\b", re.I)
+_UNIVERSITY = re.compile(
+    r"(?P<org>(?:The\s+)?(?:University|Universidad|Universität|Université|Universidade|Universita)"
+    r"\s+(?:of\s+|de\s+|do\s+|da\s+)?(?:[A-Z][\w'’-]+)(?:\s+[A-Z][\w'’-]+){0,2}|"
+    r"(?:[A-Z][\w'’-]+\s+){1,3}(?:University|Universität|Université))", re.I)
+
+# Translation work: language pairs in job titles and a rate sheet ("DE>PT", "FR → PT").
+_PAIR = re.compile(r"\b(?P<a>DE|FR|EN|ES|IT|PT|NL|PL|RU|ZH|JA)\s?(?:>|→|->|–>)\s?(?P<b>DE|FR|EN|ES|"
+                   r"IT|PT|NL|PL|RU|ZH|JA)\b")
+_LANG = {"DE": "German", "FR": "French", "EN": "English", "ES": "Spanish", "IT": "Italian",
+         "PT": "Portuguese", "NL": "Dutch", "PL": "Polish", "RU": "Russian", "ZH": "Chinese",
+         "JA": "Japanese"}
+_TRANSLATION = re.compile(r"translat|tradu[cçz]|ubersetz|traduct", re.I)
+
+
+@dataclass(frozen=True, slots=True)
+class Role:
+    """An occupation and where it is practised, with the key that keeps it one proposition."""
+
+    sentence: str  # the predicate: "is a student at the University of Melbourne"
+    key: str
+
+
+def own_roles(text: str) -> list[tuple[str, str | None]]:
+    """(occupation, organisation or None) the person gives themselves in ``text``."""
+    out = []
+    for m in _OWN_ROLE.finditer(text):
+        role = " ".join(m.group("role").split())
+        if len(role) > 70:
+            continue
+        out.append((role, m.group("org")))
+    return out
+
+
+def teaches_at(text: str, surname: str) -> str | None:
+    """The school of a class page that names the person as its teacher ("Mr. Whitaker")."""
+    if not surname or not _CLASS_WORDS.search(text):
+        return None
+    if not re.search(rf"\b(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Sr|Sra|Herr|Frau|M|Mme)\.?\s+{re.escape(surname)}\b",
+                     text):
+        return None
+    school = _SCHOOL.search(text)
+    return school.group("org").strip() if school else ""
+
+
+def course_page(text: str) -> tuple[bool, list[str]]:
+    """Whether ``text`` is a course page (a subject code and the words of teaching), and the
+    universities it names."""
+    is_course = bool(_COURSE_CODE.search(text) and _COURSE_WORDS.search(text))
+    return is_course, [" ".join(m.group("org").split()) for m in _UNIVERSITY.finditer(text)]
+
+
+def language_pairs(text: str) -> list[tuple[str, str]]:
+    """Translation directions named in ``text`` ("DE>PT" is German into Portuguese)."""
+    if not _TRANSLATION.search(fold(text)) and not _PAIR.search(text):
+        return []
+    return [(_LANG[m.group("a")], _LANG[m.group("b")]) for m in _PAIR.finditer(text)
+            if m.group("a") != m.group("b")]
+
+
+def translator(pairs: Counter[tuple[str, str]]) -> Role | None:
+    """"works as a translator from German and French into Portuguese" from the pairs seen."""
+    if not pairs:
+        return None
+    targets = Counter(b for (_, b), n in pairs.items() for _ in range(n))
+    into, _ = targets.most_common(1)[0]
+    sources = [a for (a, b), _ in pairs.most_common() if b == into]
+    src = " and ".join(dict.fromkeys(sources))
+    return Role(f"works as a translator from {src} into {into}", "translator")
+
+
+def student(universities: Counter[str], pages: int) -> Role | None:
+    """"is a student at the University of Melbourne" from course pages the person works in."""
+    if pages < 2:
+        return None
+    if universities:
+        uni, _ = universities.most_common(1)[0]
+        uni = re.sub(r"^the\s+", "the ", uni, flags=re.I)
+        return Role(f"is a university student at {uni}", "student")
+    return Role("is a university student", "student")
+
+
+def own(role: str, org: str | None) -> Role:
+    article = "an" if role[:1].lower() in "aeiou" else "a"
+    at = f" at {org}" if org else ""
+    return Role(f"is {article} {role}{at}", f"own:{fold(role)}")
+
+
+def teacher(school: str) -> Role:
+    return Role(f"teaches at {school}" if school else "is a teacher", "teacher")
+
