@@ -237,7 +237,7 @@ _CHILDREN_LABEL = re.compile(
 _PARENT_OF = re.compile(
     rf"\b(?i:parents?|carers?|guardians?|mum|mom|mother|father|dad|padre|madre|madre/padre|"
     rf"eltern|elternteil|parent d['’]élève|encarregad[oa] de educação)(?:\s*/\s*(?i:carer|"
-    rf"guardian|tutor))?\s+(?i:of|de|von|do|da)\s+(?P<name>{_NAME}(?:[ \t]+{_NAME})?)(?![ \t]*\d)")
+    rf"guardian|tutor))?\s+(?i:of|de|von|do|da)\s+(?P<name>{_NAME}(?:[ \t]+{_NAME})?)\b(?![ \t]*\d)")
 _YOUR_CHILD = re.compile(
     rf"\b(?i:your|votre|vuestro|vuestra|su|seu|sua|ihr|ihre|ihres)\s+(?i:child|son|daughter|"
     rf"enfant|fils|fille|hijo|hija|filho|filha|kind|sohn|tochter)[,]?\s+(?P<name>{_NAME})")

@@ -31,7 +31,8 @@ _OWN_ROLE = re.compile(
     r"infirmier|enseignante?|traductrice|traducteur|ingénieure?|comptable|studentin|student|"
     r"krankenpfleger(?:in)?|pflegefachkraft|lehrerin|lehrer|übersetzerin|übersetzer|"
     r"ingenieurin|ingenieur))\b"
-    r"(?:\s+(?:at|with|for|in|en|em|na|no|à|chez|bei|an der|am|an)\s+(?:the\s+)?"
+    r"(?:\s+(?:at|with|for|in|en|em|na|no|à|chez|bei|an der|am|an)\s+"
+    r"(?:(?:the|el|la|le|les|l'|o|a|der|die|das|dem)\s+)?"
     r"(?P<org>(?:[A-Z][\w&'’.-]*)(?:\s+(?:of|de|da|do|der|für|&)?\s*[A-Z][\w&'’.-]*){0,5}))?",
     re.I)
 

@@ -92,7 +92,8 @@ _EVENT_NOUNS = (
     "match", "race", "recital", "trip", "reunion", "birthday", "session", "1:1",
     "one-on-one", "surgery", "operation", "vaccination", "check-up", "checkup", "hearing test",
     "training", "rehearsal", "performance", "test drive", "open day", "parents' evening",
-    "reading group", "study group", "book club", "tournament", "audition", "recital",
+    "reading group", "study group", "book club", "tournament", "audition", "recital", "lesson",
+    "class", "shift",
 )
 _EVENT_RE = re.compile(
     r"(?P<phrase>(?:(?<![\w'’])[A-Za-z0-9][A-Za-z0-9-]*\s+){0,2}\b(?i:" + "|".join(re.escape(n) for n in _EVENT_NOUNS) +
@@ -715,10 +716,12 @@ class ThreadInferrer:
             if all(o.id in dated for o, _, _ in mentions):
                 continue  # a thread's sentence already says what happens that day
             named = [(o, line, at, ev) for o, line, at in mentions
-                     if _involves_user(line, o) and (ev := _event_phrase(line, when, o.captured_at))]
+                     if _involves_user(line, o) and (ev := _event_phrase(line, when, o.captured_at) or (
+                         _calendar_entry(line) and _CALENDAR.search(f"{o.app} {o.window_title}") and
+                         "an entry"))]
             if not named:
                 continue
-            o, line, at, phrase = max(named, key=lambda m: (m[2] is not None, len(m[3])))
+            o, line, at, phrase = max(named, key=lambda m: (m[3] != "an entry", m[2] is not None, len(m[3])))
             obs = [m[0] for m in mentions]
             title = o.window_title or ""
             text = None
@@ -1028,9 +1031,9 @@ _SELF = re.compile(
 # Log-odds weights of the features that predict whether a proposition is true, by how it was
 # derived (see _probability). Set by hand from the scenarios in tests/scenarios/; they
 # separate true from false propositions only weakly so far.
-_PRIOR = {"aspect": -0.22, "buying": 0.15, "caring": -0.20, "children": 0.15, "coding_practice": 0.15, "commands": 0.07, "documents": 0.04, "employer": 0.60, "event": -0.30, "home": 0.10, "home_search": -0.25, "job_search": 0.07, "language": -0.26, "learning": 0.17, "mail": 0.17, "on_call": -0.23, "outcome": 0.23, "project": 0.24, "relation": 0.11, "role": 0.41, "schedule": -0.21, "self": 0.17, "selling": 0.28, "studying": 0.11, "time_use": -0.46, "tools": -0.25, "trip": -0.52, "writing": 0.15}
+_PRIOR = {"aspect": -0.20, "buying": 0.13, "caring": -0.20, "children": 0.14, "coding_practice": 0.14, "commands": 0.08, "documents": 0.02, "employer": 0.58, "event": -0.11, "home": 0.11, "home_search": -0.24, "job_search": 0.05, "language": -0.23, "learning": 0.16, "mail": 0.18, "on_call": -0.22, "outcome": 0.24, "project": 0.24, "relation": 0.12, "role": 0.37, "schedule": -0.23, "self": 0.16, "selling": 0.26, "studying": 0.11, "time_use": -0.43, "tools": -0.26, "trip": -0.50, "writing": 0.15}
 _DEFAULT_PRIOR = -0.5
-_W_EVIDENCE, _W_APPS, _W_SPREAD = 0.186, -0.112, 0.007
+_W_EVIDENCE, _W_APPS, _W_SPREAD = 0.126, -0.061, 0.075
 
 
 # How a topic key's prefix names the way a proposition was derived.
@@ -1253,7 +1256,7 @@ def _destination(feats: list[_Features], places: Counter[str], homes: set[str]) 
 
 
 _PRODUCT = re.compile(
-    r"(?:(?:19|20)\d\d\s+)?[A-Z][\w'’+-]*(?:\s+(?:[A-Z0-9][\w'’+-]*|[a-z]{1,3}|\d[\w-]*)){1,6}")
+    r"(?:(?:19|20)\d\d\s+)?[A-Z][\w'’+-]*(?:\s+[\w'’+-]+){1,6}")
 
 
 def _priced_item(feats: list[_Features]) -> str | None:

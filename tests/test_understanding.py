@@ -1,0 +1,111 @@
+"""Who the person is, read from their screens: relations, children, home, occupation, calendar
+entries and the things they sell, as the thread inferrer says them."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+from propositions import entities, roles
+from propositions.infer import Pipeline
+from propositions.models import Observation
+from propositions.store import Store
+from propositions.threaded import ThreadInferrer, _calendar_entry, _priced_item
+
+
+def test_spouses_from_forms_and_friends_without_their_possessive() -> None:
+    assert entities.relations_in("Named insureds: Jordan A. Whitaker, Latasha M. Whitaker (spouse)") == [
+        ("spouse", "Latasha M. Whitaker")]
+    assert entities.relations_in("Titulares: Ana Lima (cônjuge)") == [("spouse", "Ana Lima")]
+    assert entities.relations_in("we're off to my friend Owain's 40th") == [("friend", "Owain")]
+    # "(father)" on a child's school form is the child's father: not said
+    assert entities.relations_in("Emergency contact: Rhys Hughes (father)") == []
+
+
+def test_children_named_by_schools_and_clubs() -> None:
+    assert entities.children_in(
+        "Account  Megan Hughes | Children:  Ella Hughes (Year 2, Radyr Woods Primary)   "
+        "Jack Hughes (Nursery) | Payment items") == ["Ella", "Jack"]
+    assert entities.children_in("Dear Parent/Carer of Ella Hughes,\nThe trip") == ["Ella"]
+    assert entities.children_in("Liebe Eltern von Lena,") == ["Lena"]
+    # a year group is not a child
+    assert entities.children_in("A letter for parents of Year 2") == []
+
+
+def test_home_is_the_city_of_the_persons_own_address() -> None:
+    assert entities.home_places_in(
+        "Seller(s): Jordan A. Whitaker   Address 2650 Dexter St, Denver CO 80220", "Jordan Whitaker") == [
+        "Denver"]
+    assert entities.home_places_in(
+        "A sua encomenda será entregue amanhã: Rua Pascoal de Melo 84, 2.º Esq., 1000-233 Lisboa",
+        "Inês Carvalho") == ["Lisbon"]
+    assert entities.home_places_in("Lieferadresse: Anna Weber, Hauptstraße 5, 50667 Köln", "Anna Weber") == [
+        "Köln"]
+    # a hotel's or a shop's address is not theirs
+    assert entities.home_places_in("Hotel Zur Post, Hauptstraße 5, 50667 Köln", "Anna Weber") == []
+
+
+def test_roles_from_own_words_class_pages_courses_and_translation_pairs() -> None:
+    assert roles.own_roles("Dear team, I am a second-year Bachelor of Commerce student at the "
+                           "University of Melbourne, majoring") == [
+        ("second-year Bachelor of Commerce student", "University of Melbourne")]
+    assert roles.own_roles("Hola, soy enfermera en el Hospital Virgen del Rocío") == [
+        ("enfermera", "Hospital Virgen del Rocío")]
+    page = "Chem 1 – Period 5  Classwork | Hamilton Ridge High School · Mr. Whitaker · 27 students"
+    assert roles.teaches_at(page, "Whitaker") == "Hamilton Ridge High School"
+    assert roles.teaches_at(page, "Okafor") is None
+    assert roles.teaches_at("Mr. Whitaker, your order has shipped", "Whitaker") is None
+    assert roles.course_page("ECON20001 Intermediate Macroeconomics  Assignment 2 due Fri")[0]
+    assert not roles.course_page("Flight BA2490 departs 10:40")[0]
+    assert roles.language_pairs("Demande de devis – notice FR>PT (12 400 mots)") == [
+        ("French", "Portuguese")]
+    role = roles.translator(Counter({("German", "Portuguese"): 2, ("French", "Portuguese"): 1}))
+    assert role and role.sentence == "works as a translator from German and French into Portuguese"
+    assert roles.student(Counter(), 1) is None
+
+
+def test_calendar_entries_in_their_own_words() -> None:
+    assert _calendar_entry("Wed 25 16:00 FNCE study group – Baillieu 2.14") == (
+        "FNCE study group – Baillieu", "16:00")  # "2.14" may be a time: the entry ends there
+    assert _calendar_entry("Tue 24 Grain & Bean shift (–12) · 12:00 MAST20005 lecture") == (
+        "MAST20005 lecture", "12:00")  # the entry with a time of day
+    assert _calendar_entry("SAT 22 Ella's 7th birthday party 🦄 2–4pm ?") == (
+        "Ella's 7th birthday party", None)
+    assert _calendar_entry("Sat 28") is None
+
+
+def _screen(i: int, t: float, app: str, title: str, text: str) -> Observation:
+    return Observation(id=i, observer="screen", captured_at=t, app=app, window_title=title,
+                       content=text)
+
+
+def test_the_thing_on_offer_is_the_name_beside_its_price() -> None:
+    inf = ThreadInferrer("Grace Okonkwo")
+    feats = [inf.features(_screen(1, 1e9, "Chrome", "Gumtree", "Dan R. · Ikea Kivik 2-seater sofa · £120")),
+             inf.features(_screen(2, 1e9 + 60, "Chrome", "Gumtree", "Your ad\nIkea Kivik 2-seater sofa  £120"))]
+    assert _priced_item(feats) == "Ikea Kivik 2-seater sofa"
+    assert _priced_item(feats[:1]) is None  # one window is not enough
+
+
+def test_thread_inferrer_says_who_the_person_is(tmp_path: Path) -> None:
+    store = Store(tmp_path / "gumd.db")
+    t0 = 1_780_000_000.0
+    texts = [
+        ("Google Chrome", "ParentPay", "Account  Megan Hughes\nChildren:  Ella Hughes (Year 2)   "
+         "Jack Hughes (Nursery)\nPayment items for Ella Hughes"),
+        ("Google Chrome", "Order confirmed", "Your order will be delivered to: Megan Hughes, "
+         "14 Station Road, Cardiff CF15 8AA"),
+        ("Google Chrome", "Policy", "Named insureds: Megan Hughes, Rhys Hughes (spouse)"),
+        ("Google Chrome", "Google Calendar - Week of 10 May",
+         "MON 10 09:00 Pryce & Morgan VAT returns\nWED 12 16:00 Ella swimming lesson – Llandaff"),
+    ]
+    for i, (app, title, text) in enumerate(texts):
+        store.enqueue([_screen(None, t0 + 60 * i, app, title, text)])  # type: ignore[arg-type]
+    Pipeline(store, ThreadInferrer("Megan Hughes"), batch_size=20).run_batch()
+    said = {p.text for p in store.get_propositions(
+        [r["id"] for r in store.read("SELECT id FROM propositions WHERE status = 'active'")]).values()}
+    store.close()
+    assert "Megan is a parent of Ella and Jack" in said
+    assert "Megan lives in Cardiff" in said
+    assert "Megan is married to Rhys Hughes" in said
+    assert any(s.startswith("Megan has “Ella swimming lesson – Llandaff” on Wed") for s in said), said
