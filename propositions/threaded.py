@@ -95,6 +95,28 @@ _EVENT_NOUNS = (
     "reading group", "study group", "book club", "tournament", "audition", "recital", "lesson",
     "class", "shift",
 )
+# Events as Spanish, Portuguese, French and German screens name them, said in English.
+_FOREIGN_EVENTS = {
+    "cita": "appointment", "reunión": "meeting", "reunion": "meeting", "entrevista": "interview",
+    "examen": "exam", "boda": "wedding", "fiesta": "party", "cena": "dinner", "comida": "lunch",
+    "vuelo": "flight", "cumpleaños": "birthday", "consulta": "appointment",
+    "operación": "operation", "turno": "shift", "guardia": "shift", "clase": "class",
+    "visita": "visit", "plazo": "deadline", "reunião": "meeting", "exame": "exam",
+    "casamento": "wedding", "festa": "party", "jantar": "dinner", "almoço": "lunch",
+    "voo": "flight", "aniversário": "birthday", "cirurgia": "surgery", "operação": "operation",
+    "aula": "class", "prazo": "deadline", "rendez-vous": "appointment", "réunion": "meeting",
+    "entretien": "interview", "mariage": "wedding", "fête": "party", "dîner": "dinner",
+    "déjeuner": "lunch", "vol": "flight", "anniversaire": "birthday", "opération": "operation",
+    "chirurgie": "surgery", "cours": "class", "visite": "visit", "séance": "session",
+    "termin": "appointment", "besprechung": "meeting", "vorstellungsgespräch": "interview",
+    "prüfung": "exam", "klausur": "exam", "hochzeit": "wedding", "feier": "party",
+    "abendessen": "dinner", "mittagessen": "lunch", "flug": "flight", "geburtstag": "birthday",
+    "schicht": "shift", "besichtigung": "viewing", "sitzung": "session", "frist": "deadline",
+    "abgabe": "deadline", "arzttermin": "doctor's appointment",
+}
+_FOREIGN_EVENT_RE = re.compile(
+    r"(?<![\w-])(?P<noun>" + "|".join(sorted((re.escape(w) for w in _FOREIGN_EVENTS), key=len, reverse=True))
+    + r")(?![\w-])", re.I)
 _EVENT_RE = re.compile(
     r"(?P<phrase>(?:(?<![\w'’])[A-Za-z0-9][A-Za-z0-9-]*\s+){0,2}\b(?i:" + "|".join(re.escape(n) for n in _EVENT_NOUNS) +
     r")s?\b(?:\s+(?:with|at|for|of)\s+(?:(?:the|our|my|your)\s+)?"
@@ -731,6 +753,14 @@ class ThreadInferrer:
                 if entry:
                     name, at = entry[0], entry[1] or at
                     text = f"{self.user} has “{name}” on {_day(when)}" + (f" at {at}" if at else "")
+            full = self.features(o).text
+            start = full.rfind("\n", 0, max(full.find(line), 0)) + 1
+            speaker = _SPEAKER_LINE.match(full[start:])
+            kin = entities.RELATIONS.get(speaker.group("name").strip().casefold()) if speaker else None
+            if text is None and kin and _CHAT_APPS.search(o.app or ""):
+                # "Mãe: a operação … quarta-feira, dia 28": their mother's, told in the family chat
+                at_s = f" at {at}" if at else ""
+                text = f"{self.user}'s {kin} has {phrase} on {_day(when)}{at_s}"
             if text is None:
                 at_s = f" at {at}" if at else ""
                 whose = _OWNED_EVENT.search(line)
@@ -1171,6 +1201,7 @@ def _event_word(feats: list[_Features]) -> str | None:
     return counts.most_common(1)[0][0] if counts else None
 
 
+_SPEAKER_LINE = re.compile(r"^\s*(?P<name>[^\W\d_][\w'’ -]{0,30}?)\s*:\s")
 _CALENDAR = re.compile(r"calend|agenda|kalender|fantastical|busycal", re.I)
 # one entry of a calendar's line: "Tue 24 07:00 Grain & Bean shift · 12:00 MAST20005 lecture"
 _ENTRY_SPLIT = re.compile(r"\s+[·|•]\s+|\s{2,}|\s(?=\d{1,2}[:.h]\d\d\b)")
@@ -1359,6 +1390,10 @@ def _event_phrase(line: str, when: date, seen: float) -> str | None:
         distance = abs(m.start() - at) if m.start() <= at else 2 * (m.start() - at)
         if best is None or distance < best[0]:
             best = (distance, " ".join(words))
+    for m in _FOREIGN_EVENT_RE.finditer(line):
+        distance = abs(m.start() - at) if m.start() <= at else 2 * (m.start() - at)
+        if best is None or distance < best[0]:
+            best = (distance, _FOREIGN_EVENTS[m.group("noun").casefold()])
     if not best:
         return None
     phrase = best[1][0].lower() + best[1][1:] if best[1][:2].istitle() else best[1]

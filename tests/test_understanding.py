@@ -109,3 +109,21 @@ def test_thread_inferrer_says_who_the_person_is(tmp_path: Path) -> None:
     assert "Megan lives in Cardiff" in said
     assert "Megan is married to Rhys Hughes" in said
     assert any(s.startswith("Megan has “Ella swimming lesson – Llandaff” on Wed") for s in said), said
+
+
+def test_events_named_in_other_languages_and_whose_they_are(tmp_path: Path) -> None:
+    store = Store(tmp_path / "gumd.db")
+    t0 = 1_792_400_000.0  # Sunday 18 October 2026
+    chats = [
+        ("WhatsApp", "Família", "Família 👨‍👩‍👧\nMãe: Bom dia filhos. Ligaram do hospital, a operação à "
+         "catarata ficou marcada para quarta-feira, dia 28, às 8h.  09:49\nInês: Claro, vou no dia 27."),
+        ("Firefox", "Termin bestätigt - Mail", "Ihr Termin zur Besichtigung ist am 12.11.2026 um 17:00 Uhr."),
+    ]
+    for i, (app, title, text) in enumerate(chats):
+        store.enqueue([_screen(None, t0 + 60 * i, app, title, text)])  # type: ignore[arg-type]
+    Pipeline(store, ThreadInferrer("Inês Carvalho"), batch_size=20).run_batch()
+    said = {p.text for p in store.get_propositions(
+        [r["id"] for r in store.read("SELECT id FROM propositions WHERE status = 'active'")]).values()}
+    store.close()
+    assert "Inês's mother has an operation on Wed 28 Oct" in said, said
+    assert any(s.startswith("Inês has a viewing on Thu 12 Nov") for s in said), said
