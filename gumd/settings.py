@@ -142,8 +142,8 @@ class InferenceSettings(Section):
     screen_reader: Literal["ocr", "model", "both"] = "ocr"
     """How screenshots become text: OCR, the (vision-capable) model, or both."""
 
-    statistical: Literal["classic", "threads"] = "classic"
-    """Without a model: classic (activity statistics and salient terms) or threads (sentences per activity thread, no keyword lists)."""
+    statistical: Literal["classic", "threads"] = "threads"
+    """Without a model: threads (sentences per activity thread, no keyword lists) or classic (activity statistics and salient terms)."""
 
 
 

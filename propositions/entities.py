@@ -300,10 +300,16 @@ def organisations_in(text: str) -> list[str]:
     for m in _ORG_SUFFIX.finditer(text):
         words = m.group("org").rstrip(".").split()
         while words and (fold(words[0]) in _NOT_NAMES or words[0] in ("AM", "PM", "&")
-                         or fold(words[0]) in ("dear", "at", "for", "with")):
+                         or fold(words[0]) in ("dear", "at", "for", "with", "the", "la", "el",
+                                               "le", "die", "der", "das", "a", "o")):
             words = words[1:]
         if len(words) >= 2:
             out.append(" ".join(words))
+    # "The University of Melbourne": the institution word comes first
+    for m in re.finditer(rf"\b(?:University|Universidad|Universität|Université|Universidade|"
+                         rf"Hospital|Institute|Bank|College) (?:of|de|do|da|des|der) (?:{_NAME}\s?)+",
+                         text):
+        out.append(m.group(0).strip())
     return list(dict.fromkeys(out))
 
 

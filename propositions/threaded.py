@@ -340,6 +340,7 @@ class ThreadInferrer:
         out += self._self_statements(act)
         out += self._roles(act)
         out += self._app_use(act)
+        out += self._focus(act, out)
         out += self._schedule(act)
         # Only what this batch's observations bear on is restated: the rest stands as it was.
         batch_ids = {o.id for o in batch}
@@ -993,6 +994,33 @@ class ThreadInferrer:
                 decay="weeks", evidence=_ids(obs), topic_key=f"app:{fold(app)}"))
         return out
 
+    def _focus(self, act: _Activity, said: list[Candidate]) -> list[Candidate]:
+        """The window the person spends most of their time in, when nothing else says what they
+        are doing: a true, modest statement for the first minutes of a new user's session."""
+        if any(c.topic_key and not c.topic_key.startswith(("app:", "schedule")) for c in said):
+            return []
+        per: dict[tuple[str, str], list[Observation]] = defaultdict(list)
+        for o in act.observations:
+            if o.app and o.observer in ("screen", "window", "api"):
+                # the whole title but the app's name: "notes - planning", not "notes"
+                app_key = fold(o.app)
+                subject = " - ".join(p.strip() for p in re.split(r"\s+[-–—|·]\s+", o.window_title or "")
+                                     if p.strip() and app_key not in fold(p) and fold(p) not in app_key)
+                if subject and not _is_page_name(subject) and fold(subject) not in TOOLS:
+                    per[(o.app, subject)].append(o)
+        if not per:
+            return []
+        total = sum(act.active_s[o.id] for obs in per.values() for o in obs) or 1.0
+        (app, subject), obs = max(per.items(), key=lambda kv: sum(act.active_s[o.id] for o in kv[1]))
+        seconds = sum(act.active_s[o.id] for o in obs)
+        if seconds < 60 or seconds / total < 0.3:
+            return []
+        return [Candidate(
+            text=f"{self.user} is working on “{_short(subject, 70)}” in {app}",
+            confidence=_probability("focus", obs, strength=seconds / total * 2),
+            reasoning=f"{round(seconds / 60)} of {round(total / 60)} active minutes in that window",
+            decay="days", evidence=_ids(obs), topic_key=f"focus:{fold(subject)}")]
+
     def _schedule(self, act: _Activity) -> list[Candidate]:
         days: dict[date, list[Observation]] = defaultdict(list)
         for o in act.observations:
@@ -1318,7 +1346,8 @@ def _common_subject(obs: list[Observation], inf: ThreadInferrer) -> str | None:
     subjects = Counter(
         s for o in obs
         if (s := inf.features(o).subject) and not _CHAT_APPS.search(o.app or "")
-        and fold(s) not in people and not _is_page_name(s))
+        and fold(s) not in people and not _is_page_name(s) and fold(s) not in TOOLS
+        and fold(s) != fold(o.app or ""))
     if not subjects:
         return None
     subject, n = subjects.most_common(1)[0]
@@ -1396,5 +1425,8 @@ def _event_phrase(line: str, when: date, seen: float) -> str | None:
             best = (distance, _FOREIGN_EVENTS[m.group("noun").casefold()])
     if not best:
         return None
+    last = best[1].rsplit(" ", 1)[-1]
+    if last.endswith("s") and last[:-1].lower() in _EVENT_NOUNS:  # "swimming lessons": one lesson
+        best = (best[0], best[1][:-1])
     phrase = best[1][0].lower() + best[1][1:] if best[1][:2].istitle() else best[1]
     return f"{_article(phrase)} {phrase}"

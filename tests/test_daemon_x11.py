@@ -43,7 +43,10 @@ def test_gumd_run_watches_a_real_desktop(xserver: str, gumd_home: Path) -> None:
     (gumd_home / "config.toml").write_text(
         '[capture]\nobservers = ["window", "screen", "input"]\ninterval_s = 5\nidle_after_s = 60\n'
         '[daemon]\ninference_interval_s = 1\nmax_wait_s = 0\n'
+        # The classic inferrer says something of a 15-second session; the thread inferrer waits
+        # for a minute of focus (tests/test_understanding.py covers that).
         '[inference]\nocr = "tesseract"\nbatch_size = 50\nuser_name = "Dana Reyes"\n'
+        'statistical = "classic"\n'
         '[retention]\nmin_free_disk_mb = 0\n'
     )
     db = gumd_home / "gumd.db"

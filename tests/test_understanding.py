@@ -127,3 +127,17 @@ def test_events_named_in_other_languages_and_whose_they_are(tmp_path: Path) -> N
     store.close()
     assert "Inês's mother has an operation on Wed 28 Oct" in said, said
     assert any(s.startswith("Inês has a viewing on Thu 12 Nov") for s in said), said
+
+
+def test_a_minute_of_focus_says_what_the_person_works_on(tmp_path: Path) -> None:
+    store = Store(tmp_path / "gumd.db")
+    t0 = 1_792_400_000.0
+    for i in range(8):  # 8 windows 10 s apart: 70 s in the notes, then a glance elsewhere
+        title, text = ("notes - planning", "Quokka migration planning") if i < 7 else ("deploy", "$ ls")
+        o = _screen(None, t0 + 10 * i, "XTerm", title, text)  # type: ignore[arg-type]
+        store.enqueue([o])
+    Pipeline(store, ThreadInferrer("Dana Reyes"), batch_size=20).run_batch()
+    said = [p.text for p in store.get_propositions(
+        [r["id"] for r in store.read("SELECT id FROM propositions WHERE status = 'active'")]).values()]
+    store.close()
+    assert said == ["Dana is working on “notes - planning” in XTerm"]
