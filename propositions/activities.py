@@ -69,6 +69,27 @@ KINDS: tuple[Kind, ...] = (
         "apartamento|aluguel|arrendamento|senhorio|caucao|mudanca"),
         "is looking for a place to rent", "weeks",
         strong=("landlord", "vermieter", "besichtigung", "kaltmiete", "schufa")),
+    Kind("moving", _cues(
+        "moving house|moving to|move to|moving day|relocat|removal|removals|movers|moving van|"
+        "man and van|change of address|mail forwarding|redirect your mail|new address|"
+        "end of tenancy|notice to quit|"
+        "mudanza|traslado|nueva direccion|"
+        "umzug|umziehen|nachsendeauftrag|ummeldung|neue adresse|"
+        "demenag|changement d'adresse|nouvelle adresse|"
+        "mudanca|mudar para|nova morada|novo endereco"),
+        "is moving", "months",
+        strong=("relocat", "removal", "movers", "umzug", "demenag", "mudanza", "mudanca",
+                "change of address", "moving house")),
+    Kind("training", _cues(
+        "marathon|half marathon|10k$|5k$|triathlon|training plan|long run|tempo run|intervals|"
+        "strava|race day|parkrun|ironman|"
+        "maraton|media maraton|entrenamiento|"
+        "halbmarathon|trainingsplan|"
+        "semi-marathon|entrainement|"
+        "maratona|meia maratona|treino"),
+        "is training for a race", "months",
+        strong=("marathon", "half marathon", "triathlon", "training plan", "maraton",
+                "halbmarathon", "maratona", "ironman")),
     Kind("selling", _cues(
         "for sale|selling|sell my|asking price|still available|buyer|listing|marketplace|"
         "se vende|vendo$|comprador|anuncio|"

@@ -15,6 +15,7 @@ from functools import lru_cache
 from pathlib import Path, PurePosixPath
 
 from .activities import fold
+from .dates import MONTHS, WEEKDAYS
 
 _NAME = r"[A-ZÀ-ÖØ-Þ][a-zà-öø-ÿ'’-]+"
 _FULL_NAME = rf"{_NAME}(?:[ \t]+(?:(?:de|da|do|dos|van|von|der|del|la|le)[ \t]+)?{_NAME}){{0,2}}"
@@ -143,6 +144,9 @@ def places_in(text: str) -> list[str]:
         while i < len(words):
             for j in range(min(len(words), i + 4), i, -1):
                 hit = gazetteer.get(fold(" ".join(words[i:j])))
+                if hit and j - i == 1 and (words[i].casefold() in WEEKDAYS or
+                                           words[i].casefold() in MONTHS or len(words[i]) <= 3):
+                    hit = None  # "Sat" is no San Antonio, nor "Mar" a place
                 if hit and (j - i > 1 or placed or i > 0) and not re.search(
                         r"['’]", " ".join(words[i:j])):
                     found.append(hit[0])
@@ -280,7 +284,8 @@ def home_places_in(text: str, user: str = "") -> list[str]:
     near_user = re.compile(rf"\b(?:{'|'.join(own)})\b", re.I) if own else None
     found: list[str] = []
     for m in _ADDRESS.finditer(text):
-        before = text[max(0, m.start() - 160):m.start()]
+        # the label or the person's name just before it, not a signature further up the page
+        before = text[max(0, m.start() - 60):m.start()]
         if not (_OWN_ADDRESS.search(before) or (near_user and near_user.search(before))):
             continue
         # the city follows the street, often after a postcode: the first run the gazetteer knows

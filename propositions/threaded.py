@@ -309,6 +309,7 @@ class ThreadInferrer:
         self._cache: OrderedDict[tuple[int | None, int, int], _Features] = OrderedDict()
         self._cache_size = max_window * 2
         self._homes: set[str] = set()
+        self._act = _Activity([])
 
     def features(self, o: Observation) -> _Features:
         key = (o.id, len(o.content or ""), len(o.window_title or ""))
@@ -326,7 +327,9 @@ class ThreadInferrer:
     def propose(self, batch: list[Observation], store: Store) -> list[Candidate]:
         act = self._window(batch, store)
         # where the person lives, so that no trip goes there
-        self._homes = {c for o in self._screens(act) for c in self.features(o).homes}
+        homes = Counter(c for o in self._screens(act) for c in self.features(o).homes)
+        self._homes = {homes.most_common(1)[0][0]} if homes else set()
+        self._act = act
         out: list[Candidate] = []
         projects = self._projects(act)
         out += projects
@@ -637,6 +640,27 @@ class ThreadInferrer:
             if orgs:
                 text += f", applying to {orgs.most_common(1)[0][0]}"
             return text, "job"
+        if k == "moving":
+            # where they say they are moving, anywhere in their window: a letter, a lease's notice
+            said_to = Counter(p for o in self._screens(self._act) for m in _MOVING_TO.finditer(
+                self.features(o).text) for p in entities.places_in(m.group("rest"))
+                if p not in self._homes)
+            dest = said_to.most_common(1)[0][0] if said_to else \
+                _destination(all_feats, places, self._homes)
+            if not dest:
+                return None
+            return f"{u} is moving to {dest}{when}", "moving"
+        if k == "training":
+            races = Counter(m.group(0).strip() for f in all_feats for m in _RACE_NAME.finditer(f.text))
+            if races:
+                race, _ = races.most_common(1)[0]
+                days = sorted({d for f in all_feats for d, line, _ in f.dates if race in line})
+                on = f" on {_day(days[0])}" if days else ""
+                return f"{u} is training for the {race}{on}", "training"
+            cues = {c for f in feats for c in f.cues.get("training", ())}
+            what = next((c.strip() for c in ("half marathon", "marathon", "triathlon", "maraton",
+                                              "halbmarathon", "maratona") if c in cues), None)
+            return (f"{u} is training for a {_RACE_WORD.get(what, what)}", "training") if what else None
         if k == "home_search":
             if not places:
                 return None
@@ -1089,9 +1113,9 @@ _SELF = re.compile(
 # Log-odds weights of the features that predict whether a proposition is true, by how it was
 # derived (see _probability). Set by hand from the scenarios in tests/scenarios/; they
 # separate true from false propositions only weakly so far.
-_PRIOR = {"aspect": -0.20, "buying": 0.13, "caring": -0.20, "children": 0.14, "coding_practice": 0.14, "commands": 0.08, "documents": 0.02, "employer": 0.58, "event": -0.11, "home": 0.11, "home_search": -0.24, "job_search": 0.05, "language": -0.23, "learning": 0.16, "mail": 0.18, "on_call": -0.22, "outcome": 0.24, "project": 0.24, "relation": 0.12, "role": 0.37, "schedule": -0.23, "self": 0.16, "selling": 0.26, "studying": 0.11, "time_use": -0.43, "tools": -0.26, "trip": -0.50, "writing": 0.15}
+_PRIOR = {"aspect": -0.11, "buying": 0.13, "caring": -0.22, "children": 0.14, "coding_practice": 0.13, "commands": 0.05, "documents": -0.03, "employer": 0.56, "event": -0.22, "home": 0.10, "home_search": 0.12, "job_search": 0.30, "language": -0.27, "learning": 0.16, "mail": 0.12, "moving": 0.13, "on_call": -0.24, "outcome": 0.21, "project": 0.19, "relation": 0.10, "role": 0.36, "schedule": -0.28, "self": 0.16, "selling": 0.24, "studying": 0.09, "time_use": -0.48, "tools": -0.33, "training": 0.09, "trip": -0.55, "writing": 0.14}
 _DEFAULT_PRIOR = -0.5
-_W_EVIDENCE, _W_APPS, _W_SPREAD = 0.126, -0.061, 0.075
+_W_EVIDENCE, _W_APPS, _W_SPREAD = 0.215, -0.018, 0.050
 
 
 # How a topic key's prefix names the way a proposition was derived.
@@ -1230,6 +1254,14 @@ def _event_word(feats: list[_Features]) -> str | None:
 
 
 _SPEAKER_LINE = re.compile(r"^\s*(?P<name>[^\W\d_][\w'’ -]{0,30}?)\s*:\s")
+# "I am moving to Edinburgh", "relocating from Bristol to …", "umziehen nach", "déménager à"
+_MOVING_TO = re.compile(
+    r"\b(?i:moving|relocating|move|relocate|mudar-me|mudo-me|mudar|mudarme|me mudo|umziehen|"
+    r"ziehe|déménage[rz]?|demenage[rz]?)\b(?P<rest>[^\n]{0,60})")
+_RACE_NAME = re.compile(
+    r"\b(?:[A-Z][\w'’-]+\s){1,3}(?:Half\s|Hal[bf]\s?)?(?:Marathon|Maratón|Maratona|Triathlon|"
+    r"Halbmarathon|Semi-Marathon|10K)\b")
+_RACE_WORD = {"maraton": "marathon", "halbmarathon": "half marathon", "maratona": "marathon"}
 _CALENDAR = re.compile(r"calend|agenda|kalender|fantastical|busycal", re.I)
 # one entry of a calendar's line: "Tue 24 07:00 Grain & Bean shift · 12:00 MAST20005 lecture"
 _ENTRY_SPLIT = re.compile(r"\s+[·|•]\s+|\s{2,}|\s(?=\d{1,2}[:.h]\d\d\b)")

@@ -141,3 +141,29 @@ def test_a_minute_of_focus_says_what_the_person_works_on(tmp_path: Path) -> None
         [r["id"] for r in store.read("SELECT id FROM propositions WHERE status = 'active'")]).values()]
     store.close()
     assert said == ["Dana is working on “notes - planning” in XTerm"]
+
+
+def _said(tmp_path: Path, user: str, screens: list[tuple[str, str, str]], t0: float = 1_792_400_000.0,
+          step: float = 600.0) -> set[str]:
+    store = Store(tmp_path / "gumd.db")
+    for i, (app, title, text) in enumerate(screens):
+        store.enqueue([_screen(None, t0 + step * i, app, title, text)])  # type: ignore[arg-type]
+    Pipeline(store, ThreadInferrer(user), batch_size=50).run_batch()
+    said = {p.text for p in store.get_propositions(
+        [r["id"] for r in store.read("SELECT id FROM propositions WHERE status = 'active'")]).values()}
+    store.close()
+    return said
+
+
+def test_moving_says_where_to_and_training_names_the_race(tmp_path: Path) -> None:
+    said = _said(tmp_path, "Grace Okonkwo", [
+        ("Google Chrome", "Your tenancy - Gmail", "Dear Sophie, I will be ending my tenancy at "
+         "112A Gloucester Road, Bristol BS7 8NT: I am moving to Edinburgh for work."),
+        ("Google Chrome", "Your removal quote | AnyVan", "Your removal quote: Bristol BS7 → Edinburgh EH6"),
+        ("Google Chrome", "Change of address - Royal Mail", "Redirect your mail to your new address"),
+        ("Google Chrome", "Training plan - Strava", "Manchester Marathon training plan: week 9, long run 28 km"),
+        ("Google Chrome", "Manchester Marathon 2027", "Manchester Marathon – Sunday 18 April 2027, race pack"),
+    ])
+    assert any(s.startswith("Grace is moving to Edinburgh") for s in said), said
+    assert "Grace is training for the Manchester Marathon on Sun 18 Apr 2027" in said, said
+    assert not any("moving to Bristol" in s for s in said)
