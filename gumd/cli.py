@@ -723,7 +723,7 @@ def model_show(app: App, as_json: bool) -> None:
     if m.kind == "statistical":
         click.echo("statistical: the built-in inferrer (no model). Set [model] kind to use one.")
     for k, v in info.items():
-        click.echo(f"{k}: {v}")
+        click.echo(f"{k}: {v}" if v or k != "user_name" else "user_name: (not set: propositions say 'the user')")
 
 
 @model.command("test")
@@ -969,7 +969,32 @@ def run_cmd(app: App, verbose: bool) -> None:
 
     logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    _name_hint(app.settings)
     sys.exit(Daemon(app.settings).run_forever())
+
+
+#: in the home: the first `gumd run` in a terminal said that no name is set
+NAME_HINT_MARKER = ".user_name_hint"
+
+
+def _interactive() -> bool:
+    return sys.stderr.isatty()
+
+
+def _name_hint(settings: settings_mod.Settings) -> None:
+    """Say once, on the first `gumd run` someone watches, that propositions will say "the user".
+
+    Only once: the service's log would repeat it at every start, and `gumd doctor`
+    keeps saying it for as long as it holds.
+    """
+    if settings.inference.user_name or not _interactive():
+        return
+    marker = settings.home / NAME_HINT_MARKER
+    if marker.exists():
+        return
+    click.echo(f"gumd: {settings_mod.USER_NAME_UNSET}", err=True)
+    paths.ensure_private_dir(settings.home)
+    marker.touch()
 
 
 @cli.command()
