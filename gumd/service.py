@@ -203,11 +203,11 @@ def _no_manager(cmd: Sequence[str], said: str) -> NoUserManager | None:
         return None
     if _NO_SYSTEMD.search(said):
         return NoUserManager(f"this system does not run systemd ({said}): run `gumd run` in a "
-                            "terminal, or start it from your session's autostart")
+                             "terminal instead")
     if _NO_USER_BUS.search(said):
         return NoUserManager(f"no systemd user session here ({said}): run `gumd run` in a "
-                            "terminal, or enable lingering with `loginctl enable-linger $USER` "
-                            "and log in again")
+                             "terminal, or enable lingering with `loginctl enable-linger $USER` "
+                             "and log in again")
     return None
 
 
