@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import os
@@ -444,7 +445,13 @@ def _print_drain(report: DrainReport) -> None:
         click.echo(f"Stopped: {report.unavailable}. The rest stays queued.", err=True)
 
 
-def _ingest_one(path: Path, shots: Path) -> Observation:
+def file_hash(data: bytes) -> str:
+    """What identifies an ingested file: its content, whatever its name, folder or mtime."""
+    return "file:" + hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+def _ingest_one(path: Path, data: bytes) -> Observation:
+    """The file as an observation, refused if unusable; an image is not copied yet."""
     from propositions.redact import redact_secrets
     from propositions.screen import load_image
 
@@ -452,14 +459,8 @@ def _ingest_one(path: Path, shots: Path) -> Observation:
     mime = IMAGE_SUFFIXES.get(path.suffix.lower())
     if mime:
         load_image(path)  # a corrupt image is refused here, before anything is stored
-        paths.ensure_private_dir(shots)
-        copy = shots / f"ingest-{time.time_ns()}{path.suffix.lower()}"
-        fd = os.open(copy, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "wb") as out, path.open("rb") as src:
-            out.write(src.read())
         return Observation(captured_at=captured, observer="ingest", window_title=path.name,
-                           content_type=mime, image_path=str(copy))
-    data = path.read_bytes()
+                           content_type=mime)
     if len(data) > MAX_TEXT_BYTES:
         raise GumdError(f"{path}: larger than {MAX_TEXT_BYTES // 1000} kB; split it first")
     if b"\x00" in data:
@@ -473,6 +474,16 @@ def _ingest_one(path: Path, shots: Path) -> Observation:
                        content=text)
 
 
+def _keep_image(obs: Observation, data: bytes, suffix: str, shots: Path) -> None:
+    """A private copy of an ingested image, read by OCR and deleted like a screenshot."""
+    paths.ensure_private_dir(shots)
+    copy = shots / f"ingest-{time.time_ns()}{suffix.lower()}"
+    fd = os.open(copy, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as out:
+        out.write(data)
+    obs.image_path = str(copy)
+
+
 @cli.command()
 @click.argument("sources", metavar="PATH...", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--no-process", is_flag=True, help="Only queue them; `gumd queue process` processes later.")
@@ -481,8 +492,12 @@ def ingest(app: App, sources: tuple[Path, ...], no_process: bool) -> None:
     """Add screenshots (PNG/JPEG/WebP) and text files as observations, then process them.
 
     Folders are read recursively. Unreadable, corrupt or binary files are
-    reported and skipped; the rest go on.
+    reported and skipped; the rest go on. A file whose content is already
+    stored (under any name) is reported and not stored again; once it
+    changes, it is.
     """
+    from .daemon import make_privacy
+
     files: list[Path] = []
     for p in sources:
         if p.is_dir():
@@ -490,22 +505,40 @@ def ingest(app: App, sources: tuple[Path, ...], no_process: bool) -> None:
         else:
             files.append(p)
     shots = paths.screenshots_dir(app.settings.home)
-    observations, skipped = [], 0
+    privacy = make_privacy(app.settings)
+    # Ingested files are few next to captured observations: one read finds them all.
+    stored = app.service.store.observation_ids_by_hash("ingest")
+    observations: list[Observation] = []
+    skipped = excluded = again = 0
     for f in files:
+        is_image = f.suffix.lower() in IMAGE_SUFFIXES
         try:
-            observations.append(_ingest_one(f, shots))
+            data = f.read_bytes()
+            obs = privacy.admit(_ingest_one(f, data), respect_pause=False)
+            if obs is None:
+                excluded += 1
+                continue
+            # Text is known by what is stored, after redaction: no hash of a removed secret.
+            obs.content_hash = file_hash(data if is_image else
+                                         obs.content.encode("utf-8", "surrogatepass"))
+            if obs.content_hash in stored:
+                again += 1
+                first = stored[obs.content_hash]
+                click.echo(f"already stored {f}: same content as "
+                           + (f"observation #{first}" if first else "a file above"), err=True)
+                continue
+            if is_image:
+                _keep_image(obs, data, f.suffix, shots)
+            stored[obs.content_hash] = 0  # the same content twice in one run is stored once
+            observations.append(obs)
         except (GumdError, OSError) as exc:
             skipped += 1
             reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
             click.echo(f"skipped {f}: {reason}", err=True)
-    from .daemon import admit_all, make_privacy
-
-    admitted = admit_all(make_privacy(app.settings), observations)
-    excluded = len(observations) - len(admitted)
-    app.service.store.enqueue(admitted)
-    click.echo(f"Queued {len(admitted)} observations; skipped {skipped}"
+    app.service.store.enqueue(observations)
+    click.echo(f"Queued {len(observations)} observations; skipped {skipped}"
+               + (f"; {again} already stored" if again else "")
                + (f"; {excluded} excluded by privacy settings." if excluded else "."))
-    observations = admitted
     if observations and not no_process:
         _print_drain(app.pipeline().drain())
 
@@ -723,7 +756,7 @@ def model_show(app: App, as_json: bool) -> None:
     if m.kind == "statistical":
         click.echo("statistical: the built-in inferrer (no model). Set [model] kind to use one.")
     for k, v in info.items():
-        click.echo(f"{k}: {v}")
+        click.echo(f"{k}: {v}" if v or k != "user_name" else "user_name: (not set: propositions say 'the user')")
 
 
 @model.command("test")
@@ -969,7 +1002,32 @@ def run_cmd(app: App, verbose: bool) -> None:
 
     logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    _name_hint(app.settings)
     sys.exit(Daemon(app.settings).run_forever())
+
+
+#: in the home: the first `gumd run` in a terminal said that no name is set
+NAME_HINT_MARKER = ".user_name_hint"
+
+
+def _interactive() -> bool:
+    return sys.stderr.isatty()
+
+
+def _name_hint(settings: settings_mod.Settings) -> None:
+    """Say once, on the first `gumd run` someone watches, that propositions will say "the user".
+
+    Only once: the service's log would repeat it at every start, and `gumd doctor`
+    keeps saying it for as long as it holds.
+    """
+    if settings.inference.user_name or not _interactive():
+        return
+    marker = settings.home / NAME_HINT_MARKER
+    if marker.exists():
+        return
+    click.echo(f"gumd: {settings_mod.USER_NAME_UNSET}", err=True)
+    paths.ensure_private_dir(settings.home)
+    marker.touch()
 
 
 @cli.command()

@@ -10,7 +10,7 @@ from typing import Any
 from propositions import GumdError, Store
 
 from . import health
-from .settings import Settings
+from .settings import USER_NAME_FIX, Settings
 
 
 @dataclass
@@ -26,7 +26,7 @@ class Check:
 
 def run_checks(settings: Settings) -> list[Check]:
     checks = [_database(settings), _disk(settings), *_display(settings), _ocr(settings),
-              _model(settings), _daemon(settings)]
+              _model(settings), _user_name(settings), _daemon(settings)]
     return checks
 
 
@@ -102,6 +102,12 @@ def _model(s: Settings) -> Check:
     except GumdError as exc:
         return Check("model", "fail", str(exc), "see README: Choosing an inferrer")
     return Check("model", "ok", f"{s.model.kind} {s.model.name} answered")
+
+
+def _user_name(s: Settings) -> Check:
+    if not s.inference.user_name:
+        return Check("user_name", "warn", "not set: propositions will say 'the user'", USER_NAME_FIX)
+    return Check("user_name", "ok", f"propositions name you {s.inference.user_name}")
 
 
 def _daemon(s: Settings) -> Check:

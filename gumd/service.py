@@ -33,6 +33,10 @@ class ServiceError(GumdError):
     """The service manager is missing, refused a command, or this OS has none gumd supports."""
 
 
+class NoUserManager(ServiceError):
+    """systemctl --user has no user manager to talk to here (a container, su, ssh without lingering)."""
+
+
 @dataclass(frozen=True)
 class ServiceStatus:
     """What the service manager says about gumd."""
@@ -186,6 +190,27 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
+# systemctl --user with no user manager to talk to: a container, `su`/`sudo`, or ssh
+# into a machine where the user has no session and no lingering.
+_NO_USER_BUS = re.compile(r"Failed to connect to (?:user scope )?bus|\$DBUS_SESSION_BUS_ADDRESS|"
+                          r"XDG_RUNTIME_DIR", re.IGNORECASE)
+_NO_SYSTEMD = re.compile(r"not been booted with systemd|systemd as init system", re.IGNORECASE)
+
+
+def _no_manager(cmd: Sequence[str], said: str) -> NoUserManager | None:
+    """What to do instead, when systemctl failed because there is no user manager here."""
+    if not cmd or cmd[0] != "systemctl":
+        return None
+    if _NO_SYSTEMD.search(said):
+        return NoUserManager(f"this system does not run systemd ({said}): run `gumd run` in a "
+                             "terminal instead")
+    if _NO_USER_BUS.search(said):
+        return NoUserManager(f"no systemd user session here ({said}): run `gumd run` in a "
+                             "terminal, or enable lingering with `loginctl enable-linger $USER` "
+                             "and log in again")
+    return None
+
+
 def _run(runner: Runner, cmd: Sequence[str], *, check: bool = True) -> subprocess.CompletedProcess[str]:
     """Run a manager command; anything but success (when ``check``) is a one-line ServiceError."""
     shown = " ".join(cmd)
@@ -199,7 +224,8 @@ def _run(runner: Runner, cmd: Sequence[str], *, check: bool = True) -> subproces
         raise ServiceError(f"`{shown}` failed: {_one_line(str(err))}") from None
     if check and done.returncode != 0:
         said = _one_line(done.stderr or "") or _one_line(done.stdout or "") or "no output"
-        raise ServiceError(f"`{shown}` failed (exit {done.returncode}): {said}")
+        first = next((ln.strip() for ln in (done.stderr or "").splitlines() if ln.strip()), said)
+        raise _no_manager(cmd, first) or ServiceError(f"`{shown}` failed (exit {done.returncode}): {said}")
     return done
 
 
@@ -294,8 +320,15 @@ def install(home: Path, python: str | None = None, runner: Runner = subprocess.r
             _run(runner, ["launchctl", "bootout", _target()])
         _run(runner, ["launchctl", "bootstrap", _domain(), str(path)])
     else:
+        existed = path.exists()
         _write_private(path, systemd_unit(python, home).encode())
-        _run(runner, _systemctl("daemon-reload"))
+        try:
+            _run(runner, _systemctl("daemon-reload"))
+        except NoUserManager:
+            # Nothing could load it: a unit left behind would look installed to `status`.
+            if not existed:
+                path.unlink(missing_ok=True)
+            raise
         # enable --now leaves a running daemon on the old unit; try-restart only touches a running one.
         _run(runner, _systemctl("try-restart", UNIT))
         _run(runner, _systemctl("enable", "--now", UNIT))

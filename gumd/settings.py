@@ -77,16 +77,49 @@ class RetrievalSettings(Section):
         )
 
 
-def _account_name() -> str:
-    """The user's full name from the OS account, else the login name."""
+# Logins that name a machine's role or its image, not a person: "root is writing a toast" is
+# no sentence about anyone, so these are never taken for the user's name.
+SERVICE_ACCOUNTS = frozenset({
+    "root", "admin", "administrator", "user", "users", "guest", "nobody", "daemon", "operator",
+    "ubuntu", "debian", "fedora", "centos", "rocky", "alma", "alpine", "arch", "kali", "pi",
+    "ec2-user", "opc", "azureuser", "vagrant", "docker", "runner", "jenkins", "build", "builder",
+    "ci", "test", "tester", "dev", "developer", "default", "owner", "student", "vscode",
+    "codespace", "codespaces", "gitpod", "node", "app", "www-data", "postgres", "ansible",
+})
+
+#: how to name yourself, as `gumd doctor` and the first `gumd run` say it
+USER_NAME_FIX = ('set it in config.toml ([inference] user_name = "Your Name"; `gumd config path` '
+                 'shows where) or with GUMD_INFERENCE__USER_NAME')
+USER_NAME_UNSET = f"user_name is not set: propositions will say 'the user'; {USER_NAME_FIX}"
+
+
+def _os_account() -> tuple[str, str] | None:
+    """(login, GECOS field) of this process's account; None where there is no pwd."""
     try:
         import pwd
 
         entry = pwd.getpwuid(os.getuid())
-        full = entry.pw_gecos.split(",")[0].strip()
-        return full or entry.pw_name
     except (ImportError, KeyError):
-        return os.environ.get("USER") or os.environ.get("USERNAME") or "the user"
+        return None
+    return entry.pw_name, entry.pw_gecos
+
+
+def _account_name() -> str:
+    """The full name of the OS account, or "" when none is known.
+
+    A login alone is no name ("dreyes is ...", "root is ..."), and a full
+    name that only repeats the login or a role account ("Ubuntu") is none either;
+    with "" the inferrers say "The user", which reads as a true sentence.
+    """
+    account = _os_account()
+    if account is None:
+        return ""
+    login, gecos = account
+    full = " ".join(gecos.split(",")[0].split())  # "Dana Reyes,Room 4,,": the name comes first
+    folded = full.casefold()
+    if not full or folded == login.casefold() or folded in SERVICE_ACCOUNTS:
+        return ""
+    return full
 
 
 class ModelSettings(Section):
@@ -131,7 +164,12 @@ class ModelSettings(Section):
 
 class InferenceSettings(Section):
     user_name: str = Field(default_factory=_account_name)
-    """How propositions name you (default: the full name of your OS account)."""
+    """How propositions name you (default: your OS account's full name; empty: "the user")."""
+
+    @field_validator("user_name", mode="after")
+    @classmethod
+    def _trimmed(cls, value: str) -> str:
+        return " ".join(value.split())
 
     batch_size: int = Field(20, ge=1, le=500)
     """Observations per inference batch."""
@@ -305,7 +343,7 @@ class Settings(BaseSettings):
     model: ModelSettings = ModelSettings()
     """The inferrer and its model backend."""
 
-    inference: InferenceSettings = InferenceSettings()
+    inference: InferenceSettings = Field(default_factory=InferenceSettings)
     """The propose -> revise pipeline."""
 
     capture: CaptureSettings = CaptureSettings()

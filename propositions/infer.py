@@ -16,7 +16,7 @@ from . import confidence as conf
 from . import prompts, retrieve
 from .backends.base import Backend, BackendUnavailable, MalformedOutput
 from .errors import GumdError, InvalidInput
-from .models import Observation, Proposition
+from .models import UNKNOWN_USER, Observation, Proposition
 from .redact import redact_secrets
 from .store import Store
 
@@ -128,9 +128,10 @@ def rule_reconcile(pairs: list[tuple[Candidate, list[Proposition]]]) -> list[Dec
 class ModelInferrer:
     """Asks a language model (any Backend) to propose and to reconcile."""
 
-    def __init__(self, backend: Backend, user: str = "the user") -> None:
+    def __init__(self, backend: Backend, user: str = UNKNOWN_USER) -> None:
         self.backend = backend
-        self.user = user
+        # The prompts name the person in every sentence: never with an empty name.
+        self.user = " ".join((user or "").split()) or UNKNOWN_USER
         self.name = f"{backend.name}:{backend.model}" if backend.model else backend.name
 
     def propose(self, batch: list[Observation], store: Store) -> list[Candidate]:

@@ -12,6 +12,8 @@ EVIDENCE_RELATIONS = ("supports", "contradicts")
 HISTORY_KINDS = ("edit", "merge", "split", "contradiction", "user_edit")
 SUGGESTION_STATUSES = ("new", "shown", "accepted", "dismissed", "snoozed", "done")
 FEEDBACK_VALUES = ("confirmed", "rejected", "edited")
+#: how propositions name the person while no name is known ("The user is ...")
+UNKNOWN_USER = "the user"
 
 
 @dataclass(slots=True)

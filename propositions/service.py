@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +18,8 @@ from .suggest import record_feedback
 
 #: an edit states what the user says is true, so it is held at least this likely
 USER_EDIT_CONFIDENCE = 0.95
+#: most of the old wording an edit's reasoning quotes
+EDIT_QUOTE_CHARS = 200
 EXPORTABLE = ("propositions", "observations", "suggestions")
 
 
@@ -171,9 +174,12 @@ class Service:
         if not text:
             raise InvalidInput("the new text is empty")
         old = self.store.get_proposition(prop_id)
+        # The inferrer's reasoning explained the old wording, not this one: say who wrote it.
+        was = old.text if len(old.text) <= EDIT_QUOTE_CHARS else old.text[:EDIT_QUOTE_CHARS - 1] + "…"
+        day = time.strftime("%Y-%m-%d", time.localtime(self.clock()))
         new = Proposition(
             text=text,
-            reasoning=old.reasoning,
+            reasoning=f"edited by you on {day}; was: {was}",
             confidence=max(old.confidence, USER_EDIT_CONFIDENCE),
             decay=old.decay,
             half_life_s=old.half_life_s,

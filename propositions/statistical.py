@@ -38,7 +38,7 @@ from .dates import dates_in as _dates_in
 from .dates import sentences as _sentences
 from .dates import time_in as _time_in
 from .infer import Candidate, Decision, rule_reconcile
-from .models import Observation, Proposition
+from .models import UNKNOWN_USER, Observation, Proposition
 from .store import Store
 
 DAY = 86400.0
@@ -86,7 +86,7 @@ class _Activity:
 
 
 def first_name(user: str) -> str:
-    return (user or "").split()[0] if (user or "").strip() else "The user"
+    return (user or "").split()[0] if (user or "").strip() else UNKNOWN_USER.capitalize()
 
 
 @dataclass

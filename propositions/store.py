@@ -395,6 +395,15 @@ class Store:
             )
         return _unlink_all([path for (path,) in rows])
 
+    def observation_ids_by_hash(self, observer: str) -> dict[str, int]:
+        """content_hash -> id of the observer's stored observations (the first, if several)."""
+        rows = self.read(
+            "SELECT content_hash, min(id) AS id FROM observations "
+            "WHERE observer = ? AND content_hash IS NOT NULL GROUP BY content_hash",
+            (observer,),
+        )
+        return {r["content_hash"]: r["id"] for r in rows}
+
     def oldest_pending_at(self) -> float | None:
         row = self.read("SELECT min(enqueued_at) FROM observations WHERE status = 'pending'")[0]
         return row[0]

@@ -69,7 +69,7 @@ from .backends.base import Backend, BackendError
 from .dates import date_mentions, format_clock, sentences, time_mentions
 from .errors import InvalidInput
 from .infer import ModelInferrer
-from .models import Observation, Proposition, Suggestion
+from .models import UNKNOWN_USER, Observation, Proposition, Suggestion
 from .redact import redact_secrets
 from .store import Store
 
@@ -240,13 +240,13 @@ class Suggester:
         config: SuggestConfig | None = None,
         clock: Callable[[], float] = time.time,
         backend: Backend | None = None,
-        user: str = "the user",
+        user: str = UNKNOWN_USER,
     ) -> None:
         self.store = store
         self.config = config or SuggestConfig()
         self.clock = clock
         self.backend = backend
-        self.user = user
+        self.user = " ".join((user or "").split()) or UNKNOWN_USER
         self.last_error: str | None = None
         #: what the detectors could not read in the last run, without the text (see _failed)
         self.skipped: list[str] = []
@@ -506,9 +506,9 @@ class Suggester:
 
     def _without_user(self, text: str) -> str:
         """"Sam has a call on Friday" -> "a call on Friday": the user needs no naming to themself."""
-        name = re.escape((self.user or "").split()[0]) if (self.user or "").strip() else None
-        if not name:
-            return text
+        first = _first_name(self.user)
+        # With no name known, propositions open with "The user".
+        name = re.escape(first) if first else r"the\s+user"
         return re.sub(rf"^\s*{name}(?:'s|’s)?\s+(?:has|is|will(?:\s+be)?|was|had)?\s*", "", text, flags=re.I)
 
     # -- resume work ----------------------------------------------------------------------
@@ -1368,7 +1368,10 @@ def _where_seen(o: Observation) -> str:
 
 
 def _first_name(name: str | None) -> str | None:
-    return name.split()[0] if name and name.strip() else None
+    """The person's first name; None when none is known ("the user" is nobody's name)."""
+    if not name or not name.strip() or name.strip().casefold() == UNKNOWN_USER:
+        return None
+    return name.split()[0]
 
 
 def _content_words(text: str) -> frozenset[str]:

@@ -43,7 +43,7 @@ from .activities import fold
 from .chrome import is_clock, strip_chrome
 from .dates import date_mentions, format_time, clock_time, sentences
 from .infer import Candidate, Decision, rule_reconcile
-from .models import Observation, Proposition
+from .models import UNKNOWN_USER, Observation, Proposition
 from .store import Store
 
 DAY = 86400.0
@@ -186,7 +186,7 @@ def general_log_freq(word: str) -> float:
 
 
 def first_name(user: str) -> str:
-    return (user or "").split()[0] if (user or "").strip() else "The user"
+    return (user or "").split()[0] if (user or "").strip() else UNKNOWN_USER.capitalize()
 
 
 @dataclass

@@ -7,6 +7,7 @@ import os
 import stat
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import click
@@ -112,6 +113,23 @@ def test_recent_and_show(seeded: dict[str, int]) -> None:
     assert code == 1 and "no proposition with id 9999" in err
 
 
+def test_an_edit_says_it_is_yours_not_the_old_reasoning(seeded: dict[str, int]) -> None:
+    wid = seeded["wedding"]
+    code, out, _ = run("feedback", str(wid), "edit", "Dana is giving a toast at the Porto wedding",
+                       "--json")
+    assert code == 0
+    today = time.strftime("%Y-%m-%d")
+    new = json.loads(out)
+    assert new["reasoning"] == f"edited by you on {today}; was: Dana is attending a wedding in Porto"
+    code, out, _ = run("show", str(new["id"]))
+    assert "An RSVP e-mail" not in out
+    assert f"reasoning: edited by you on {today}; was: Dana is attending a wedding in Porto" in out
+    # edited again: the reasoning quotes the wording it replaces, not the first one
+    code, out, _ = run("feedback", str(new["id"]), "edit", "Dana is giving the toast", "--json")
+    assert json.loads(out)["reasoning"] == (
+        f"edited by you on {today}; was: Dana is giving a toast at the Porto wedding")
+
+
 def test_feedback_confirm_reject_edit(seeded: dict[str, int]) -> None:
     wid, pid = seeded["wedding"], seeded["parser"]
     code, out, _ = run("feedback", str(wid), "confirm")
@@ -127,6 +145,7 @@ def test_feedback_confirm_reject_edit(seeded: dict[str, int]) -> None:
     code, out, _ = run("show", str(wid), "--json")
     old = json.loads(out)
     assert old["status"] == "superseded" and old["superseded_by"] == [new["id"]]
+    assert old["reasoning"] == "An RSVP e-mail about the wedding"  # the old version keeps its own
     code, out, _ = run("feedback", str(pid), "reject")
     assert code == 0
     code, out, _ = run("query", "invoice parser", "--json")

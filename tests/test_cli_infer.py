@@ -60,6 +60,57 @@ def test_ingest_screenshot_is_read_and_deleted(tmp_path: Path, gumd_home: Path) 
     assert "budget" in row["content"].lower() and row["image_path"] is None
 
 
+def _observations() -> list[dict]:
+    code, out, _ = run("export", "--what", "observations")
+    assert code == 0
+    return [json.loads(line) for line in out.splitlines()]
+
+
+def test_ingesting_the_same_content_again_stores_nothing(tmp_path: Path, gumd_home: Path) -> None:
+    from PIL import Image
+
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    trip = notes / "trip.md"
+    trip.write_text("Lisbon hotel booked for May.\n")
+    (notes / "key.txt").write_text("deploy key: AKIAABCDEFGHIJKLMNOP\n")
+    Image.new("RGB", (64, 32), "white").save(notes / "shot.png")
+    code, out, err = run("ingest", "--no-process", str(notes))
+    assert code == 0, err
+    assert "Queued 3 observations; skipped 0." in out
+    first = {row["window_title"]: row["id"] for row in _observations()}
+
+    code, out, err = run("ingest", "--no-process", str(notes))
+    assert code == 0
+    assert "Queued 0 observations; skipped 0; 3 already stored." in out
+    assert f"already stored {trip}: same content as observation #{first['trip.md']}" in err
+    assert len(_observations()) == 3
+    assert len(list((gumd_home / "screenshots").iterdir())) == 1  # no second private copy
+
+    # The same content under another name, or touched without a change, is the same file.
+    copy = tmp_path / "copy of trip.md"
+    shutil.copy(trip, copy)
+    trip.touch()
+    code, out, _ = run("ingest", "--no-process", str(copy), str(trip))
+    assert "Queued 0 observations; skipped 0; 2 already stored." in out
+
+    # A changed file is new content: stored again, beside the old version.
+    trip.write_text("Lisbon hotel booked for May. Flights on the 12th.\n")
+    code, out, _ = run("ingest", "--no-process", str(trip), str(copy))
+    assert "Queued 1 observations; skipped 0; 1 already stored." in out
+    assert sorted(r["content"] for r in _observations() if r["window_title"] == "trip.md") == [
+        "Lisbon hotel booked for May.\n", "Lisbon hotel booked for May. Flights on the 12th.\n"]
+
+
+def test_the_same_content_twice_in_one_ingest_is_stored_once(tmp_path: Path, gumd_home: Path) -> None:
+    for name in ("a.txt", "b.txt"):
+        (tmp_path / name).write_text("Same notes about the Porto wedding.\n")
+    code, out, err = run("ingest", "--no-process", str(tmp_path / "a.txt"), str(tmp_path / "b.txt"))
+    assert "Queued 1 observations; skipped 0; 1 already stored." in out
+    assert "b.txt: same content as a file above" in err
+    assert len(_observations()) == 1
+
+
 @pytest.mark.skipif(shutil.which("tesseract") is None, reason="tesseract is not installed")
 def test_text_read_from_a_screenshot_is_redacted_like_captured_text(
         tmp_path: Path, gumd_home: Path) -> None:

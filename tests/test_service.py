@@ -7,6 +7,7 @@ import plistlib
 import shutil
 import stat
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -446,13 +447,87 @@ def test_start_and_stop_need_an_install(user: Path, platform: str) -> None:
 
 def test_failing_systemctl_is_one_line_with_command_and_stderr(user: Path, gumd_home_dir: Path,
                                                                 python: str) -> None:
-    runner = failing(1, "Failed to connect to bus: No medium found\n\nsecond line\n")
+    runner = failing(1, "Failed to reload daemon: Access denied\n\nsecond line\n")
     with pytest.raises(ServiceError) as err:
         service.install(gumd_home_dir, python=python, runner=runner, platform="linux")
     msg = str(err.value)
     assert msg == ("`systemctl --user daemon-reload` failed (exit 1): "
-                   "Failed to connect to bus: No medium found second line")
+                   "Failed to reload daemon: Access denied second line")
     assert "\n" not in msg
+
+
+BUS_ERRORS = [
+    "Failed to connect to bus: No medium found",
+    "Failed to connect to bus: $DBUS_SESSION_BUS_ADDRESS and $XDG_RUNTIME_DIR not defined "
+    "(consider using --machine=<user>@.host --user to connect to bus of other user)",
+    "Failed to connect to user scope bus via local transport: No such file or directory",
+]
+
+
+@pytest.mark.parametrize("said", BUS_ERRORS)
+def test_no_user_bus_says_what_to_do(user: Path, gumd_home_dir: Path, python: str, said: str) -> None:
+    runner = failing(1, said + "\n")
+    calls = [lambda: service.status(runner=runner, platform="linux"),
+             lambda: service.install(gumd_home_dir, python=python, runner=runner, platform="linux")]
+    for call in calls:
+        with pytest.raises(service.NoUserManager) as err:
+            call()
+        msg = str(err.value)
+        assert msg.startswith("no systemd user session here (Failed to connect to ")
+        assert "`gumd run` in a terminal" in msg and "loginctl enable-linger $USER" in msg
+        assert "\n" not in msg
+    # nothing could load the unit, so none is left to look installed
+    assert not service.service_path("linux").exists()
+
+
+def test_no_systemd_at_all(user: Path) -> None:
+    runner = failing(1, "System has not been booted with systemd as init system (PID 1). Can't operate.\n"
+                        "Failed to connect to bus: Host is down\n")
+    with pytest.raises(service.NoUserManager, match=r"^this system does not run systemd \(System has "
+                                                    r"not been booted.*\): run `gumd run` in a terminal"):
+        service.status(runner=runner, platform="linux")
+
+
+def test_reinstall_without_a_bus_keeps_the_unit_that_was_there(user: Path, gumd_home_dir: Path,
+                                                               python: str) -> None:
+    service.install(gumd_home_dir, python=python, runner=FakeSystemctl(), platform="linux")
+    with pytest.raises(service.NoUserManager):
+        service.install(gumd_home_dir, python=python, runner=failing(1, BUS_ERRORS[0]), platform="linux")
+    assert service.service_path("linux").exists()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="systemd user units are Linux's")
+def test_gumd_service_commands_without_a_user_bus(user: Path, tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """A real `systemctl` on PATH that cannot reach the bus, as in a container: one line, exit 1."""
+    from click.testing import CliRunner
+
+    from gumd.cli import cli
+
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    fake = bin_dir / "systemctl"
+    fake.write_text("#!/bin/sh\necho 'Failed to connect to bus: No medium found' >&2\nexit 1\n")
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+
+    def gumd(*args: str) -> tuple[int, str]:
+        result = CliRunner().invoke(cli, ["service", *args], prog_name="gumd")
+        assert not result.exception or isinstance(result.exception, SystemExit), result.exception
+        return result.exit_code, result.stdout + result.stderr
+
+    expected = ("Error: no systemd user session here (Failed to connect to bus: No medium found): "
+                "run `gumd run` in a terminal, or enable lingering with "
+                "`loginctl enable-linger $USER` and log in again\n")
+    for args in (("status",), ("install",)):
+        assert gumd(*args) == (1, expected), args
+    assert not service.service_path("linux").exists()
+    # start, stop and uninstall reach systemctl only for an installed unit
+    unit = service.service_path("linux")
+    unit.parent.mkdir(parents=True, exist_ok=True)
+    unit.write_text(service.systemd_unit(sys.executable, tmp_path / "home"))
+    for args in (("start",), ("stop",), ("uninstall",)):
+        assert gumd(*args) == (1, expected), args
 
 
 def test_failing_launchctl_bootstrap(user: Path, gumd_home_dir: Path, python: str) -> None:

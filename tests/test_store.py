@@ -412,3 +412,14 @@ def test_reads_map_the_file_as_configured(gumd_home: Path, monkeypatch: pytest.M
     configured = make_store(settings_module.load())
     assert configured.conn.execute("PRAGMA mmap_size").fetchone()[0] == 0
     configured.close()
+
+
+def test_an_edit_gets_its_own_reasoning(service: Service, store: Store, clock) -> None:
+    long = "Dana is planning " + "a very long trip " * 20
+    pid = believe(store, long, reasoning="a date mentioned in 1 observation(s)")
+    edited = service.edit(pid, "Dana is planning a trip to Porto")
+    day = time.strftime("%Y-%m-%d", time.localtime(clock()))
+    assert edited.reasoning.startswith(f"edited by you on {day}; was: Dana is planning a very long")
+    assert edited.reasoning.endswith("…") and "observation(s)" not in edited.reasoning
+    assert len(edited.reasoning) < len(long) + 40
+    assert store.get_proposition(pid).reasoning == "a date mentioned in 1 observation(s)"
