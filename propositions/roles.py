@@ -37,8 +37,15 @@ _OWN_ROLE = re.compile(
     re.I)
 
 # A class page that names the teacher by title and surname, beside its students.
-_CLASS_WORDS = re.compile(r"\b(?:students|pupils|classwork|gradebook|period \d|roster|"
-                          r"alumnos|alunos|élèves|schüler(?:innen)?|klasse \w+)\b", re.I)
+_CLASS_WORDS = re.compile(r"\b(?:students|pupils|classwork|gradebook|period \d|roster|turned in|"
+                          r"google classroom|classroom|marking|alumnos|alunos|élèves|"
+                          r"schüler(?:innen)?|klasse \w+)\b", re.I)
+# "10C Chemistry", "Year 9 Science", "Chem 1": the subject a class is taught
+_SUBJECTS = (r"Chemistry|Physics|Biology|Maths|Mathematics|Math|English|History|Geography|Science|"
+             r"French|Spanish|German|Art|Music|Computing|Computer Science|Economics|Chem")
+_SUBJECT = re.compile(
+    rf"\b(?:\d{{1,2}}[A-Z]?|Year \d{{1,2}}|Grade \d{{1,2}}|AP)\s+(?P<subject>{_SUBJECTS})\b|"
+    rf"\b(?P<subject2>{_SUBJECTS})\s+\d{{1,2}}\b")
 _SCHOOL = re.compile(
     r"(?P<org>(?:[A-Z][\w'’.-]*\s+){1,4}(?:High School|Primary School|Secondary School|School|"
     r"Academy|College|Gymnasium|Lycée|Colégio|Colegio|Escola|Escuela|Instituto))\b")
@@ -80,6 +87,21 @@ def own_roles(text: str) -> list[tuple[str, str | None]]:
             continue
         out.append((role, m.group("org")))
     return out
+
+
+def class_subject(text: str) -> str | None:
+    """The subject of a class page ("10C Chemistry" is chemistry)."""
+    m = _SUBJECT.search(text)
+    if not m:
+        return None
+    subject = m.group("subject") or m.group("subject2")
+    return {"Chem": "chemistry", "Math": "maths"}.get(subject, subject.lower()
+                                                       if subject not in ("English", "French", "Spanish", "German") else subject)
+
+
+def schools_in(text: str) -> list[str]:
+    """Schools named in ``text`` ("Eastfield Academy", "Hamilton Ridge High School")."""
+    return [m.group("org").strip() for m in _SCHOOL.finditer(text)]
 
 
 def teaches_at(text: str, surname: str) -> str | None:
@@ -136,6 +158,8 @@ def own(role: str, org: str | None) -> Role:
     return Role(f"is {article} {role}{at}", f"own:{fold(role)}")
 
 
-def teacher(school: str) -> Role:
-    return Role(f"teaches at {school}" if school else "is a teacher", "teacher")
+def teacher(school: str, subject: str | None = None) -> Role:
+    what = f"teaches {subject}" if subject else "teaches"
+    return Role(f"{what} at {school}" if school else
+                (what if subject else "is a teacher"), "teacher")
 

@@ -630,8 +630,16 @@ class ThreadInferrer:
                 return None
             return f"{u} is planning a trip to {dest}{when}", fold(dest)
         if k == "job_search":
-            roles = Counter(m.group(0) for f in all_feats for m in _ROLE.finditer(f.text))
-            role = roles.most_common(1)[0][0] if roles else None
+            found_roles = Counter(m.group(0) for f in all_feats for m in _ROLE.finditer(f.text))
+            role = found_roles.most_common(1)[0][0] if found_roles else None
+            hiring = sum(1 for f in all_feats if _HIRING.search(f.text))
+            seeking = sum(1 for f in all_feats if _SEEKING.search(f.text) and _JOB_WORDS.search(f.text))
+            if hiring > seeking:
+                # the employer's side: job ads posted, applicants to read
+                org = Counter(org for f in all_feats for org in f.orgs)
+                what = f" {_plural(role)}" if role else ""
+                at = f" for {org.most_common(1)[0][0]}" if org else ""
+                return f"{u} is hiring{what or ' staff'}{at}", "hiring"
             orgs = Counter(org for f in feats for org in f.orgs)
             text = f"{u} is looking for a new job" + (f" as {_article(role)} {role}" if role else "")
             where = Counter(p for f in feats for p in f.places)
@@ -665,6 +673,9 @@ class ThreadInferrer:
             if not places:
                 return None
             place = places.most_common(1)[0][0]
+            if sum(1 for f in all_feats if _COMMERCIAL.search(f.text)) * 2 >= len(all_feats) or \
+                    any(_COMMERCIAL.search(f.subject) for f in all_feats):
+                return f"{u} is looking for business premises in {place}", fold(place)
             return f"{u} is looking for a place to rent in {place}", fold(place)
         if k in ("selling", "buying"):
             item = _priced_item(feats)
@@ -963,6 +974,9 @@ class ThreadInferrer:
         pair_obs: list[Observation] = []
         universities: Counter[str] = Counter()
         course_obs: list[Observation] = []
+        teaching: list[Observation] = []
+        schools: Counter[str] = Counter()
+        subjects: Counter[str] = Counter()
         for o in self._screens(act):
             f = self.features(o)
             if f.wrote or _EDITOR.search(o.app or ""):
@@ -970,7 +984,13 @@ class ThreadInferrer:
                     add(roles.own(role, org), [o])
             school = roles.teaches_at(f.text, surname)
             if school is not None:
-                add(roles.teacher(school), [o])
+                teaching.append(o)
+                if school:
+                    schools[school] += 3
+                subject = roles.class_subject(f.text)
+                if subject:
+                    subjects[subject] += 1
+            schools.update(roles.schools_in(f.text))
             is_course, unis = roles.course_page(f.text)
             if is_course:
                 course_obs.append(o)
@@ -979,6 +999,10 @@ class ThreadInferrer:
             if found_pairs:
                 pairs.update(found_pairs)
                 pair_obs.append(o)
+        if teaching:
+            # the school the class pages name, else the one the person's mail names most
+            add(roles.teacher(schools.most_common(1)[0][0] if schools else "",
+                              subjects.most_common(1)[0][0] if subjects else None), teaching)
         add(roles.student(universities, len(course_obs)), course_obs)
         add(roles.translator(pairs), pair_obs)
         if any(k.startswith("own:") and "student" in k for k in found):
@@ -1113,9 +1137,9 @@ _SELF = re.compile(
 # Log-odds weights of the features that predict whether a proposition is true, by how it was
 # derived (see _probability). Set by hand from the scenarios in tests/scenarios/; they
 # separate true from false propositions only weakly so far.
-_PRIOR = {"aspect": -0.11, "buying": 0.13, "caring": -0.22, "children": 0.14, "coding_practice": 0.13, "commands": 0.05, "documents": -0.03, "employer": 0.56, "event": -0.22, "home": 0.10, "home_search": 0.12, "job_search": 0.30, "language": -0.27, "learning": 0.16, "mail": 0.12, "moving": 0.13, "on_call": -0.24, "outcome": 0.21, "project": 0.19, "relation": 0.10, "role": 0.36, "schedule": -0.28, "self": 0.16, "selling": 0.24, "studying": 0.09, "time_use": -0.48, "tools": -0.33, "training": 0.09, "trip": -0.55, "writing": 0.14}
+_PRIOR = {"aspect": -0.10, "buying": 0.13, "caring": -0.22, "children": 0.14, "coding_practice": 0.13, "commands": 0.06, "documents": -0.01, "employer": 0.56, "event": -0.20, "home": 0.11, "home_search": 0.13, "job_search": 0.10, "language": -0.25, "learning": 0.16, "mail": 0.14, "moving": 0.13, "on_call": -0.23, "outcome": 0.22, "project": 0.20, "relation": 0.11, "role": 0.36, "schedule": -0.29, "self": 0.16, "selling": 0.24, "studying": 0.09, "time_use": -0.46, "tools": -0.32, "training": 0.09, "trip": -0.54, "writing": 0.14}
 _DEFAULT_PRIOR = -0.5
-_W_EVIDENCE, _W_APPS, _W_SPREAD = 0.215, -0.018, 0.050
+_W_EVIDENCE, _W_APPS, _W_SPREAD = 0.189, 0.011, 0.051
 
 
 # How a topic key's prefix names the way a proposition was derived.
@@ -1258,6 +1282,20 @@ _SPEAKER_LINE = re.compile(r"^\s*(?P<name>[^\W\d_][\w'’ -]{0,30}?)\s*:\s")
 _MOVING_TO = re.compile(
     r"\b(?i:moving|relocating|move|relocate|mudar-me|mudo-me|mudar|mudarme|me mudo|umziehen|"
     r"ziehe|déménage[rz]?|demenage[rz]?)\b(?P<rest>[^\n]{0,60})")
+# Who is hiring whom: an employer posts jobs and reads applicants; a seeker sends a CV.
+_JOB_WORDS = re.compile(r"(?i)\b(?:job|position|role|vacanc\w*|interview|career\w*|empleo|puesto|"
+                        r"stelle|emploi|poste|vaga|emprego)\b")
+_HIRING = re.compile(r"\b(?i:we(?:'re| are) hiring|(?:is|are) hiring|for employers|post(?:ed)? a job|job ad|job post(?:ing)?|"
+                     r"applicants|candidates|shortlist|hiring for|recruiting for|employer|"
+                     r"estamos contratando|ofertas publicadas|wir stellen ein|stellenanzeige|"
+                     r"nous recrutons|offre publiée|candidats|estamos a contratar|candidatos)\b")
+_SEEKING = re.compile(r"\b(?i:my (?:cv|resume|résumé)|cover letter|your application|application "
+                      r"received|thank you for applying|applied|interview invitation|mi cv|"
+                      r"lebenslauf|anschreiben|ma candidature|lettre de motivation|a minha candidatura)\b")
+# Premises for a business, not a home: a shop unit, an office, "heads of terms"
+_COMMERCIAL = re.compile(r"\b(?i:commercial|retail unit|shop unit|premises|heads of terms|"
+                         r"business rates|office space|unit \d+|local comercial|gewerbe\w*|"
+                         r"ladenlokal|bureaux?|local commercial|loja|espaço comercial)\b")
 _RACE_NAME = re.compile(
     r"\b(?:[A-Z][\w'’-]+\s){1,3}(?:Half\s|Hal[bf]\s?)?(?:Marathon|Maratón|Maratona|Triathlon|"
     r"Halbmarathon|Semi-Marathon|10K)\b")
@@ -1367,6 +1405,10 @@ def _priced_item(feats: list[_Features]) -> str | None:
         found.update(seen)
     best = [(n, len(t), t) for t, n in found.items() if n >= 2]
     return max(best)[2] if best else None
+
+
+def _plural(role: str) -> str:
+    return role if role.endswith("s") else (role[:-1] + "ies" if role.endswith("y") else role + "s")
 
 
 def _common_subject(obs: list[Observation], inf: ThreadInferrer) -> str | None:

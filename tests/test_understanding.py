@@ -167,3 +167,27 @@ def test_moving_says_where_to_and_training_names_the_race(tmp_path: Path) -> Non
     assert any(s.startswith("Grace is moving to Edinburgh") for s in said), said
     assert "Grace is training for the Manchester Marathon on Sun 18 Apr 2027" in said, said
     assert not any("moving to Bristol" in s for s in said)
+
+
+def test_an_employer_hiring_is_not_a_job_seeker_and_a_shop_unit_is_not_a_home(tmp_path: Path) -> None:
+    said = _said(tmp_path, "Hannah Brennan", [
+        ("Firefox", "Post a job: Sourdough baker - Indeed for Employers",
+         "Job title: Sourdough baker\nLocation: Leeds\nCrumb & Co is hiring an experienced baker."),
+        ("Firefox", "Applicants - Indeed for Employers", "3 new applicants for Sourdough baker, Leeds"),
+        ("Thunderbird", "Unit 4 - heads of terms", "Heads of terms for the retail unit in Leeds: rent "
+         "GBP 1,450 a month, lease of 5 years, landlord to repaint."),
+        ("Firefox", "Shop units to rent in Leeds", "Retail unit to rent, Leeds city centre, premises 60 sq m, rent"),
+    ])
+    assert not any("looking for a new job" in s for s in said), said
+    assert any(s.startswith("Hannah is hiring") for s in said), said
+    assert not any("place to rent" in s for s in said), said
+
+
+def test_a_class_page_that_names_the_teacher_says_what_and_where_they_teach(tmp_path: Path) -> None:
+    said = _said(tmp_path, "Tomás Herrera", [
+        ("Google Chrome", "10C Chemistry - Titration write-up - Google Classroom",
+         "Titration practical write-up\nTurned in 24  Returned 12\nComment (Mr Herrera): Excellent."),
+        ("Outlook", "Museum trip - Outlook", "From: Helen Price (Head of Science, Eastfield Academy)\n"
+         "Tomas, the risk assessment needs to reach the EVC by Friday."),
+    ])
+    assert "Tomás teaches chemistry at Eastfield Academy" in said, said
