@@ -15,7 +15,7 @@ from typing import Any, TextIO
 
 import click
 
-from propositions import GumdError, Observation, Store, serialize
+from propositions import DatabaseReadOnly, GumdError, Observation, Store, serialize
 from propositions.backends import make_backend
 from propositions.infer import DrainReport, Inferrer, Pipeline
 from propositions.statistical import StatisticalInferrer
@@ -43,7 +43,13 @@ class App:
     def service(self) -> Service:
         from .daemon import make_store
 
-        return Service(make_store(self.settings), weights=self.settings.retrieval.weights())
+        store = make_store(self.settings)
+        if store.started_empty:
+            # It became a new database just now, so this is said once, on the open that did it.
+            click.echo(f"gumd: warning: {store.path} was an empty (0-byte) file; it is now a new, "
+                       "empty database (restore a backup over it if it should hold your data)",
+                       err=True)
+        return Service(store, weights=self.settings.retrieval.weights())
 
     def inferrer(self, user: str | None = None) -> Inferrer:
         from .daemon import make_inferrer
@@ -62,8 +68,21 @@ class GumdGroup(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
+        except DatabaseReadOnly as exc:
+            home = _home(ctx)
+            if home is not None and exc.path and Path(exc.path).parent == home:
+                raise click.ClickException(paths.read_only_message(
+                    home, f"change the database {exc.path} (reading still works)")) from None
+            raise click.ClickException(str(exc)) from None
         except GumdError as exc:
             raise click.ClickException(str(exc)) from None
+        except OSError as exc:
+            # A write into the home that no command checked for first: still one line.
+            home = _home(ctx)
+            refusal = paths.refusal(home, exc) if home is not None else None
+            if refusal is None:
+                raise
+            raise click.ClickException(str(refusal)) from None
         except sqlite3.Error as exc:
             app = ctx.find_object(App)
             where = app.settings.db_path if app and app._settings else "database"
@@ -71,6 +90,16 @@ class GumdGroup(click.Group):
 
 
 pass_app = click.make_pass_decorator(App, ensure=True)
+
+
+def _home(ctx: click.Context) -> Path | None:
+    app = ctx.find_object(App)
+    if app is not None and app._settings is not None:
+        return app._settings.home
+    try:
+        return paths.home_dir()
+    except OSError:
+        return None
 
 
 def _now() -> float:
@@ -284,6 +313,9 @@ def forget(app: App, ids: tuple[int, ...], query_text: str | None, since: str | 
         click.confirm(f"Permanently delete {summary}?", abort=True)
     done = app.service.forget(request)
     click.echo(f"Deleted {_forget_summary(done)}.")
+    if app.service.store.wipe_pending:
+        click.echo("Forgotten, but another process is reading the database: the text leaves "
+                   "the file when it closes; gumd finishes the wipe on its next start or run.")
 
 
 def _forget_summary(counts: dict[str, int]) -> str:
@@ -352,7 +384,13 @@ def db_check(app: App, as_json: bool) -> None:
     report = Store.check_file(app.settings.db_path)
     if as_json:
         _emit_json({"path": report.path, "ok": report.ok, "problems": report.problems,
-                    "counts": report.counts, "size_bytes": report.size_bytes})
+                    "warnings": report.warnings, "counts": report.counts,
+                    "size_bytes": report.size_bytes})
+        sys.exit(0 if report.ok else 1)
+    for warning in report.warnings:
+        click.echo(f"warning: {warning}")
+    if report.ok and report.size_bytes == 0:
+        click.echo(f"ok: {report.path} (empty)")
     elif report.ok:
         counts = ", ".join(f"{v} {k}" for k, v in report.counts.items())
         click.echo(f"ok: {report.path} ({report.size_bytes} bytes; {counts})")
@@ -924,7 +962,7 @@ def api_group(ctx: click.Context, port: int | None) -> None:
     from .daemon import make_api_app, make_privacy
 
     s = ctx.ensure_object(App).settings
-    paths.ensure_private_dir(s.home)
+    paths.require_writable(s.home, "serve the API (its token lives there)")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     sock = bind("127.0.0.1", port or s.api.port)
     click.echo(f"gumd API on http://127.0.0.1:{sock.getsockname()[1]} (token: gumd api token)", err=True)
@@ -937,8 +975,11 @@ def api_group(ctx: click.Context, port: int | None) -> None:
 def api_token(app: App, rotate: bool) -> None:
     """Print the API's bearer token (made on first use, kept 0600 in the home as api_token)."""
     from .api import load_or_create_token, rotate_token
+    from .api.token import token_path
 
-    paths.ensure_private_dir(app.settings.home)
+    home = app.settings.home
+    if rotate or not token_path(home).exists():  # reading a token writes nothing
+        paths.require_writable(home, "write the API token")
     click.echo(rotate_token(app.settings.home) if rotate else load_or_create_token(app.settings.home))
 
 
@@ -1052,7 +1093,7 @@ def pause(app: App, duration: str | None) -> None:
 
     from .privacy import PauseState
 
-    paths.ensure_private_dir(app.settings.home)
+    paths.require_writable(app.settings.home, "pause (the pause is a file there)")
     until = time.time() + parse_duration(duration) if duration else None
     PauseState.for_home(app.settings.home).pause(until)
     when = time.strftime("%H:%M", time.localtime(until)) if until else None
@@ -1065,7 +1106,7 @@ def resume(app: App) -> None:
     """Start capturing again after `gumd pause`."""
     from .privacy import PauseState
 
-    paths.ensure_private_dir(app.settings.home)
+    paths.require_writable(app.settings.home, "resume (the pause is a file there)")
     PauseState.for_home(app.settings.home).resume()
     click.echo("Capturing again.")
 

@@ -227,8 +227,10 @@ class Service:
             match = retrieve.fts_query(request.query)
             if match is None:
                 raise InvalidInput(f"the query {request.query!r} has no words to match")
-            conds.append("id IN (SELECT rowid FROM observations_fts WHERE observations_fts MATCH ?)")
-            params.append(match)
+            # The index covers the text, window title and app; the URL is matched word by word.
+            conds.append("(id IN (SELECT rowid FROM observations_fts WHERE observations_fts MATCH ?) "
+                         "OR gumd_url_has_word(url, ?))")
+            params += [match, " ".join(retrieve.terms(request.query))]
         if request.since is not None:
             conds.append("captured_at >= ?")
             params.append(request.since)
