@@ -326,11 +326,11 @@ class Store:
         claim_timeout_s: float = DEFAULT_CLAIM_TIMEOUT_S,
         max_attempts: int = DEFAULT_MAX_ATTEMPTS,
         mmap_bytes: int = MMAP_BYTES,
-        wipe_wait_s: float = WIPE_WAIT_S,
+        wipe_wait_s: float | None = None,
     ) -> None:
         self.path = Path(path)
         self.busy_timeout_s = busy_timeout_s
-        self.wipe_wait_s = wipe_wait_s
+        self.wipe_wait_s = WIPE_WAIT_S if wipe_wait_s is None else wipe_wait_s
         self.mmap_bytes = mmap_bytes
         self.clock = clock
         self.claim_timeout_s = claim_timeout_s
