@@ -313,9 +313,12 @@ def forget(app: App, ids: tuple[int, ...], query_text: str | None, since: str | 
         click.confirm(f"Permanently delete {summary}?", abort=True)
     done = app.service.forget(request)
     click.echo(f"Deleted {_forget_summary(done)}.")
-    if app.service.store.wipe_pending:
-        click.echo("Forgotten, but another process is reading the database: the text leaves "
-                   "the file when it closes; gumd finishes the wipe on its next start or run.")
+    if app.service.wipe_pending:
+        click.echo(WIPE_PENDING_NOTE)
+
+
+WIPE_PENDING_NOTE = ("Forgotten, but another process is reading the database: the text leaves "
+                     "the file when it closes; gumd finishes the wipe on its next start or run.")
 
 
 def _forget_summary(counts: dict[str, int]) -> str:

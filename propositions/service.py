@@ -220,6 +220,12 @@ class Service:
             self.store.reclaim()
         return counts
 
+    @property
+    def wipe_pending(self) -> bool:
+        """Forgotten text may still be in the database's files: another process was reading
+        them when it was deleted. The next open (or the daemon, within a minute) finishes it."""
+        return self.store.wipe_pending
+
     def _observation_filter(self, request: ForgetRequest) -> tuple[str | None, list[Any]]:
         conds: list[str] = []
         params: list[Any] = []
