@@ -70,7 +70,8 @@ class GumdGroup(click.Group):
             return super().invoke(ctx)
         except DatabaseReadOnly as exc:
             home = _home(ctx)
-            if home is not None and exc.path and Path(exc.path).parent == home:
+            if (home is not None and exc.path and Path(exc.path).parent == home
+                    and not os.access(home, os.W_OK)):
                 raise click.ClickException(paths.read_only_message(
                     home, f"change the database {exc.path} (reading still works)")) from None
             raise click.ClickException(str(exc)) from None

@@ -366,6 +366,8 @@ class Service:
 
     def mark_shown(self, ids: list[int]) -> int:
         """Note that new suggestions were put in front of the user; returns how many."""
+        if self.store.read_only is not None:
+            return 0  # bookkeeping, not something the user asked for: not worth an error
         shown = 0
         for sugg_id in ids:
             if self.store.get_suggestion(sugg_id).status == "new":

@@ -94,8 +94,10 @@ def disk_full_error(path: Path | str, detail: str = "") -> DiskFull:
 
 
 def read_only_error(path: Path | str, detail: str = "") -> DatabaseReadOnly:
+    folder = Path(path).parent
+    where = folder if not os.access(folder, os.W_OK) or not os.path.exists(path) else path
     return DatabaseReadOnly(
-        f"database {path} cannot be written: {Path(path).parent} is read-only"
+        f"database {path} cannot be written: {where} is read-only"
         f"{' (' + detail + ')' if detail else ''}; make it writable, then try again "
         "(reading still works)",
         str(path),
