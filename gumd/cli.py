@@ -497,8 +497,12 @@ def _ingest_one(path: Path, shots: Path) -> Observation:
         paths.ensure_private_dir(shots)
         copy = shots / f"ingest-{time.time_ns()}{path.suffix.lower()}"
         fd = os.open(copy, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "wb") as out, path.open("rb") as src:
-            out.write(src.read())
+        try:
+            with os.fdopen(fd, "wb") as out, path.open("rb") as src:
+                out.write(src.read())
+        except OSError:
+            copy.unlink(missing_ok=True)  # half a copy (a full disk) is no screenshot
+            raise
         return Observation(captured_at=captured, observer="ingest", window_title=path.name,
                            content_type=mime, image_path=str(copy))
     data = path.read_bytes()
@@ -532,13 +536,15 @@ def ingest(app: App, sources: tuple[Path, ...], no_process: bool) -> None:
         else:
             files.append(p)
     shots = paths.screenshots_dir(app.settings.home)
+    # A read-only home or a full disk is said once, before any file is copied.
+    app.service.store.require_writable()
     observations, skipped = [], 0
     for f in files:
         try:
             observations.append(_ingest_one(f, shots))
         except (GumdError, OSError) as exc:
             skipped += 1
-            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            reason = paths.os_reason(exc) if isinstance(exc, OSError) and exc.strerror else str(exc)
             click.echo(f"skipped {f}: {reason}", err=True)
     from .daemon import admit_all, make_privacy
 
