@@ -72,8 +72,10 @@ class GumdGroup(click.Group):
             home = _home(ctx)
             if (home is not None and exc.path and Path(exc.path).parent == home
                     and not os.access(home, os.W_OK)):
-                raise click.ClickException(paths.read_only_message(
-                    home, f"change the database {exc.path} (reading still works)")) from None
+                db = Path(exc.path)
+                doing = (f"change the database {db} (reading still works)"
+                         if db.exists() and db.stat().st_size else f"create the database {db}")
+                raise click.ClickException(paths.read_only_message(home, doing)) from None
             raise click.ClickException(str(exc)) from None
         except GumdError as exc:
             raise click.ClickException(str(exc)) from None

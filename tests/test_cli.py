@@ -344,6 +344,12 @@ def test_a_read_only_home_reads_and_refuses_writes_in_one_line(
                          (["db", "check"], "ok:"), (["api", "token"], token.strip())):
         code, out, err = run(*args)
         assert code == 0 and expect in out, (args, out, err)
+    # With no database there yet, there is nothing to read and it cannot be made.
+    monkeypatch.setenv("GUMD_STORE__PATH", str(home / "missing.db"))
+    code, _, err = run("recent")
+    assert code == 1
+    _one_line_error(err, f"{refused} create the database {home / 'missing.db'}")
+    monkeypatch.delenv("GUMD_STORE__PATH")
     # As a user runs it: its own process, one line on stderr, no traceback.
     env = {**os.environ, "GUMD_HOME": str(home)}
     for args in (["pause"], ["run"]):
