@@ -285,6 +285,10 @@ def feedback(app: App, prop_id: int, action: str, text: str | None, as_json: boo
 # -- forgetting and export -----------------------------------------------------
 
 
+WIPE_PENDING_NOTE = ("Forgotten, but another process is reading the database: the text leaves "
+                     "the file when it closes; gumd finishes the wipe on its next start or run.")
+
+
 @cli.command()
 @click.option("--id", "ids", type=int, multiple=True, help="A proposition to forget, with all its versions (repeatable).")
 @click.option("--query", "query_text", metavar="TEXT", default=None, help="Propositions and observations matching TEXT.")
@@ -318,10 +322,6 @@ def forget(app: App, ids: tuple[int, ...], query_text: str | None, since: str | 
     click.echo(f"Deleted {_forget_summary(done)}.")
     if app.service.wipe_pending:
         click.echo(WIPE_PENDING_NOTE)
-
-
-WIPE_PENDING_NOTE = ("Forgotten, but another process is reading the database: the text leaves "
-                     "the file when it closes; gumd finishes the wipe on its next start or run.")
 
 
 def _forget_summary(counts: dict[str, int]) -> str:
