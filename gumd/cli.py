@@ -16,7 +16,7 @@ from typing import Any, TextIO
 
 import click
 
-from propositions import GumdError, Observation, Store, serialize
+from propositions import DatabaseReadOnly, GumdError, Observation, Store, serialize
 from propositions.backends import make_backend
 from propositions.infer import DrainReport, Inferrer, Pipeline
 from propositions.statistical import StatisticalInferrer
@@ -44,7 +44,13 @@ class App:
     def service(self) -> Service:
         from .daemon import make_store
 
-        return Service(make_store(self.settings), weights=self.settings.retrieval.weights())
+        store = make_store(self.settings)
+        if store.started_empty:
+            # It became a new database just now, so this is said once, on the open that did it.
+            click.echo(f"gumd: warning: {store.path} was an empty (0-byte) file; it is now a new, "
+                       "empty database (restore a backup over it if it should hold your data)",
+                       err=True)
+        return Service(store, weights=self.settings.retrieval.weights())
 
     def inferrer(self, user: str | None = None) -> Inferrer:
         from .daemon import make_inferrer
@@ -63,8 +69,24 @@ class GumdGroup(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
+        except DatabaseReadOnly as exc:
+            home = _home(ctx)
+            if (home is not None and exc.path and Path(exc.path).parent == home
+                    and not os.access(home, os.W_OK)):
+                db = Path(exc.path)
+                doing = (f"change the database {db} (reading still works)"
+                         if db.exists() and db.stat().st_size else f"create the database {db}")
+                raise click.ClickException(paths.read_only_message(home, doing)) from None
+            raise click.ClickException(str(exc)) from None
         except GumdError as exc:
             raise click.ClickException(str(exc)) from None
+        except OSError as exc:
+            # A write into the home that no command checked for first: still one line.
+            home = _home(ctx)
+            refusal = paths.refusal(home, exc) if home is not None else None
+            if refusal is None:
+                raise
+            raise click.ClickException(str(refusal)) from None
         except sqlite3.Error as exc:
             app = ctx.find_object(App)
             where = app.settings.db_path if app and app._settings else "database"
@@ -72,6 +94,16 @@ class GumdGroup(click.Group):
 
 
 pass_app = click.make_pass_decorator(App, ensure=True)
+
+
+def _home(ctx: click.Context) -> Path | None:
+    app = ctx.find_object(App)
+    if app is not None and app._settings is not None:
+        return app._settings.home
+    try:
+        return paths.home_dir()
+    except OSError:
+        return None
 
 
 def _now() -> float:
@@ -254,6 +286,10 @@ def feedback(app: App, prop_id: int, action: str, text: str | None, as_json: boo
 # -- forgetting and export -----------------------------------------------------
 
 
+WIPE_PENDING_NOTE = ("Forgotten, but another process is reading the database: the text leaves "
+                     "the file when it closes; gumd finishes the wipe on its next start or run.")
+
+
 @cli.command()
 @click.option("--id", "ids", type=int, multiple=True, help="A proposition to forget, with all its versions (repeatable).")
 @click.option("--query", "query_text", metavar="TEXT", default=None, help="Propositions and observations matching TEXT.")
@@ -285,6 +321,8 @@ def forget(app: App, ids: tuple[int, ...], query_text: str | None, since: str | 
         click.confirm(f"Permanently delete {summary}?", abort=True)
     done = app.service.forget(request)
     click.echo(f"Deleted {_forget_summary(done)}.")
+    if app.service.wipe_pending:
+        click.echo(WIPE_PENDING_NOTE)
 
 
 def _forget_summary(counts: dict[str, int]) -> str:
@@ -353,7 +391,13 @@ def db_check(app: App, as_json: bool) -> None:
     report = Store.check_file(app.settings.db_path)
     if as_json:
         _emit_json({"path": report.path, "ok": report.ok, "problems": report.problems,
-                    "counts": report.counts, "size_bytes": report.size_bytes})
+                    "warnings": report.warnings, "counts": report.counts,
+                    "size_bytes": report.size_bytes})
+        sys.exit(0 if report.ok else 1)
+    for warning in report.warnings:
+        click.echo(f"warning: {warning}")
+    if report.ok and report.size_bytes == 0:
+        click.echo(f"ok: {report.path} (empty)")
     elif report.ok:
         counts = ", ".join(f"{v} {k}" for k, v in report.counts.items())
         click.echo(f"ok: {report.path} ({report.size_bytes} bytes; {counts})")
@@ -479,8 +523,12 @@ def _keep_image(obs: Observation, data: bytes, suffix: str, shots: Path) -> None
     paths.ensure_private_dir(shots)
     copy = shots / f"ingest-{time.time_ns()}{suffix.lower()}"
     fd = os.open(copy, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as out:
-        out.write(data)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+    except OSError:
+        copy.unlink(missing_ok=True)  # half a copy (a full disk) is no screenshot
+        raise
     obs.image_path = str(copy)
 
 
@@ -505,6 +553,8 @@ def ingest(app: App, sources: tuple[Path, ...], no_process: bool) -> None:
         else:
             files.append(p)
     shots = paths.screenshots_dir(app.settings.home)
+    # A read-only home or a full disk is said once, before any file is copied.
+    app.service.store.require_writable()
     privacy = make_privacy(app.settings)
     # Ingested files are few next to captured observations: one read finds them all.
     stored = app.service.store.observation_ids_by_hash("ingest")
@@ -533,7 +583,7 @@ def ingest(app: App, sources: tuple[Path, ...], no_process: bool) -> None:
             observations.append(obs)
         except (GumdError, OSError) as exc:
             skipped += 1
-            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            reason = paths.os_reason(exc) if isinstance(exc, OSError) and exc.strerror else str(exc)
             click.echo(f"skipped {f}: {reason}", err=True)
     app.service.store.enqueue(observations)
     click.echo(f"Queued {len(observations)} observations; skipped {skipped}"
@@ -957,7 +1007,7 @@ def api_group(ctx: click.Context, port: int | None) -> None:
     from .daemon import make_api_app, make_privacy
 
     s = ctx.ensure_object(App).settings
-    paths.ensure_private_dir(s.home)
+    paths.require_writable(s.home, "serve the API (its token lives there)")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     sock = bind("127.0.0.1", port or s.api.port)
     click.echo(f"gumd API on http://127.0.0.1:{sock.getsockname()[1]} (token: gumd api token)", err=True)
@@ -970,8 +1020,11 @@ def api_group(ctx: click.Context, port: int | None) -> None:
 def api_token(app: App, rotate: bool) -> None:
     """Print the API's bearer token (made on first use, kept 0600 in the home as api_token)."""
     from .api import load_or_create_token, rotate_token
+    from .api.token import token_path
 
-    paths.ensure_private_dir(app.settings.home)
+    home = app.settings.home
+    if rotate or not token_path(home).exists():  # reading a token writes nothing
+        paths.require_writable(home, "write the API token")
     click.echo(rotate_token(app.settings.home) if rotate else load_or_create_token(app.settings.home))
 
 
@@ -1110,7 +1163,7 @@ def pause(app: App, duration: str | None) -> None:
 
     from .privacy import PauseState
 
-    paths.ensure_private_dir(app.settings.home)
+    paths.require_writable(app.settings.home, "pause (the pause is a file there)")
     until = time.time() + parse_duration(duration) if duration else None
     PauseState.for_home(app.settings.home).pause(until)
     when = time.strftime("%H:%M", time.localtime(until)) if until else None
@@ -1123,7 +1176,7 @@ def resume(app: App) -> None:
     """Start capturing again after `gumd pause`."""
     from .privacy import PauseState
 
-    paths.ensure_private_dir(app.settings.home)
+    paths.require_writable(app.settings.home, "resume (the pause is a file there)")
     PauseState.for_home(app.settings.home).resume()
     click.echo("Capturing again.")
 

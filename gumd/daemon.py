@@ -253,7 +253,7 @@ class Daemon:
     # -- lifecycle ----------------------------------------------------------------------
 
     def start(self) -> None:
-        paths.ensure_private_dir(self.home)
+        paths.require_writable(self.home, "run the daemon (it writes its lock, status and data there)")
         self.lock.acquire()
         try:
             self._start()
@@ -267,6 +267,9 @@ class Daemon:
         except OSError:
             pass
         self.store = make_store(self.settings)
+        if self.store.started_empty:
+            log.warning("%s was an empty (0-byte) file; it is now a new, empty database "
+                        "(restore a backup over it if it should hold your data)", self.store.path)
         self.pipeline = (self._pipeline_factory(self.store) if self._pipeline_factory
                          else make_pipeline(self.settings, self.store, privacy=self.privacy))
         self.observers = (self._observers if self._observers is not None
@@ -439,7 +442,13 @@ class Daemon:
             log.exception("suggestion job failed")
 
     def _guard_job(self) -> None:
-        """Hold capture back while disk is short or the database is at its size cap."""
+        """Hold capture back while disk is short or the database is at its size cap.
+
+        Also finishes a wipe of forgotten data that another process's read held back.
+        """
+        if self.store is not None and self.store.wipe_pending:
+            if self.store.finish_wipe():
+                log.info("forgotten data is now gone from the database file")
         reason = None
         free_mb = shutil.disk_usage(self.home).free / 1e6
         if free_mb < self.settings.retention.min_free_disk_mb:

@@ -34,6 +34,8 @@ def _database(s: Settings) -> Check:
     if not s.db_path.exists():
         return Check("database", "ok", f"{s.db_path} will be created on first use")
     report = Store.check_file(s.db_path)
+    if report.ok and report.warnings:
+        return Check("database", "warn", "; ".join(report.warnings[:3]))
     if report.ok:
         return Check("database", "ok", f"{s.db_path} ({report.size_bytes / 1e6:.1f} MB) is healthy")
     return Check("database", "fail", "; ".join(report.problems[:3]),

@@ -318,7 +318,7 @@ class PauseState:
         except FileNotFoundError:
             pass
         except OSError as exc:
-            raise InvalidInput(f"{self.path}: cannot remove the pause file: {exc.strerror}") from None
+            raise InvalidInput(f"{self.path}: cannot remove the pause file: {paths.os_reason(exc)}") from None
         with self._lock:
             self._key, self._paused, self._until = None, False, None
 
@@ -350,7 +350,7 @@ class PauseState:
                 os.unlink(tmp)
             except OSError:
                 pass
-            raise InvalidInput(f"{self.path}: cannot write the pause file: {exc.strerror}") from None
+            raise InvalidInput(f"{self.path}: cannot write the pause file: {paths.os_reason(exc)}") from None
 
     def _refresh(self) -> None:
         """Re-read the file if it changed since the last look (caller holds the lock)."""

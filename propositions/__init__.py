@@ -4,6 +4,8 @@ from . import migrations
 from .errors import (
     DatabaseCorrupt,
     DatabaseLocked,
+    DatabaseReadOnly,
+    DiskFull,
     GumdError,
     InvalidInput,
     NotFound,
@@ -16,6 +18,8 @@ from .store import Store
 __all__ = [
     "DatabaseCorrupt",
     "DatabaseLocked",
+    "DatabaseReadOnly",
+    "DiskFull",
     "GumdError",
     "InvalidInput",
     "NotFound",

@@ -3,7 +3,9 @@
     GumdError                  every error this package raises on purpose
     ├── StoreError             the database cannot do what was asked
     │   ├── DatabaseCorrupt    the file is not a database, or is damaged
-    │   └── DatabaseLocked     another process held the write lock past the busy timeout
+    │   ├── DatabaseLocked     another process held the write lock past the busy timeout
+    │   ├── DatabaseReadOnly   the file or its folder cannot be written (reads still work)
+    │   └── DiskFull           no space left to write (reads still work)
     ├── NotFound               no row with that id
     └── InvalidInput           a caller passed something unusable (bad time, bad feedback)
 
@@ -27,6 +29,18 @@ class DatabaseCorrupt(StoreError):
 
 class DatabaseLocked(StoreError):
     """A write waited for the lock longer than the busy timeout."""
+
+
+class DatabaseReadOnly(StoreError):
+    """A write to a database whose file or folder cannot be written; ``path`` is the file."""
+
+    def __init__(self, message: str, path: str = "") -> None:
+        super().__init__(message)
+        self.path = path
+
+
+class DiskFull(StoreError):
+    """A write failed because the disk holding the database has no space left."""
 
 
 class NotFound(GumdError):

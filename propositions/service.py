@@ -226,6 +226,12 @@ class Service:
             self.store.reclaim()
         return counts
 
+    @property
+    def wipe_pending(self) -> bool:
+        """Forgotten text may still be in the database's files: another process was reading
+        them when it was deleted. The next open (or the daemon, within a minute) finishes it."""
+        return self.store.wipe_pending
+
     def _observation_filter(self, request: ForgetRequest) -> tuple[str | None, list[Any]]:
         conds: list[str] = []
         params: list[Any] = []
@@ -233,8 +239,10 @@ class Service:
             match = retrieve.fts_query(request.query)
             if match is None:
                 raise InvalidInput(f"the query {request.query!r} has no words to match")
-            conds.append("id IN (SELECT rowid FROM observations_fts WHERE observations_fts MATCH ?)")
-            params.append(match)
+            # The index covers the text, window title and app; the URL is matched word by word.
+            conds.append("(id IN (SELECT rowid FROM observations_fts WHERE observations_fts MATCH ?) "
+                         "OR gumd_url_has_word(url, ?))")
+            params += [match, " ".join(retrieve.terms(request.query))]
         if request.since is not None:
             conds.append("captured_at >= ?")
             params.append(request.since)
@@ -364,6 +372,8 @@ class Service:
 
     def mark_shown(self, ids: list[int]) -> int:
         """Note that new suggestions were put in front of the user; returns how many."""
+        if self.store.read_only is not None:
+            return 0  # bookkeeping, not something the user asked for: not worth an error
         shown = 0
         for sugg_id in ids:
             if self.store.get_suggestion(sugg_id).status == "new":

@@ -7,9 +7,12 @@ import json
 import logging
 import os
 import re
+import shutil
 import sqlite3
 import threading
 import time
+import unicodedata
+import urllib.parse
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -20,7 +23,15 @@ from sqlite_utils import Database
 
 from . import decay as decay_mod
 from . import migrations
-from .errors import DatabaseCorrupt, DatabaseLocked, InvalidInput, NotFound, StoreError
+from .errors import (
+    DatabaseCorrupt,
+    DatabaseLocked,
+    DatabaseReadOnly,
+    DiskFull,
+    InvalidInput,
+    NotFound,
+    StoreError,
+)
 from .models import (
     EVIDENCE_RELATIONS,
     FEEDBACK_VALUES,
@@ -52,6 +63,13 @@ OBS_COLUMNS = (
 DEFAULT_BUSY_TIMEOUT_S = 10.0
 #: how much of the database file reads may map into memory (0: none)
 MMAP_BYTES = 256 << 20
+#: how long forgetting waits for other connections' reads to end before it leaves
+#: the last step of the wipe (the WAL checkpoint) to the next open
+WIPE_WAIT_S = 3.0
+#: written next to the database while forgotten text may still be in its files
+WIPE_MARKER_SUFFIX = ".wipe-pending"
+#: below this much free space an I/O error on write is the disk being full
+_FULL_BELOW_BYTES = 1 << 20
 
 PROP_COLUMNS = (
     "id, text, reasoning, confidence, decay, half_life_s, source, status, created_at, "
@@ -59,10 +77,47 @@ PROP_COLUMNS = (
 )
 
 
+def _free_bytes(path: Path | str) -> int | None:
+    try:
+        return shutil.disk_usage(Path(path).parent).free
+    except OSError:
+        return None
+
+
+def disk_full_error(path: Path | str, detail: str = "") -> DiskFull:
+    free = _free_bytes(path)
+    room = f"{free / 1e6:.1f} MB free" if free is not None else "no space left"
+    return DiskFull(
+        f"disk full: cannot write the database {path} ({room}{'; ' + detail if detail else ''}); "
+        "free some space on that disk, then try again (reading still works)"
+    )
+
+
+def read_only_error(path: Path | str, detail: str = "") -> DatabaseReadOnly:
+    folder = Path(path).parent
+    where = folder if not os.access(folder, os.W_OK) or not os.path.exists(path) else path
+    return DatabaseReadOnly(
+        f"database {path} cannot be written: {where} is read-only"
+        f"{' (' + detail + ')' if detail else ''}; make it writable, then try again "
+        "(reading still works)",
+        str(path),
+    )
+
+
 def translate_error(exc: sqlite3.Error, path: Path | str) -> StoreError:
     """Turn a sqlite3 error into a one-line gumd error that says what to do."""
     msg = str(exc)
     low = msg.lower()
+    name = getattr(exc, "sqlite_errorname", "")
+    if name == "SQLITE_FULL" or "disk is full" in low:
+        return disk_full_error(path)
+    if name.startswith("SQLITE_IOERR") or "disk i/o error" in low:
+        # A full disk often shows as an I/O error: growing the -shm or -wal file failed.
+        free = _free_bytes(path)
+        if free is not None and free < _FULL_BELOW_BYTES:
+            return disk_full_error(path, msg)
+    if name.startswith("SQLITE_READONLY") or "readonly database" in low:
+        return read_only_error(path, msg)
     if "locked" in low or "busy" in low:
         return DatabaseLocked(
             f"database {path} is locked by another process ({msg}); "
@@ -94,6 +149,84 @@ def _secure_touch(path: Path) -> None:
     if not path.exists():
         fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o600)
         os.close(fd)
+
+
+def _writable(path: Path) -> bool:
+    """Whether the database file (or, before it exists, its folder) and its -wal/-shm can be written.
+
+    ``os.access`` answers for the mount as well as the mode bits, so a read-only
+    file system is seen as such even by root.
+    """
+    folder = path.parent
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    if not os.access(folder, os.W_OK):
+        return False
+    return not path.exists() or os.access(path, os.W_OK)
+
+
+def _size(path: Path) -> int | None:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return None
+
+
+def _connect_read_only(path: Path, timeout: float) -> sqlite3.Connection:
+    """A connection that never writes, not even the -shm file a WAL database reads through.
+
+    ``mode=ro`` still needs a usable -shm file. Where none can be made (a read-only
+    folder, a full disk) and the -wal holds nothing, the main file is the whole
+    database and is read as immutable; a -wal with changes in it needs the -shm,
+    so that case is an error.
+    """
+    uri = "file:" + urllib.parse.quote(str(path.absolute())) + "?mode=ro"
+    try:
+        conn = sqlite3.connect(uri, uri=True, timeout=timeout, check_same_thread=False)
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        return conn
+    except sqlite3.Error as exc:
+        if (_size(Path(str(path) + "-wal")) or 0) > 0:
+            raise StoreError(
+                f"database {path} cannot be read without writing: its -wal file holds changes "
+                f"and no -shm file can be made ({exc}); free space or make the folder writable"
+            ) from exc
+    conn = sqlite3.connect(uri + "&immutable=1", uri=True, timeout=timeout,
+                           check_same_thread=False)
+    conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    return conn
+
+
+_URL_WORD = re.compile(r"[^\W_]+", re.UNICODE)
+
+
+def _fold(text: str) -> str:
+    """Lowercase without diacritics, as the full-text index folds words."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def url_has_word(url: str | None, words: str | None) -> int:
+    """1 when a word of the space-separated ``words`` is a word of ``url``, else 0.
+
+    URLs are not in the full-text index (their words would swamp ranking), so
+    forgetting by text matches them here, word by word as the index would,
+    after undoing %-escapes: forgetting "clinic" takes https://clinic.example/…
+    """
+    if not url or not words:
+        return 0
+    found = {_fold(w) for w in _URL_WORD.findall(urllib.parse.unquote(url))}
+    return int(any(_fold(w) in found for w in words.split()))
+
+
+def _write_marker(path: Path, stage: str) -> None:
+    """Create or overwrite the wipe marker, 0600; a marker that cannot be written is logged."""
+    try:
+        fd = os.open(path, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="ascii") as fh:
+            fh.write(stage + "\n")
+    except OSError as exc:
+        log.warning("could not write %s: %s", path, exc.strerror)
 
 
 def _unlink_all(paths: Sequence[str]) -> int:
@@ -170,6 +303,8 @@ class CheckReport:
     problems: list[str] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
     size_bytes: int = 0
+    #: things to know that do not make the file unusable (an empty file, a pending wipe)
+    warnings: list[str] = field(default_factory=list)
 
 
 class Store:
@@ -178,6 +313,10 @@ class Store:
     Writes run in ``BEGIN IMMEDIATE`` transactions so a writer that meets
     another writer waits for the busy timeout instead of failing at once;
     readers never block in WAL mode.
+
+    Where the file cannot be written (a read-only folder, a full disk) an
+    existing database opens read-only: reads work, and every write raises
+    ``read_only`` (a DatabaseReadOnly or DiskFull saying why).
     """
 
     def __init__(
@@ -189,9 +328,11 @@ class Store:
         claim_timeout_s: float = DEFAULT_CLAIM_TIMEOUT_S,
         max_attempts: int = DEFAULT_MAX_ATTEMPTS,
         mmap_bytes: int = MMAP_BYTES,
+        wipe_wait_s: float | None = None,
     ) -> None:
         self.path = Path(path)
         self.busy_timeout_s = busy_timeout_s
+        self.wipe_wait_s = WIPE_WAIT_S if wipe_wait_s is None else wipe_wait_s
         self.mmap_bytes = mmap_bytes
         self.clock = clock
         self.claim_timeout_s = claim_timeout_s
@@ -199,12 +340,45 @@ class Store:
         self._local = threading.local()
         self._all_conns: list[sqlite3.Connection] = []
         self._conns_lock = threading.Lock()
-        _secure_touch(self.path)
+        self._read_only_connect = False
+        #: why writes are refused (None: they are not); set when the file opened read-only
+        self.read_only: StoreError | None = None
+        #: the file was there but empty (0 bytes), and became a new, empty database
+        self.started_empty = _size(self.path) == 0
+        if not _writable(self.path):
+            if not _size(self.path):
+                raise read_only_error(self.path, "there is no database to read yet")
+            self._open_read_only(read_only_error(self.path))
+            return
+        try:
+            _secure_touch(self.path)
+        except OSError as exc:
+            raise StoreError(f"database {self.path}: cannot create it: {exc.strerror}") from None
+        try:
+            with guarded(self.path):
+                conn = self.conn
+                conn.execute("PRAGMA journal_mode=WAL")
+                db = Database(conn, execute_plugins=False)
+                migrations.apply(db)
+        except DiskFull as exc:
+            if not _size(self.path) or self.started_empty:
+                raise
+            # Opening a WAL database writes (its -shm file): read without it.
+            self.close()
+            self._open_read_only(exc)
+            return
+        if self.wipe_pending:
+            self.finish_wipe()
+
+    def _open_read_only(self, reason: StoreError) -> None:
+        self.read_only = reason
+        self._read_only_connect = True
+        conn = self.conn
         with guarded(self.path):
-            conn = self.conn
-            conn.execute("PRAGMA journal_mode=WAL")
-            db = Database(conn, execute_plugins=False)
-            migrations.apply(db)
+            if migrations.pending(Database(conn, execute_plugins=False)):
+                raise StoreError(f"{reason}; and the database needs upgrading to this gumd "
+                                 "version first, which writes")
+        log.info("%s opened read-only: %s", self.path, reason)
 
     # -- connections -------------------------------------------------------
 
@@ -220,10 +394,14 @@ class Store:
 
     def _connect(self) -> sqlite3.Connection:
         with guarded(self.path):
-            conn = sqlite3.connect(
-                str(self.path), timeout=self.busy_timeout_s, check_same_thread=False
-            )
+            if getattr(self, "_read_only_connect", False):
+                conn = _connect_read_only(self.path, self.busy_timeout_s)
+            else:
+                conn = sqlite3.connect(
+                    str(self.path), timeout=self.busy_timeout_s, check_same_thread=False
+                )
             conn.row_factory = sqlite3.Row
+            conn.create_function("gumd_url_has_word", 2, url_has_word, deterministic=True)
             conn.execute("PRAGMA foreign_keys=ON")
             # Forgotten data is overwritten in place where that costs no extra I/O.
             conn.execute("PRAGMA secure_delete=FAST")
@@ -253,9 +431,15 @@ class Store:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def require_writable(self) -> None:
+        """Raise why this store cannot be changed, if it cannot."""
+        if self.read_only is not None:
+            raise self.read_only
+
     @contextmanager
     def write(self) -> Iterator[sqlite3.Connection]:
         """A write transaction (a savepoint when nested). Commits on success."""
+        self.require_writable()
         conn = self.conn
         with guarded(self.path):
             if conn.in_transaction:
@@ -831,8 +1015,9 @@ class Store:
         now = self.clock()
         # Listing is a read (the dashboard does it every few seconds): take the write
         # lock only when a snooze has actually run out.
-        if self.read("SELECT 1 FROM suggestions WHERE status = 'snoozed' AND snoozed_until <= ? "
-                     "LIMIT 1", (now,)):
+        if self.read_only is None and self.read(
+                "SELECT 1 FROM suggestions WHERE status = 'snoozed' AND snoozed_until <= ? "
+                "LIMIT 1", (now,)):
             with self.write() as conn:
                 conn.execute(
                     "UPDATE suggestions SET status = 'new', snoozed_until = NULL, updated_at = ? "
@@ -1000,8 +1185,28 @@ class Store:
                 raise _DryRun(result)
         return result
 
-    def reclaim(self) -> None:
-        """Rewrite the file so deleted rows and index entries leave no trace, then shrink it."""
+    @property
+    def wipe_marker(self) -> Path:
+        return Path(str(self.path) + WIPE_MARKER_SUFFIX)
+
+    @property
+    def wipe_pending(self) -> bool:
+        """Forgotten text may still be in the files: a reclaim has not finished."""
+        return self.wipe_marker.exists()
+
+    def reclaim(self, wait_s: float | None = None) -> bool:
+        """Rewrite the file so deleted rows and index entries leave no trace, then shrink it.
+
+        True when nothing deleted is left in the database's files. False when
+        another connection's open read kept the last step (copying the rewritten
+        file back out of the -wal) from finishing within ``wait_s`` (default
+        ``wipe_wait_s``): that reader may still need the old pages. The marker
+        file (``wipe_marker``) then stays, and ``finish_wipe`` (run by every
+        writable open) completes the job once the reader is gone.
+        """
+        self.require_writable()
+        # Written first, so a crash or a lock in the middle leaves the wipe to finish later.
+        _write_marker(self.wipe_marker, "vacuum")
         with guarded(self.path):
             conn = self.conn
             if conn.in_transaction:
@@ -1010,7 +1215,46 @@ class Store:
                 conn.execute(f"INSERT INTO {fts} ({fts}) VALUES ('optimize')")
             conn.commit()
             conn.execute("VACUUM")
-            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        _write_marker(self.wipe_marker, "checkpoint")
+        return self._checkpoint(self.wipe_wait_s if wait_s is None else wait_s)
+
+    def _checkpoint(self, wait_s: float) -> bool:
+        """Copy the -wal into the main file and empty it; False if a reader held it back."""
+        conn = self.conn
+        with guarded(self.path):
+            # The busy handler is what waits for readers: bound it for this step only.
+            conn.execute(f"PRAGMA busy_timeout={int(wait_s * 1000)}")
+            try:
+                busy = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+            finally:
+                conn.execute(f"PRAGMA busy_timeout={int(self.busy_timeout_s * 1000)}")
+        if busy:
+            return False
+        self.wipe_marker.unlink(missing_ok=True)
+        return True
+
+    def finish_wipe(self, wait_s: float = 0.0) -> bool:
+        """Finish a wipe a reader held back; True when none is pending any more.
+
+        After the rewrite (VACUUM) every page of the new file is in the -wal, so a
+        complete checkpoint overwrites all of the old file: that is all that is
+        left to do. A marker from before the rewrite means it never ran.
+        """
+        if not self.wipe_pending:
+            return True
+        if self.read_only is not None:
+            return False
+        try:
+            stage = self.wipe_marker.read_text(encoding="ascii").strip()
+        except (OSError, UnicodeDecodeError):
+            stage = ""
+        try:
+            if stage == "checkpoint":
+                return self._checkpoint(wait_s)
+            return self.reclaim(wait_s)
+        except StoreError as exc:  # a busy writer: the next open tries again
+            log.warning("could not finish wiping forgotten data yet: %s", exc)
+            return False
 
     # -- maintenance ----------------------------------------------------------
 
@@ -1054,14 +1298,32 @@ class Store:
             report.problems.append(f"{path} does not exist")
             return report
         report.size_bytes = path.stat().st_size
+        if report.size_bytes == 0:
+            # SQLite takes an empty file for an empty database, and gumd would quietly
+            # start afresh in it: say so, since it often means data went missing.
+            report.warnings.append(
+                f"{path} is empty (0 bytes): it holds no gumd data; if it should, restore "
+                "a backup over it, otherwise gumd starts a new database in it"
+            )
+            return report
+        if Path(str(path) + WIPE_MARKER_SUFFIX).exists():
+            report.warnings.append(
+                f"forgotten data may still be in {path}: another process was reading it; "
+                "gumd finishes the wipe on its next start or run"
+            )
         try:
-            # Read-write only because FTS5's integrity-check is phrased as an
-            # INSERT; nothing here writes, and no migration runs.
-            conn = sqlite3.connect(str(path), timeout=5)
+            conn, writable = Store._check_connection(path)
         except sqlite3.Error as exc:
             report.ok = False
             report.problems.append(str(translate_error(exc, path)))
             return report
+        except StoreError as exc:
+            report.ok = False
+            report.problems.append(str(exc))
+            return report
+        if not writable:
+            report.warnings.append(f"{path} cannot be written here (read-only or a full disk): "
+                                   "its search indexes were not checked, as that writes")
         try:
             try:
                 rows = conn.execute("PRAGMA integrity_check").fetchall()
@@ -1081,7 +1343,7 @@ class Store:
                         "schema is behind (migrations not applied: " + ", ".join(missing) + ")"
                     )
                 else:
-                    for fts in ("propositions_fts", "observations_fts"):
+                    for fts in ("propositions_fts", "observations_fts") if writable else ():
                         try:
                             conn.execute(
                                 f"INSERT INTO {fts} ({fts}, rank) VALUES ('integrity-check', 1)"
@@ -1097,6 +1359,25 @@ class Store:
             conn.close()
         report.ok = not report.problems
         return report
+
+    @staticmethod
+    def _check_connection(path: Path) -> tuple[sqlite3.Connection, bool]:
+        """A connection for ``check_file``, and whether it may run FTS5's integrity-check.
+
+        Read-write only because that check is phrased as an INSERT; nothing
+        writes, and no migration runs. Where the file cannot be written (a
+        read-only folder, a full disk), a read-only connection checks the rest.
+        """
+        if _writable(path):
+            conn = sqlite3.connect(str(path), timeout=5)
+            try:
+                conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+                return conn, True
+            except sqlite3.Error as exc:
+                conn.close()
+                if not isinstance(translate_error(exc, path), DiskFull):
+                    raise
+        return _connect_read_only(path, 5), False
 
     def vacuum(self) -> tuple[int, int]:
         """Optimize the indexes and VACUUM; returns the size before and after in bytes."""

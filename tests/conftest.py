@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -70,3 +73,42 @@ def believe(store: Store, text: str, *, confidence: float = 0.7, decay: str = "w
                     reasoning=reasoning),
         evidence or [],
     )
+
+
+class Tmpfs:
+    """A small tmpfs of its own, to fill up or make read-only as a real disk would be."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def read_only(self) -> None:
+        subprocess.run(["mount", "-o", "remount,ro", str(self.path)], check=True,
+                       capture_output=True)
+
+    def fill(self) -> None:
+        """Take every free byte, as a disk filled by something else would be."""
+        with open(self.path / "filler", "wb", buffering=0) as fh:
+            for chunk in (1 << 20, 4096, 1):
+                try:
+                    while True:
+                        fh.write(b"\0" * chunk)
+                except OSError:
+                    pass
+
+
+@pytest.fixture
+def tmpfs(tmp_path: Path) -> Iterator[Tmpfs]:
+    """A 20 MB tmpfs mounted for the test (skipped where mounting is not allowed)."""
+    mnt = tmp_path / "tmpfs"
+    mnt.mkdir()
+    if os.geteuid() != 0:
+        pytest.skip("mounting a tmpfs to make a read-only or full disk needs root")
+    proc = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=20m,mode=0700", "tmpfs", str(mnt)],
+                          capture_output=True, text=True)
+    if proc.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {proc.stderr.strip() or proc.returncode}")
+    try:
+        yield Tmpfs(mnt)
+    finally:
+        # Lazily: a connection the test left open must not leave the mount behind.
+        subprocess.run(["umount", "-l", str(mnt)], capture_output=True)

@@ -468,6 +468,7 @@ def test_delete_forgets_every_version(live: Live) -> None:
     r = live.client.delete(f"/v1/propositions/{live.seed.python}")
     assert r.status_code == 200
     assert r.json()["forgotten"]["propositions"] == 2  # the edit and the version it replaced
+    assert r.json()["wipe_pending"] is False  # nothing else was reading: gone from the file
     for pid in (live.seed.python, live.seed.python_old):
         assert live.client.get(f"/v1/propositions/{pid}").status_code == 404
     assert live.client.delete(f"/v1/propositions/{live.seed.python}").status_code == 404

@@ -17,7 +17,7 @@ from click.testing import CliRunner
 from gumd.cli import cli
 from propositions import Store
 
-from .conftest import believe, observe
+from .conftest import Tmpfs, believe, observe
 
 
 def run(*args: str, input: str | None = None) -> tuple[int, str, str]:
@@ -251,6 +251,155 @@ def test_damaged_database_is_one_line_error(gumd_home: Path) -> None:
     assert err.count("\n") == 1 and "damaged or not a gumd database" in err
     code, out, _ = run("db", "check")
     assert code == 1 and out.startswith("problems in")
+
+
+def _on_disk(db: Path) -> bytes:
+    return b"".join(Path(str(db) + s).read_bytes() for s in ("", "-wal")
+                    if Path(str(db) + s).exists())
+
+
+def test_forget_by_query_takes_the_word_out_of_urls_on_disk(gumd_home: Path) -> None:
+    db = gumd_home / "gumd.db"
+    with Store(db) as s:
+        oid = observe(s, "Opening hours and prices", app="Firefox", title="Booking")
+        s.read("UPDATE observations SET url = 'https://www.zorblat-clinic.example/book' "
+               "WHERE id = ?", (oid,))
+        s.conn.commit()
+        observe(s, "a page about Porto", app="Firefox", title="Travel")
+    assert b"zorblat" in _on_disk(db)
+    code, out, _ = run("forget", "--query", "zorblat", "--yes")
+    assert code == 0 and "Deleted 0 propositions, 1 observations" in out
+    assert "another process" not in out
+    assert b"zorblat" not in _on_disk(db)
+    code, out, _ = run("export", "--what", "observations")
+    assert "Porto" in out and "zorblat" not in out
+
+
+READER = """
+import sqlite3, sys
+conn = sqlite3.connect(sys.argv[1], isolation_level=None)
+conn.execute("BEGIN")
+print(conn.execute("SELECT count(*) FROM observations").fetchone()[0], flush=True)
+sys.stdin.read()  # holds its read open until the test closes stdin
+conn.execute("COMMIT")
+"""
+
+
+def test_forget_while_another_process_reads_says_so_and_the_next_run_finishes(
+    seeded: dict[str, int], gumd_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import propositions.store
+
+    monkeypatch.setattr(propositions.store, "WIPE_WAIT_S", 0.2)
+    db = gumd_home / "gumd.db"
+    reader = subprocess.Popen([sys.executable, "-c", READER, str(db)], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert reader.stdout is not None and reader.stdout.readline().strip() == "2"
+        code, out, _ = run("forget", "--app", "gmail", "--yes")
+        assert code == 0 and "Deleted 1 propositions, 1 observations" in out
+        assert ("Forgotten, but another process is reading the database: the text leaves the "
+                "file when it closes; gumd finishes the wipe on its next start or run.") in out
+        marker = gumd_home / "gumd.db.wipe-pending"
+        assert marker.exists() and stat.S_IMODE(marker.stat().st_mode) == 0o600
+        code, out, _ = run("db", "check")
+        assert code == 0 and "warning: forgotten data may still be in" in out
+    finally:
+        reader.communicate("", timeout=30)
+    assert reader.returncode == 0
+    code, out, _ = run("recent")  # any command's open finishes the wipe
+    assert code == 0 and "invoice parser" in out
+    assert not (gumd_home / "gumd.db.wipe-pending").exists()
+    assert b"Porto" not in _on_disk(db) and b"RSVP" not in _on_disk(db)
+
+
+def test_an_empty_database_file_is_reported(gumd_home: Path) -> None:
+    gumd_home.mkdir(parents=True)
+    db = gumd_home / "gumd.db"
+    db.write_bytes(b"")
+    code, out, _ = run("db", "check")
+    assert code == 0 and f"warning: {db} is empty (0 bytes)" in out
+    code, out, _ = run("doctor", "--json")
+    check = next(c for c in json.loads(out) if c["name"] == "database")
+    assert check["level"] == "warn" and "empty (0 bytes)" in check["message"]
+    code, out, err = run("recent")
+    assert code == 0 and f"gumd: warning: {db} was an empty (0-byte) file" in err
+    assert err.count("\n") == 1
+    code, out, err = run("recent")
+    assert code == 0 and err == ""  # said once
+    code, out, _ = run("db", "check")
+    assert out.startswith("ok:") and "warning" not in out
+
+
+def _one_line_error(err: str, *needles: str) -> None:
+    assert err.count("\n") == 1 and err.startswith("Error: "), err
+    assert "Traceback" not in err
+    for needle in needles:
+        assert needle in err, err
+
+
+def test_a_read_only_home_reads_and_refuses_writes_in_one_line(
+    tmpfs: Tmpfs, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    home = tmpfs.path / "home"
+    monkeypatch.setenv("GUMD_HOME", str(home))
+    with Store(home / "gumd.db") as s:
+        believe(s, "Dana bakes sourdough", evidence=[observe(s, "a sourdough recipe")])
+    code, token, _ = run("api", "token")
+    tmpfs.read_only()
+    refused = f"GUMD_HOME {home} is read-only: cannot"
+    for args in (["pause"], ["resume"], ["api", "token", "--rotate"], ["run"],
+                 ["forget", "--all", "--yes"], ["db", "vacuum"],
+                 ["feedback", "1", "confirm"]):
+        code, out, err = run(*args)
+        assert code == 1, args
+        _one_line_error(err, refused)
+    note = tmp_path / "note.txt"
+    note.write_text("a note")
+    code, _, err = run("ingest", "--no-process", str(note))
+    assert code == 1 and refused in err and "reading still works" in err
+    for args, expect in ((["recent"], "sourdough"), (["query", "sourdough"], "sourdough"),
+                         (["status"], "queue:"), (["export"], "sourdough"),
+                         (["db", "check"], "ok:"), (["api", "token"], token.strip())):
+        code, out, err = run(*args)
+        assert code == 0 and expect in out, (args, out, err)
+    # With no database there yet, there is nothing to read and it cannot be made.
+    monkeypatch.setenv("GUMD_STORE__PATH", str(home / "missing.db"))
+    code, _, err = run("recent")
+    assert code == 1
+    _one_line_error(err, f"{refused} create the database {home / 'missing.db'}")
+    monkeypatch.delenv("GUMD_STORE__PATH")
+    # As a user runs it: its own process, one line on stderr, no traceback.
+    env = {**os.environ, "GUMD_HOME": str(home)}
+    for args in (["pause"], ["run"]):
+        proc = subprocess.run([sys.executable, "-m", "gumd", *args], capture_output=True,
+                              text=True, env=env, timeout=60)
+        assert proc.returncode == 1
+        _one_line_error(proc.stderr, refused)
+
+
+def test_a_full_disk_still_reads_and_writes_say_disk_full(
+    tmpfs: Tmpfs, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    home = tmpfs.path / "home"
+    monkeypatch.setenv("GUMD_HOME", str(home))
+    with Store(home / "gumd.db") as s:
+        believe(s, "Dana bakes sourdough", evidence=[observe(s, "a sourdough recipe")])
+    tmpfs.fill()
+    for args, expect in ((["recent"], "sourdough"), (["query", "sourdough"], "sourdough"),
+                         (["status"], "queue:"), (["db", "check"], "ok:")):
+        code, out, err = run(*args)
+        assert code == 0 and expect in out, (args, out, err)
+    note = tmp_path / "note.txt"
+    note.write_text("a note")
+    for args in (["forget", "--all", "--yes"], ["ingest", "--no-process", str(note)]):
+        code, _, err = run(*args)
+        assert code == 1
+        _one_line_error(err, f"disk full: cannot write the database {home / 'gumd.db'}",
+                        "free some space")
+    code, _, err = run("pause")
+    assert code == 1
+    _one_line_error(err, "disk full")
 
 
 def test_config_path_show_and_errors(gumd_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -500,3 +500,25 @@ def test_the_pipeline_built_for_the_daemon_redacts_as_the_privacy_filter_does(se
         assert "[REDACTED:email]" in row["text"]
     finally:
         store.close()
+
+
+def test_the_daemon_finishes_a_wipe_a_reader_held_back(daemon) -> None:  # type: ignore[no-untyped-def]
+    import sqlite3
+
+    d, obs = daemon
+    assert obs.see("Signal", "zorblat chat", "the zorblat results are in")
+    d.store.wipe_wait_s = 0.1
+    reader = sqlite3.connect(d.store.path, isolation_level=None)
+    reader.execute("BEGIN")
+    reader.execute("SELECT count(*) FROM observations").fetchone()
+    d.store.forget(observation_where="app = 'Signal'")
+    assert not d.store.reclaim() and d.store.wipe_pending
+    d._guard_job()
+    assert d.store.wipe_pending  # the reader still needs the old pages
+    reader.execute("COMMIT")
+    reader.close()
+    d._guard_job()
+    assert not d.store.wipe_pending
+    raw = b"".join(Path(str(d.store.path) + s).read_bytes() for s in ("", "-wal")
+                   if Path(str(d.store.path) + s).exists())
+    assert b"zorblat" not in raw

@@ -19,6 +19,8 @@ from sqlite_utils import Database
 from propositions import (
     DatabaseCorrupt,
     DatabaseLocked,
+    DatabaseReadOnly,
+    DiskFull,
     InvalidInput,
     NotFound,
     Observation,
@@ -27,8 +29,10 @@ from propositions import (
     migrations,
     query,
 )
+from propositions.service import ForgetRequest, Service
+from propositions.store import url_has_word
 
-from .conftest import FakeClock, believe, observe
+from .conftest import FakeClock, Tmpfs, believe, observe
 
 
 def test_open_applies_every_migration_once(store: Store) -> None:
@@ -373,6 +377,146 @@ def test_forget_everything(store: Store) -> None:
     assert store.forget(everything=True)["propositions"] == 1
     assert store.counts() == {"observations": 0, "active_propositions": 0, "propositions": 0,
                               "suggestions": 0}
+
+
+def _file_bytes(path: Path) -> bytes:
+    """Everything SQLite keeps of the database on disk: the main file and its -wal."""
+    return b"".join(Path(str(path) + s).read_bytes() for s in ("", "-wal")
+                    if Path(str(path) + s).exists())
+
+
+def test_url_words_match_as_the_index_matches_words() -> None:
+    url = "https://Clinic-Zorblat.example/app%C3%B3intments?who=dana_reyes#top"
+    for word in ("zorblat", "clinic", "appointments", "APPOINTMENTS", "dana", "reyes",
+                 "nope zorblat"):
+        assert url_has_word(url, word), word
+    for word in ("zorb", "clinic-zorblat", "", "xyz"):
+        assert not url_has_word(url, word), word
+    assert not url_has_word(None, "clinic")
+
+
+def test_forget_by_text_takes_urls_titles_and_apps_off_the_disk(service: Service) -> None:
+    store = service.store
+    by_url = observe(store, "an ordinary page")
+    store.read("UPDATE observations SET url = ? WHERE id = ?",
+               ("https://zorblatclinic.example/zorblat/appointments", by_url))
+    store.conn.commit()
+    by_title = observe(store, "notes", title="zorblat results")
+    by_app = observe(store, "chat", app="Zorblat")
+    kept = observe(store, "the weather in Porto")
+    store.read("UPDATE observations SET url = 'https://weather.example/porto' WHERE id = ?",
+               (kept,))
+    store.conn.commit()
+    learnt = believe(store, "Dana reads about the weather", evidence=[kept, by_url])
+    assert b"zorblat" in _file_bytes(store.path).lower()
+    done = service.forget(ForgetRequest(query="zorblat"))
+    assert done["observations"] == 3
+    assert [r["id"] for r in store.read("SELECT id FROM observations")] == [kept]
+    assert store.get_proposition(learnt).status == "active"
+    assert not store.wipe_pending
+    assert b"zorblat" not in _file_bytes(store.path).lower()
+
+
+def test_forget_while_another_connection_reads_finishes_on_the_next_open(store: Store) -> None:
+    observe(store, "the zorblat diagnosis letter", title="zorblat")
+    store.wipe_wait_s = 0.2
+    # Another process's read: its snapshot still needs the old pages, so they cannot be
+    # overwritten until it ends.
+    reader = sqlite3.connect(store.path, isolation_level=None)
+    reader.execute("BEGIN")
+    assert reader.execute("SELECT count(*) FROM observations").fetchone() == (1,)
+    try:
+        assert Service(store).forget(ForgetRequest(query="zorblat"))["observations"] == 1
+        assert store.wipe_pending
+        assert stat.S_IMODE(store.wipe_marker.stat().st_mode) == 0o600
+        assert store.wipe_marker.name == "gumd.db.wipe-pending"
+        assert store.counts()["observations"] == 0
+        assert Store.check_file(store.path).warnings  # db check and doctor say so
+        assert not store.finish_wipe()  # the reader is still there: still pending
+    finally:
+        reader.execute("COMMIT")
+        reader.close()
+    store.close()
+    reopened = Store(store.path)
+    try:
+        assert not reopened.wipe_pending
+        assert b"zorblat" not in _file_bytes(store.path)
+        assert Store.check_file(store.path).warnings == []
+    finally:
+        reopened.close()
+
+
+def test_a_wipe_cut_off_before_the_rewrite_is_redone_in_full(store: Store) -> None:
+    observe(store, "the zorblat letter")
+    store.forget(observation_where="1")  # deleted, but the file not yet rewritten
+    store.wipe_marker.write_text("vacuum\n")  # as a crash in the middle would leave it
+    assert b"zorblat" in _file_bytes(store.path)
+    assert store.finish_wipe()
+    assert not store.wipe_pending and b"zorblat" not in _file_bytes(store.path)
+
+
+def test_an_empty_file_is_reported_not_silently_used(tmp_path: Path) -> None:
+    path = tmp_path / "gumd.db"
+    path.write_bytes(b"")
+    report = Store.check_file(path)
+    assert report.ok and report.problems == []
+    assert any("empty (0 bytes)" in w and str(path) in w for w in report.warnings)
+    store = Store(path)
+    assert store.started_empty
+    store.close()
+    again = Store(path)
+    assert not again.started_empty  # said once: it is a database now
+    again.close()
+    assert Store.check_file(path).warnings == []
+
+
+def _seed_on(folder: Path) -> Path:
+    path = folder / "gumd.db"
+    with Store(path) as s:
+        believe(s, "Dana bakes sourdough", evidence=[observe(s, "a sourdough recipe")])
+    return path
+
+
+def test_a_read_only_folder_opens_the_database_read_only(tmpfs: Tmpfs) -> None:
+    path = _seed_on(tmpfs.path)
+    tmpfs.read_only()
+    with Store(path) as s:
+        assert query(s, "sourdough").hits
+        assert isinstance(s.read_only, DatabaseReadOnly)
+        with pytest.raises(DatabaseReadOnly, match="is read-only"):
+            observe(s, "more")
+        with pytest.raises(DatabaseReadOnly):
+            s.reclaim()
+        assert s.list_suggestions() == []
+    report = Store.check_file(path)
+    assert report.ok and report.counts["propositions"] == 1
+    with pytest.raises(DatabaseReadOnly, match="no database to read"):
+        Store(tmpfs.path / "other.db")
+
+
+def test_a_full_disk_still_reads_and_writes_say_disk_full(tmpfs: Tmpfs) -> None:
+    path = _seed_on(tmpfs.path)
+    tmpfs.fill()
+    for _ in range(2):  # the first open's failed try at the -shm file changes nothing
+        with Store(path) as s:
+            assert query(s, "sourdough").hits and s.counts()["observations"] == 1
+            with pytest.raises(DiskFull, match=f"disk full: cannot write the database {path}"):
+                observe(s, "more")
+    assert Store.check_file(path).ok
+    (tmpfs.path / "filler").unlink()
+    with Store(path) as s:  # space again: writable again
+        assert s.read_only is None
+        observe(s, "more")
+
+
+def test_a_write_that_meets_a_full_disk_says_disk_full(tmpfs: Tmpfs) -> None:
+    path = _seed_on(tmpfs.path)
+    with Store(path) as s:  # opened while there was room, as a running daemon would be
+        tmpfs.fill()
+        with pytest.raises(DiskFull, match="disk full"):
+            s.enqueue([Observation(captured_at=1.0, observer="t", content="x" * 100_000)
+                       for _ in range(50)])
+        assert query(s, "sourdough").hits
 
 
 def test_expired_screenshots_leave_the_disk(store: Store, clock: FakeClock, tmp_path: Path) -> None:

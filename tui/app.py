@@ -166,7 +166,9 @@ class GumdApp(App[None]):
         def answered(yes: bool | None) -> None:
             if yes:
                 self.run_write(lambda: service.forget(request),
-                               lambda done: f"Deleted {forget_summary(done)}.")
+                               lambda done: f"Deleted {forget_summary(done)}." + (
+                                   " Another process is reading the database: the text leaves "
+                                   "the file when it closes." if service.wipe_pending else ""))
 
         self.push_screen(
             ConfirmDialog(f"Forget {what}?\n\nThis permanently deletes {forget_summary(plan)}.",

@@ -104,7 +104,11 @@ SCHEMAS: dict[str, Schema] = {
     })]},
     "Forgotten": _object({"forgotten": {
         "type": "object", "additionalProperties": {"type": "integer"},
-        "description": "Rows deleted: propositions, observations, suggestions, screenshots."}}),
+        "description": "Rows deleted: propositions, observations, suggestions, screenshots."},
+        "wipe_pending": {
+            "type": "boolean",
+            "description": "True when another process was reading the database: the rows are "
+                           "gone, and their text leaves the file once it stops reading."}}),
     "Observation": _object({
         "id": {"type": "integer"}, "captured_at": TIME, "duration_s": {"type": "number"},
         "observer": {"type": "string"}, "app": _nullable("string"),

@@ -201,7 +201,8 @@ def edit(svc: Service, prop_id: int, text: str, share_sensitive: bool = False) -
 
 def forget(svc: Service, prop_id: int) -> dict[str, Any]:
     """Delete the proposition and every version of it for good; what was deleted, counted."""
-    return {"forgotten": svc.forget(ForgetRequest(ids=[prop_id]))}
+    forgotten = svc.forget(ForgetRequest(ids=[prop_id]))
+    return {"forgotten": forgotten, "wipe_pending": svc.wipe_pending}
 
 
 # -- suggestions ----------------------------------------------------------------------

@@ -38,7 +38,7 @@ def load_or_create_token(home: Path) -> str:
             return existing
         return rotate_token(home)  # an empty file left by a crash
     except OSError as exc:
-        raise ApiError(f"{path}: cannot create the API token: {exc.strerror}") from None
+        raise ApiError(f"{path}: cannot create the API token: {paths.os_reason(exc)}") from None
     with os.fdopen(fd, "w", encoding="ascii") as fh:
         fh.write(token + "\n")
     return token
@@ -56,7 +56,7 @@ def rotate_token(home: Path) -> str:
         os.replace(tmp, path)
     except OSError as exc:
         Path(tmp).unlink(missing_ok=True)
-        raise ApiError(f"{path}: cannot write the API token: {exc.strerror}") from None
+        raise ApiError(f"{path}: cannot write the API token: {paths.os_reason(exc)}") from None
     return token
 
 
