@@ -34,6 +34,8 @@ import math
 import re
 from collections import Counter, OrderedDict, defaultdict
 from dataclasses import dataclass, field
+from typing import Any
+from collections.abc import Callable
 from datetime import date, datetime
 from functools import lru_cache
 from pathlib import PurePosixPath
@@ -215,6 +217,29 @@ class _Features:
     outcomes: list[str]  # "failed", "passed", "race", "crash"
     names: frozenset[str]  # folded people, places, organisations: what links threads
     wrote: bool  # the user typed this (a reply, a chat line of theirs, a document)
+    folded: str = ""  # the text folded (lower case, no accents), for cue patterns
+    tools: tuple[tuple[str, str], ...] = ()  # (folded, as written) software named in the text
+    roles: "_RoleSigns | None" = None
+    #: what a pattern found in this text, kept: threads are read again at every batch
+    memo: dict[str, Any] = field(default_factory=dict)
+
+    def scan(self, key: str, find: Callable[[str], Any]) -> Any:
+        if key not in self.memo:
+            self.memo[key] = find(self.text)
+        return self.memo[key]
+
+
+@dataclass
+class _RoleSigns:
+    """What one observation says of the person's occupation (see :mod:`propositions.roles`)."""
+
+    own: list[tuple[str, str | None]]  # in their own words
+    teaches: str | None  # a class page naming them as teacher: its school, or ""
+    subject: str | None  # the subject of that class
+    course: bool  # a university's course page
+    universities: list[str]
+    pairs: list[tuple[str, str]]  # translation directions
+    schools: list[str]
 
 
 def subject_of(title: str | None, app: str | None) -> str:
@@ -280,7 +305,20 @@ def _features(o: Observation, user: str) -> _Features:
     wrote = bool(re.search(rf"^\s*(?:reply|me|you|{re.escape(first)})\s*:", fold(content), re.M)) \
         or o.observer == "files"
     names = frozenset(fold(n) for n in [*people, *places, *orgs])
-    return _Features(text=text, subject=subject,
+    screen = o.observer in ("screen", "api")
+    tools = tuple((key, m.group(0)) for m in _TOOL_WORD.finditer(text)
+                  if (key := fold(m.group(0))) in TOOLS) if screen else ()
+    signs = None
+    if screen:
+        surname = user.split()[-1] if len(user.split()) > 1 else ""
+        teaches = roles.teaches_at(text, surname)
+        course, unis = roles.course_page(text)
+        own = roles.own_roles(text) if wrote or _EDITOR.search(o.app or "") else []
+        signs = _RoleSigns(own=own, teaches=teaches,
+                           subject=roles.class_subject(text) if teaches is not None else None,
+                           course=course, universities=unis if course else [],
+                           pairs=roles.language_pairs(text), schools=roles.schools_in(text))
+    return _Features(text=text, subject=subject, folded=fold(text), tools=tools, roles=signs,
                      cues=activities.cues_in(f"{o.app or ''}\n{text}"), people=people,
                      places=places, orgs=orgs, relations=entities.relations_in(content),
                      children=entities.children_in(content) if o.observer in ("screen", "api") else [],
@@ -564,7 +602,7 @@ class ThreadInferrer:
         """Parts of an activity a person would name on their own (researching pay, a gift)."""
         out = []
         for aspect, (pattern, says) in _ASPECTS.get(kind_id, {}).items():
-            hits = [o for o in thread if re.search(pattern, fold(self.features(o).text))]
+            hits = [o for o in thread if re.search(pattern, self.features(o).folded)]
             if not hits:
                 continue
             what = _common_subject(hits, self) or ""
@@ -630,10 +668,12 @@ class ThreadInferrer:
                 return None
             return f"{u} is planning a trip to {dest}{when}", fold(dest)
         if k == "job_search":
-            found_roles = Counter(m.group(0) for f in all_feats for m in _ROLE.finditer(f.text))
+            found_roles = Counter(r for f in all_feats for r in f.scan(
+                "job_roles", lambda t: [m.group(0) for m in _ROLE.finditer(t)]))
             role = found_roles.most_common(1)[0][0] if found_roles else None
-            hiring = sum(1 for f in all_feats if _HIRING.search(f.text))
-            seeking = sum(1 for f in all_feats if _SEEKING.search(f.text) and _JOB_WORDS.search(f.text))
+            hiring = sum(1 for f in all_feats if f.scan("hiring", _HIRING.search))
+            seeking = sum(1 for f in all_feats if f.scan("seeking", lambda t: bool(
+                _SEEKING.search(t) and _JOB_WORDS.search(t))))
             if hiring > seeking:
                 # the employer's side: job ads posted, applicants to read
                 org = Counter(org for f in all_feats for org in f.orgs)
@@ -650,8 +690,9 @@ class ThreadInferrer:
             return text, "job"
         if k == "moving":
             # where they say they are moving, anywhere in their window: a letter, a lease's notice
-            said_to = Counter(p for o in self._screens(self._act) for m in _MOVING_TO.finditer(
-                self.features(o).text) for p in entities.places_in(m.group("rest"))
+            said_to = Counter(p for o in self._screens(self._act) for p in self.features(o).scan(
+                "moving_to", lambda t: [p for m in _MOVING_TO.finditer(t)
+                                        for p in entities.places_in(m.group("rest"))])
                 if p not in self._homes)
             dest = said_to.most_common(1)[0][0] if said_to else \
                 _destination(all_feats, places, self._homes)
@@ -659,7 +700,8 @@ class ThreadInferrer:
                 return None
             return f"{u} is moving to {dest}{when}", "moving"
         if k == "training":
-            races = Counter(m.group(0).strip() for f in all_feats for m in _RACE_NAME.finditer(f.text))
+            races = Counter(r for f in all_feats for r in f.scan(
+                "races", lambda t: [m.group(0).strip() for m in _RACE_NAME.finditer(t)]))
             if races:
                 race, _ = races.most_common(1)[0]
                 days = sorted({d for f in all_feats for d, line, _ in f.dates if race in line})
@@ -673,7 +715,7 @@ class ThreadInferrer:
             if not places:
                 return None
             place = places.most_common(1)[0][0]
-            if sum(1 for f in all_feats if _COMMERCIAL.search(f.text)) * 2 >= len(all_feats) or \
+            if sum(1 for f in all_feats if f.scan("commercial", _COMMERCIAL.search)) * 2 >= len(all_feats) or \
                     any(_COMMERCIAL.search(f.subject) for f in all_feats):
                 return f"{u} is looking for business premises in {place}", fold(place)
             return f"{u} is looking for a place to rent in {place}", fold(place)
@@ -699,9 +741,10 @@ class ThreadInferrer:
             return text, fold(item or thing)
         if k == "learning":
             # a language named in a lesson, not in a word processor's status bar
-            lessons = [f for o, f in zip(thread, all_feats) if _LESSON.search(f"{o.app} {f.text}")]
-            found = Counter(_LANGUAGES_LEARNT[w] for f in lessons
-                            for w in re.findall(r"[^\W\d_]+", fold(f.text)) if w in _LANGUAGES_LEARNT)
+            lessons = [f for o, f in zip(thread, all_feats)
+                       if _LESSON.search(o.app or "") or f.scan("lesson", _LESSON.search)]
+            found = Counter(lang for f in lessons for lang in f.scan("languages", lambda t: [
+                _LANGUAGES_LEARNT[w] for w in re.findall(r"[^\W\d_]+", fold(t)) if w in _LANGUAGES_LEARNT]))
             if not found:
                 return None
             subject, _ = found.most_common(1)[0]
@@ -924,13 +967,11 @@ class ThreadInferrer:
             if o.app and fold(o.app) in TOOLS:
                 seen[fold(o.app)].append(o)
                 spelled.setdefault(fold(o.app), o.app)
-            text = self.features(o).text
-            for m in re.finditer(r"[A-Za-z][\w.+#-]*(?:\s(?:Pro|BI|Actions|Studio|CD|360|Resolve|Cut))?",
-                                 text):
-                key = fold(m.group(0))
-                if key in TOOLS and fold(o.app or "") != key:  # the app is counted above
+            app_key = fold(o.app or "")
+            for key, written in self.features(o).tools:
+                if key != app_key:  # the app is counted above
                     seen[key].append(o)
-                    spelled.setdefault(key, m.group(0))
+                    spelled.setdefault(key, written)
         used = sorted((k for k, obs in seen.items() if len({o.id for o in obs}) >= 2),
                       key=lambda k: -len(seen[k]))[:4]
         if not used:
@@ -969,7 +1010,6 @@ class ThreadInferrer:
                 prev = found.get(role.key)
                 found[role.key] = (role, (prev[1] if prev else []) + obs)
 
-        surname = self.full_name.split()[-1] if len(self.full_name.split()) > 1 else ""
         pairs: Counter[tuple[str, str]] = Counter()
         pair_obs: list[Observation] = []
         universities: Counter[str] = Counter()
@@ -978,26 +1018,23 @@ class ThreadInferrer:
         schools: Counter[str] = Counter()
         subjects: Counter[str] = Counter()
         for o in self._screens(act):
-            f = self.features(o)
-            if f.wrote or _EDITOR.search(o.app or ""):
-                for role, org in roles.own_roles(f.text):
-                    add(roles.own(role, org), [o])
-            school = roles.teaches_at(f.text, surname)
-            if school is not None:
+            signs = self.features(o).roles
+            if signs is None:
+                continue
+            for role, org in signs.own:
+                add(roles.own(role, org), [o])
+            if signs.teaches is not None:
                 teaching.append(o)
-                if school:
-                    schools[school] += 3
-                subject = roles.class_subject(f.text)
-                if subject:
-                    subjects[subject] += 1
-            schools.update(roles.schools_in(f.text))
-            is_course, unis = roles.course_page(f.text)
-            if is_course:
+                if signs.teaches:
+                    schools[signs.teaches] += 3
+                if signs.subject:
+                    subjects[signs.subject] += 1
+            schools.update(signs.schools)
+            if signs.course:
                 course_obs.append(o)
-                universities.update(unis)
-            found_pairs = roles.language_pairs(f.text)
-            if found_pairs:
-                pairs.update(found_pairs)
+                universities.update(signs.universities)
+            if signs.pairs:
+                pairs.update(signs.pairs)
                 pair_obs.append(o)
         if teaching:
             # the school the class pages name, else the one the person's mail names most
@@ -1296,6 +1333,7 @@ _SEEKING = re.compile(r"\b(?i:my (?:cv|resume|résumé)|cover letter|your applic
 _COMMERCIAL = re.compile(r"\b(?i:commercial|retail unit|shop unit|premises|heads of terms|"
                          r"business rates|office space|unit \d+|local comercial|gewerbe\w*|"
                          r"ladenlokal|bureaux?|local commercial|loja|espaço comercial)\b")
+_TOOL_WORD = re.compile(r"[A-Za-z][\w.+#-]*(?:\s(?:Pro|BI|Actions|Studio|CD|360|Resolve|Cut))?")
 _RACE_NAME = re.compile(
     r"\b(?:[A-Z][\w'’-]+\s){1,3}(?:Half\s|Hal[bf]\s?)?(?:Marathon|Maratón|Maratona|Triathlon|"
     r"Halbmarathon|Semi-Marathon|10K)\b")
@@ -1368,8 +1406,9 @@ def _destination(feats: list[_Features], places: Counter[str], homes: set[str]) 
     ends: Counter[str] = Counter()
     starts: Counter[str] = Counter()
     for f in feats:
-        for m in _ROUTE.finditer(f.text):
-            a, b = entities.places_in(m.group("a")), entities.places_in(m.group("b"))
+        for a, b in f.scan("routes", lambda t: [
+                (entities.places_in(m.group("a")), entities.places_in(m.group("b")))
+                for m in _ROUTE.finditer(t)]):
             if a and b and a[-1] != b[0]:
                 starts[a[-1]] += 1
                 ends[b[0]] += 1
