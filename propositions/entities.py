@@ -192,6 +192,19 @@ _NOT_NAMES = frozenset(fold(w) for w in (
 ))
 
 
+_LABELS = frozenset(fold(w) for w in (
+    "Reason", "Notes", "Subject", "Title", "Type", "Event", "Diagnosis", "Appointment", "Details",
+    "Treatment", "Reminder", "Motivo", "Asunto", "Betreff", "Grund", "Objet", "Assunto", "Nota",
+))
+
+
+def is_person_name(name: str, user: str = "") -> bool:
+    """Whether ``name`` reads as a person's name and not a label ("Reason:", "Subject:")."""
+    words = name.split()
+    return bool(words) and fold(words[0]) not in _LABELS and \
+        _is_person(name, {fold(p) for p in user.split()})
+
+
 def _is_person(name: str, own: set[str]) -> bool:
     words = name.split()
     if any(fold(w) in own for w in words) or fold(words[0]) in _NOT_NAMES:

@@ -78,6 +78,22 @@ class Role:
     key: str
 
 
+# "I have accepted a senior pharmacist role with NHS Lothian", "accepted the offer of Senior
+# Pharmacist (Band 7) at the Royal Infirmary", "he aceptado el puesto de …", "j'ai accepté le poste de …"
+_ACCEPTED = re.compile(
+    r"\b(?i:accepted|accept|aceptado|aceitei|aceite|accepté|angenommen)\s+(?:(?i:the|your|an?|el|la|o|le)\s+)?"
+    r"(?:(?i:offer of|offer for|oferta de|proposta de|offre de|puesto de|cargo de|poste de|stelle als)\s+)?"
+    r"(?P<role>(?:[\w-]+\s+){0,3}?(?i:[\w-]+(?:ist|er|or|ian|ant|ent|eur|euse|ora|ero|era|eiro|eira|ger|"
+    r"nurse|engineer|developer|teacher|doctor|manager|designer|analyst|lawyer|chef)))"
+    r"(?:\s*\([^)]{1,20}\))?\s*(?i:role|position|post|job|offer)?\s*(?i:with|at|in|en|em|na|no|chez|bei)\s+"
+    r"(?:(?i:the|el|la|o|a|le|der|die)\s+)?(?P<org>[A-Z][\w&'’.-]*(?:\s+(?:of\s+)?[A-Z][\w&'’.-]*){0,4})")
+
+
+def accepted_jobs(text: str) -> list[tuple[str, str]]:
+    """(role, organisation) of job offers the person says they accepted."""
+    return [(" ".join(m.group("role").split()), m.group("org")) for m in _ACCEPTED.finditer(text)]
+
+
 def own_roles(text: str) -> list[tuple[str, str | None]]:
     """(occupation, organisation or None) the person gives themselves in ``text``."""
     out = []

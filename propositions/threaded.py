@@ -240,6 +240,7 @@ class _RoleSigns:
     universities: list[str]
     pairs: list[tuple[str, str]]  # translation directions
     schools: list[str]
+    accepted: list[tuple[str, str]]  # job offers they accepted: (role, organisation)
 
 
 def subject_of(title: str | None, app: str | None) -> str:
@@ -304,7 +305,10 @@ def _features(o: Observation, user: str) -> _Features:
     first = fold(first_name(user))
     wrote = bool(re.search(rf"^\s*(?:reply|me|you|{re.escape(first)})\s*:", fold(content), re.M)) \
         or o.observer == "files"
-    names = frozenset(fold(n) for n in [*people, *places, *orgs])
+    # the people, places and organisations a text names, and the things it prices: what
+    # links one window of an activity to the next
+    items = _items_in(text) if o.observer in ("screen", "api") else []
+    names = frozenset(fold(n) for n in [*people, *places, *orgs, *items])
     screen = o.observer in ("screen", "api")
     tools = tuple((key, m.group(0)) for m in _TOOL_WORD.finditer(text)
                   if (key := fold(m.group(0))) in TOOLS) if screen else ()
@@ -317,7 +321,9 @@ def _features(o: Observation, user: str) -> _Features:
         signs = _RoleSigns(own=own, teaches=teaches,
                            subject=roles.class_subject(text) if teaches is not None else None,
                            course=course, universities=unis if course else [],
-                           pairs=roles.language_pairs(text), schools=roles.schools_in(text))
+                           pairs=roles.language_pairs(text), schools=roles.schools_in(text),
+                           accepted=roles.accepted_jobs(text) if wrote or _EDITOR.search(o.app or "")
+                           or _MAILISH.search(f"{o.app} {o.window_title}") else [])
     return _Features(text=text, subject=subject, folded=fold(text), tools=tools, roles=signs,
                      cues=activities.cues_in(f"{o.app or ''}\n{text}"), people=people,
                      places=places, orgs=orgs, relations=entities.relations_in(content),
@@ -380,6 +386,7 @@ class ThreadInferrer:
         out += self._tools(act)
         out += self._self_statements(act)
         out += self._roles(act)
+        out += self._others(act)
         out += self._app_use(act)
         out += self._focus(act, out)
         out += self._schedule(act)
@@ -1023,6 +1030,9 @@ class ThreadInferrer:
                 continue
             for role, org in signs.own:
                 add(roles.own(role, org), [o])
+            for role, org in signs.accepted:
+                add(roles.Role(f"has accepted a job as {_article(role)} {role} at {org}",
+                               "accepted"), [o])
             if signs.teaches is not None:
                 teaching.append(o)
                 if signs.teaches:
@@ -1049,6 +1059,36 @@ class ThreadInferrer:
             confidence=_probability("role", obs, strength=1.0 + len(obs)),
             reasoning=f"{len(obs)} observation(s) show it", decay="years",
             evidence=_ids(obs), topic_key=f"role:{role.key}") for role, obs in found.values()]
+
+    def _others(self, act: _Activity) -> list[Candidate]:
+        """What the people close to the person tell them of their own lives (a pregnancy, an
+        illness, an engagement), and who the partner in a hearted chat is."""
+        news: dict[tuple[str, str], list[Observation]] = defaultdict(list)
+        hearts: dict[str, list[Observation]] = defaultdict(list)
+        own = {fold(w) for w in self.full_name.split()}
+        for o in self._screens(act):
+            f = self.features(o)
+            for name, what in f.scan("news", _news_in):
+                if entities.is_person_name(name, self.full_name) and fold(name) not in entities.RELATIONS:
+                    news[(name, what)].append(o)
+            if _CHAT_APPS.search(o.app or ""):
+                for name in f.scan("hearted", _hearted_partner):
+                    if fold(name.split()[0]) not in own:
+                        hearts[name].append(o)
+        out = [Candidate(
+            text=f"{name} {_NEWS_SAID[what]}",
+            confidence=_probability("news", obs, strength=1.0 + len(obs)),
+            reasoning=f"{name} says so in their own message", decay="months",
+            evidence=_ids(obs), topic_key=f"news:{fold(name)}:{what}")
+            for (name, what), obs in news.items()]
+        if hearts:
+            name = max(hearts, key=lambda n: len(hearts[n]))
+            out.append(Candidate(
+                text=f"{name} is {self.user}'s partner",
+                confidence=_probability("partner", hearts[name], strength=1.0 + len(hearts[name])),
+                reasoning="a chat saved with a heart, and words of affection in it",
+                decay="years", evidence=_ids(hearts[name]), topic_key=f"partner:{fold(name)}"))
+        return out
 
     # -- time use and habits -----------------------------------------------------------------
 
@@ -1140,6 +1180,17 @@ _ASPECTS: dict[str, dict[str, tuple[str, str]]] = {
         "gift": (r"\bregistry|wedding gift|\bgift\b|present for|regalo|geschenk|cadeau|presente",
                  "{u} is getting a gift for the occasion ({what})"),
     },
+    "selling": {
+        "scam": (r"\bscam|\bfraud|overpay|fake check|fake cheque|\bestafa|\bbetrug|\barnaque|"
+                 r"\bgolpe", "{u} is fending off scam buyers"),
+        "paperwork": (r"bill of sale|\bdmv\b|title transfer|sign(?:ing)? the title|\bv5c\b|logbook|"
+                      r"kaufvertrag|contrato de compraventa|certificat de cession|recibo de venda",
+                      "{u} is preparing the paperwork for the sale (bill of sale, title)"),
+    },
+    "moving": {
+        "movers": (r"\bremoval|\bmovers\b|moving van|man and van|anyvan|umzugsfirma|"
+                   r"\bmudanzas\b|\bdéménageurs?\b|demenageurs?|mudanças", "{u} has booked a removal van"),
+    },
     "trip": {
         "booked": (r"booking (?:is )?confirmed|reservation confirmed|buchung bestatigt|"
                    r"reserva confirmada|reservation confirmee", "{u} has booked {what}"),
@@ -1174,9 +1225,9 @@ _SELF = re.compile(
 # Log-odds weights of the features that predict whether a proposition is true, by how it was
 # derived (see _probability). Set by hand from the scenarios in tests/scenarios/; they
 # separate true from false propositions only weakly so far.
-_PRIOR = {"aspect": -0.10, "buying": 0.13, "caring": -0.22, "children": 0.14, "coding_practice": 0.13, "commands": 0.06, "documents": -0.01, "employer": 0.56, "event": -0.20, "home": 0.11, "home_search": 0.13, "job_search": 0.10, "language": -0.25, "learning": 0.16, "mail": 0.14, "moving": 0.13, "on_call": -0.23, "outcome": 0.22, "project": 0.20, "relation": 0.11, "role": 0.36, "schedule": -0.29, "self": 0.16, "selling": 0.24, "studying": 0.09, "time_use": -0.46, "tools": -0.32, "training": 0.09, "trip": -0.54, "writing": 0.14}
+_PRIOR = {"aspect": -0.04, "buying": 0.12, "caring": -0.23, "children": 0.13, "coding_practice": 0.13, "commands": 0.05, "documents": -0.02, "employer": 0.54, "event": -0.23, "home": 0.10, "home_search": 0.12, "job_search": 0.08, "language": -0.25, "learning": 0.15, "mail": 0.13, "moving": 0.12, "news": 0.14, "on_call": -0.23, "outcome": 0.21, "partner": 0.15, "project": 0.18, "relation": 0.10, "role": 0.43, "schedule": -0.29, "self": 0.15, "selling": 0.22, "studying": 0.08, "time_use": -0.45, "tools": -0.33, "training": 0.08, "trip": -0.53, "writing": 0.13}
 _DEFAULT_PRIOR = -0.5
-_W_EVIDENCE, _W_APPS, _W_SPREAD = 0.189, 0.011, 0.051
+_W_EVIDENCE, _W_APPS, _W_SPREAD = 0.204, 0.045, 0.046
 
 
 # How a topic key's prefix names the way a proposition was derived.
@@ -1427,21 +1478,27 @@ _PRODUCT = re.compile(
     r"(?:(?:19|20)\d\d\s+)?[A-Z][\w'’+-]*(?:\s+[\w'’+-]+){1,6}")
 
 
+def _items_in(text: str) -> list[str]:
+    """Names beside a price on one line ("Ikea Kivik 2-seater sofa · £120")."""
+    seen: list[str] = []
+    for line in text.splitlines():
+        if not entities.AMOUNT.search(line):
+            continue
+        for part in re.split(r"\s+[·|•]\s+|\s{2,}", line):
+            if entities.AMOUNT.search(part):
+                continue
+            m = _PRODUCT.fullmatch(part.strip(" -–,:"))
+            if m and len(m.group(0)) <= 60 and not _is_page_name(m.group(0)):
+                seen.append(m.group(0))
+    return list(dict.fromkeys(seen))
+
+
 def _priced_item(feats: list[_Features]) -> str | None:
     """The thing on offer: the name beside a price ("Ikea Kivik 2-seater sofa · £120",
     "$14,900 · 2016 Honda CR-V EX AWD") that more than one window shows."""
     found: Counter[str] = Counter()
     for f in feats:
-        seen: set[str] = set()
-        for line in f.text.splitlines():
-            for part in re.split(r"\s+[·|•]\s+|\s{2,}", line):
-                if entities.AMOUNT.search(part) or not any(
-                        entities.AMOUNT.search(q) for q in re.split(r"\s+[·|•]\s+|\s{2,}", line)):
-                    continue
-                m = _PRODUCT.fullmatch(part.strip(" -–,:"))
-                if m and len(m.group(0)) <= 60 and not _is_page_name(m.group(0)):
-                    seen.add(m.group(0))
-        found.update(seen)
+        found.update(f.scan("items", _items_in))
     best = [(n, len(t), t) for t, n in found.items() if n >= 2]
     return max(best)[2] if best else None
 
@@ -1483,6 +1540,54 @@ _LESSON = re.compile(r"duolingo|babbel|memrise|busuu|anki|rosetta|italki|preply|
                     r"\b(?:lesson|lessons|course|vocabulary|flashcards?|grammar|exercise|lección|"
                     r"lecciones|curso|vocabulario|gramática|lektion|kurs|wortschatz|grammatik|"
                     r"übung|leçon|cours|vocabulaire|grammaire|lição|aula|exercício)\b", re.I)
+# News a person gives of themselves in a chat line ("Claire: I'm pregnant!", "Leila: chemo
+# cycle 2 on Tuesday") or a calendar entry of theirs ("Leila – chemo cycle 2").
+_NEWS = {
+    "pregnant": re.compile(r"\b(?:i'?m|i am|we'?re|we are)\s+(?:\w+\s+)?(?:pregnant|expecting)|"
+                           r"\b(?:enceinte|embarazada|schwanger|grávida|gravida)\b|"
+                           r"\bwe'?re having a baby|\bbaby is due|\bdue date\b", re.I),
+    "chemo": re.compile(r"\bchemo(?:therapy)?\b|\boncolog|\bquimio(?:terapia)?\b|\bchimio(?:thérapie)?\b|"
+                        r"\bchemotherapie\b|\bradiotherap", re.I),
+    "engaged": re.compile(r"\b(?:we got|we'?re|we are|i got|just got)\s+engaged\b|\bnos (?:hemos )?"
+                          r"prometido\b|\bfiancé(?:e)?s?\b|\bverlobt\b|\bnoivos\b", re.I),
+}
+_NEWS_SAID = {"pregnant": "is expecting a baby", "chemo": "is having chemotherapy",
+              "engaged": "is engaged"}
+_NEWS_LINE = re.compile(r"^\s*(?:\w{2,3}\.?\s+\d{1,2}\s+)?(?:\d{1,2}[:.]\d\d\s+)?"
+                        r"(?P<name>[A-ZÀ-Þ][\w'’-]+(?: [A-ZÀ-Þ][\w'’-]+)?)\s*(?::|–|-)\s+(?P<said>.+)$", re.M)
+
+
+def _news_in(text: str) -> list[tuple[str, str]]:
+    """(person, news) for each line a person writes or is listed with that gives news."""
+    found = []
+    for m in _NEWS_LINE.finditer(text):
+        for what, pattern in _NEWS.items():
+            if pattern.search(m.group("said")):
+                found.append((m.group("name"), what))
+    return list(dict.fromkeys(found))
+
+
+_HEART = re.compile(r"[❤♥💕💖💗💓💞💘💝🧡💛💚💙💜🤍🤎🖤😍😘]")
+_AFFECTION = re.compile(r"\b(?:love you|love u|thanks love|babe|baby|honey|darling|sweetheart|xx+|"
+                        r"amor|cariño|carino|mi vida|querid[oa]|chéri(?:e)?|mon cœur|mon coeur|bisous|"
+                        r"schatz|liebling|hab dich lieb|meu amor|beijinhos?|te amo|je t'aime)\b", re.I)
+
+
+def _hearted_partner(text: str) -> list[str]:
+    """The contact a chat is saved under with a heart, where the chat is affectionate: the
+    person's partner (a relative saved so — "Mãe ❤️" — is named by the relation instead)."""
+    if not _AFFECTION.search(text):
+        return []
+    out = []
+    for m in re.finditer(r"^\s*(?P<name>[A-ZÀ-Þ][\w'’-]+(?: [A-ZÀ-Þ][\w'’-]+)?)\s*(?P<heart>"
+                         + _HEART.pattern + r")", text, re.M):
+        name = m.group("name")
+        if name.casefold() not in entities.RELATIONS and fold(name) not in entities.RELATIONS:
+            out.append(name)
+    return list(dict.fromkeys(out))
+
+
+_MAILISH = re.compile(r"mail|outlook|thunderbird|compose|sent", re.I)
 _CHAT_APPS = re.compile(r"whatsapp|messages|messenger|signal|telegram|slack|teams|discord|"
                         r"imessage|wechat|line$|viber|element", re.I)
 

@@ -191,3 +191,36 @@ def test_a_class_page_that_names_the_teacher_says_what_and_where_they_teach(tmp_
          "Tomas, the risk assessment needs to reach the EVC by Friday."),
     ])
     assert "Tomás teaches chemistry at Eastfield Academy" in said, said
+
+
+def test_an_accepted_offer_news_from_close_people_and_a_hearted_partner(tmp_path: Path) -> None:
+    assert roles.accepted_jobs("I have accepted a senior pharmacist role with NHS Lothian in Edinburgh.") == [
+        ("senior pharmacist", "NHS Lothian")]
+    assert roles.accepted_jobs("he aceptado el puesto de ingeniera en Iberdrola") == [("ingeniera", "Iberdrola")]
+    assert roles.accepted_jobs("I accepted your invitation to the party") == []
+    said = _said(tmp_path, "Nadia Haddad", [
+        ("WhatsApp", "WhatsApp", "Leila 💜  last seen today\nLeila: Oncologist says counts are ok for "
+         "cycle 2 of chemo on Tuesday  07:41\nNadia: I'll come Saturday  08:20"),
+        ("WhatsApp", "WhatsApp", "Sam 🧡  online\nSam: Want me to come to Ottawa with you? love you  08:27"),
+        ("Google Chrome", "Form", "Reason: chemo follow-up\nPatient: Leila Haddad"),
+        ("Outlook", "Re: Offer - Outlook", "Dear Ms Haddad,\nThank you. I have accepted a UX researcher "
+         "role with Brightwell Health and look forward to starting."),
+    ])
+    assert "Leila is having chemotherapy" in said, said
+    assert "Sam is Nadia's partner" in said, said
+    assert not any(s.startswith("Reason") for s in said), said
+
+
+def test_a_sale_with_scammers_and_paperwork(tmp_path: Path) -> None:
+    said = _said(tmp_path, "Jordan Whitaker", [
+        ("Google Chrome", "Marketplace - Your listing", "Your listing | $14,900 · 2016 Honda CR-V EX AWD\n"
+         "Is this still available? asking price firm"),
+        ("Messenger", "Kevin Tran", "Kevin Tran · 2016 Honda CR-V EX AWD · $14,900\n"
+         "Kevin Tran: Hi, is it still available?\n"
+         "Jordan: Yes it is, for sale until Saturday"),
+        ("Messenger", "Mike", "Mike · 2016 Honda CR-V EX AWD · $14,900\nMike: I will send a cashier's check for $16,500, my shipping agent picks it up\n"
+         "Jordan: This is a scam. Blocked and reported."),
+        ("Google Chrome", "DR 2173 Motor Vehicle Bill of Sale", "Bill of sale for the buyer: sign the title"),
+    ], step=120.0)
+    assert any(s.startswith("Jordan is selling a 2016 Honda CR-V EX AWD") for s in said), said
+    assert "Jordan is fending off scam buyers" in said, said
