@@ -36,7 +36,7 @@ def _cues(text: str) -> tuple[str, ...]:
 
 KINDS: tuple[Kind, ...] = (
     Kind("event", _cues(
-        "wedding|bride|groom|rsvp|ceremony|reception$|birthday|party$|parties$|reunion|graduation|"
+        "wedding|bride|groom|rsvp|ceremony|reception$|birthday|party$|parties$|class reunion|family reunion|graduation|"
         "anniversar|baptism|christening|funeral|bachelor|hen do|stag do|save the date|"
         "boda|cumpleanos|fiesta|ceremonia|graduacion|aniversario|bautizo|"
         "hochzeit|geburtstag|feier|jubilaum|taufe|"

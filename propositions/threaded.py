@@ -326,7 +326,8 @@ def _features(o: Observation, user: str) -> _Features:
                            or _MAILISH.search(f"{o.app} {o.window_title}") else [])
     return _Features(text=text, subject=subject, folded=fold(text), tools=tools, roles=signs,
                      cues=activities.cues_in(f"{o.app or ''}\n{text}"), people=people,
-                     places=places, orgs=orgs, relations=entities.relations_in(content),
+                     places=places, orgs=orgs,
+                     relations=_own_relations(content, user, o.window_title or ""),
                      children=entities.children_in(content) if o.observer in ("screen", "api") else [],
                      homes=entities.home_places_in(content, user)
                      if o.observer in ("screen", "api") else [],
@@ -705,7 +706,7 @@ class ThreadInferrer:
                 _destination(all_feats, places, self._homes)
             if not dest:
                 return None
-            return f"{u} is moving to {dest}{when}", "moving"
+            return f"{u} is moving to {dest}", "moving"
         if k == "training":
             races = Counter(r for f in all_feats for r in f.scan(
                 "races", lambda t: [m.group(0).strip() for m in _RACE_NAME.finditer(t)]))
@@ -916,27 +917,45 @@ class ThreadInferrer:
         return out
 
     def _correspondence(self, act: _Activity) -> list[Candidate]:
-        """Mail the person exchanges with someone named, and what it is about."""
-        threads: dict[tuple[str, str], list[Observation]] = defaultdict(list)
+        """Mail the person exchanges with someone named, and what it is about: one sentence per
+        correspondent, with their title where the mail gives it ("Prof. Sabine Kretschmer")."""
+        by_name: dict[str, list[tuple[str, Observation]]] = defaultdict(list)
+        titled: dict[str, str] = {}
         for o in self._screens(act):
             f = self.features(o)
             if not f.subject or len(f.subject) < 4:
                 continue
-            subject = _mail_subject(o.window_title or "", o.app)
+            subject = _mail_subject(o.window_title or "", o.app) or f.subject
             for m in _MAIL_PARTY.finditer(o.content or ""):
                 name = " ".join((m.group("name") or m.group("name2")).split())
                 if entities.people_in(f"From: {name}", self.full_name):
-                    threads[(name, subject or f.subject)].append(o)
+                    by_name[name].append((subject, o))
+                    t = re.search(rf"\b(Prof\.(?:\s?Dr\.)?|Professor|Dr\.)\s+(?:{re.escape(name.split()[0])}\s+)?"
+                                  rf"{re.escape(name.split()[-1])}\b", f.text)
+                    if t:
+                        titled[name] = t.group(1)
         out = []
-        for (name, subject), obs in threads.items():
+        for name, mails in by_name.items():
+            obs = list({o.id: o for _, o in mails}.values())
+            subjects = [s for s, _ in Counter(_SUBJECT_PREFIX.sub("", s).strip() for s, _ in mails
+                                              ).most_common(2)]
             wrote = any(re.search(r"^(?:to|para|an|à|a)\s*:", o.content or "", re.M | re.I)
-                        for o in obs)
+                        or _COMPOSE.search(o.window_title or "") for o in obs)
             verb = "is corresponding with" if wrote else "got mail from"
+            who = f"{titled[name]} {name}" if name in titled else name
+            about = " and ".join(f"“{_short(s, 60)}”" for s in subjects)
             out.append(Candidate(
-                text=f"{self.user} {verb} {name} about “{_short(subject, 70)}”",
+                text=f"{self.user} {verb} {who} about {about}",
                 confidence=_probability("mail", obs, strength=1.0 + len(obs) + wrote),
                 reasoning=f"{len(obs)} mail windows with {name}", decay="weeks",
-                evidence=_ids(obs), topic_key=f"mail:{fold(name)}:{fold(subject)[:60]}"))
+                evidence=_ids(obs), topic_key=f"mail:{fold(name)}"))
+            research = sum(1 for o in obs if self.features(o).scan("research", _RESEARCH.search))
+            if titled.get(name, "").startswith("Prof") and len(obs) >= 2 and research >= 1:
+                out.append(Candidate(
+                    text=f"{self.user}'s supervisor is {who}",
+                    confidence=_probability("supervisor", obs, strength=1.0 + len(obs)),
+                    reasoning=f"{len(obs)} mails with {who} about their research",
+                    decay="years", evidence=_ids(obs), topic_key=f"supervisor:{fold(name)}"))
         return out
 
     def _documents(self, act: _Activity) -> list[Candidate]:
@@ -1293,11 +1312,17 @@ _MEDIA = re.compile(r"spotify|youtube|music|deezer|soundcloud|tidal|podcast|pock
 _BROWSERS = re.compile(r"firefox|chrome|chromium|safari|edge|brave|opera|vivaldi|arc$", re.I)
 
 
+# "Antwort verfassen: Re: …", "Redactar: …", "Réponse : …": a reply being written
+_COMPOSE_PREFIX = re.compile(r"^\s*(?:antwort verfassen|verfassen|redactar|responder|r[ée]ponse|"
+                             r"r[ée]diger|compose|write|nova mensagem|escrever|reply)\s*:\s*", re.I)
+
+
 def _mail_subject(title: str, app: str | None) -> str:
     """A mail's subject from its window title, without the app, the account and the site."""
-    parts = [p.strip() for p in re.split(r"\s+[-–—|·]\s+", title) if p.strip()]
+    parts = [p.strip() for p in re.split(r"\s+[-–—|·]\s+", _COMPOSE_PREFIX.sub("", title)) if p.strip()]
+    app_key = fold(app or "")
     keep = [p for p in parts if not (_BROWSERS.search(p) or "@" in p or
-                                     fold(p) == fold(app or "") or re.fullmatch(
+                                     (app_key and app_key in fold(p)) or re.fullmatch(
                                          r"(?:gmail|outlook|mail|thunderbird|proton mail|"
                                          r"yahoo mail|inbox|posteingang|caixa de entrada|"
                                          r"bandeja de entrada|boite de reception)(?:\s*\(\d+\))?",
@@ -1348,7 +1373,7 @@ _EVENT_WORDS = {
     "birthday": "birthday party", "cumpleanos": "birthday party", "geburtstag": "birthday party",
     "anniversaire": "birthday party", "aniversario": "birthday party",
     "party": "party", "fiesta": "party", "feier": "party", "fete": "party", "festa": "party",
-    "soiree": "party", "reunion": "reunion", "graduation": "graduation", "graduacion": "graduation",
+    "soiree": "party", "graduation": "graduation", "graduacion": "graduation",
     "formatura": "graduation", "funeral": "funeral", "baptism": "baptism", "christening": "baptism",
     "bautizo": "baptism", "taufe": "baptism", "bapteme": "baptism", "batizado": "baptism",
 }
@@ -1557,6 +1582,36 @@ _NEWS_LINE = re.compile(r"^\s*(?:\w{2,3}\.?\s+\d{1,2}\s+)?(?:\d{1,2}[:.]\d\d\s+)
                         r"(?P<name>[A-ZÀ-Þ][\w'’-]+(?: [A-ZÀ-Þ][\w'’-]+)?)\s*(?::|–|-)\s+(?P<said>.+)$", re.M)
 
 
+def _own_relations(text: str, user: str, title: str = "") -> list[tuple[str, str | None]]:
+    """"My sister Ana" where the person says it: not in a chat line or a mail someone else
+    wrote ("Amparo: mi hijo Sergio …" is Amparo's son)."""
+    own = {fold(w) for w in user.split()} | {"me", "you", "yo", "eu", "moi", "ich", "du", "tu"}
+    sender = _FROM_HEADER.search(text)
+    first = re.escape(user.split()[0]) if user.split() else None
+    # a mail from someone else, or one that greets the person by name, is the writer's
+    addressed = bool(first and re.search(rf"^(?:[^\W\d_]+[ \t]+){{0,2}}{first}\s*[,!:]", text, re.M))
+    if ((sender and not ({fold(w) for w in sender.group("name").split()} & own)) or addressed) \
+            and not _COMPOSE.search(title):
+        return []
+    out: list[tuple[str, str | None]] = []
+    for line in text.splitlines():
+        speaker = _SPEAKER_LINE.match(line)
+        name = speaker.group("name").split() if speaker else []
+        # a chat line's speaker is a name ("Leila:"), not a form's label ("Named insureds:")
+        if name and all(w[:1].isupper() for w in name) and not ({fold(w) for w in name} & own) \
+                and entities.is_person_name(" ".join(name), user):
+            continue
+        out += entities.relations_in(line)
+    return out
+
+
+_RESEARCH = re.compile(r"(?i)\b(?:thesis|dissertation|manuscript|revision|paper|chapter|draft|"
+                       r"doktorarbeit|promotion|thèse|these|tesis|tese|experiment|figure|abbildung)\b")
+_FROM_HEADER = re.compile(r"^\s*(?:From|De|Von|Da|Expéditeur)\s*:\s*(?P<name>[^<\n]{2,60})", re.M)
+_COMPOSE = re.compile(r"(?i)compose|new message|redactar|responder|antwort verfassen|verfassen|"
+                      r"rédiger|réponse|nova mensagem|responder|escrever|^re:|^aw:")
+
+
 def _news_in(text: str) -> list[tuple[str, str]]:
     """(person, news) for each line a person writes or is listed with that gives news."""
     found = []
@@ -1576,12 +1631,14 @@ _AFFECTION = re.compile(r"\b(?:love you|love u|thanks love|babe|baby|honey|darli
 def _hearted_partner(text: str) -> list[str]:
     """The contact a chat is saved under with a heart, where the chat is affectionate: the
     person's partner (a relative saved so — "Mãe ❤️" — is named by the relation instead)."""
-    if not _AFFECTION.search(text):
-        return []
+    affection = bool(_AFFECTION.search(text) or re.search("[😍😘🥰]", text))
     out = []
     for m in re.finditer(r"^\s*(?P<name>[A-ZÀ-Þ][\w'’-]+(?: [A-ZÀ-Þ][\w'’-]+)?)\s*(?P<heart>"
                          + _HEART.pattern + r")", text, re.M):
         name = m.group("name")
+        # a red heart is what couples save each other with; other hearts need the words too
+        if not (affection or m.group("heart") in "❤♥😍😘"):
+            continue
         if name.casefold() not in entities.RELATIONS and fold(name) not in entities.RELATIONS:
             out.append(name)
     return list(dict.fromkeys(out))
