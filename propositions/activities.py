@@ -67,9 +67,12 @@ KINDS: tuple[Kind, ...] = (
         "piso$|alquiler|arrendador|casero|fianza|mudanza|"
         "wohnung|miete|kaltmiete|warmmiete|vermieter|besichtigung|kaution|umzug|schufa|"
         "appartement|loyer|proprietaire|caution|demenagement|bail$|"
-        "apartamento|aluguel|arrendamento|senhorio|caucao|mudanca"),
+        "apartamento|aluguel|arrendamento|senhorio|caucao|mudanca|"
+        "flatmate|roommate|housemate|mitbewohner|wg-casting|wg-gesucht|colocataire|colocation|"
+        "companero de piso|companera de piso"),
         "is looking for a place to rent", "weeks",
-        strong=("landlord", "vermieter", "besichtigung", "kaltmiete", "schufa")),
+        strong=("landlord", "vermieter", "besichtigung", "kaltmiete", "schufa", "flatmate",
+                "mitbewohner", "wg-casting", "wg-gesucht", "colocataire")),
     Kind("moving", _cues(
         "moving house|moving to|move to|moving day|relocat|removal|removals|movers|moving van|"
         "man and van|change of address|mail forwarding|redirect your mail|new address|"

@@ -117,6 +117,11 @@ _STREET = re.compile(r"\b(?:rua|calle|street|st\.?|avenue|ave\.?|avenida|av\.?|s
                      re.I)
 
 
+_VENUE_WORDS = frozenset(("hotel", "hostel", "restaurant", "bar", "cafe", "le", "la", "el", "the",
+                          "les", "los", "las", "pousada", "pension", "gasthof", "casa", "chez",
+                          "pizzeria", "brasserie", "taberna", "residence", "villa"))
+
+
 def places_in(text: str) -> list[str]:
     """Places named in ``text`` (capitalised, in the gazetteer), in the order found.
 
@@ -147,6 +152,8 @@ def places_in(text: str) -> list[str]:
                 if hit and j - i == 1 and (words[i].casefold() in WEEKDAYS or
                                            words[i].casefold() in MONTHS or len(words[i]) <= 3):
                     hit = None  # "Sat" is no San Antonio, nor "Mar" a place
+                if hit and i > 0 and j - i == 1 and fold(words[i - 1]) in _VENUE_WORDS:
+                    hit = None  # "Hôtel Le Garibaldi", "Café Lisboa": a venue's name
                 if hit and (j - i > 1 or placed or i > 0) and not re.search(
                         r"['’]", " ".join(words[i:j])):
                     found.append(hit[0])

@@ -94,6 +94,33 @@ def accepted_jobs(text: str) -> list[tuple[str, str]]:
     return [(" ".join(m.group("role").split()), m.group("org")) for m in _ACCEPTED.finditer(text)]
 
 
+# "Jonas (28, Doktorand Biochemie an der LMU)", "Ana Lima, Senior Nurse": a role beside the name
+_OCCUPATION = re.compile(
+    r"(?i)student|doktorand|phd|postdoc|engineer|developer|nurse|teacher|translator|designer|"
+    r"accountant|pharmacist|researcher|doctor|lawyer|analyst|manager|consultant|scientist|writer|"
+    r"editor|architect|electrician|plumber|physio|estudiante|enfermer|profesor|traductor|ingenier|"
+    r"electricista|kinésithérapeute|kine|infirmi|enseignant|ingénieur|lehrer|ingenieur|"
+    r"übersetzer|krankenpfleger|grafikdesign|tradutor|enfermeir|engenheir")
+
+
+def named_roles(text: str, first: str) -> list[tuple[str, str | None]]:
+    """(occupation, organisation) given beside the person's own first name."""
+    if not first:
+        return []
+    out = []
+    for m in re.finditer(rf"\b{re.escape(first)}\s*\((?:\d{{1,2}},\s*)?(?P<role>[^)(\n]{{3,60}})\)", text):
+        role = m.group("role").strip()
+        if not _OCCUPATION.search(role):
+            continue
+        at = re.search(r"\s+(?:at|an der|an|bei|à|chez|en|em|na|no)\s+(?:the\s+|der\s+|la\s+|l'|o\s+|a\s+)?"
+                       r"(?P<org>[A-Z][\w&'’.-]*(?:\s+[A-Z][\w&'’.-]*){0,3})\s*$", role)
+        if at:
+            out.append((role[:at.start()].strip(), at.group("org")))
+        else:
+            out.append((role, None))
+    return out
+
+
 def own_roles(text: str) -> list[tuple[str, str | None]]:
     """(occupation, organisation or None) the person gives themselves in ``text``."""
     out = []
@@ -168,7 +195,44 @@ def student(universities: Counter[str], pages: int) -> Role | None:
     return Role("is a university student", "student")
 
 
+# Occupations as Spanish, Portuguese, French and German name them, said in English.
+_IN_ENGLISH = {
+    "doktorand": "PhD student", "doktorandin": "PhD student", "doctorant": "PhD student",
+    "doctorante": "PhD student", "doctorando": "PhD student", "doctoranda": "PhD student",
+    "doutorando": "PhD student", "doutoranda": "PhD student", "estudiante": "student",
+    "étudiant": "student", "étudiante": "student", "studentin": "student", "estudante": "student",
+    "enfermera": "nurse", "enfermero": "nurse", "enfermeira": "nurse", "enfermeiro": "nurse",
+    "infirmière": "nurse", "infirmier": "nurse", "krankenpfleger": "nurse",
+    "krankenpflegerin": "nurse", "pflegefachkraft": "nurse", "profesor": "teacher",
+    "profesora": "teacher", "professora": "teacher", "enseignant": "teacher",
+    "enseignante": "teacher", "lehrer": "teacher", "lehrerin": "teacher", "traductor": "translator",
+    "traductora": "translator", "tradutor": "translator", "tradutora": "translator",
+    "traducteur": "translator", "traductrice": "translator", "übersetzer": "translator",
+    "übersetzerin": "translator", "ingeniero": "engineer", "ingeniera": "engineer",
+    "engenheiro": "engineer", "engenheira": "engineer", "ingénieur": "engineer",
+    "ingénieure": "engineer", "ingenieur": "engineer", "ingenieurin": "engineer",
+    "electricista": "electrician", "eletricista": "electrician", "électricien": "electrician",
+    "elektriker": "electrician", "kinésithérapeute": "physiotherapist",
+    "fisioterapeuta": "physiotherapist", "physiotherapeut": "physiotherapist",
+    "physiotherapeutin": "physiotherapist", "contador": "accountant", "contadora": "accountant",
+    "contabilista": "accountant", "comptable": "accountant", "buchhalter": "accountant",
+    "buchhalterin": "accountant", "diseñador": "designer", "diseñadora": "designer",
+    "grafikdesigner": "graphic designer", "grafikdesignerin": "graphic designer",
+}
+
+
+def in_english(role: str) -> str:
+    """"Doktorand Biochemie" is a "PhD student (Biochemie)"; an English role stays as it is."""
+    words = role.split()
+    head = next((i for i, w in enumerate(words) if w.casefold() in _IN_ENGLISH), None)
+    if head is None:
+        return role
+    rest = " ".join(words[:head] + words[head + 1:])
+    return _IN_ENGLISH[words[head].casefold()] + (f" ({rest})" if rest else "")
+
+
 def own(role: str, org: str | None) -> Role:
+    role = in_english(role)
     article = "an" if role[:1].lower() in "aeiou" else "a"
     at = f" at {org}" if org else ""
     return Role(f"is {article} {role}{at}", f"own:{fold(role)}")

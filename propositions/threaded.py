@@ -317,7 +317,8 @@ def _features(o: Observation, user: str) -> _Features:
         surname = user.split()[-1] if len(user.split()) > 1 else ""
         teaches = roles.teaches_at(text, surname)
         course, unis = roles.course_page(text)
-        own = roles.own_roles(text) if wrote or _EDITOR.search(o.app or "") else []
+        own = (roles.own_roles(text) if wrote or _EDITOR.search(o.app or "") else []) + \
+            roles.named_roles(text, user.split()[0] if user.split() else "")
         signs = _RoleSigns(own=own, teaches=teaches,
                            subject=roles.class_subject(text) if teaches is not None else None,
                            course=course, universities=unis if course else [],
@@ -674,6 +675,10 @@ class ThreadInferrer:
             dest = _destination(all_feats, places, self._homes)
             if not dest:
                 return None
+            # the dates said with the destination, not every date in the thread
+            there = sorted({d for f in all_feats for d, line, _ in f.dates if dest in line})
+            if there:
+                when = f" on {_day(there[0])}" if len(there) == 1 else f" around {_span(there[0], there[-1])}"
             return f"{u} is planning a trip to {dest}{when}", fold(dest)
         if k == "job_search":
             found_roles = Counter(r for f in all_feats for r in f.scan(
@@ -720,6 +725,13 @@ class ThreadInferrer:
                                               "halbmarathon", "maratona") if c in cues), None)
             return (f"{u} is training for a {_RACE_WORD.get(what, what)}", "training") if what else None
         if k == "home_search":
+            mates = [f for f in all_feats if f.scan("flatmate", _FLATMATE.search)]
+            if mates:
+                # a flat share casting: they stay, a room is let
+                near = Counter(p for f in mates for line in f.text.splitlines()
+                               if _FLATMATE.search(line) for p in entities.places_in(line))
+                where = next(iter(self._homes), None) or (near.most_common(1)[0][0] if near else None)
+                return f"{u} is looking for a new flatmate" + (f" in {where}" if where else ""), "flatmate"
             if not places:
                 return None
             place = places.most_common(1)[0][0]
@@ -1244,9 +1256,9 @@ _SELF = re.compile(
 # Log-odds weights of the features that predict whether a proposition is true, by how it was
 # derived (see _probability). Set by hand from the scenarios in tests/scenarios/; they
 # separate true from false propositions only weakly so far.
-_PRIOR = {"aspect": -0.04, "buying": 0.12, "caring": -0.23, "children": 0.13, "coding_practice": 0.13, "commands": 0.05, "documents": -0.02, "employer": 0.54, "event": -0.23, "home": 0.10, "home_search": 0.12, "job_search": 0.08, "language": -0.25, "learning": 0.15, "mail": 0.13, "moving": 0.12, "news": 0.14, "on_call": -0.23, "outcome": 0.21, "partner": 0.15, "project": 0.18, "relation": 0.10, "role": 0.43, "schedule": -0.29, "self": 0.15, "selling": 0.22, "studying": 0.08, "time_use": -0.45, "tools": -0.33, "training": 0.08, "trip": -0.53, "writing": 0.13}
+_PRIOR = {"aspect": -0.04, "buying": 0.10, "caring": -0.18, "children": 0.11, "coding_practice": 0.10, "commands": 0.02, "documents": -0.10, "employer": 0.45, "event": -0.41, "home": 0.08, "home_search": 0.17, "invoicing": -0.16, "job_search": 0.07, "language": -0.24, "learning": 0.12, "mail": 0.38, "moving": -0.07, "news": 0.12, "on_call": -0.20, "outcome": 0.17, "partner": 0.35, "project": 0.14, "relation": 0.08, "role": 0.45, "schedule": -0.23, "self": 0.12, "selling": 0.19, "studying": 0.06, "supervisor": 0.11, "time_use": -0.41, "tools": -0.42, "training": 0.07, "trip": -0.47, "writing": 0.10}
 _DEFAULT_PRIOR = -0.5
-_W_EVIDENCE, _W_APPS, _W_SPREAD = 0.204, 0.045, 0.046
+_W_EVIDENCE, _W_APPS, _W_SPREAD = 0.264, -0.045, 0.038
 
 
 # How a topic key's prefix names the way a proposition was derived.
@@ -1607,6 +1619,9 @@ def _own_relations(text: str, user: str, title: str = "") -> list[tuple[str, str
 
 _RESEARCH = re.compile(r"(?i)\b(?:thesis|dissertation|manuscript|revision|paper|chapter|draft|"
                        r"doktorarbeit|promotion|thèse|these|tesis|tese|experiment|figure|abbildung)\b")
+_FLATMATE = re.compile(r"(?i)\b(?:flatmates?|roommates?|housemates?|mitbewohner(?:in)?|wg-casting|"
+                       r"wg-gesucht|nachmieter(?:in)?|colocataires?|colocation|compañer[oa] de piso|"
+                       r"companheir[oa] de casa|room in (?:a|our) (?:flat|house) share)\b")
 _FROM_HEADER = re.compile(r"^\s*(?:From|De|Von|Da|Expéditeur)\s*:\s*(?P<name>[^<\n]{2,60})", re.M)
 _COMPOSE = re.compile(r"(?i)compose|new message|redactar|responder|antwort verfassen|verfassen|"
                       r"rédiger|réponse|nova mensagem|responder|escrever|^re:|^aw:")

@@ -224,3 +224,33 @@ def test_a_sale_with_scammers_and_paperwork(tmp_path: Path) -> None:
     ], step=120.0)
     assert any(s.startswith("Jordan is selling a 2016 Honda CR-V EX AWD") for s in said), said
     assert "Jordan is fending off scam buyers" in said, said
+
+
+def test_roles_beside_the_name_in_english_and_venues_are_no_places() -> None:
+    assert roles.named_roles("Wir sind Fabi (29, Grafikdesigner) und Jonas (28, Doktorand Biochemie an "
+                             "der LMU).", "Jonas") == [("Doktorand Biochemie", "LMU")]
+    assert roles.named_roles("Jonas (gone fishing)", "Jonas") == []
+    assert roles.own("Doktorand Biochemie", "LMU").sentence == "is a PhD student (Biochemie) at LMU"
+    assert roles.own("enfermera", None).sentence == "is a nurse"
+    assert entities.places_in("Hôtel Le Garibaldi ★★★  Lyon 6e") == ["Lyon"]
+    assert entities.places_in("Sat 27 Feb - Sun 28 Feb") == []
+
+
+def test_a_supervisor_a_flat_share_and_one_sentence_per_correspondent(tmp_path: Path) -> None:
+    said = _said(tmp_path, "Jonas Brandtner", [
+        ("Thunderbird", "Revision – wer macht was? - Mozilla Thunderbird",
+         "Von: Sabine Kretschmer <kretschmer@bio.lmu.de>\nAn: Jonas Brandtner\nLieber Jonas, für die "
+         "Revision brauchen wir die neue Abbildung 4.\nProf. Dr. Sabine Kretschmer"),
+        ("Thunderbird", "Antwort verfassen: Re: Revision – wer macht was? - Mozilla Thunderbird",
+         "An: Sabine Kretschmer <kretschmer@bio.lmu.de>\nLiebe Sabine, die Abbildung 4 kommt bis Freitag."),
+        ("Thunderbird", "Decision on your manuscript - Mozilla Thunderbird",
+         "Von: Sabine Kretschmer <kretschmer@bio.lmu.de>\nAn: Jonas Brandtner\nthe manuscript revision"),
+        ("Firefox", "WG-Gesucht – Zimmer frei", "Wir suchen eine neue Mitbewohnerin! WG-Casting am Donnerstag"),
+        ("Firefox", "WG-Gesucht – Nachrichten", "47 Nachrichten zu eurem WG-Casting, Mitbewohner gesucht"),
+    ], step=300.0)
+    mails = [s for s in said if "Kretschmer about" in s]
+    assert len(mails) == 1 and mails[0].startswith(
+        "Jonas is corresponding with Prof. Dr. Sabine Kretschmer about “Revision – wer macht was?”"), said
+    assert "Mozilla" not in mails[0] and "verfassen" not in mails[0]
+    assert "Jonas's supervisor is Prof. Dr. Sabine Kretschmer" in said, said
+    assert any(s.startswith("Jonas is looking for a new flatmate") for s in said), said
