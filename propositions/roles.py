@@ -89,6 +89,28 @@ _ACCEPTED = re.compile(
     r"(?:(?i:the|el|la|o|a|le|der|die)\s+)?(?P<org>[A-Z][\w&'’.-]*(?:\s+(?:of\s+)?[A-Z][\w&'’.-]*){0,4})")
 
 
+# A business named after its owner: "Reformas Ortega · Electricidad y reformas", "Studio Lima"
+_BUSINESS_WORDS = (r"Reformas|Construcciones|Instalaciones|Servicios|Electricidad|Fontanería|Taller|"
+                   r"Estudio|Studio|Design|Consulting|Bakery|Café|Cafe|Shop|Ltd|SL|S\.L\.|GmbH|Lda|"
+                   r"SARL|Services|Serviços|Traduções|Traductions|Übersetzungen|Photography|Fotografía|"
+                   r"Fotografia|Cabinet|Praxis|Clínica|Clinic|Atelier|Boutique|Garage|Garaje|Agency|"
+                   r"Agencia|Agência|Agence|Catering|Bau|Elektro|Malerei|Tischlerei|Carpintería")
+
+
+def own_business(text: str, surname: str) -> list[tuple[str, str | None]]:
+    """(business, what it does) for a business named with the person's surname."""
+    if not surname or len(surname) < 3:
+        return []
+    s = re.escape(surname)
+    out = []
+    for m in re.finditer(rf"\b(?P<name>(?:(?:{_BUSINESS_WORDS})[ \t]+(?:[A-Z][\w&'’-]*[ \t]+)?{s}|"
+                         rf"{s}[ \t]+(?:[A-Z][\w&'’-]*[ \t]+)?(?:{_BUSINESS_WORDS}))\b)"
+                         rf"(?:[ \t]*[·|–-][ \t]*(?P<what>[A-ZÀ-Þ][\w ,'’&-]{{3,40}}?)(?=[ \t]*[·|\n]|$))?",
+                         text, re.M):
+        out.append((m.group("name"), (m.group("what") or "").strip() or None))
+    return out
+
+
 def accepted_jobs(text: str) -> list[tuple[str, str]]:
     """(role, organisation) of job offers the person says they accepted."""
     return [(" ".join(m.group("role").split()), m.group("org")) for m in _ACCEPTED.finditer(text)]

@@ -254,3 +254,10 @@ def test_a_supervisor_a_flat_share_and_one_sentence_per_correspondent(tmp_path: 
     assert "Mozilla" not in mails[0] and "verfassen" not in mails[0]
     assert "Jonas's supervisor is Prof. Dr. Sabine Kretschmer" in said, said
     assert any(s.startswith("Jonas is looking for a new flatmate") for s in said), said
+
+
+def test_a_business_named_after_the_person() -> None:
+    assert roles.own_business("Javier Ortega\nReformas Ortega · Electricidad y reformas · Tel. 6** 412",
+                              "Ortega") == [("Reformas Ortega", "Electricidad y reformas")]
+    assert roles.own_business("Ortega Llorens, Javier", "Ortega") == []
+    assert roles.own_business("Studio Lima", "") == []
