@@ -142,6 +142,7 @@ def places_in(text: str) -> list[str]:
         # after "in"/"nach"/an arrow, alone on a short line, as a column of its own (two
         # spaces), or before a region code ("Seattle, WA")
         placed = bool(_PLACE_CONTEXT.search(before)) or len(line.split()) <= 4 \
+            or bool(re.search(r"\b(?:\d{4,5}|\d{4}-\d{3}|[A-Z]{1,2}\d{1,2}[A-Z]? \d[A-Z]{2})\s+$", before)) \
             or not before.strip() or before.endswith(("  ", "\t")) \
             or bool(re.match(r"\s*,\s*[A-Z]{2}\b", after))
         words = m.group(0).replace("-", " ").split()
@@ -288,7 +289,8 @@ _ADDRESS = re.compile(
     r"rue|avenue|boulevard|chemin|allée|impasse)\b\.?"
     r"|\b(?:Rua|Avenida|Av\.|Calle|Avda\.|Paseo|Plaza|Praça|Travessa|Largo|Rue|Avenue|Boulevard|"
     r"Via|Viale|Piazza)\s+(?:[\w'’.-]+\s+){1,5}?\d{1,5}[A-Za-z]?\b"
-    r"|\b[A-ZÄÖÜ][\wäöüß-]*(?:straße|strasse|str\.|weg|gasse|allee|platz|ring|damm)\s+\d{1,4}[a-z]?\b)"
+    r"|\b[A-ZÄÖÜ][\wäöüß-]*(?:straße|strasse|str\.|weg|gasse|allee|platz|ring|damm)(?:\s+\d{1,4}[a-z]?)?"
+    r"(?=,?\s+\d{5}\s)|\b[A-ZÄÖÜ][\wäöüß-]*(?:straße|strasse|str\.|weg|gasse|allee|platz|ring|damm)\s+\d{1,4}[a-z]?\b)"
     r"(?P<rest>[^\n|]{0,60})")
 # where a page says the address is the reader's: an order, a form, a profile, a lease
 _OWN_ADDRESS = re.compile(
@@ -306,7 +308,9 @@ def home_places_in(text: str, user: str = "") -> list[str]:
     for m in _ADDRESS.finditer(text):
         # the label or the person's name just before it, not a signature further up the page
         before = text[max(0, m.start() - 60):m.start()]
-        if not (_OWN_ADDRESS.search(before) or (near_user and near_user.search(before))):
+        after = text[m.end():m.end() + 80]
+        if not (_OWN_ADDRESS.search(before) or (near_user and (near_user.search(before) or
+                                                               near_user.search(after)))):
             continue
         # the city follows the street, often after a postcode: the first run the gazetteer knows
         for run in _CAP_RUN.finditer(m.group("rest")):

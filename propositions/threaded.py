@@ -1672,7 +1672,8 @@ _CHAT_APPS = re.compile(r"whatsapp|messages|messenger|signal|telegram|slack|team
 def _is_page_name(subject: str) -> bool:
     """"Dashboard", "ed Discussion", "Messages": one or two everyday words naming a page."""
     words = re.findall(r"[^\W\d_]+", subject)
-    return 0 < len(words) <= 2 and len(subject.split()) <= 2 and all(
+    # a page is named in title case; a file called "thesis" is the person's own
+    return 0 < len(words) <= 2 and len(subject.split()) <= 2 and subject[:1].isupper() and all(
         _zipf()(w.lower(), "en") >= 3.0 or len(w) <= 2 for w in words) and \
         not any(w.isupper() and len(w) > 1 for w in words)
 

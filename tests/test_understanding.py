@@ -261,3 +261,9 @@ def test_a_business_named_after_the_person() -> None:
                               "Ortega") == [("Reformas Ortega", "Electricidad y reformas")]
     assert roles.own_business("Ortega Llorens, Javier", "Ortega") == []
     assert roles.own_business("Studio Lima", "") == []
+
+
+def test_a_flat_share_listing_gives_home_and_a_postcode_places_the_city() -> None:
+    assert entities.home_places_in("frei ab: 01.01.2027\nPlinganserstraße, 81369 München Sendling\n"
+                                   "Wir sind Fabi (29) und Jonas (28, Doktorand)", "Jonas Brandtner") == ["Munich"]
+    assert entities.places_in("Cabinet Castellane – 52 rue de Rome, 13006 Marseille") == ["Marseille"]
