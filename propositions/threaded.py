@@ -864,11 +864,20 @@ class ThreadInferrer:
                 text = f"{self.user}'s {kin} has {phrase} on {_day(when)}{at_s}"
             if text is None:
                 at_s = f" at {at}" if at else ""
-                whose = _OWNED_EVENT.search(line)
+                # whose event it is, in the line or just before it ("Dad's 70th. … Dinner on
+                # Saturday 20th?")
+                at_line = full.find(line)
+                whose = _OWNED_EVENT.search(line) or (
+                    _OWNED_EVENT.search(full[max(0, at_line - 200):at_line]) if at_line > 0 else None)
                 if whose and fold(whose.group("name")) not in fold(self.full_name):
-                    # "Jack's hearing test", "Emilia's birthday": theirs, not the person's own
-                    text = f"{whose.group('name')} has {_article(whose.group('event'))} " \
-                           f"{whose.group('event').lower()} on {_day(when)}{at_s}"
+                    # "Jack's hearing test", "Emilia's birthday": theirs, not the person's own;
+                    # "Dad's 70th" is the person's father's
+                    rel = entities.RELATIONS.get(whose.group("name").casefold())
+                    who = f"{self.user}'s {rel}" if rel else whose.group("name")
+                    event = whose.group("event").lower()
+                    if re.fullmatch(r"\d+(?:st|nd|rd|th)", event):
+                        event += " birthday"
+                    text = f"{who} has {_article(event)} {event} on {_day(when)}{at_s}"
                 else:
                     text = f"{self.user} has {phrase} on {_day(when)}{at_s}"
             out.append(Candidate(
@@ -1111,7 +1120,19 @@ class ThreadInferrer:
                 for name in f.scan("hearted", _hearted_partner):
                     if fold(name.split()[0]) not in own:
                         hearts[name].append(o)
+        # a family group ("Bell family: Mum, Dad, Hannah, Marcus"): the others are siblings
+        siblings: dict[str, list[Observation]] = defaultdict(list)
+        for o in self._screens(act):
+            if _CHAT_APPS.search(o.app or ""):
+                for name in self.features(o).scan("family", _family_members):
+                    if fold(name) not in own and entities.is_person_name(name, self.full_name):
+                        siblings[name].append(o)
         out = [Candidate(
+            text=f"{name} is {self.user}'s sibling",
+            confidence=_probability("sibling", obs, strength=1.0 + len(obs)),
+            reasoning="in the family group beside their parents", decay="years",
+            evidence=_ids(obs), topic_key=f"sibling:{fold(name)}") for name, obs in siblings.items()]
+        out += [Candidate(
             text=f"{name} {_NEWS_SAID[what]}",
             confidence=_probability("news", obs, strength=1.0 + len(obs)),
             reasoning=f"{name} says so in their own message", decay="months",
@@ -1261,9 +1282,9 @@ _SELF = re.compile(
 # Log-odds weights of the features that predict whether a proposition is true, by how it was
 # derived (see _probability). Set by hand from the scenarios in tests/scenarios/; they
 # separate true from false propositions only weakly so far.
-_PRIOR = {"aspect": -0.04, "buying": 0.10, "caring": -0.18, "children": 0.11, "coding_practice": 0.10, "commands": 0.02, "documents": -0.10, "employer": 0.45, "event": -0.41, "home": 0.07, "home_search": 0.17, "invoicing": -0.16, "job_search": 0.06, "language": -0.24, "learning": 0.12, "mail": 0.38, "moving": -0.07, "news": 0.11, "on_call": -0.20, "outcome": 0.16, "partner": 0.34, "project": 0.14, "relation": 0.07, "role": 0.51, "schedule": -0.23, "self": 0.12, "selling": 0.18, "studying": 0.06, "supervisor": 0.10, "time_use": -0.41, "tools": -0.42, "training": 0.06, "trip": -0.47, "writing": 0.10}
+_PRIOR = {"aspect": -0.15, "buying": 0.09, "caring": -0.17, "children": 0.10, "coding_practice": 0.09, "commands": 0.01, "documents": -0.15, "employer": 0.43, "event": -0.34, "home": 0.16, "home_search": 0.16, "invoicing": -0.16, "job_search": 0.05, "language": -0.25, "learning": 0.12, "mail": 0.34, "moving": -0.07, "news": 0.11, "on_call": -0.20, "outcome": 0.15, "partner": 0.31, "project": 0.13, "relation": 0.07, "role": 0.49, "schedule": -0.22, "self": 0.12, "selling": 0.17, "sibling": -0.04, "studying": 0.06, "supervisor": 0.10, "time_use": -0.42, "tools": -0.43, "training": 0.05, "trip": -0.49, "writing": 0.17}
 _DEFAULT_PRIOR = -0.5
-_W_EVIDENCE, _W_APPS, _W_SPREAD = 0.272, -0.049, 0.033
+_W_EVIDENCE, _W_APPS, _W_SPREAD = 0.290, -0.089, 0.061
 
 
 # How a topic key's prefix names the way a proposition was derived.
@@ -1646,6 +1667,25 @@ _HEART = re.compile(r"[❤♥💕💖💗💓💞💘💝🧡💛💚💙💜�
 _AFFECTION = re.compile(r"\b(?:love you|love u|thanks love|babe|baby|honey|darling|sweetheart|xx+|"
                         r"amor|cariño|carino|mi vida|querid[oa]|chéri(?:e)?|mon cœur|mon coeur|bisous|"
                         r"schatz|liebling|hab dich lieb|meu amor|beijinhos?|te amo|je t'aime)\b", re.I)
+
+
+_FAMILY_GROUP = re.compile(
+    r"^\s*(?:(?P<a>[A-ZÀ-Þ][\w'’-]+)\s+(?i:family|familie)|(?i:família|familia|famille|familie)\s+"
+    r"(?P<b>[A-ZÀ-Þ][\w'’-]+))\b[^\n,]{0,12}?\s{2,}(?P<members>[^\n]{3,120})$", re.M)
+_PARENT_WORDS = frozenset(("mum", "mom", "mam", "dad", "mama", "papa", "mãe", "mae", "pai", "mamá",
+                           "papá", "maman", "mutter", "vater", "mami", "papi"))
+
+
+def _family_members(text: str) -> list[str]:
+    """The members listed under a family group's name, when their parents are among them."""
+    out: list[str] = []
+    for m in _FAMILY_GROUP.finditer(text):
+        members = [w.strip() for w in m.group("members").split(",") if w.strip()]
+        if not any(w.casefold() in _PARENT_WORDS for w in members):
+            continue
+        out += [w for w in members if w.casefold() not in _PARENT_WORDS and w.casefold() not in (
+            "you", "du", "tú", "tu", "vous", "você", "voce") and re.fullmatch(r"[A-ZÀ-Þ][\w'’-]+", w)]
+    return list(dict.fromkeys(out))
 
 
 def _hearted_partner(text: str) -> list[str]:

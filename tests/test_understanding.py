@@ -267,3 +267,14 @@ def test_a_flat_share_listing_gives_home_and_a_postcode_places_the_city() -> Non
     assert entities.home_places_in("frei ab: 01.01.2027\nPlinganserstraße, 81369 München Sendling\n"
                                    "Wir sind Fabi (29) und Jonas (28, Doktorand)", "Jonas Brandtner") == ["Munich"]
     assert entities.places_in("Cabinet Castellane – 52 rue de Rome, 13006 Marseille") == ["Marseille"]
+
+
+def test_a_family_group_names_siblings_and_dads_70th_is_the_fathers(tmp_path: Path) -> None:
+    said = _said(tmp_path, "Marcus Bell", [
+        ("WhatsApp", "WhatsApp", "Groups\nBell family 🏡  Mum, Dad, Hannah, Marcus\nDad: Morning all  06:45\n"
+         "Hannah: Have you tried the other remote Dad  06:51"),
+        ("WhatsApp", "WhatsApp", "Hannah 🌻\nHannah: Right. Dad's 70th. Mum wants nothing fuss. "
+         "Dinner on Saturday 20th? I'll book it  12:40"),
+    ], t0=1_804_500_000.0)  # Friday 9 March 2027
+    assert "Hannah is Marcus's sibling" in said, said
+    assert "Marcus's father has a 70th birthday on Sat 20 Mar 2027" in said, said
