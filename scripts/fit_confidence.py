@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 #: the L2 penalty: with a hundred-odd propositions, larger weights fit noise
-L2 = float(os.environ.get("GUMD_FIT_L2", "0.02"))
+L2 = float(os.environ.get("GUMD_FIT_L2", "0.05"))
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
