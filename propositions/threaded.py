@@ -1041,6 +1041,7 @@ class ThreadInferrer:
             f = self.features(o)
             for m in _SELF.finditer(f.text):
                 what = (m.group("what") or m.group("what2") or "").lower()
+                what = _SELF_IN_ENGLISH.get(what, what)
                 said[what].append(o)
         for what, obs in said.items():
             out.append(Candidate(
@@ -1272,9 +1273,24 @@ TOOLS = frozenset(fold(t) for t in (
 _SELF = re.compile(
     r"\b(?:I'm|I am|I’m)\s+(?:a\s+|an\s+)?(?P<what>vegetarian|vegan|pescatarian|allergic to [a-z]+|"
     r"lactose intolerant|gluten[- ]free|left-handed|colou?r ?blind|pregnant|retired|"
-    r"a student|self-employed|freelanc\w*)|\b(?:soy|sou|je suis|ich bin)\s+(?P<what2>"
-    r"vegetarian[oa]|vegan[oa]?|vegetarien(?:ne)?|vegetarier(?:in)?|végétarien(?:ne)?|vegetarian[oa])",
+    r"a student|self-employed|freelanc\w*)|\b(?:soy|sou|je suis|ich bin)\s+(?:(?:un|una|um|uma|une?)\s+)?"
+    r"(?P<what2>vegetarian[oa]|vegan[oa]?|vegetarien(?:ne)?|vegetarier(?:in)?|végétarien(?:ne)?|"
+    r"freelancer|freelance|autónom[oa]|autonom[oa]|autônom[oa]|indépendante?|auto-entrepreneur|"
+    r"freiberuflich|selbstständig|selbständig|jubilad[oa]|aposentad[oa]|retraitée?|rentner(?:in)?)",
     re.I)
+# what a person says of themselves in another language, said in English
+_SELF_IN_ENGLISH = {
+    "vegetariano": "vegetarian", "vegetariana": "vegetarian", "vegetarien": "vegetarian",
+    "vegetarienne": "vegetarian", "végétarien": "vegetarian", "végétarienne": "vegetarian",
+    "vegetarier": "vegetarian", "vegetarierin": "vegetarian", "vegano": "vegan", "vegana": "vegan",
+    "freelancer": "freelance", "autónomo": "self-employed", "autónoma": "self-employed",
+    "autonomo": "self-employed", "autonoma": "self-employed", "autônomo": "self-employed",
+    "autônoma": "self-employed", "indépendant": "self-employed", "indépendante": "self-employed",
+    "auto-entrepreneur": "self-employed", "freiberuflich": "freelance",
+    "selbstständig": "self-employed", "selbständig": "self-employed", "jubilado": "retired",
+    "jubilada": "retired", "aposentado": "retired", "aposentada": "retired", "retraité": "retired",
+    "retraitée": "retired", "rentner": "retired", "rentnerin": "retired",
+}
 
 
 # -- confidence ---------------------------------------------------------------------------

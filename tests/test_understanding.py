@@ -278,3 +278,10 @@ def test_a_family_group_names_siblings_and_dads_70th_is_the_fathers(tmp_path: Pa
     ], t0=1_804_500_000.0)  # Friday 9 March 2027
     assert "Hannah is Marcus's sibling" in said, said
     assert "Marcus's father has a 70th birthday on Sat 20 Mar 2027" in said, said
+
+
+def test_what_people_say_of_themselves_in_other_languages(tmp_path: Path) -> None:
+    said = _said(tmp_path, "Luana Rocha", [
+        ("Microsoft Word", "Proposta - Word", "Olá! Sou freelancer desde 2020 e trabalho com identidade visual."),
+    ])
+    assert "Luana is freelance" in said, said
