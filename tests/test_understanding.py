@@ -285,3 +285,22 @@ def test_what_people_say_of_themselves_in_other_languages(tmp_path: Path) -> Non
         ("Microsoft Word", "Proposta - Word", "Olá! Sou freelancer desde 2020 e trabalho com identidade visual."),
     ])
     assert "Luana is freelance" in said, said
+
+
+def test_sentences_a_reader_would_not_frown_at(tmp_path: Path) -> None:
+    said = _said(tmp_path, "Aanya Sharma", [
+        ("Google Chrome", "Assignment 2: Monetary policy and the Taylor rule - ECON20001 - LMS",
+         "To Do: Assignment 2 – ECON20001 – 100 points – Due Aug 27\nLecture recording, tutorial sheet"),
+        ("Google Chrome", "Assignment 2: Monetary policy and the Taylor rule - ECON20001 - LMS",
+         "Assignment 2 rubric, semester 2, homework and exam revision"),
+        ("Microsoft Word", "Cover letter - Word", "Dear team, I am excited to apply for your Summer "
+         "Vacationer Program (internship). My resume is attached."),
+        ("Microsoft Word", "Resume - Word", "Resume: internship applications, cover letter, job interview prep"),
+        ("WhatsApp", "WhatsApp", "Mum: Need a packed lunch on the 21st?  07:52\nAanya: yes please"),
+        ("Google Chrome", "Spring in Melbourne", "spring is here, spring flowers in the gardens, spring"),
+    ], t0=1_787_900_000.0, step=300.0)
+    assert not any("packed" in s or "lunch" in s for s in said), said
+    assert not any("works with spring" in s for s in said), said
+    assert any(s.startswith("Aanya is working on “Assignment 2: Monetary policy and the Taylor rule”")
+               for s in said), said
+    assert any(s.startswith("Aanya is applying for an internship") for s in said), said
