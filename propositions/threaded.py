@@ -933,6 +933,23 @@ class ThreadInferrer:
                 confidence=_probability("children", obs, strength=1.0 + len(obs)),
                 reasoning="named as the person's children by a school, club or form",
                 decay="years", evidence=_ids(obs), topic_key="children"))
+        if not homes:
+            # no address of theirs: the town of their doctor, their children's school, their
+            # town hall, seen more than once
+            local: dict[str, list[Observation]] = defaultdict(list)
+            for o in self._screens(act):
+                if _CHAT_APPS.search(o.app or ""):
+                    continue
+                for city in self.features(o).scan("local", _local_places):
+                    local[city].append(o)
+            local = {c: obs for c, obs in local.items() if len({o.id for o in obs}) >= 2}
+            if local:
+                city = max(local, key=lambda c: len(local[c]))
+                out.append(Candidate(
+                    text=f"{self.user} lives in or near {city}",
+                    confidence=_probability("home_local", local[city], strength=1.0 + len(local[city])),
+                    reasoning=f"their doctor, school or town hall is in {city}",
+                    decay="years", evidence=_ids(local[city]), topic_key="home"))
         if homes:
             city = max(homes, key=lambda c: len(homes[c]))
             out.append(Candidate(
@@ -1690,6 +1707,20 @@ _APPLYING_TO = re.compile(
     r"(?i:apply(?:ing)? (?:to|at|with)|application (?:to|with)|applied (?:to|at)|"
     r"your application to|candidatura (?:a|en)|bewerbung (?:bei|an)|candidature (?:à|chez))"
     r"\s+(?:(?i:the|la|el|a|o|der|die)\s+)?(?P<org>[A-Z][\w&'’.-]*(?:\s+(?:&\s+)?[A-Z][\w&'’.-]*){0,4})")
+# the services of the place a person lives: their doctor, their children's school, the town hall
+_LOCAL_SERVICE = re.compile(
+    r"(?i)\b(?:health cent(?:re|er)|medical cent(?:re|er)|gp surgery|primary school|"
+    r"nursery|infant school|town hall|city council|council tax|centro de salud|ambulatorio|colegio|"
+    r"ayuntamiento|empadronamiento|centre de santé|médecin traitant|école|mairie|crèche|hausarzt|"
+    r"hausärztin|grundschule|kita|bürgeramt|rathaus|anmeldung|centro de saúde|posto de saúde|"
+    r"unidade de saúde|escola|câmara municipal|junta de freguesia)\b")
+
+
+def _local_places(text: str) -> list[str]:
+    return list(dict.fromkeys(p for line in text.splitlines() if _LOCAL_SERVICE.search(line)
+                              for p in entities.places_in(line)))
+
+
 _FLATMATE = re.compile(r"(?i)\b(?:flatmates?|roommates?|housemates?|mitbewohner(?:in)?|wg-casting|"
                        r"wg-gesucht|nachmieter(?:in)?|colocataires?|colocation|compañer[oa] de piso|"
                        r"companheir[oa] de casa|room in (?:a|our) (?:flat|house) share)\b")

@@ -304,3 +304,11 @@ def test_sentences_a_reader_would_not_frown_at(tmp_path: Path) -> None:
     assert any(s.startswith("Aanya is working on “Assignment 2: Monetary policy and the Taylor rule”")
                for s in said), said
     assert any(s.startswith("Aanya is applying for an internship") for s in said), said
+
+
+def test_without_an_address_the_town_of_their_doctor_and_school(tmp_path: Path) -> None:
+    said = _said(tmp_path, "Rosa Martín", [
+        ("Google Chrome", "Cita previa", "Centro de Salud Benimaclet, Valencia\nSus citas: jueves 09:20"),
+        ("Google Chrome", "Colegio", "Colegio Público Cervantes, Valencia – Circular a las familias"),
+    ])
+    assert "Rosa lives in or near Valencia" in said, said
