@@ -289,6 +289,8 @@ _ADDRESS = re.compile(
     r"rue|avenue|boulevard|chemin|allée|impasse)\b\.?"
     r"|\b(?:Rua|Avenida|Av\.|Calle|Avda\.|Paseo|Plaza|Praça|Travessa|Largo|Rue|Avenue|Boulevard|"
     r"Via|Viale|Piazza)\s+(?:[\w'’.-]+\s+){1,5}?\d{1,5}[A-Za-z]?\b"
+    r"|\b\d{1,4}(?:\s?(?:bis|ter))?,?\s+(?i:rue|avenue|av\.|boulevard|bd|chemin|allée|impasse|place|quai|"
+    r"cours|route)\s+(?:[\w'’.-]+\s+){0,4}?[\w'’.-]+(?=,)"
     r"|\b[A-ZÄÖÜ][\wäöüß-]*(?:straße|strasse|str\.|weg|gasse|allee|platz|ring|damm)(?:\s+\d{1,4}[a-z]?)?"
     r"(?=,?\s+\d{5}\s)|\b[A-ZÄÖÜ][\wäöüß-]*(?:straße|strasse|str\.|weg|gasse|allee|platz|ring|damm)\s+\d{1,4}[a-z]?\b)"
     r"(?P<rest>[^\n|]{0,60})")

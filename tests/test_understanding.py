@@ -312,3 +312,9 @@ def test_without_an_address_the_town_of_their_doctor_and_school(tmp_path: Path) 
         ("Google Chrome", "Colegio", "Colegio Público Cervantes, Valencia – Circular a las familias"),
     ])
     assert "Rosa lives in or near Valencia" in said, said
+
+
+def test_french_addresses_put_the_number_before_the_street() -> None:
+    assert entities.home_places_in("Livraison : 14 chemin des Cigales, 13400 Aubagne", "Élodie Santini") == [
+        "Aubagne"]
+    assert entities.home_places_in("Hôtel, 12 rue Garibaldi, 69006 Lyon", "Élodie Santini") == []
