@@ -948,19 +948,11 @@ class ThreadInferrer:
                     local[city].append(o)
             local = {c: obs for c, obs in local.items() if len({o.id for o in obs}) >= 2}
             if local:
-                city = max(local, key=lambda c: len(local[c]))
-                out.append(Candidate(
-                    text=f"{self.user} lives in or near {city}",
-                    confidence=_probability("home_local", local[city], strength=1.0 + len(local[city])),
-                    reasoning=f"their doctor, school or town hall is in {city}",
-                    decay="years", evidence=_ids(local[city]), topic_key="home"))
+                out.append(self._home(local, "home_local", "lives in or near",
+                                      "their doctor, school or town hall is in"))
         if homes:
-            city = max(homes, key=lambda c: len(homes[c]))
-            out.append(Candidate(
-                text=f"{self.user} lives in {city}",
-                confidence=_probability("home", homes[city], strength=1.0 + len(homes[city])),
-                reasoning=f"their own address (a delivery, a form, a lease) is in {city}",
-                decay="years", evidence=_ids(homes[city]), topic_key="home"))
+            out.append(self._home(homes, "home", "lives in",
+                                  "their own address (a delivery, a form, a lease) is in"))
         workspaces: dict[str, list[Observation]] = defaultdict(list)
         for o in self._screens(act):
             m = _WORKSPACE_TITLE.match(o.window_title or "")
@@ -1141,6 +1133,15 @@ class ThreadInferrer:
             confidence=_probability("role", obs, strength=1.0 + len(obs)),
             reasoning=f"{len(obs)} observation(s) show it", decay="years",
             evidence=_ids(obs), topic_key=f"role:{role.key}") for role, obs in found.values()]
+
+    def _home(self, seen: dict[str, list[Observation]], derivation: str, verb: str,
+              why: str) -> Candidate:
+        """Where the person lives: the city ``seen`` most often."""
+        city = max(seen, key=lambda c: len(seen[c]))
+        return Candidate(
+            text=f"{self.user} {verb} {city}",
+            confidence=_probability(derivation, seen[city], strength=1.0 + len(seen[city])),
+            reasoning=f"{why} {city}", decay="years", evidence=_ids(seen[city]), topic_key="home")
 
     def _others(self, act: _Activity) -> list[Candidate]:
         """What the people close to the person tell them of their own lives (a pregnancy, an
