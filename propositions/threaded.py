@@ -583,7 +583,9 @@ class ThreadInferrer:
             for kind_id, score in scores.items():
                 kind = activities.KINDS_BY_ID[kind_id]
                 cues = {c for f in feats for c in f.cues.get(kind_id, ())}
-                strong = any(c.startswith(st) for c in cues for st in kind.strong)
+                strong = any(c.startswith(st) for c in cues for st in kind.strong) or (
+                    # a music player's own window says it is music
+                    kind_id == "listening" and any(_MEDIA.search(o.app or "") for o in thread))
                 needed = 3.0 if kind_id == "on_call" else 1.5
                 if score < needed or (kind.strong and not strong and score < 3.0):
                     continue
