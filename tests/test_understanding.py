@@ -318,3 +318,14 @@ def test_french_addresses_put_the_number_before_the_street() -> None:
     assert entities.home_places_in("Livraison : 14 chemin des Cigales, 13400 Aubagne", "Élodie Santini") == [
         "Aubagne"]
     assert entities.home_places_in("Hôtel, 12 rue Garibaldi, 69006 Lyon", "Élodie Santini") == []
+
+
+def test_what_the_person_says_they_are_stuck_on_and_the_music_they_play(tmp_path: Path) -> None:
+    said = _said(tmp_path, "Aanya Sharma", [
+        ("Zoom", "Consultation - Zoom", "Chat\nLiam P.: I'm stuck on the essay too\n"
+         "Aanya Sharma: Hi Fiona, I'm stuck on Q2 – my Taylor rule gives 12."),
+        ("Spotify", "Spotify - lofi hip hop radio - beats to study to", "lofi hip hop radio - beats to relax"),
+    ])
+    assert "Aanya is stuck on Q2" in said, said
+    assert not any("essay" in s for s in said), said
+    assert any(s.startswith("Aanya listens to “lofi hip hop radio”") for s in said), said
