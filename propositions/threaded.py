@@ -1516,7 +1516,7 @@ def _event_word(feats: list[_Features]) -> str | None:
     return counts.most_common(1)[0][0] if counts else None
 
 
-_SPEAKER_LINE = re.compile(r"^\s*(?P<name>[^\W\d_][\w'’ -]{0,30}?)\s*:\s")
+_SPEAKER_LINE = re.compile(r"^\s*(?P<name>[^\W\d_][\w'’ .-]{0,30}?)\s*:\s")
 # "I am moving to Edinburgh", "relocating from Bristol to …", "umziehen nach", "déménager à"
 _MOVING_TO = re.compile(
     r"\b(?i:moving|relocating|move|relocate|mudar-me|mudo-me|mudar|mudarme|me mudo|umziehen|"
