@@ -528,7 +528,7 @@ class Pipeline:
         ):
             decision = Decision("same" if decision.action == "revise" else "new", decision.targets)
         if decision.action == "same" and targets:
-            if not cand.evidence:
+            if not cand.evidence and not cand.cumulative:
                 return  # a restatement that cites nothing is no further evidence
             for t in targets:
                 p = p_new if cand.cumulative else conf.reinforce(t.confidence, p_new)
@@ -545,8 +545,11 @@ class Pipeline:
             text=text,
             confidence=p_new,
             reasoning=reasoning,
+            # A revision from one batch's view must not shorten a lasting claim ("works as a
+            # nurse" is no "days" fact because today's screens say little about it); a
+            # cumulative candidate already weighs all its evidence, so its own class stands.
             decay=decision.decay or (longer_decay(cand.decay, *(t.decay for t in targets))
-                                     if revising else cand.decay),
+                                     if revising and not cand.cumulative else cand.decay),
             source=self.inferrer.name,
             topic_key=cand.topic_key,
             # The final text is audited; a revision keeps what its old versions were flagged.

@@ -209,7 +209,7 @@ and ads. Never copy passwords, keys, tokens or card numbers. Plain text only."""
 
 
 def transcribe_messages(obs: Observation) -> list[dict[str, str]]:
-    where = " · ".join(p for p in (obs.app, obs.window_title, obs.url) if p)
+    where = " · ".join(p for p in (one_line(obs.app), one_line(obs.window_title), one_line(obs.url)) if p)
     return [
         {"role": "system", "content": TRANSCRIBE_SYSTEM},
         {"role": "user", "content": f"Screenshot{(' of ' + where) if where else ''}."},
