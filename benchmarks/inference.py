@@ -117,7 +117,7 @@ def synthesize(windows: Sequence[Window], n: int, rng: random.Random) -> list[Ob
 
 # -- the scripted model -------------------------------------------------------------
 
-_OBS_HEAD = re.compile(r"^\[(\d+)\] ([^\n]*)", re.M)
+_OBS_HEAD = re.compile(r"^<<<OBSERVATION (\d+) BEGIN>>>\n([^\n]*)", re.M)
 _NEW = re.compile(r"^NEW (\d+):", re.M)
 _USER = re.compile(r"model of (.+?), the person")
 

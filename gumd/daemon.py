@@ -41,7 +41,8 @@ def make_inferrer(settings: Settings, user: str | None = None) -> Inferrer:
 
             return ThreadInferrer(name)
         return StatisticalInferrer(name)
-    return ModelInferrer(make_backend(settings.model.backend_config()), user=name)
+    return ModelInferrer(make_backend(settings.model.backend_config()), user=name,
+                         language=settings.inference.output_language)
 
 
 def make_image_reader(settings: Settings) -> ImageReader:

@@ -144,8 +144,8 @@ class ModelSettings(Section):
     max_retries: int = Field(2, ge=0, le=10)
     """Retries (with backoff) when the server is unreachable or busy."""
 
-    max_tokens: int = Field(1024, ge=16)
-    """Most tokens a model may write per call."""
+    max_tokens: int = Field(2048, ge=16)
+    """Most tokens a model may write per call (a full answer of 8 propositions is about 1,000)."""
 
     temperature: float = Field(0.2, ge=0, le=2)
     """Sampling temperature; low keeps propositions factual."""
@@ -182,6 +182,14 @@ class InferenceSettings(Section):
 
     statistical: Literal["classic", "threads"] = "threads"
     """Without a model: threads (sentences per activity thread, no keyword lists) or classic (activity statistics and salient terms)."""
+
+    output_language: str = Field("auto", min_length=1, max_length=40)
+    """The language a model writes propositions in: auto (the language of the screen text) or one such as "en" or "German"."""
+
+    @field_validator("output_language", mode="after")
+    @classmethod
+    def _one_word(cls, value: str) -> str:
+        return " ".join(value.split()) or "auto"
 
 
 

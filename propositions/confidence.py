@@ -8,6 +8,10 @@ Every confidence is a probability that the proposition is true.
    ``p <- p + (1 - p) * REINFORCE * p_new`` (a damped noisy-OR). Repeats raise
    confidence with diminishing returns and never reach 1; a weak repeat moves
    it little. A contradiction revises the proposition instead (new version).
+   A revision or contradiction is a new claim: it starts at the probability the
+   reconciler states for the new sentence (the model's), calibrated as in
+   step 1, not at a value built on the old version's. Only rule reconciliation,
+   which states none, builds a reworded restatement on the old value.
 3. Recalibration: once the user has confirmed or rejected at least
    ``MIN_FEEDBACK`` propositions, a Platt map ``p' = sigmoid(a * logit(p) + b)``
    is fitted to (stored confidence, confirmed?) pairs and applied to every new

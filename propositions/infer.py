@@ -6,7 +6,7 @@ import logging
 import re
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -15,6 +15,7 @@ from pydantic import ValidationError
 from . import confidence as conf
 from . import prompts, retrieve
 from .backends.base import Backend, BackendUnavailable, MalformedOutput
+from .decay import DEFAULT_DECAY, HALF_LIVES
 from .errors import GumdError, InvalidInput
 from .models import UNKNOWN_USER, Observation, Proposition
 from .redact import redact_secrets
@@ -80,8 +81,11 @@ class Decision:
     action: str  # new | same | revise | contradict
     targets: list[int] = field(default_factory=list)
     text: str = ""
+    #: a confidence the reconciler states for the new version; None: from the candidate
     confidence: float | None = None
     reasoning: str = ""
+    #: how long a revised version lasts; None: the longer of the candidate's and the old ones'
+    decay: str | None = None
 
 
 class Inferrer(Protocol):
@@ -125,29 +129,42 @@ def rule_reconcile(pairs: list[tuple[Candidate, list[Proposition]]]) -> list[Dec
 # -- the model-backed inferrer ------------------------------------------------------
 
 
+#: the most confidence a proposition citing no observation may have: nothing backs it
+UNCITED_CONFIDENCE = 0.3
+
+
 class ModelInferrer:
     """Asks a language model (any Backend) to propose and to reconcile."""
 
-    def __init__(self, backend: Backend, user: str = UNKNOWN_USER) -> None:
+    def __init__(self, backend: Backend, user: str = UNKNOWN_USER,
+                 language: str = prompts.AUTO_LANGUAGE) -> None:
         self.backend = backend
         # The prompts name the person in every sentence: never with an empty name.
         self.user = " ".join((user or "").split()) or UNKNOWN_USER
+        #: the language propositions are written in; "auto": that of the screen text
+        self.language = language
         self.name = f"{backend.name}:{backend.model}" if backend.model else backend.name
 
     def propose(self, batch: list[Observation], store: Store) -> list[Candidate]:
-        messages = prompts.propose_messages(self.user, batch)
+        messages = prompts.propose_messages(self.user, batch, self.language)
         proposal = self._ask(messages, prompts.PROPOSE_SCHEMA, prompts.Proposal)
         ids = [o.id for o in batch]
         out = []
         for item in proposal.propositions:
-            cited = [ids[i - 1] for i in item.evidence if 1 <= i <= len(ids)]
+            cited = list(dict.fromkeys(ids[i - 1] for i in item.evidence if 1 <= i <= len(ids)))
+            confidence, reasoning = item.confidence, item.reasoning
+            if not cited:
+                # Attaching the whole batch would make every observation look like support.
+                confidence = min(confidence, UNCITED_CONFIDENCE)
+                reasoning = _beside(reasoning, "No observation was cited for it, so its "
+                                               f"confidence is capped at {UNCITED_CONFIDENCE:g}.")
             out.append(
                 Candidate(
                     text=item.text,
-                    confidence=item.confidence,
-                    reasoning=item.reasoning,
+                    confidence=confidence,
+                    reasoning=reasoning,
                     decay=item.decay,
-                    evidence=cited or ids,
+                    evidence=cited,
                     sensitive=list(item.sensitive),
                 )
             )
@@ -162,16 +179,20 @@ class ModelInferrer:
             (prompts.ProposedItem(text=c.text, confidence=c.confidence, decay=c.decay), s)
             for _, c, s in asked
         ]
-        messages = prompts.reconcile_messages(self.user, items)
+        messages = prompts.reconcile_messages(self.user, items, self.language)
         answer = self._ask(messages, prompts.RECONCILE_SCHEMA, prompts.Reconciliation)
         for d in answer.decisions:
             if 0 <= d.candidate < len(asked):
-                i, _, similar = asked[d.candidate]
+                i, cand, similar = asked[d.candidate]
                 allowed = {p.id for p in similar}
-                targets = [t for t in d.targets if t in allowed]
+                targets = list(dict.fromkeys(t for t in d.targets if t in allowed))
                 if d.action != "new" and not targets:
                     continue  # ids the model made up: keep it as a new proposition
-                decisions[i] = Decision(d.action, targets, d.text, d.confidence, d.reasoning)
+                confidence = d.confidence
+                if d.action in ("revise", "contradict") and confidence is None:
+                    confidence = cand.confidence  # the model's word, not the old value's
+                decisions[i] = Decision(d.action, targets, d.text, confidence, d.reasoning,
+                                        d.decay)
         return decisions
 
     def _ask(self, messages, schema, model_cls):  # type: ignore[no-untyped-def]
@@ -179,21 +200,30 @@ class ModelInferrer:
         raw: object = None
         error = ""
         for attempt in range(2):
+            truncated = False
             try:
                 raw = self.backend.complete(messages, schema=schema)
                 if not isinstance(raw, dict):
                     raise MalformedOutput("the model did not return a JSON object", str(raw))
                 return model_cls.model_validate(raw)
             except MalformedOutput as exc:
-                error, bad = str(exc), exc.raw
+                error, bad, truncated = str(exc), exc.raw, exc.truncated
             except ValidationError as exc:
                 first = exc.errors()[0]
                 where = ".".join(str(p) for p in first["loc"])
                 error, bad = f"{where}: {first['msg']}", str(raw)
             if attempt == 0:
                 log.debug("model output invalid (%s); asking once more", error)
-                messages = prompts.repair_messages(messages, bad, error)
+                messages = prompts.repair_messages(messages, bad, error, truncated=truncated)
         raise MalformedOutput(f"model output still invalid after one repair attempt: {error}")
+
+
+def _beside(reasoning: str, note: str) -> str:
+    """A note added after the reasoning, never in its place."""
+    reasoning, note = reasoning.strip(), note.strip()
+    if not note or note in reasoning:
+        return reasoning
+    return f"{reasoning} {note}" if reasoning else note
 
 
 # -- the audit -----------------------------------------------------------------
@@ -217,18 +247,57 @@ _AUDIT_STEMS: dict[str, tuple[str, ...]] = {
 
 
 def audit(cand: Candidate, redact: Redactor = redact_secrets_only) -> Candidate:
-    """Remove secrets from the text and flag sensitive categories for the user's review."""
+    """Remove secrets from the text and reasoning, and flag the sensitive categories the
+    text touches for the user's review.
+
+    Only the text is scanned: it is what is kept and shown as the claim, while the
+    reasoning names whatever was on screen ("saw a bank tab open beside the editor").
+    """
     text, reasoning = redact(cand.text), redact(cand.reasoning)
     if (text, reasoning) != (cand.text, cand.reasoning):
         log.info("audit: redacted a proposition")
     cand.text, cand.reasoning = text, reasoning
-    lowered = f"{cand.text} {cand.reasoning}".casefold()
-    flags = set(cand.sensitive)
+    cand.sensitive = sensitive_flags(cand.text, cand.sensitive)
+    return cand
+
+
+def sensitive_flags(text: str, given: Iterable[str] = ()) -> list[str]:
+    """The categories ``given`` (by the model, or an older version) plus those ``text`` touches."""
+    lowered = text.casefold()
+    flags = {f for f in given if f}
     for category, stems in _AUDIT_STEMS.items():
         if any(re.search(r"\b" + re.escape(stem), lowered) for stem in stems):
             flags.add(category)
-    cand.sensitive = sorted(flags & set(prompts.SENSITIVE_CATEGORIES))
-    return cand
+    return sorted(flags & set(prompts.SENSITIVE_CATEGORIES))
+
+
+def longer_decay(*decays: str) -> str:
+    """The longest-lasting of some decay classes (unknown ones are ignored)."""
+    known = [d for d in decays if d in HALF_LIVES]
+    return max(known, key=HALF_LIVES.__getitem__) if known else DEFAULT_DECAY
+
+
+def _same_text(text: str) -> str:
+    return " ".join(re.findall(r"\w+", text.casefold()))
+
+
+def merge_same_text(candidates: list[Candidate]) -> list[Candidate]:
+    """Candidates of one batch that say the same thing, as one: the evidence of all of them,
+    the highest confidence, the longest decay. Two would otherwise each be reconciled
+    against the store and land twice, or revise one proposition twice."""
+    kept: dict[tuple[str, str | None, tuple[str, ...]], Candidate] = {}
+    for cand in candidates:
+        key = (_same_text(cand.text), cand.topic_key, tuple(cand.merges_topics))
+        first = kept.get(key)
+        if first is None:
+            kept[key] = cand
+            continue
+        first.evidence = list(dict.fromkeys([*first.evidence, *cand.evidence]))
+        first.confidence = max(first.confidence, cand.confidence)
+        first.decay = longer_decay(first.decay, cand.decay)
+        first.sensitive = sorted({*first.sensitive, *cand.sensitive})
+        first.reasoning = _beside(first.reasoning, cand.reasoning)
+    return list(kept.values())
 
 
 # -- the pipeline -----------------------------------------------------------------
@@ -403,22 +472,28 @@ class Pipeline:
 
         The propositions and the observations' done state commit together: a
         crash in between would otherwise leave the batch to run again and
-        reinforce the same propositions twice.
+        reinforce the same propositions twice. The report counts what committed.
         """
         done = [o.id for o in batch]
         candidates = ([audit(c, self.redact) for c in self.inferrer.propose(batch, self.store)]
                       if batch else [])
-        candidates = [c for c in candidates if c.text.strip()]
+        candidates = merge_same_text([c for c in candidates if c.text.strip()])
         if not candidates:
             self.store.mark_done(done)
             return
         pairs = [(c, self._similar(c)) for c in candidates]
         decisions = self.inferrer.reconcile(pairs)
         calibrate = conf.fit_calibration(self.store.feedback_pairs())
+        tally = BatchReport()
+        state = _BatchState()
         with self.store.write():  # one batch, one transaction: all of it lands or none
             for (cand, similar), decision in zip(pairs, decisions):
-                self._apply(cand, decision, {p.id: p for p in similar}, calibrate, report)
+                self._apply(cand, decision, state.known(similar), calibrate, tally, state)
             self.store.mark_done(done)
+        report.created += tally.created
+        report.reinforced += tally.reinforced
+        report.revised += tally.revised
+        report.contradicted += tally.contradicted
 
     def _similar(self, cand: Candidate) -> list[Proposition]:
         found: dict[int, Proposition] = {}
@@ -438,42 +513,102 @@ class Pipeline:
         similar: dict[int, Proposition],
         calibrate: conf.Calibration,
         report: BatchReport,
+        state: _BatchState,
     ) -> None:
-        p_new = calibrate(decision.confidence if decision.confidence is not None else cand.confidence)
-        targets = [similar[t] for t in decision.targets if t in similar]
+        stated = decision.confidence if decision.confidence is not None else cand.confidence
+        p_new = calibrate(stated)
+        targets, rerouted = state.current([similar[t] for t in decision.targets if t in similar])
+        # Each held proposition is revised at most once a batch: a second revision of one
+        # that an earlier candidate already replaced adds its evidence to the new version.
+        if decision.action in ("revise", "contradict") and rerouted:
+            decision = Decision("same", [t.id for t in targets])
         # What the user confirmed or wrote is never rewritten by inference.
         if decision.action in ("revise", "contradict") and any(
             t.user_feedback in ("confirmed", "edited") for t in targets
         ):
             decision = Decision("same" if decision.action == "revise" else "new", decision.targets)
         if decision.action == "same" and targets:
+            if not cand.evidence and not cand.cumulative:
+                return  # a restatement that cites nothing is no further evidence
             for t in targets:
                 p = p_new if cand.cumulative else conf.reinforce(t.confidence, p_new)
                 self.store.reinforce(t.id, p, cand.evidence)
+                t.confidence = p  # a later "same" in this batch builds on it
             report.reinforced += 1
             return
         text = self.redact(decision.text.strip() or cand.text)
+        reasoning = cand.reasoning
+        if decision.reasoning:
+            reasoning = _beside(reasoning, f"Reconciled: {self.redact(decision.reasoning)}")
+        revising = decision.action in ("revise", "contradict") and bool(targets)
         new = Proposition(
             text=text,
             confidence=p_new,
-            reasoning=self.redact(decision.reasoning) if decision.reasoning else cand.reasoning,
-            decay=cand.decay,
+            reasoning=reasoning,
+            # A revision from one batch's view must not shorten a lasting claim ("works as a
+            # nurse" is no "days" fact because today's screens say little about it); a
+            # cumulative candidate already weighs all its evidence, so its own class stands.
+            decay=decision.decay or (longer_decay(cand.decay, *(t.decay for t in targets))
+                                     if revising and not cand.cumulative else cand.decay),
             source=self.inferrer.name,
             topic_key=cand.topic_key,
-            sensitive=",".join(cand.sensitive),
+            # The final text is audited; a revision keeps what its old versions were flagged.
+            sensitive=",".join(sensitive_flags(text, [
+                *cand.sensitive,
+                *(f for t in targets if revising for f in (t.sensitive or "").split(","))])),
         )
-        if decision.action in ("revise", "contradict") and targets:
+        if revising:
             kind = "contradiction" if decision.action == "contradict" else (
                 "merge" if len(targets) > 1 else "edit")
-            if decision.action == "revise" and not cand.cumulative:
+            # A confidence the reconciler states for the revision is its own, calibrated like a
+            # new one's; rule reconciliation states none, so a reworded restatement builds on
+            # the old value.
+            if decision.action == "revise" and decision.confidence is None and not cand.cumulative:
                 new.confidence = conf.reinforce(max(t.confidence for t in targets), p_new)
-            self.store.supersede([t.id for t in targets], new, kind, evidence=cand.evidence)
-            if kind == "contradiction":
-                for t in targets:
-                    self.store.add_evidence(t.id, cand.evidence, relation="contradicts")
-                report.contradicted += 1
+            try:
+                new.id = self.store.supersede([t.id for t in targets], new, kind,
+                                              evidence=cand.evidence)
+            except InvalidInput as exc:  # a target left the active set meanwhile (the user deleted it)
+                log.info("revision not applied (%s); kept as a new proposition", exc)
             else:
-                report.revised += 1
-            return
-        self.store.add_proposition(new, cand.evidence)
+                state.replaced(targets, new)
+                if kind == "contradiction":
+                    for t in targets:
+                        self.store.add_evidence(t.id, cand.evidence, relation="contradicts")
+                    report.contradicted += 1
+                else:
+                    report.revised += 1
+                return
+        new.id = self.store.add_proposition(new, cand.evidence)
+        state.known({new.id: new})
         report.created += 1
+
+
+class _BatchState:
+    """The propositions one batch has touched, so that later candidates see its changes."""
+
+    def __init__(self) -> None:
+        self._props: dict[int, Proposition] = {}
+        self._successor: dict[int, int] = {}
+
+    def known(self, props: Iterable[Proposition] | dict[int, Proposition]) -> dict[int, Proposition]:
+        """``props`` by id, each as this batch last left it."""
+        values = props.values() if isinstance(props, dict) else props
+        return {p.id: self._props.setdefault(p.id, p) for p in values if p.id is not None}
+
+    def current(self, props: list[Proposition]) -> tuple[list[Proposition], bool]:
+        """The live version of each of ``props`` (deduplicated), and whether any was replaced."""
+        out: dict[int, Proposition] = {}
+        rerouted = False
+        for p in props:
+            while p.id in self._successor:
+                p = self._props[self._successor[p.id]]
+                rerouted = True
+            out.setdefault(p.id, p)
+        return list(out.values()), rerouted
+
+    def replaced(self, old: list[Proposition], new: Proposition) -> None:
+        assert new.id is not None
+        self._props[new.id] = new
+        for p in old:
+            self._successor[p.id] = new.id

@@ -54,7 +54,7 @@ def test_propose_creates_propositions_with_evidence(store: Store) -> None:
     assert {e.observation_id for e in store.evidence(hit.id)} == {a, b}
     assert backend.calls[0]["schema"]["title"] == "Proposal"
     prompt = backend.calls[0]["messages"][1]["content"]
-    assert "[1]" in prompt and "Gmail" in prompt and "wedding in Porto" in prompt
+    assert "<<<OBSERVATION 1 BEGIN>>>" in prompt and "Gmail" in prompt and "wedding in Porto" in prompt
     assert pipe.run_batch() is None  # queue empty
 
 

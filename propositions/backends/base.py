@@ -30,9 +30,11 @@ class BackendUnavailable(BackendError):
 class MalformedOutput(BackendError):
     """The model answered, but not with what was asked (no JSON, wrong shape)."""
 
-    def __init__(self, message: str, raw: str = "") -> None:
+    def __init__(self, message: str, raw: str = "", truncated: bool = False) -> None:
         super().__init__(message)
         self.raw = raw
+        #: the answer stopped at the token limit: asking for less can help, asking again cannot
+        self.truncated = truncated
 
 
 @dataclass(frozen=True)
@@ -46,7 +48,8 @@ class BackendConfig:
     api_key: str = ""
     timeout_s: float = 120.0
     max_retries: int = 2
-    max_tokens: int = 1024
+    # A full proposal (8 propositions with reasoning) is about 1,000 tokens: room to finish it.
+    max_tokens: int = 2048
     temperature: float = 0.2
     context_tokens: int = 8192
 

@@ -108,6 +108,7 @@ class LlamaCppBackend:
                     f"the JSON answer was cut off at max_tokens={self.config.max_tokens}: "
                     "raise max_tokens or ask for less",
                     text,
+                    truncated=True,
                 ) from None
             raise
 

@@ -447,7 +447,8 @@ def _parse_structured(text: str, finish_reason: str) -> dict[str, Any]:
     except MalformedOutput as exc:
         if finish_reason == "length":
             raise MalformedOutput(
-                "the model's JSON answer was cut off at the token limit; raise model.max_tokens", text
+                "the model's JSON answer was cut off at the token limit; raise model.max_tokens", text,
+                truncated=True,
             ) from exc
         raise
 
