@@ -329,3 +329,14 @@ def test_what_the_person_says_they_are_stuck_on_and_the_music_they_play(tmp_path
     assert "Aanya is stuck on Q2" in said, said
     assert not any("essay" in s for s in said), said
     assert any(s.startswith("Aanya listens to “lofi hip hop radio”") for s in said), said
+
+
+def test_on_call_says_for_whom_and_which_incident(tmp_path: Path) -> None:
+    said = _said(tmp_path, "Tomasz Nowak", [
+        ("Slack", "payments-oncall (Channel) - Tillpoint - Slack",
+         "# payments-oncall\nPagerDuty APP 09:04\n🔴 Triggered #88412: [FIRING] payments-api 5xx rate > 5%\n"
+         "Tomasz Nowak 09:06\nack, I'm on call this week, looking at payments-api now"),
+        ("Slack", "payments-oncall (Channel) - Tillpoint - Slack",
+         "Incident INC-2291 declared: payments-api pods crash-looping. Tomasz is incident commander. outage"),
+    ], step=120.0)
+    assert any(s.startswith("Tomasz is on call for payments and handling incident INC-2291") for s in said), said
