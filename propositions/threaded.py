@@ -168,8 +168,10 @@ _WORKSPACE_TITLE = re.compile(
     r"\s[|·–-]\s(?:Slack|Teams)\s*$|"
     r"^(?:Chat|Teams|Activity|Calendar|Calls|Files)\s\|\s(?P<ws3>[^|·]+?)\s\|\s(?:Microsoft )?Teams\s*$")
 # a mail header naming the other party: "From: Maria Costa <…>", "Para: Katrin Albers"
+# a header's label after a name on the same line ("De : Didier Fabre Objet : …") is no name
+_LABEL = r"(?!(?:Objet|Subject|Betreff|Asunto|Assunto|Oggetto|Date|Datum|Fecha|Data|Cc|To|Para|An)\b)"
 _MAIL_PARTY = re.compile(
-    r"^(?:(?i:from|to|de|para|von|an|à|a|cc)\s*:\s*(?P<name>[A-ZÀ-Þ][\w'’-]+(?:[ \t]+[A-ZÀ-Þ][\w'’-]+){1,2})"
+    rf"^(?:(?i:from|to|de|para|von|an|à|a|cc)\s*:\s*(?P<name>[A-ZÀ-Þ][\w'’-]+(?:[ \t]+{_LABEL}[A-ZÀ-Þ][\w'’-]+){{1,2}})"
     r"|(?P<name2>[A-ZÀ-Þ][\w'’-]+(?:[ \t]+[A-ZÀ-Þ][\w'’-]+){1,2})\s*<[^>\s]+@[^>\s]+>)", re.M)
 _SUBJECT_PREFIX = re.compile(r"^\s*(?:(?:re|fwd?|aw|wg|tr|rv|enc|res)\s*:\s*)+", re.I)
 _COUNTER = re.compile(r"\s*\(\d+\)\s*|\s+\d+\s+unread\b", re.I)
@@ -315,7 +317,11 @@ def _features(o: Observation, user: str) -> _Features:
     screen = o.observer in ("screen", "api")
     tools = tuple((key, m.group(0)) for m in _TOOL_WORD.finditer(text)
                   if (key := fold(m.group(0))) in TOOLS
-                  and (m.group(0)[:1].isupper() or not _TOOL_CASE[key][:1].isupper())) if screen else ()
+                  # "spring" or "helm" in lower case is an everyday word; "docker" is the tool
+                  and (m.group(0)[:1].isupper() or not _TOOL_CASE[key][:1].isupper()
+                       or _zipf()(m.group(0).casefold(), "en") < 3.0)
+                  # "Première" is French for first; Premiere is spelt without the accent
+                  and m.group(0).casefold() == _TOOL_CASE[key].casefold()) if screen else ()
     signs = None
     if screen:
         surname = user.split()[-1] if len(user.split()) > 1 else ""
@@ -1450,6 +1456,7 @@ _COMPOSE_PREFIX = re.compile(r"^\s*(?:antwort verfassen|verfassen|redactar|respo
 
 def _mail_subject(title: str, app: str | None) -> str:
     """A mail's subject from its window title, without the app, the account and the site."""
+    title = re.sub(r"\s+[-–—]\s+Message \((?:HTML|Text|Texte|Texto|Nur-Text|Rich Text)\)", "", title)
     parts = [p.strip() for p in re.split(r"\s+[-–—|·]\s+", _COMPOSE_PREFIX.sub("", title)) if p.strip()]
     app_key = fold(app or "")
     keep = [p for p in parts if not (_BROWSERS.search(p) or "@" in p or

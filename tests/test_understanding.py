@@ -340,3 +340,13 @@ def test_on_call_says_for_whom_and_which_incident(tmp_path: Path) -> None:
          "Incident INC-2291 declared: payments-api pods crash-looping. Tomasz is incident commander. outage"),
     ], step=120.0)
     assert any(s.startswith("Tomasz is on call for payments and handling incident INC-2291") for s in said), said
+
+
+def test_header_labels_outlook_suffixes_and_accented_words_are_no_names_subjects_or_tools() -> None:
+    from propositions.threaded import _MAIL_PARTY, _mail_subject
+    assert [m.group("name") for m in _MAIL_PARTY.finditer("De : Didier Fabre Objet : Clôture")] == ["Didier Fabre"]
+    assert _mail_subject("Demande d'information – congé – Message (HTML)", "Outlook") == \
+        "Demande d'information – congé"
+    inf = ThreadInferrer("Nathalie Roux")
+    f = inf.features(_screen(1, 1e9, "Firefox", "Notes", "Première visite, docker ps, spring flowers, cut in Premiere"))
+    assert [k for k, _ in f.tools] == ["docker", "premiere"]
