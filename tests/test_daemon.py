@@ -240,7 +240,7 @@ def test_sigterm_finishes_the_batch_in_hand(settings, tmp_path: Path) -> None:  
 
 def test_status_judges_stalled_inference(settings) -> None:  # type: ignore[no-untyped-def]
     now = time.time()
-    status = health.DaemonStatus(pid=1, started_at=now - 7200, updated_at=now, running=True,
+    status = health.DaemonStatus(pid=os.getpid(), started_at=now - 7200, updated_at=now, running=True,
                                  observers=[], last_inference_at=now - 7000, max_wait_s=300)
     lock = health.InstanceLock(settings.home)
     lock.acquire()
