@@ -206,6 +206,31 @@ def _window_source() -> Any:
     return X11WindowSource()
 
 
+# -- the process ------------------------------------------------------------------------
+
+#: glibc's mallopt parameter and the value the daemon gives it
+_M_MMAP_THRESHOLD = -3
+MMAP_THRESHOLD_BYTES = 1 << 20
+
+
+def tune_allocator() -> bool:
+    """Have glibc map every block of 1 MiB or more on its own, and unmap it when freed.
+
+    By default glibc raises that threshold to the largest block freed so far (up to 32 MiB),
+    so after the first screenshot OCR's tensors come from the heap, where freed memory stays
+    in the process: RSS climbed by ~50 MB a read-burst and peaked ~100 MB higher. True if set.
+    """
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        import ctypes
+
+        mallopt = ctypes.CDLL("libc.so.6").mallopt
+    except (OSError, AttributeError):  # not glibc
+        return False
+    return bool(mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD_BYTES))
+
+
 # -- guards -----------------------------------------------------------------------------
 
 
@@ -380,6 +405,7 @@ class Daemon:
 
         signal.signal(signal.SIGTERM, on_signal)
         signal.signal(signal.SIGINT, on_signal)
+        tune_allocator()  # this process is the daemon's own: its allocator policy is ours to set
         self.start()
         try:
             while not self.stop_event.wait(1.0):
