@@ -63,11 +63,23 @@ def make_image_reader(settings: Settings) -> ImageReader:
     from propositions.screen import make_ocr, read_screenshot
 
     engine: list[Any] = []
+    inference = settings.inference
 
     def ocr(obs: Observation) -> str:
         if not engine:
-            engine.append(make_ocr(settings.inference.ocr))
+            if inference.ocr_child:
+                from propositions.ocr_process import OcrProcess
+
+                engine.append(OcrProcess(inference.ocr, idle_s=inference.ocr_child_idle_s))
+            else:
+                engine.append(make_ocr(inference.ocr))
         return read_screenshot(obs.image_path, engine=engine[0])
+
+    def close() -> None:
+        if engine and hasattr(engine[0], "close"):
+            engine[0].close()
+
+    ocr.close = close  # type: ignore[attr-defined]
 
     mode = settings.inference.screen_reader
     if mode == "ocr":
@@ -387,6 +399,9 @@ class Daemon:
                 log.warning("observer %s did not stop cleanly: %s", obs.name, exc)
         if self._scheduler is not None:
             self._scheduler.shutdown(wait=True)
+        close_reader = getattr(getattr(self.pipeline, "read_image", None), "close", None)
+        if close_reader is not None:
+            close_reader()  # the OCR child, if one is running
         if self.api_server is not None:
             self.api_server.stop()
             self.api_server = None

@@ -139,6 +139,12 @@ class InferenceSettings(Section):
     ocr: Literal["auto", "rapidocr", "tesseract", "vision"] = "auto"
     """OCR engine for screenshots: auto picks Apple Vision on macOS, else RapidOCR, else tesseract."""
 
+    ocr_child: bool = True
+    """Run OCR in a child process: its libraries and working memory (150-250 MB with RapidOCR) stay out of the daemon."""
+
+    ocr_child_idle_s: float = Field(60.0, gt=0)
+    """The OCR child exits after this long without a screenshot, giving all of that memory back."""
+
     screen_reader: Literal["ocr", "model", "both"] = "ocr"
     """How screenshots become text: OCR, the (vision-capable) model, or both."""
 

@@ -442,3 +442,41 @@ def test_tesseract_missing_says_what_to_install(monkeypatch: pytest.MonkeyPatch)
     assert "tesseract-ocr" in str(_one_line_error("tesseract"))
     with pytest.raises(OcrUnavailable):
         TesseractEngine().read(Image.new("RGB", (10, 10)))
+
+
+# -- OCR in a child process ------------------------------------------------------------
+
+
+@pytest.mark.skipif(shutil.which("tesseract") is None, reason="tesseract is not installed")
+def test_ocr_child_reads_then_ends_when_idle_and_starts_again(desktop_png: Path) -> None:
+    import time
+
+    from propositions.ocr_process import OcrProcess
+
+    engine = OcrProcess("tesseract", idle_s=0.5)
+    try:
+        assert isinstance(engine, OcrEngine)
+        text = read_screenshot(desktop_png, bounds=WINDOW, engine=engine)
+        assert _found(WINDOW_LINES, text) >= 0.8 and engine.name == "tesseract"
+        first = engine.pid
+        assert first is not None
+        deadline = time.monotonic() + 10
+        while engine.running and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not engine.running  # idle: the child and all its memory are gone
+        assert _found(WINDOW_LINES, read_screenshot(desktop_png, bounds=WINDOW, engine=engine)) >= 0.8
+        assert engine.pid not in (None, first)
+    finally:
+        engine.close()
+    assert not engine.running
+
+
+@pytest.mark.skipif(sys.platform == "darwin", reason="Apple Vision is available on macOS")
+def test_ocr_child_says_why_an_engine_is_unavailable() -> None:
+    from propositions.ocr_process import OcrProcess
+
+    engine = OcrProcess("vision", idle_s=5)
+    with pytest.raises(OcrUnavailable) as err:
+        engine.read(Image.new("RGB", (64, 32), "white"))
+    assert "macOS" in str(err.value)
+    assert not engine.running
