@@ -29,10 +29,10 @@ class OcrProcess:
     """An OcrEngine whose engine runs in a child process, started on first use.
 
     RapidOCR costs a process ~85 MB in libraries (onnxruntime, OpenCV, numpy) once imported,
-    ~35 MB of sessions, and 100-200 MB more while it reads a frame; glibc keeps part of what
-    it frees. In a child that exits after ``idle_s`` without a frame, the daemon itself stays
-    small, and all of it is given back while the user is away. The price is ~1-2 s of start-up
-    on the first frame after an idle stretch.
+    ~35 MB of sessions, and ~100 MB more while it reads a 1600x900 frame; glibc keeps part
+    of what it frees. In a child that exits after ``idle_s`` without a frame, the daemon
+    itself stays small, and all of it is given back while the user is away. The price is
+    ~1-2 s of start-up on the first frame after an idle stretch.
     """
 
     def __init__(self, engine: str = "auto", idle_s: float = 60.0) -> None:
