@@ -21,7 +21,7 @@ from propositions.backends import make_backend
 from propositions.infer import DrainReport, Inferrer, Pipeline
 from propositions.statistical import StatisticalInferrer
 from propositions.service import EXPORTABLE, ForgetRequest, Service
-from propositions.store import translate_error
+from propositions.store import file_size_bytes, translate_error
 from propositions.timeparse import parse_time
 
 from . import __version__, paths
@@ -415,7 +415,7 @@ def db_check(app: App, as_json: bool) -> None:
 def db_backup(app: App, dest: Path) -> None:
     """Copy the database to DEST with SQLite's online backup (safe while gumd runs)."""
     out = app.service.backup(dest)
-    click.echo(f"Backed up to {out} ({out.stat().st_size} bytes)")
+    click.echo(f"Backed up to {out} ({file_size_bytes(out)} bytes)")
 
 
 @db.command("vacuum")
@@ -1051,12 +1051,20 @@ def run_cmd(app: App, verbose: bool) -> None:
     """Run the daemon in the foreground: observe, queue, infer, until Ctrl-C or SIGTERM."""
     import logging
 
+    from . import health
+
+    home = app.settings.home
+    paths.require_writable(home, "run the daemon (it writes its lock, status and data there)")
+    lock = health.InstanceLock(home)
+    # Before the daemon's imports, which take seconds on a busy machine: status says "starting".
+    health.announce_starting(home, lock)
+
     from .daemon import Daemon
 
     logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     _name_hint(app.settings)
-    sys.exit(Daemon(app.settings).run_forever())
+    sys.exit(Daemon(app.settings, lock=lock).run_forever())
 
 
 #: in the home: the first `gumd run` in a terminal said that no name is set
@@ -1099,11 +1107,13 @@ def status(app: App, as_json: bool) -> None:
     paused_until = PauseState.for_home(s.home).paused_until()
     verdict = health.judge(s.home, daemon, queue, store.oldest_pending_at(),
                            paused=paused_until is not None)
+    live = verdict["state"] not in ("stopped", "starting")  # else the file is the last run's
     out: dict[str, Any] = {
         "state": verdict["state"],
         "problems": verdict["problems"],
         "running": verdict["running"],
-        "pid": daemon.pid if daemon and verdict["running"] else None,
+        "pid": (daemon.pid if daemon and live
+                else health.read_pid(s.home / health.LOCK_NAME) if verdict["running"] else None),
         "paused": paused_until is not None,
         "paused_until": serialize.iso(paused_until) if paused_until and math.isfinite(paused_until) else None,
         "idle": bool(daemon and daemon.idle and verdict["running"]),
@@ -1119,6 +1129,7 @@ def status(app: App, as_json: bool) -> None:
         "model": s.model.name or None,
         "db_path": str(s.db_path),
         "db_bytes": store.size_bytes(),
+        "progress": _progress_json(daemon.progress) if daemon and live and daemon.progress else None,
         "api": ({"url": daemon.api_url, "workers": daemon.api_workers,
                  "workers_resting": daemon.api_workers_resting}
                 if daemon and verdict["running"] and daemon.api_url else None),
@@ -1134,12 +1145,16 @@ def status(app: App, as_json: bool) -> None:
         click.echo(f"  paused until {out['paused_until'] or 'you resume'}")
     if out["capture_blocked"]:
         click.echo(f"  capture held back: {out['capture_blocked']}")
-    if out["running"]:
+    if out["state"] == "starting":
+        click.echo("  setting up the database, observers and scheduler")
+    elif out["running"]:
         click.echo(f"  observers: {', '.join(out['observers']) or 'none'}"
                    + (" (you are idle)" if out["idle"] else ""))
         click.echo(f"  last capture: {_ago(daemon.last_capture_at if daemon else 0)}; "
                    f"frames {out['frames_captured']} captured, {out['frames_skipped']} unchanged")
         click.echo(f"  last inference: {_ago(daemon.last_inference_at if daemon else 0)}")
+    if out["progress"] and daemon and daemon.progress:
+        click.echo(f"  now: {health.describe_progress(daemon.progress, queue['pending'], time.time())}")
     if out["api"]:
         api = out["api"]
         click.echo(f"  API: {api['url']}, {api['workers']} worker processes"
@@ -1151,6 +1166,13 @@ def status(app: App, as_json: bool) -> None:
                f"{queue['failed']} failed, {queue['done']} done")
     click.echo(f"  backend: {s.model.kind}" + (f" ({s.model.name})" if s.model.name else ""))
     click.echo(f"  database: {s.db_path} ({out['db_bytes'] / 1e6:.1f} MB)")
+
+
+def _progress_json(progress: dict[str, Any]) -> dict[str, Any]:
+    out = dict(progress)
+    since = out.get("step_started_at")
+    out["step_started_at"] = serialize.iso(since) if since else None
+    return out
 
 
 @cli.command()

@@ -30,11 +30,13 @@ class LocalControls:
         verdict = health.judge(s.home, daemon, queue, store.oldest_pending_at(),
                                paused=until is not None)
         running = verdict["running"] and daemon is not None
+        live = running and verdict["state"] != "starting"  # while starting the file may be the last run's
         out: dict[str, Any] = {
             "state": verdict["state"],
             "problems": verdict["problems"],
             "running": verdict["running"],
-            "pid": daemon.pid if running else None,
+            "pid": (daemon.pid if live else
+                    health.read_pid(s.home / health.LOCK_NAME) if verdict["running"] else None),
             "paused": until is not None,
             "paused_until": until if until is not None and math.isfinite(until) else None,
             "idle": bool(running and daemon.idle),
@@ -47,6 +49,7 @@ class LocalControls:
             "frames_skipped": daemon.frames_skipped if daemon else 0,
             "captures_per_hour": _per_hour(store, "screen"),
             "inferences_per_hour": _processed_per_hour(store),
+            "progress": dict(daemon.progress) if live and daemon.progress else None,
             "queue": queue,
             "backend": s.model.kind,
             "model": s.model.name or None,

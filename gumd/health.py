@@ -45,6 +45,10 @@ class InstanceLock:
         os.write(fd, str(os.getpid()).encode())
         self._fd = fd
 
+    @property
+    def held(self) -> bool:
+        return self._fd is not None
+
     def release(self) -> None:
         if self._fd is not None:
             fcntl.flock(self._fd, fcntl.LOCK_UN)
@@ -84,6 +88,8 @@ class DaemonStatus:
     started_at: float = 0.0
     updated_at: float = 0.0
     running: bool = False
+    #: True from the moment the lock is taken until the observers and the scheduler are up
+    starting: bool = False
     paused: bool = False
     paused_until: float | None = None
     idle: bool = False
@@ -106,6 +112,25 @@ class DaemonStatus:
     api_url: str | None = None
     api_workers: int = 0
     api_workers_resting: bool = False
+    #: the work in hand, for `gumd status` and the dashboard: {"step", "done", "total", "batch",
+    #: "queued", "since"}; None when the daemon is between batches
+    progress: dict[str, Any] | None = None
+
+
+def announce_starting(home: Path, lock: InstanceLock, now: float | None = None) -> DaemonStatus:
+    """Take the lock and say "starting" at once, before the slow imports and set-up.
+
+    Loading the models' code, opening the database and connecting to the display can take
+    many seconds on a busy machine; without this `gumd status` would say "stopped" meanwhile.
+    """
+    lock.acquire()
+    now = time.time() if now is None else now
+    status = DaemonStatus(pid=os.getpid(), started_at=now, updated_at=now, starting=True)
+    try:
+        write_status(home, status)
+    except OSError:
+        pass  # the lock alone already makes status say "starting"
+    return status
 
 
 def write_status(home: Path, status: DaemonStatus) -> None:
@@ -129,10 +154,15 @@ def read_status(home: Path) -> DaemonStatus | None:
     return DaemonStatus(**known)
 
 
+def _from_an_earlier_run(home: Path, status: DaemonStatus) -> bool:
+    pid = read_pid(home / LOCK_NAME)
+    return pid is not None and status.pid != pid
+
+
 def judge(home: Path, status: DaemonStatus | None, queue: dict[str, int],
           oldest_pending_at: float | None, now: float | None = None,
           paused: bool | None = None) -> dict[str, Any]:
-    """The overall state (stopped, running, paused, stalled) with the reasons, for `gumd status`.
+    """The overall state (stopped, starting, running, paused, stalled) with the reasons, for `gumd status`.
 
     ``paused`` is the pause file's answer now; the daemon's own report of it
     can be a few seconds old.
@@ -142,7 +172,12 @@ def judge(home: Path, status: DaemonStatus | None, queue: dict[str, int],
         status.paused = paused
     running = lock_held(home)
     out: dict[str, Any] = {"state": "stopped", "running": running, "problems": []}
-    if not running or status is None:
+    if not running:
+        return out
+    if status is None or status.starting or _from_an_earlier_run(home, status):
+        # The lock is taken before anything slow, so a daemon that holds it and has not yet
+        # reported (or whose file is the last run's) is on its way up, not stopped.
+        out["state"] = "starting"
         return out
     problems: list[str] = out["problems"]
     if now - status.updated_at > 6 * HEARTBEAT_S:
@@ -168,3 +203,26 @@ def judge(home: Path, status: DaemonStatus | None, queue: dict[str, int],
     else:
         out["state"] = "running"
     return out
+
+
+def describe_progress(progress: dict[str, Any], pending: int, now: float) -> str:
+    """The work in hand in words: "reading screenshots, 7 of 12 · batch of 20 · 35 more waiting · 1 min"."""
+    step = str(progress.get("step") or "working")
+    done, total = int(progress.get("done") or 0), int(progress.get("total") or 0)
+    observations = int(progress.get("observations") or 0)
+    parts = [f"{step}, {done} of {total}" if total and step != "inferring" else step]
+    if observations:
+        parts.append(f"batch of {observations}")
+    if pending:
+        parts.append(f"{pending} more waiting")
+    since = progress.get("step_started_at")
+    if isinstance(since, (int, float)) and since:
+        parts.append(_duration(max(0.0, now - since)))
+    return " · ".join(parts)
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 60:
+        return f"{seconds:.0f} s"
+    minutes, secs = divmod(int(seconds), 60)
+    return f"{minutes} min {secs} s" if minutes < 10 else f"{minutes} min"

@@ -177,6 +177,12 @@ class InferenceSettings(Section):
     ocr: Literal["auto", "rapidocr", "tesseract", "vision"] = "auto"
     """OCR engine for screenshots: auto picks Apple Vision on macOS, else RapidOCR, else tesseract."""
 
+    ocr_child: bool = True
+    """Run OCR in a child process: its libraries and working memory (150-250 MB with RapidOCR) stay out of the daemon."""
+
+    ocr_child_idle_s: float = Field(60.0, gt=0)
+    """The OCR child exits after this long without a screenshot, giving all of that memory back."""
+
     screen_reader: Literal["ocr", "model", "both"] = "ocr"
     """How screenshots become text: OCR, the (vision-capable) model, or both."""
 
@@ -238,11 +244,14 @@ class DaemonSettings(Section):
     nice: int = Field(10, ge=0, le=19)
     """Scheduling niceness: capture and OCR run at low priority."""
 
-    inference_interval_s: float = Field(30.0, ge=1)
-    """How often the daemon checks whether a batch is due."""
+    inference_interval_s: float = Field(10.0, ge=1)
+    """How often the daemon checks whether a batch is due (two indexed counts: cheap)."""
 
     max_wait_s: float = Field(300.0, ge=0)
     """A batch is due when the queue holds a full batch, or its oldest observation waited this long."""
+
+    first_batch_min: int = Field(3, ge=1)
+    """While there are no propositions yet, a batch is due once this many observations wait, so a new user sees results within a minute, not after a full batch."""
 
 
 class SuggestionSettings(Section):

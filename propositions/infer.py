@@ -25,6 +25,10 @@ log = logging.getLogger(__name__)
 
 #: reads the text of a screenshot observation (OCR or a vision model)
 ImageReader = Callable[[Observation], str]
+#: told (step, done, total) as a batch moves on, e.g. ("reading screenshots", 3, 12)
+ProgressFn = Callable[[str, int, int], None]
+#: the steps of a batch, in order, as a ProgressFn hears them
+READING, INFERRING, REVISING = "reading screenshots", "inferring", "revising"
 #: makes a text safe to store or show a model; the application passes its privacy filter's
 Redactor = Callable[[str], str]
 
@@ -352,6 +356,7 @@ class Pipeline:
         read_image: ImageReader | None = None,
         keep_images: bool = False,
         redact: Redactor = redact_secrets_only,
+        progress: ProgressFn | None = None,
     ) -> None:
         if batch_size < 1:
             raise InvalidInput("batch size must be at least 1")
@@ -365,6 +370,18 @@ class Pipeline:
         self.redact = redact
         # OCR engines and local models are not all safe to call from two threads at once.
         self._reading = threading.Lock()
+        #: where a batch reports its step; a slow batch is otherwise silent for minutes
+        self.progress = progress
+        #: observations claimed by the batch running now (0 between batches)
+        self.in_hand = 0
+
+    def _step(self, step: str, done: int, total: int) -> None:
+        if self.progress is None:
+            return
+        try:
+            self.progress(step, done, total)
+        except Exception:  # reporting must never fail a batch
+            log.debug("progress report failed", exc_info=True)
 
     def run_batch(self) -> BatchReport | None:
         """Process one batch; None when the queue is empty.
@@ -379,6 +396,7 @@ class Pipeline:
         started = time.perf_counter()
         report = BatchReport(observations=len(batch))
         ids = [o.id for o in batch]
+        self.in_hand = len(batch)
         try:
             usable = self._read_images(batch, report)
             self._infer(usable, report)
@@ -392,6 +410,8 @@ class Pipeline:
             report.error = f"{type(exc).__name__}: {exc}"
             log.exception("inference batch failed")
             self.store.mark_failed(ids, report.error)
+        finally:
+            self.in_hand = 0
         report.seconds = time.perf_counter() - started
         return report
 
@@ -411,8 +431,13 @@ class Pipeline:
 
     def _read_images(self, batch: list[Observation], report: BatchReport) -> list[Observation]:
         usable = []
+        unread = sum(1 for o in batch if o.image_path and not o.content)
+        read = 0
+        if unread:
+            self._step(READING, 0, unread)
         for obs in batch:
             if obs.image_path and not obs.content:
+                read += 1
                 if self.read_image is None:
                     self.store.mark_failed([obs.id], "a screenshot needs OCR, and none is set up")
                     report.failed_observations += 1
@@ -425,6 +450,8 @@ class Pipeline:
                     self.store.mark_failed([obs.id], str(exc))
                     report.failed_observations += 1
                     continue
+                finally:
+                    self._step(READING, read, unread)
             usable.append(obs)
         return usable
 
@@ -475,20 +502,24 @@ class Pipeline:
         reinforce the same propositions twice. The report counts what committed.
         """
         done = [o.id for o in batch]
+        if batch:
+            self._step(INFERRING, 0, len(batch))
         candidates = ([audit(c, self.redact) for c in self.inferrer.propose(batch, self.store)]
                       if batch else [])
         candidates = merge_same_text([c for c in candidates if c.text.strip()])
         if not candidates:
             self.store.mark_done(done)
             return
+        self._step(REVISING, 0, len(candidates))
         pairs = [(c, self._similar(c)) for c in candidates]
         decisions = self.inferrer.reconcile(pairs)
         calibrate = conf.fit_calibration(self.store.feedback_pairs())
         tally = BatchReport()
         state = _BatchState()
         with self.store.write():  # one batch, one transaction: all of it lands or none
-            for (cand, similar), decision in zip(pairs, decisions):
+            for i, ((cand, similar), decision) in enumerate(zip(pairs, decisions), 1):
                 self._apply(cand, decision, state.known(similar), calibrate, tally, state)
+                self._step(REVISING, i, len(candidates))
             self.store.mark_done(done)
         report.created += tally.created
         report.reinforced += tally.reinforced

@@ -46,6 +46,15 @@ MAX_IMAGE_SIDE = 32_768
 OCR_MAX_SHORT_SIDE = 1440
 OCR_MAX_PIXELS = 12_000_000
 
+# RapidOCR's memory is working memory, not weights (~30 MB): the text detector's activations
+# grow with the pixels it sees, and the recogniser pads a batch of lines to the widest. On a
+# 1080p frame a read peaked at ~700 MB with rapidocr's defaults (detection at full size, six
+# lines a batch); detecting on the frame shrunk to 960 a side and recognising one line at a
+# time (from the full-size crops) peaks near 300 MB, at the same speed on one thread and with
+# the same words read (benchmarks/ocr.py, 13 and 16 px text).
+RAPIDOCR_DET_MAX_SIDE = 960
+RAPIDOCR_REC_BATCH = 1
+
 ENGINE_NAMES = ("auto", "vision", "rapidocr", "tesseract")
 DEFAULT_MIN_CONFIDENCE = 0.6
 
@@ -258,6 +267,8 @@ class RapidOcrEngine:
             except Exception as exc:  # a third-party pipeline: surface any failure as one type
                 raise OcrError(f"rapidocr failed on a {image.width}x{image.height} image: "
                                f"{type(exc).__name__}") from exc
+            finally:
+                release_free_memory()
         fragments = list(_rapidocr_fragments(result))
         text = reading_order(fragments, self.min_confidence)
         log.debug("ocr engine=rapidocr size=%dx%d fragments=%d chars=%d ms=%.0f",
@@ -271,6 +282,7 @@ class RapidOcrEngine:
         except (ImportError, OSError) as exc:
             raise OcrUnavailable(f"rapidocr cannot be imported ({_one_line(exc)}); "
                                  "fix: pip install 'rapidocr>=3,<4' onnxruntime") from exc
+        _without_memory_patterns()
         return RapidOCR(params={
             # rapidocr logs through its own stderr handler; keep a daemon's output quiet.
             "Global.log_level": "error",
@@ -282,7 +294,61 @@ class RapidOcrEngine:
             "Global.max_side_len": MAX_IMAGE_SIDE,
             "EngineConfig.onnxruntime.intra_op_num_threads": self.threads,
             "EngineConfig.onnxruntime.inter_op_num_threads": 1,
+            # No arena: freed tensors go back to malloc (and, trimmed, to the system).
+            "EngineConfig.onnxruntime.enable_cpu_mem_arena": False,
+            "Det.limit_type": "max",
+            "Det.limit_side_len": RAPIDOCR_DET_MAX_SIDE,
+            "Rec.rec_batch_num": RAPIDOCR_REC_BATCH,
         })
+
+
+def _without_memory_patterns() -> None:
+    """Make rapidocr's onnxruntime sessions plan no memory pattern.
+
+    A pattern pre-allocates one block sized for the largest input seen so far; with
+    inputs that change shape on every frame it only keeps ~100 MB more at the peak.
+    rapidocr exposes no setting for it, so its session-options builder is wrapped; if
+    that builder moves in a later rapidocr, the sessions keep the default.
+    """
+    try:
+        from rapidocr.inference_engine.onnxruntime import main as ort_main
+    except ImportError:
+        return
+    session = getattr(ort_main, "OrtInferSession", None)
+    build = getattr(session, "_init_sess_opts", None)
+    if build is None or getattr(build, "_gumd_wrapped", False):
+        return
+
+    def init_sess_opts(cfg: Any) -> Any:
+        opts = build(cfg)
+        opts.enable_mem_pattern = False
+        return opts
+
+    init_sess_opts._gumd_wrapped = True  # type: ignore[attr-defined]
+    session._init_sess_opts = staticmethod(init_sess_opts)  # type: ignore[union-attr]
+
+
+@lru_cache(maxsize=1)
+def _malloc_trim() -> Any:
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        import ctypes
+
+        return ctypes.CDLL("libc.so.6").malloc_trim
+    except (OSError, AttributeError):  # not glibc (musl): nothing to trim
+        return None
+
+
+def release_free_memory() -> None:
+    """Give the heap's free pages back to the system after a read (glibc keeps them otherwise).
+
+    A read frees a few hundred MB of tensors; glibc holds freed memory in its per-thread
+    arenas, so a daemon that read one screenshot an hour ago would still show ~250 MB more RSS.
+    """
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)
 
 
 def _rapidocr_fragments(result: Any) -> Iterable[Fragment]:

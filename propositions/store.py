@@ -307,6 +307,21 @@ class CheckReport:
     warnings: list[str] = field(default_factory=list)
 
 
+def file_size_bytes(path: str | Path) -> int:
+    """A database's size on disk: the main file plus its -wal and -shm.
+
+    In WAL mode recent writes live in the -wal file until a checkpoint, often more of
+    them than the main file holds; leaving it out understates the size many times over.
+    """
+    total = 0
+    for suffix in ("", "-wal", "-shm"):
+        try:
+            total += os.stat(str(path) + suffix).st_size
+        except FileNotFoundError:
+            pass
+    return total
+
+
 class Store:
     """One user's database. Thread-safe: each thread gets its own connection.
 
@@ -560,6 +575,12 @@ class Store:
             ).fetchone()
         return self._observation(row) if row is not None else None
 
+    def unread_screenshot_count(self, observer: str) -> int:
+        """Pending screenshots from ``observer`` whose text is not read yet."""
+        return int(self.read(
+            "SELECT count(*) FROM observations WHERE status = 'pending' AND observer = ? "
+            "AND image_path IS NOT NULL AND content = ''", (observer,))[0][0])
+
     def drop_unread_screenshots(self, observer: str, before: float, reason: str) -> int:
         """Delete the screenshots from ``observer`` still unread that were queued before ``before``.
 
@@ -587,6 +608,13 @@ class Store:
             (observer,),
         )
         return {r["content_hash"]: r["id"] for r in rows}
+
+    def pending_count(self) -> int:
+        """Observations waiting for inference (an index range, cheap on any size of table)."""
+        return int(self.read("SELECT count(*) FROM observations WHERE status = 'pending'")[0][0])
+
+    def has_active_propositions(self) -> bool:
+        return bool(self.read("SELECT 1 FROM propositions WHERE status = 'active' LIMIT 1"))
 
     def oldest_pending_at(self) -> float | None:
         row = self.read("SELECT min(enqueued_at) FROM observations WHERE status = 'pending'")[0]
@@ -1259,12 +1287,7 @@ class Store:
     # -- maintenance ----------------------------------------------------------
 
     def size_bytes(self) -> int:
-        total = 0
-        for suffix in ("", "-wal", "-shm"):
-            p = Path(str(self.path) + suffix)
-            if p.exists():
-                total += p.stat().st_size
-        return total
+        return file_size_bytes(self.path)
 
     def backup(self, dest: str | Path) -> Path:
         """Copy the live database with SQLite's online backup API into a new 0600 file."""
@@ -1297,8 +1320,8 @@ class Store:
             report.ok = False
             report.problems.append(f"{path} does not exist")
             return report
-        report.size_bytes = path.stat().st_size
-        if report.size_bytes == 0:
+        report.size_bytes = file_size_bytes(path)  # with its -wal and -shm
+        if path.stat().st_size == 0:
             # SQLite takes an empty file for an empty database, and gumd would quietly
             # start afresh in it: say so, since it often means data went missing.
             report.warnings.append(

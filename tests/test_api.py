@@ -46,7 +46,9 @@ class FakeControls:
 
     def status(self) -> dict[str, Any]:
         return {"state": "running", "pid": 4242, "paused": bool(self.paused_until),
-                "last_capture_at": 1_780_000_000.0, "observers": ["window", "screen"]}
+                "last_capture_at": 1_780_000_000.0, "observers": ["window", "screen"],
+                "progress": {"step": "inferring", "done": 0, "total": 20, "observations": 20,
+                             "batch": True, "step_started_at": 1_780_000_000.0}}
 
     def pause(self, until: float | None) -> None:
         self.paused_until.append(until)
@@ -653,6 +655,9 @@ def test_status(live: Live) -> None:
     body = live.client.get("/v1/status").json()
     assert body["daemon"]["state"] == "running"
     assert body["daemon"]["last_capture_at"] == "2026-05-28T20:26:40Z"
+    assert body["daemon"]["progress"] == {"step": "inferring", "done": 0, "total": 20,
+                                          "observations": 20, "batch": True,
+                                          "step_started_at": "2026-05-28T20:26:40Z"}
     assert body["database"]["active_propositions"] == 3
     assert body["database"]["queue"]["done"] == 3
     assert body["api"] == {"version": "v1", "recent_observations": False, "actions": False,

@@ -15,7 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 from gumd.cli import cli
-from propositions import Store
+from propositions import Observation, Store
 
 from .conftest import Tmpfs, believe, observe
 
@@ -436,3 +436,27 @@ def test_config_round_trip_of_show_output(gumd_home: Path) -> None:
     (gumd_home / "config.toml").write_text(out)
     code, out2, _ = run("config", "show")
     assert code == 0 and out2.replace(" (absent: defaults)", "") == out.replace(" (absent: defaults)", "")
+
+
+def test_database_sizes_count_the_write_ahead_log(gumd_home: Path) -> None:
+    from gumd import doctor
+    from gumd import settings as settings_mod
+
+    db = gumd_home / "gumd.db"
+    store = Store(db)  # held open: its recent writes stay in gumd.db-wal, as under a running daemon
+    try:
+        store.enqueue([Observation(captured_at=1_700_000_000 + i, observer="screen", app="Terminal",
+                                   content=f"$ make test {i} " + "output line " * 40)
+                       for i in range(500)])
+        parts = {suffix: Path(f"{db}{suffix}").stat().st_size for suffix in ("", "-wal", "-shm")}
+        assert parts["-wal"] > parts[""]  # the case that was reported at a twentieth of its size
+        total = sum(parts.values())
+        assert Store.check_file(db).size_bytes == total
+        check = doctor._database(settings_mod.load(gumd_home))
+        assert f"({total / 1e6:.1f} MB)" in check.message, check.message
+        data = json.loads(run("status", "--json")[1])
+        assert data["db_bytes"] == total
+        _, out, _ = run("db", "check", "--json")
+        assert json.loads(out)["size_bytes"] == total
+    finally:
+        store.close()

@@ -240,7 +240,7 @@ def test_sigterm_finishes_the_batch_in_hand(settings, tmp_path: Path) -> None:  
 
 def test_status_judges_stalled_inference(settings) -> None:  # type: ignore[no-untyped-def]
     now = time.time()
-    status = health.DaemonStatus(pid=1, started_at=now - 7200, updated_at=now, running=True,
+    status = health.DaemonStatus(pid=os.getpid(), started_at=now - 7200, updated_at=now, running=True,
                                  observers=[], last_inference_at=now - 7000, max_wait_s=300)
     lock = health.InstanceLock(settings.home)
     lock.acquire()
@@ -522,3 +522,193 @@ def test_the_daemon_finishes_a_wipe_a_reader_held_back(daemon) -> None:  # type:
     raw = b"".join(Path(str(d.store.path) + s).read_bytes() for s in ("", "-wal")
                    if Path(str(d.store.path) + s).exists())
     assert b"zorblat" not in raw
+
+
+# -- what the user sees: the log, "starting", progress, the first results ---------------
+
+
+def test_the_log_holds_one_line_per_batch_and_no_scheduler_chatter(
+        settings, caplog: pytest.LogCaptureFixture) -> None:  # type: ignore[no-untyped-def]
+    import logging
+
+    caplog.set_level(logging.INFO)
+    obs = ScriptedObserver()
+    d = Daemon(settings, observers=[obs])  # the real scheduler, checking every second
+    d.start()
+    try:
+        for i in range(3):
+            obs.see("Google Docs", "Toast for Maria & Joao", f"Toast draft for the wedding, part {i}")
+        deadline = time.time() + 20
+        while d.store.queue_counts()["done"] < 3 and time.time() < deadline:
+            time.sleep(0.2)
+        time.sleep(2.5)  # a few more runs of every job, each of which apscheduler would log
+        # A job still running at its next turn is skipped by design: not worth a warning.
+        logging.getLogger("apscheduler.scheduler").warning(
+            'Execution of job "Daemon._screenshot_job (trigger: interval[0:00:15])" skipped: '
+            "maximum number of running instances reached (1)")
+    finally:
+        d.stop()
+    messages = [r.getMessage() for r in caplog.records]
+    assert not [r for r in caplog.records if r.name.startswith("apscheduler")], messages[:5]
+    batches = [m for m in messages if m.startswith("batch: ")]
+    assert len(batches) == 1, messages
+    assert batches[0].startswith("batch: 3 observations → ") and " new, " in batches[0]
+    assert batches[0].endswith(" s") and " revised, " in batches[0]
+    assert not any("Toast" in m or "wedding" in m for m in messages)  # never screen text
+
+
+class SlowObserver(ScriptedObserver):
+    """An observer whose start blocks until the test lets it go (a slow display or import)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.entered = threading.Event()
+        self.release = threading.Event()
+
+    def start(self, ctx: ObserverContext) -> None:
+        self.entered.set()
+        self.release.wait(30)
+        super().start(ctx)
+
+
+def test_status_says_starting_until_the_daemon_is_up(settings) -> None:  # type: ignore[no-untyped-def]
+    from .test_cli import run
+
+    obs = SlowObserver()
+    d = Daemon(settings, observers=[obs])
+    starter = threading.Thread(target=d.start)
+    starter.start()
+    try:
+        assert obs.entered.wait(10)
+        code, out, _ = run("status", "--json")
+        data = json.loads(out)
+        assert data["state"] == "starting" and data["running"] and data["pid"] == os.getpid()
+        assert run("status")[1].startswith("gumd: starting")
+        obs.release.set()
+        starter.join(10)
+        assert json.loads(run("status", "--json")[1])["state"] == "running"
+    finally:
+        obs.release.set()
+        starter.join(10)
+        d.stop()
+
+
+def test_a_held_lock_without_a_fresh_status_is_starting_not_stopped(settings) -> None:  # type: ignore[no-untyped-def]
+    now = time.time()
+    old = health.DaemonStatus(pid=999_999, started_at=now - 600, updated_at=now - 300)  # last run's
+    lock = health.InstanceLock(settings.home)
+    lock.acquire()
+    try:
+        assert health.judge(settings.home, None, {}, None, now)["state"] == "starting"
+        assert health.judge(settings.home, old, {}, None, now)["state"] == "starting"
+    finally:
+        lock.release()
+    assert health.judge(settings.home, None, {}, None, now)["state"] == "stopped"
+
+
+class GatedInferrer:
+    """The statistical inferrer, held inside ``propose`` until the test lets it go."""
+
+    def __init__(self) -> None:
+        from propositions.statistical import StatisticalInferrer
+
+        self.inner = StatisticalInferrer("Dana Reyes")
+        self.name = self.inner.name
+        self.inside = threading.Event()
+        self.release = threading.Event()
+
+    def propose(self, batch, store):  # type: ignore[no-untyped-def]
+        self.inside.set()
+        self.release.wait(30)
+        return self.inner.propose(batch, store)
+
+    def reconcile(self, pairs):  # type: ignore[no-untyped-def]
+        return self.inner.reconcile(pairs)
+
+
+def test_status_shows_the_step_a_batch_is_on(settings) -> None:  # type: ignore[no-untyped-def]
+    from gumd.controls import LocalControls
+    from propositions.infer import Pipeline
+    from propositions.service import Service
+
+    from .test_cli import run
+
+    settings.daemon.inference_interval_s = 3600  # the test runs the batch itself
+    inferrer = GatedInferrer()
+    obs = ScriptedObserver()
+    d = Daemon(settings, observers=[obs],
+               pipeline_factory=lambda store: Pipeline(store, inferrer, batch_size=3))  # type: ignore[arg-type]
+    d.start()
+    worker = threading.Thread(target=d.run_inference_now)
+    try:
+        for i in range(5):
+            obs.see("Terminal", "make test", f"$ make test {i}")
+        worker.start()
+        assert inferrer.inside.wait(10)
+        data = json.loads(run("status", "--json")[1])
+        progress = data["progress"]
+        assert progress["step"] == "inferring" and progress["observations"] == 3
+        assert progress["step_started_at"].endswith("Z") or "T" in progress["step_started_at"]
+        text = run("status")[1]
+        assert "now: inferring · batch of 3 · 2 more waiting" in text, text
+        dashboard = LocalControls(settings, Service(d.store)).status()
+        assert dashboard["progress"]["step"] == "inferring"
+        inferrer.release.set()
+        worker.join(10)
+        assert json.loads(run("status", "--json")[1])["progress"] is None
+    finally:
+        inferrer.release.set()
+        if worker.is_alive():
+            worker.join(10)
+        d.stop()
+
+
+def test_a_batch_reports_each_step_to_its_progress_hook(settings, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from propositions.infer import INFERRING, READING, REVISING, Pipeline
+    from propositions.statistical import StatisticalInferrer
+
+    store = Store(tmp_path / "p.db")
+    heard: list[tuple[str, int, int]] = []
+    pipeline = Pipeline(store, StatisticalInferrer("Dana Reyes"), batch_size=10,
+                        read_image=lambda obs: "Invoice 42 for the Porto wedding venue",
+                        progress=lambda *step: heard.append(step))
+    shots = []
+    for i in range(2):
+        shot = tmp_path / f"shot{i}.png"
+        shot.write_bytes(b"not read: the reader is a fake")
+        shots.append(shot)
+    store.enqueue([Observation(captured_at=time.time() - 60 + i, observer="screen", app="Firefox",
+                               window_title="Venue invoice", image_path=str(s), content_type="image/png")
+                   for i, s in enumerate(shots)]
+                  + [Observation(captured_at=time.time(), observer="window", app="Terminal",
+                                 window_title="make test")])
+    report = pipeline.run_batch()
+    store.close()
+    assert report is not None and report.created
+    assert heard[:3] == [(READING, 0, 2), (READING, 1, 2), (READING, 2, 2)]
+    assert heard[3] == (INFERRING, 0, 3)
+    revising = [h for h in heard if h[0] == REVISING]
+    assert revising[0][1] == 0 and revising[-1][1] == revising[-1][2] > 0
+    assert len(revising) == revising[-1][2] + 1  # one report per candidate placed
+    assert pipeline.in_hand == 0
+
+
+def test_the_first_batch_runs_after_a_few_observations(settings) -> None:  # type: ignore[no-untyped-def]
+    from propositions import Proposition
+
+    settings.inference.batch_size = 20
+    settings.daemon.max_wait_s = 300
+    obs = ScriptedObserver()
+    d = Daemon(settings, observers=[obs])
+    d.start()
+    try:
+        obs.see("Terminal", "make test", "$ make test")
+        obs.see("Firefox", "Flights to Porto", "Porto flights")
+        assert not d.batch_due()
+        obs.see("Terminal", "make test", "$ make test again")
+        assert d.batch_due()  # three waiting and nothing learnt yet: do not wait for twenty
+        d.store.add_proposition(Proposition(text="Dana Reyes runs tests", confidence=0.6), [])
+        d._have_propositions = False
+        assert not d.batch_due()  # with results out, batches are full again
+    finally:
+        d.stop()

@@ -37,10 +37,13 @@ class FakeDaemonControls:
         self.calls: list[tuple[str, float | None]] = []
         self.paused_until: float | None = None
         self.paused = False
+        self.progress: dict[str, Any] | None = None
+        self.state: str | None = None
 
     def status(self) -> dict[str, Any]:
         return {
-            "state": "paused" if self.paused else "running",
+            "state": self.state or ("paused" if self.paused else "running"),
+            "progress": self.progress,
             "problems": [],
             "pid": 4242,
             "paused": self.paused,
@@ -218,6 +221,33 @@ async def wait_for(pilot: Pilot[None], check: Callable[[], bool], tries: int = 1
 
 def test_fake_controls_fit_the_protocol(controls: FakeDaemonControls) -> None:
     assert isinstance(controls, DaemonControls)
+
+
+def test_overview_shows_the_batch_in_hand_and_what_is_left(
+        app: GumdApp, controls: FakeDaemonControls) -> None:
+    controls.progress = {"step": "reading screenshots", "done": 7, "total": 12, "batch": True,
+                         "observations": 20, "step_started_at": T0 - 90}
+
+    async def steps(pilot: Pilot[None]) -> None:
+        await settle(pilot)
+        screen = plain(app.query_one("#overview", Static))
+        assert "Working on" in screen
+        line = next(row for row in screen.splitlines() if "Working on" in row)
+        assert "reading screenshots 7/12" in line
+        assert "batch of 20 · 3 more waiting · for 1m" in line, line
+
+    drive(app, steps)
+
+
+def test_overview_says_starting(app: GumdApp, controls: FakeDaemonControls) -> None:
+    controls.state = "starting"
+
+    async def steps(pilot: Pilot[None]) -> None:
+        await settle(pilot)
+        assert "starting" in plain(app.query_one("#overview", Static))
+        assert app.sub_title == "starting"
+
+    drive(app, steps)
 
 
 def test_overview_shows_the_daemon_and_pause_resume_call_the_controls(

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any, Protocol, TypedDict, runtime_checkable
 
 #: the states ``DaemonStatus.state`` takes, as `gumd status` names them
-STATES = ("running", "paused", "stalled", "stopped")
+STATES = ("starting", "running", "paused", "stalled", "stopped")
 
 
 class DaemonStatus(TypedDict, total=False):
@@ -33,6 +33,10 @@ class DaemonStatus(TypedDict, total=False):
     model: str | None
     db_path: str
     db_bytes: int
+    #: the work in hand, None between batches: step ("reading screenshots", "inferring",
+    #: "revising", "suggesting"), done and total of that step, observations in the batch,
+    #: batch (False for work outside a batch), step_started_at
+    progress: dict[str, Any] | None
 
 
 @runtime_checkable

@@ -14,11 +14,11 @@ from textual.widgets import Static
 
 from .messages import StatusLoaded
 from .pane import Pane
-from .timefmt import ago, clock_time, size, until
+from .timefmt import ago, clock_time, duration, size, until
 
 PAUSE_FOR_S = 3600.0
-_STATE_STYLE = {"running": "bold green", "paused": "bold yellow", "stalled": "bold red",
-                "stopped": "bold"}
+_STATE_STYLE = {"running": "bold green", "starting": "bold cyan", "paused": "bold yellow",
+                "stalled": "bold red", "stopped": "bold"}
 
 
 class OverviewPane(Pane):
@@ -79,9 +79,11 @@ class OverviewPane(Pane):
             grid.add_row("Observers", ", ".join(observers) + ("  (you are idle)" if status.get("idle") else ""))
         grid.add_row("Last capture", ago(status.get("last_capture_at"), now))
         grid.add_row("Last inference", ago(status.get("last_inference_at"), now))
+        queue = status.get("queue") or stats.get("queue") or {}
+        if status.get("progress"):
+            grid.add_row("Working on", _progress(status["progress"], queue.get("pending", 0), now))
         grid.add_row("Capture rate", _rate(status.get("captures_per_hour"), "observations"))
         grid.add_row("Inference rate", _rate(status.get("inferences_per_hour"), "processed"))
-        queue = status.get("queue") or stats.get("queue") or {}
         grid.add_row("Queue", f"{queue.get('pending', 0)} pending · {queue.get('processing', 0)} "
                               f"processing · {queue.get('failed', 0)} failed · "
                               f"{queue.get('done', 0)} done")
@@ -116,3 +118,23 @@ def _rate(per_hour: float | None, what: str) -> str:
     if per_hour is None:
         return "—"
     return f"{per_hour:.1f} {what}/h" if per_hour < 10 else f"{per_hour:.0f} {what}/h"
+
+
+def _progress(progress: dict[str, Any], pending: int, now: float) -> Text:
+    """"reading screenshots 7/12 · batch of 20 · 35 more waiting · 1m": the step, what is left."""
+    step = str(progress.get("step") or "working")
+    done, total = int(progress.get("done") or 0), int(progress.get("total") or 0)
+    out = Text(step, style="bold")
+    if total and step != "inferring":
+        out.append(f" {done}/{total}")
+    rest = []
+    if progress.get("observations"):
+        rest.append(f"batch of {progress['observations']}")
+    if pending:
+        rest.append(f"{pending} more waiting")
+    since = progress.get("step_started_at")
+    if isinstance(since, (int, float)) and not isinstance(since, bool) and since:
+        rest.append(f"for {duration(now - since)}")
+    if rest:
+        out.append("  " + " · ".join(rest), style="dim")
+    return out

@@ -279,6 +279,8 @@ def iso_times(data: dict[str, Any]) -> dict[str, Any]:
         timed = key.endswith(("_at", "_until")) and isinstance(value, (int, float))
         if timed and not isinstance(value, bool):
             value = serialize.iso(value) if value and math.isfinite(value) else None
+        elif isinstance(value, dict):  # e.g. the daemon's progress, with its step_started_at
+            value = iso_times(value)
         out[key] = value
     return out
 
