@@ -13,7 +13,7 @@ from typing import Protocol
 from pydantic import ValidationError
 
 from . import confidence as conf
-from . import prompts, retrieve
+from . import grounding, prompts, retrieve
 from .backends.base import Backend, BackendUnavailable, MalformedOutput
 from .decay import DEFAULT_DECAY, HALF_LIVES
 from .errors import GumdError, InvalidInput
@@ -68,6 +68,9 @@ class Candidate:
     #: the confidence already weighs all the evidence so far (the statistical inferrer
     #: recomputes it from its whole window), so restating it must not reinforce it again
     cumulative: bool = False
+    #: the most confidence it may end with, whatever reconciliation or calibration says
+    #: (a named thing in it is not in its evidence); such a candidate reinforces nothing
+    max_confidence: float | None = None
 
     @property
     def topics(self) -> list[str]:
@@ -363,6 +366,9 @@ class Pipeline:
         self.keep_images = keep_images
         #: every text the pipeline stores (screenshot text, propositions) goes through it
         self.redact = redact
+        #: whose propositions these are: their own name needs no evidence
+        self.user = (getattr(inferrer, "full_name", None) or getattr(inferrer, "user", None)
+                     or "")
         # OCR engines and local models are not all safe to call from two threads at once.
         self._reading = threading.Lock()
 
@@ -478,6 +484,7 @@ class Pipeline:
         candidates = ([audit(c, self.redact) for c in self.inferrer.propose(batch, self.store)]
                       if batch else [])
         candidates = merge_same_text([c for c in candidates if c.text.strip()])
+        candidates = self._ground(candidates, batch)
         if not candidates:
             self.store.mark_done(done)
             return
@@ -494,6 +501,34 @@ class Pipeline:
         report.reinforced += tally.reinforced
         report.revised += tally.revised
         report.contradicted += tally.contradicted
+
+    def _ground(self, candidates: list[Candidate], batch: list[Observation]) -> list[Candidate]:
+        """Drop a candidate none of whose named things its evidence has; cap one that names
+        some thing its evidence lacks beside others it has, saying which."""
+        known = {o.id: o for o in batch if o.id is not None}
+        wanted = [i for c in candidates for i in c.evidence if i not in known]
+        if wanted:
+            known.update(self.store.get_observations(wanted))
+        kept = []
+        for cand in candidates:
+            found = grounding.ground(cand.text, [known[i] for i in cand.evidence if i in known],
+                                     self.user)
+            if found.grounded:
+                kept.append(cand)
+                continue
+            if not found.found:
+                # the names are not logged: they may be private
+                log.info("grounding: dropped a proposition whose named things its evidence lacks")
+                continue
+            cap = grounding.UNGROUNDED_CONFIDENCE
+            cand.max_confidence = min(cand.max_confidence if cand.max_confidence is not None
+                                      else 1.0, cap)
+            cand.confidence = min(cand.confidence, cap)
+            names = ", ".join(f"“{m}”" for m in found.missing)
+            cand.reasoning = _beside(cand.reasoning, f"Its evidence does not name {names}, so "
+                                                     f"its confidence is capped at {cap:g}.")
+            kept.append(cand)
+        return kept
 
     def _similar(self, cand: Candidate) -> list[Proposition]:
         found: dict[int, Proposition] = {}
@@ -517,6 +552,8 @@ class Pipeline:
     ) -> None:
         stated = decision.confidence if decision.confidence is not None else cand.confidence
         p_new = calibrate(stated)
+        if cand.max_confidence is not None:
+            p_new = min(p_new, cand.max_confidence)
         targets, rerouted = state.current([similar[t] for t in decision.targets if t in similar])
         # Each held proposition is revised at most once a batch: a second revision of one
         # that an earlier candidate already replaced adds its evidence to the new version.
@@ -530,6 +567,8 @@ class Pipeline:
         if decision.action == "same" and targets:
             if not cand.evidence and not cand.cumulative:
                 return  # a restatement that cites nothing is no further evidence
+            if cand.max_confidence is not None and not cand.cumulative:
+                return  # nor one naming what its evidence does not
             for t in targets:
                 p = p_new if cand.cumulative else conf.reinforce(t.confidence, p_new)
                 self.store.reinforce(t.id, p, cand.evidence)
@@ -565,6 +604,8 @@ class Pipeline:
             # the old value.
             if decision.action == "revise" and decision.confidence is None and not cand.cumulative:
                 new.confidence = conf.reinforce(max(t.confidence for t in targets), p_new)
+            if cand.max_confidence is not None:
+                new.confidence = min(new.confidence, cand.max_confidence)
             try:
                 new.id = self.store.supersede([t.id for t in targets], new, kind,
                                               evidence=cand.evidence)
