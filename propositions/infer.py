@@ -484,12 +484,14 @@ class Pipeline:
         candidates = ([audit(c, self.redact) for c in self.inferrer.propose(batch, self.store)]
                       if batch else [])
         candidates = merge_same_text([c for c in candidates if c.text.strip()])
-        candidates = self._ground(candidates, batch)
+        known = {o.id: o for o in batch if o.id is not None}
+        candidates = self._ground(candidates, known)
         if not candidates:
             self.store.mark_done(done)
             return
         pairs = [(c, self._similar(c)) for c in candidates]
-        decisions = self.inferrer.reconcile(pairs)
+        decisions = [self._ground_rewrite(c, s, d, known)
+                     for (c, s), d in zip(pairs, self.inferrer.reconcile(pairs))]
         calibrate = conf.fit_calibration(self.store.feedback_pairs())
         tally = BatchReport()
         state = _BatchState()
@@ -502,10 +504,12 @@ class Pipeline:
         report.revised += tally.revised
         report.contradicted += tally.contradicted
 
-    def _ground(self, candidates: list[Candidate], batch: list[Observation]) -> list[Candidate]:
+    def _ground(self, candidates: list[Candidate], known: dict[int, Observation]) -> list[Candidate]:
         """Drop a candidate none of whose named things its evidence has; cap one that names
-        some thing its evidence lacks beside others it has, saying which."""
-        known = {o.id: o for o in batch if o.id is not None}
+        some thing its evidence lacks beside others it has, saying which.
+
+        ``known`` (observations by id) gains the evidence read from the store.
+        """
         wanted = [i for c in candidates for i in c.evidence if i not in known]
         if wanted:
             known.update(self.store.get_observations(wanted))
@@ -529,6 +533,24 @@ class Pipeline:
                                                      f"its confidence is capped at {cap:g}.")
             kept.append(cand)
         return kept
+
+    def _ground_rewrite(self, cand: Candidate, similar: list[Proposition], decision: Decision,
+                        known: dict[int, Observation]) -> Decision:
+        """A reconciler's rewording may name only what the candidate's evidence or the
+        propositions it revises name; otherwise the candidate's own words stand."""
+        text = decision.text.strip()
+        if not text or text == cand.text:
+            return decision
+        targets = [p for p in similar if p.id in decision.targets]
+        sources = [known[i] for i in cand.evidence if i in known] + [
+            Observation(captured_at=p.updated_at or time.time(), observer="proposition",
+                        content=p.text) for p in targets]
+        if set(grounding.ground(text, sources, self.user).missing) <= set(
+                grounding.ground(cand.text, sources, self.user).missing):
+            return decision
+        log.info("grounding: a reworded proposition named what its evidence lacks; kept as put")
+        decision.text = ""
+        return decision
 
     def _similar(self, cand: Candidate) -> list[Proposition]:
         found: dict[int, Proposition] = {}

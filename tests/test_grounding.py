@@ -10,7 +10,7 @@ import pytest
 from propositions import Store
 from propositions.grounding import UNGROUNDED_CONFIDENCE, ground, named_things
 from propositions.infer import Candidate, Pipeline, rule_reconcile
-from propositions.models import Observation
+from propositions.models import Observation, Proposition
 from propositions.statistical import StatisticalInferrer
 
 from .conftest import observe
@@ -202,3 +202,22 @@ def test_a_capitalised_word_is_read_whole() -> None:
     ev = [obs("", app="Microsoft PowerPoint", title="Your AnyVan quote")]
     assert ground("Dana uses Microsoft PowerPoint for Your AnyVan quote", ev, "Dana").grounded
     assert ground("Dana uses Microsoft PowerApps", ev, "Dana").missing == ("Microsoft PowerApps",)
+
+
+def test_a_rewording_may_not_bring_in_a_new_name(store: Store) -> None:
+    lease = store.add_proposition(Proposition(text="Dana is renting a flat from Ana Lima",
+                                              confidence=0.6, source="test"), [])
+    rent = store.add_proposition(Proposition(text="Dana pays rent monthly", confidence=0.6,
+                                             source="test"), [])
+    _mail(store)
+    pipe, _ = pipeline(store, [proposal(item("Dana is renting a flat in Lisbon", 0.8, [1]),
+                                        item("Dana pays €1,200 a month", 0.8, [1])),
+                               {"decisions": [
+                                   {"candidate": 0, "action": "revise", "targets": [lease],
+                                    "text": "Dana is renting a flat in Lisbon from Ana Lima"},
+                                   {"candidate": 1, "action": "revise", "targets": [rent],
+                                    "text": "Dana pays €1,200 a month for a flat in Faro"}]}])
+    assert pipe.run_batch().revised == 2
+    texts = {r["text"] for r in store.read("SELECT text FROM propositions WHERE status = 'active'")}
+    # the old proposition's name carries over; a place nothing named does not
+    assert texts == {"Dana is renting a flat in Lisbon from Ana Lima", "Dana pays €1,200 a month"}
