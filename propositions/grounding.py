@@ -12,7 +12,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, time
+from functools import cached_property
 
 from . import entities
 from .activities import fold
@@ -39,8 +40,8 @@ _TITLED = re.compile(rf"\b(?:Dr|Prof|Mr|Mrs|Ms)\.?\s+(?P<name>{_NAME})")
 # Capitalised words that open a sentence or name a day, not a person, place or thing.
 _PLAIN = frozenset(fold(w) for w in (
     "The", "A", "An", "This", "That", "These", "Those", "He", "She", "They", "It", "His", "Her",
-    "Their", "Your", "My", "Our", "User", "Person", "On", "In", "At", "From", "To", "For", "With", "By", "Every",
-    "Each", "Next", "Last", "Since", "Until", "Before", "After", "During", "Today", "Tomorrow",
+    "Their", "Your", "My", "Our", "User", "Person", "On", "In", "At", "From", "To", "For", "With",
+    "By", "Every", "Each", "Next", "Last", "Since", "Until", "Before", "After", "During", "Today", "Tomorrow",
     "Yesterday", "Tonight", "Morning", "Afternoon", "Evening", "Night", "Weekend",
     # the days and months a proposition is written with (not "Marco", "Sam": names too)
     "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday", "January",
@@ -102,21 +103,49 @@ def named_things(text: str, user: str = "") -> list[str]:
     return out
 
 
-def ground(text: str, evidence: Sequence[Observation], user: str = "") -> Grounding:
+class Evidence:
+    """What some observations say, read once for any number of propositions."""
+
+    def __init__(self, observations: Sequence[Observation]) -> None:
+        self.observations = list(observations)
+        self.texts = [_evidence_text(o) for o in self.observations]
+        self.words = f" {_fold_text(chr(10).join(self.texts))} "
+
+    @cached_property
+    def places(self) -> set[str]:
+        return {fold(p) for t in self.texts for p in entities.places_in(t)}
+
+    @cached_property
+    def amounts(self) -> set[tuple[str, str]]:
+        return {_amount_key(m.group(0)) for t in self.texts for m in entities.AMOUNT.finditer(t)}
+
+    @cached_property
+    def dates(self) -> set[date]:
+        return {d for o, t in zip(self.observations, self.texts)
+                for d, _ in date_mentions(t, _at(o.captured_at), relative=True)}
+
+    @cached_property
+    def days(self) -> list[datetime]:
+        """The days the observations were seen on, as of which a proposition's dates are read."""
+        return [datetime.combine(d, time(12)) for d in
+                sorted({_at(o.captured_at).date() for o in self.observations})] or [_at(0.0)]
+
+    def has(self, words: str) -> bool:
+        return f" {_fold_text(words)} " in self.words
+
+
+def ground(text: str, evidence: Sequence[Observation] | Evidence, user: str = "") -> Grounding:
     """Which named things and dates of ``text`` the ``evidence`` has, and which it has not."""
-    haystack = _fold_text("\n".join(_evidence_text(o) for o in evidence))
-    places = {fold(p) for o in evidence for p in entities.places_in(_evidence_text(o))}
-    amounts = {_amount_key(m.group(0)) for o in evidence
-               for m in entities.AMOUNT.finditer(_evidence_text(o))}
+    ev = evidence if isinstance(evidence, Evidence) else Evidence(evidence)
     found: list[str] = []
     missing: list[str] = []
     for name in named_things(text, user):
-        if _in_text(name, haystack, user) or fold(name) in places or (
-                entities.AMOUNT.fullmatch(name) and _amount_key(name) in amounts):
+        if _in_text(name, ev, user) or fold(name) in ev.places or (
+                entities.AMOUNT.fullmatch(name) and _amount_key(name) in ev.amounts):
             found.append(name)
         else:
             missing.append(name)
-    for mention, ok in _dates(text, evidence):
+    for mention, ok in _dates(text, ev):
         (found if ok else missing).append(mention)
     return Grounding(tuple(found), tuple(missing))
 
@@ -134,17 +163,15 @@ def _contains(longer: str, shorter: str) -> bool:
     return f" {_fold_text(shorter)} " in f" {_fold_text(longer)} "
 
 
-def _in_text(name: str, haystack: str, user: str) -> bool:
+def _in_text(name: str, ev: Evidence, user: str) -> bool:
     """Each word of ``name`` is a word of the evidence (a name may be split over a mail's
     header and signature); the user's own words need not be."""
-    own = {fold(w) for w in user.split()}
-    words = [w for w in _fold_text(name).split() if w not in own]
     if entities.AMOUNT.fullmatch(name):
-        return f" {_fold_text(name)} " in f" {haystack} "
-    padded = f" {haystack} "
+        return ev.has(name)
+    own = {fold(w) for w in user.split()}
     # "Property Managers" is grounded by a "Property Manager"
-    return all(f" {w} " in padded or (w.endswith("s") and f" {w[:-1]} " in padded)
-               for w in words)
+    return all(ev.has(w) or (w.endswith("s") and ev.has(w[:-1]))
+               for w in _fold_text(name).split() if w not in own)
 
 
 def _amount_key(amount: str) -> tuple[str, str]:
@@ -161,24 +188,20 @@ def _amount_key(amount: str) -> tuple[str, str]:
     return currency, whole + ("" if cents in ("", "00") else f".{cents}")
 
 
-def _dates(text: str, evidence: Sequence[Observation]) -> list[tuple[str, bool]]:
-    """Each date ``text`` states, and whether some evidence states the same calendar date.
+def _dates(text: str, ev: Evidence) -> list[tuple[str, bool]]:
+    """Each date ``text`` states, and whether the evidence states the same calendar date.
 
-    A date is read as of each observation's time, as its own mentions are ("Thursday" seen on
-    a Monday is three days later).
+    A date is read as of each day the evidence was seen, as its own mentions are ("Thursday"
+    seen on a Monday is three days later).
     """
-    times = sorted({o.captured_at for o in evidence}) or [0.0]
-    seen = {d for o in evidence
-            for d, _ in date_mentions(_evidence_text(o), _at(o.captured_at), relative=True)}
-    haystack = _fold_text("\n".join(_evidence_text(o) for o in evidence))
     grounded: dict[tuple[int, int], bool] = {}
-    for t in times:
-        for when, span in date_mentions(text, _at(t)):
-            grounded[span] = grounded.get(span, False) or when in seen
+    for day in ev.days:
+        for when, span in date_mentions(text, day):
+            grounded[span] = grounded.get(span, False) or when in ev.dates
     out: list[tuple[str, bool]] = []
     for (start, end), ok in sorted(grounded.items()):
         mention = text[start:end].strip()
-        out.append((mention, ok or f" {_fold_text(mention)} " in f" {haystack} "))
+        out.append((mention, ok or ev.has(mention)))
     return out
 
 

@@ -342,6 +342,10 @@ class DrainReport:
             self.errors.append(b.error)
 
 
+#: how far back an inferrer that weighs a window of observations reads, unless it says
+WINDOW_DAYS = 14.0
+
+
 class Pipeline:
     """Runs batches from the durable queue through an inferrer into the store."""
 
@@ -514,9 +518,17 @@ class Pipeline:
         if wanted:
             known.update(self.store.get_observations(wanted))
         kept = []
+        read: list[grounding.Evidence] = []
         for cand in candidates:
             found = grounding.ground(cand.text, [known[i] for i in cand.evidence if i in known],
                                      self.user)
+            if not found.grounded and cand.cumulative:
+                # An inferrer that weighs its whole window may take a name from an observation
+                # it does not cite ("teaches at Eastfield Academy": the school from a mail, the
+                # class page as evidence); what it read grounds it, as nothing there is made up.
+                if not read:
+                    read.append(grounding.Evidence(self._window(known)))
+                found = grounding.ground(cand.text, read[0], self.user)
             if found.grounded:
                 kept.append(cand)
                 continue
@@ -533,6 +545,16 @@ class Pipeline:
                                                      f"its confidence is capped at {cap:g}.")
             kept.append(cand)
         return kept
+
+    def _window(self, known: dict[int, Observation]) -> list[Observation]:
+        """``known`` and what else an inferrer reading a window of days saw before them."""
+        if not known:
+            return []
+        days = float(getattr(self.inferrer, "window_days", WINDOW_DAYS))
+        end = max(o.captured_at for o in known.values())
+        earlier = self.store.recent_done(end - days * 86400, end,
+                                         int(getattr(self.inferrer, "max_window", 3000)))
+        return [*known.values(), *(o for o in earlier if o.id not in known)]
 
     def _ground_rewrite(self, cand: Candidate, similar: list[Proposition], decision: Decision,
                         known: dict[int, Observation]) -> Decision:

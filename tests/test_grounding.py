@@ -221,3 +221,25 @@ def test_a_rewording_may_not_bring_in_a_new_name(store: Store) -> None:
     texts = {r["text"] for r in store.read("SELECT text FROM propositions WHERE status = 'active'")}
     # the old proposition's name carries over; a place nothing named does not
     assert texts == {"Dana is renting a flat in Lisbon from Ana Lima", "Dana pays €1,200 a month"}
+
+
+def test_a_name_an_inferrer_read_in_its_window_grounds_what_weighs_the_window(store: Store) -> None:
+    page = observe(store, "Titration write-up\nComment (Mr Herrera): Excellent.",
+                   title="10C Chemistry - Google Classroom", ago=1200)
+    observe(store, "From: Helen Price (Head of Science, Eastfield Academy)", app="Outlook",
+            ago=900)
+
+    def said(cumulative: bool) -> Candidate:
+        return Candidate("Tomás teaches chemistry at Eastfield Academy", 0.8, evidence=[page],
+                         cumulative=cumulative)
+
+    invented = Candidate("Tomás teaches chemistry at Westbrook Academy", 0.8, evidence=[page],
+                         cumulative=True)
+    pipe = Pipeline(store, Citing(said(False), said(True), invented))
+    for _ in range(3):
+        pipe.run_batch()
+        observe(store, "unrelated")
+    rows = store.read("SELECT text, confidence FROM propositions")
+    # a model citing the class page alone is held to it; a statistical inferrer is not
+    assert [(r["text"], r["confidence"]) for r in rows] == [
+        ("Tomás teaches chemistry at Eastfield Academy", pytest.approx(0.8))]
