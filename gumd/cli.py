@@ -1122,6 +1122,7 @@ def status(app: App, as_json: bool) -> None:
         "last_capture_at": serialize.iso(daemon.last_capture_at) if daemon and daemon.last_capture_at else None,
         "last_inference_at": serialize.iso(daemon.last_inference_at) if daemon and daemon.last_inference_at else None,
         "model_unavailable": daemon.model_unavailable if daemon and verdict["running"] else None,
+        "inference_waits": health.inference_wait(daemon) if verdict["running"] else None,
         "frames_captured": daemon.frames_captured if daemon else 0,
         "frames_skipped": daemon.frames_skipped if daemon else 0,
         "queue": queue,
@@ -1162,6 +1163,8 @@ def status(app: App, as_json: bool) -> None:
                       if api["workers_resting"] else ""))
     if out["model_unavailable"]:
         click.echo(f"  model unavailable: {out['model_unavailable']}")
+    if out["inference_waits"]:
+        click.echo(f"  {out['inference_waits']}")
     click.echo(f"  queue: {queue['pending']} pending, {queue['processing']} processing, "
                f"{queue['failed']} failed, {queue['done']} done")
     click.echo(f"  backend: {s.model.kind}" + (f" ({s.model.name})" if s.model.name else ""))

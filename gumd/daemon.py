@@ -23,7 +23,7 @@ from propositions.service import Service
 from propositions.statistical import StatisticalInferrer
 from propositions.suggest import FocusState, Suggester
 
-from . import health, paths
+from . import health, paths, power
 from .observers.base import DesktopState, Observer, ObserverContext, WindowInfo
 from .privacy import PauseState, PrivacyFilter
 from .settings import ConfigError, Settings
@@ -483,9 +483,28 @@ class Daemon:
             self._have_propositions = self.store.has_active_propositions()
         return self._have_propositions
 
+    #: where the computer draws power from (MAINS, BATTERY or UNKNOWN); faked in tests
+    power_source: power.PowerSource = staticmethod(power.power_source)
+
+    def waits_for_mains(self) -> bool:
+        """Whether model inference waits now: on battery, with the person active, unless the
+        settings allow a model on battery. The statistical inferrer draws little and never waits."""
+        s = self.settings
+        waiting = (isinstance(getattr(self.pipeline, "inferrer", None), ModelInferrer)
+                   and not s.inference.model_on_battery
+                   and not (self.state.last_input_at
+                            and self.state.idle_for() >= s.capture.idle_after_s)
+                   and self.batch_due() and self.power_source() == power.BATTERY)
+        self.status.waiting_for_power = waiting
+        if waiting:
+            log.debug("on battery: model inference waits for mains power or for you to be idle")
+        return waiting
+
     def _inference_job(self) -> None:
         """Run due batches until the queue is drained or the daemon is stopping."""
         assert self.pipeline is not None
+        if self.waits_for_mains():
+            return
         if not self._infer_lock.acquire(blocking=False):
             return
         try:

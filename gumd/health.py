@@ -103,6 +103,8 @@ class DaemonStatus:
     last_inference_at: float = 0.0
     last_inference_error: str | None = None
     model_unavailable: str | None = None
+    #: model inference waits: the computer is on battery and the person active
+    waiting_for_power: bool = False
     backend: str = ""
     frames_captured: int = 0
     frames_skipped: int = 0
@@ -131,6 +133,14 @@ def announce_starting(home: Path, lock: InstanceLock, now: float | None = None) 
     except OSError:
         pass  # the lock alone already makes status say "starting"
     return status
+
+
+POWER_WAIT = "inference waits for mains power"
+
+
+def inference_wait(status: DaemonStatus | None) -> str | None:
+    """Why inference is held back by policy now, for `gumd status`; None when it is not."""
+    return POWER_WAIT if status is not None and status.waiting_for_power else None
 
 
 def write_status(home: Path, status: DaemonStatus) -> None:
@@ -190,7 +200,8 @@ def judge(home: Path, status: DaemonStatus | None, queue: dict[str, int],
             and now - looked > 3 * status.capture_interval_s):
         problems.append(f"the screen has not been checked for {int(now - looked)} s "
                         "although you are active")
-    if oldest_pending_at and now - oldest_pending_at > status.max_wait_s + 600:
+    if (oldest_pending_at and now - oldest_pending_at > status.max_wait_s + 600
+            and not status.waiting_for_power):  # waiting on battery is the policy, not a stall
         if status.model_unavailable:
             problems.append(f"inference waits for the model: {status.model_unavailable}")
         elif now - (status.last_inference_at or status.started_at) > status.max_wait_s + 600:

@@ -189,6 +189,9 @@ class InferenceSettings(Section):
     statistical: Literal["classic", "threads"] = "threads"
     """Without a model: threads (sentences per activity thread, no keyword lists) or classic (activity statistics and salient terms)."""
 
+    model_on_battery: bool = False
+    """Run model inference on battery power; false: a model waits for mains power or for you to be idle, the queue keeping what comes meanwhile (the statistical inferrer always runs)."""
+
     output_language: str = Field("auto", min_length=1, max_length=40)
     """The language a model writes propositions in: auto (the language of the screen text) or one such as "en" or "German"."""
 

@@ -13,7 +13,7 @@ from typing import Protocol
 from pydantic import ValidationError
 
 from . import confidence as conf
-from . import prompts, retrieve
+from . import grounding, prompts, retrieve
 from .backends.base import Backend, BackendUnavailable, MalformedOutput
 from .decay import DEFAULT_DECAY, HALF_LIVES
 from .errors import GumdError, InvalidInput
@@ -72,6 +72,9 @@ class Candidate:
     #: the confidence already weighs all the evidence so far (the statistical inferrer
     #: recomputes it from its whole window), so restating it must not reinforce it again
     cumulative: bool = False
+    #: the most confidence it may end with, whatever reconciliation or calibration says
+    #: (a named thing in it is not in its evidence); such a candidate reinforces nothing
+    max_confidence: float | None = None
 
     @property
     def topics(self) -> list[str]:
@@ -343,6 +346,10 @@ class DrainReport:
             self.errors.append(b.error)
 
 
+#: how far back an inferrer that weighs a window of observations reads, unless it says
+WINDOW_DAYS = 14.0
+
+
 class Pipeline:
     """Runs batches from the durable queue through an inferrer into the store."""
 
@@ -368,6 +375,9 @@ class Pipeline:
         self.keep_images = keep_images
         #: every text the pipeline stores (screenshot text, propositions) goes through it
         self.redact = redact
+        #: whose propositions these are: their own name needs no evidence
+        self.user = (getattr(inferrer, "full_name", None) or getattr(inferrer, "user", None)
+                     or "")
         # OCR engines and local models are not all safe to call from two threads at once.
         self._reading = threading.Lock()
         #: where a batch reports its step; a slow batch is otherwise silent for minutes
@@ -507,12 +517,15 @@ class Pipeline:
         candidates = ([audit(c, self.redact) for c in self.inferrer.propose(batch, self.store)]
                       if batch else [])
         candidates = merge_same_text([c for c in candidates if c.text.strip()])
+        known = {o.id: o for o in batch if o.id is not None}
+        candidates = self._ground(candidates, known)
         if not candidates:
             self.store.mark_done(done)
             return
         self._step(REVISING, 0, len(candidates))
         pairs = [(c, self._similar(c)) for c in candidates]
-        decisions = self.inferrer.reconcile(pairs)
+        decisions = [self._ground_rewrite(c, s, d, known)
+                     for (c, s), d in zip(pairs, self.inferrer.reconcile(pairs))]
         calibrate = conf.fit_calibration(self.store.feedback_pairs())
         tally = BatchReport()
         state = _BatchState()
@@ -525,6 +538,72 @@ class Pipeline:
         report.reinforced += tally.reinforced
         report.revised += tally.revised
         report.contradicted += tally.contradicted
+
+    def _ground(self, candidates: list[Candidate], known: dict[int, Observation]) -> list[Candidate]:
+        """Drop a candidate none of whose named things its evidence has; cap one that names
+        some thing its evidence lacks beside others it has, saying which.
+
+        ``known`` (observations by id) gains the evidence read from the store.
+        """
+        wanted = [i for c in candidates for i in c.evidence if i not in known]
+        if wanted:
+            known.update(self.store.get_observations(wanted))
+        kept = []
+        read: list[grounding.Evidence] = []
+        for cand in candidates:
+            found = grounding.ground(cand.text, [known[i] for i in cand.evidence if i in known],
+                                     self.user)
+            if not found.grounded and cand.cumulative:
+                # An inferrer that weighs its whole window may take a name from an observation
+                # it does not cite ("teaches at Eastfield Academy": the school from a mail, the
+                # class page as evidence); what it read grounds it, as nothing there is made up.
+                if not read:
+                    read.append(grounding.Evidence(self._window(known)))
+                found = grounding.ground(cand.text, read[0], self.user)
+            if found.grounded:
+                kept.append(cand)
+                continue
+            if not found.found:
+                # the names are not logged: they may be private
+                log.info("grounding: dropped a proposition whose named things its evidence lacks")
+                continue
+            cap = grounding.UNGROUNDED_CONFIDENCE
+            cand.max_confidence = min(cand.max_confidence if cand.max_confidence is not None
+                                      else 1.0, cap)
+            cand.confidence = min(cand.confidence, cap)
+            names = ", ".join(f"“{m}”" for m in found.missing)
+            cand.reasoning = _beside(cand.reasoning, f"Its evidence does not name {names}, so "
+                                                     f"its confidence is capped at {cap:g}.")
+            kept.append(cand)
+        return kept
+
+    def _window(self, known: dict[int, Observation]) -> list[Observation]:
+        """``known`` and what else an inferrer reading a window of days saw before them."""
+        if not known:
+            return []
+        days = float(getattr(self.inferrer, "window_days", WINDOW_DAYS))
+        end = max(o.captured_at for o in known.values())
+        earlier = self.store.recent_done(end - days * 86400, end,
+                                         int(getattr(self.inferrer, "max_window", 3000)))
+        return [*known.values(), *(o for o in earlier if o.id not in known)]
+
+    def _ground_rewrite(self, cand: Candidate, similar: list[Proposition], decision: Decision,
+                        known: dict[int, Observation]) -> Decision:
+        """A reconciler's rewording may name only what the candidate's evidence or the
+        propositions it revises name; otherwise the candidate's own words stand."""
+        text = decision.text.strip()
+        if not text or text == cand.text:
+            return decision
+        targets = [p for p in similar if p.id in decision.targets]
+        sources = [known[i] for i in cand.evidence if i in known] + [
+            Observation(captured_at=p.updated_at or time.time(), observer="proposition",
+                        content=p.text) for p in targets]
+        if set(grounding.ground(text, sources, self.user).missing) <= set(
+                grounding.ground(cand.text, sources, self.user).missing):
+            return decision
+        log.info("grounding: a reworded proposition named what its evidence lacks; kept as put")
+        decision.text = ""
+        return decision
 
     def _similar(self, cand: Candidate) -> list[Proposition]:
         found: dict[int, Proposition] = {}
@@ -548,6 +627,8 @@ class Pipeline:
     ) -> None:
         stated = decision.confidence if decision.confidence is not None else cand.confidence
         p_new = calibrate(stated)
+        if cand.max_confidence is not None:
+            p_new = min(p_new, cand.max_confidence)
         targets, rerouted = state.current([similar[t] for t in decision.targets if t in similar])
         # Each held proposition is revised at most once a batch: a second revision of one
         # that an earlier candidate already replaced adds its evidence to the new version.
@@ -561,6 +642,8 @@ class Pipeline:
         if decision.action == "same" and targets:
             if not cand.evidence and not cand.cumulative:
                 return  # a restatement that cites nothing is no further evidence
+            if cand.max_confidence is not None and not cand.cumulative:
+                return  # nor one naming what its evidence does not
             for t in targets:
                 p = p_new if cand.cumulative else conf.reinforce(t.confidence, p_new)
                 self.store.reinforce(t.id, p, cand.evidence)
@@ -596,6 +679,8 @@ class Pipeline:
             # the old value.
             if decision.action == "revise" and decision.confidence is None and not cand.cumulative:
                 new.confidence = conf.reinforce(max(t.confidence for t in targets), p_new)
+            if cand.max_confidence is not None:
+                new.confidence = min(new.confidence, cand.max_confidence)
             try:
                 new.id = self.store.supersede([t.id for t in targets], new, kind,
                                               evidence=cand.evidence)

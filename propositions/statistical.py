@@ -140,6 +140,7 @@ class StatisticalInferrer:
 
     def __init__(self, user: str = "", *, window_days: float = 14.0, max_window: int = 3000,
                  max_topics: int = 6) -> None:
+        self.full_name = (user or "").strip()
         self.user = first_name(user)
         self.window_days = window_days
         self.max_window = max_window

@@ -694,6 +694,17 @@ class Store:
             raise NotFound(f"no observation with id {obs_id}")
         return self._observation(rows[0])
 
+    def get_observations(self, ids: Sequence[int]) -> dict[int, Observation]:
+        """The observations with these ids that exist, by id."""
+        out: dict[int, Observation] = {}
+        unique = list(dict.fromkeys(ids))
+        for i in range(0, len(unique), 500):  # SQLite's limit on bound parameters
+            chunk = unique[i:i + 500]
+            rows = self.read(f"SELECT {OBS_COLUMNS} FROM observations WHERE id IN "
+                             f"({','.join('?' * len(chunk))})", chunk)
+            out.update((r["id"], self._observation(r)) for r in rows)
+        return out
+
     @staticmethod
     def _observation(row: sqlite3.Row) -> Observation:
         return Observation(**{k: row[k] for k in row.keys()})

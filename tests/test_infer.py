@@ -61,11 +61,11 @@ def test_propose_creates_propositions_with_evidence(store: Store) -> None:
 def test_reconcile_same_revise_contradict(store: Store) -> None:
     pipe, backend = pipeline(store, [proposal(item("Dana is travelling to Porto", 0.6),
                                               item("Dana works at Finlytics", 0.7))])
-    observe(store, "booking")
+    observe(store, "booking: Lisbon to Porto")
     pipe.run_batch()
     travel = query(store, "porto").hits[0].proposition
     job = query(store, "finlytics").hits[0].proposition
-    observe(store, "more evidence")
+    observe(store, "Flight to Porto on June 12")
     backend.replies = [
         proposal(item("Dana is travelling to Porto on June 12", 0.7),
                  item("Dana works at Finlytics", 0.8),

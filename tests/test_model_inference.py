@@ -217,7 +217,7 @@ def test_the_report_counts_only_what_committed(store: Store) -> None:
 def test_a_revision_stores_the_models_confidence(store: Store) -> None:
     old = believe(store, "Dana is learning Italian", confidence=0.5)
     same = believe(store, "Dana lives in Bristol", confidence=0.5)
-    observe(store, "Italian B1 certificate passed")
+    observe(store, "Italian B1 certificate passed, Bristol Language School")
     pipe, _ = pipeline(store, [
         proposal(item("Dana passed the B1 Italian exam", 0.9), item("Dana lives in Bristol", 0.6)),
         {"decisions": [revise(0, old, "Dana passed the B1 Italian exam", 0.92),
@@ -274,7 +274,7 @@ def test_a_revision_is_audited_and_keeps_the_old_flags_and_the_longer_decay(stor
                                                sensitive="health"), [])
     job = believe(store, "Dana works at Fernwood Press", decay="years")
     plan = believe(store, "Dana is saving for a flat", decay="months")
-    observe(store, "Appointment moved")
+    observe(store, "Appointment moved; Fernwood Press rota")
     pipe, _ = pipeline(store, [
         proposal(item("Dana sees Patel on Mondays", 0.7, decay="days"),
                  item("Dana works at Fernwood Press part time", 0.7, decay="days"),
