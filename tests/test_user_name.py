@@ -109,8 +109,9 @@ def test_doctor_lists_the_user_name_check(monkeypatch: pytest.MonkeyPatch) -> No
 
 
 class FakeDaemon:
-    def __init__(self, settings: settings_mod.Settings) -> None:
-        pass
+    def __init__(self, settings: settings_mod.Settings, lock: object = None) -> None:
+        if lock is not None:
+            lock.release()  # type: ignore[attr-defined]  # what the daemon does when it stops
 
     def run_forever(self) -> int:
         return 0
