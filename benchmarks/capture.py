@@ -111,6 +111,24 @@ def _on_signal(signum: int, _frame: FrameType | None) -> None:
     raise SystemExit(128 + signum)  # unwinds through the finally blocks that clean up
 
 
+def desktop_ready() -> bool:
+    """Whether this machine can run a desktop benchmark (saying why not); then make every
+    way of stopping it clean up."""
+    missing = [name for name in REQUIRED if shutil.which(name) is None]
+    if missing:
+        print(f"needs {', '.join(missing)} on PATH (Debian: apt install xvfb openbox xdotool xterm)",
+              file=sys.stderr)
+        return False
+    if not sys.platform.startswith("linux"):
+        print("needs Linux (/proc and Xvfb)", file=sys.stderr)
+        return False
+    # Python leaves SIGINT ignored when started in the background; Ctrl-C must always clean up.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, _on_signal)
+    signal.signal(signal.SIGHUP, _on_signal)
+    return True
+
+
 # -- the X desktop ------------------------------------------------------------------------
 
 
@@ -673,19 +691,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--no-process", action="store_true", help="skip `gumd queue process` at the end")
     parser.add_argument("--keep", action="store_true", help="keep the temporary homes and daemon logs")
     args = parser.parse_args(argv)
-    missing = [name for name in REQUIRED if shutil.which(name) is None]
-    if missing:
-        print(f"needs {', '.join(missing)} on PATH (Debian: apt install xvfb openbox xdotool xterm)",
-              file=sys.stderr)
+    if not desktop_ready():
         return 2
-    if not sys.platform.startswith("linux"):
-        print("needs Linux (/proc and Xvfb)", file=sys.stderr)
-        return 2
-
-    # Python leaves SIGINT ignored when started in the background; Ctrl-C must always clean up.
-    signal.signal(signal.SIGINT, signal.default_int_handler)
-    signal.signal(signal.SIGTERM, _on_signal)
-    signal.signal(signal.SIGHUP, _on_signal)
     scratch = Path(tempfile.mkdtemp(prefix="gumd-capture-bench-"))
     load_start = os.getloadavg()
     try:

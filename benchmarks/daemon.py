@@ -25,7 +25,7 @@ from pathlib import Path
 # The desktop, the simulated user and the process helpers are the capture benchmark's.
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from capture import (  # noqa: E402
-    REQUIRED, XTERMS, ActiveUser, _end, _end_all, _on_signal, _spawn, activate, daemon_env,
+    XTERMS, ActiveUser, _end, _end_all, _spawn, activate, daemon_env, desktop_ready,
     open_xterm, start_openbox, start_xvfb,
 )
 
@@ -270,17 +270,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--keep", action="store_true", help="keep the temporary home and the daemon log")
     parser.add_argument("--samples", type=Path, help="write the per-second samples to this JSON file")
     args = parser.parse_args(argv)
-    missing = [name for name in REQUIRED if shutil.which(name) is None]
-    if missing:
-        print(f"needs {', '.join(missing)} on PATH (Debian: apt install xvfb openbox xdotool xterm)",
-              file=sys.stderr)
+    if not desktop_ready():
         return 2
-    if not sys.platform.startswith("linux"):
-        print("needs Linux (/proc and Xvfb)", file=sys.stderr)
-        return 2
-    signal.signal(signal.SIGINT, signal.default_int_handler)
-    signal.signal(signal.SIGTERM, _on_signal)
-    signal.signal(signal.SIGHUP, _on_signal)
     scratch = Path(tempfile.mkdtemp(prefix="gumd-daemon-bench-"))
     load_start = os.getloadavg()[0]
     try:
