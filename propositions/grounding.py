@@ -10,6 +10,7 @@ the gazetteer gives it ("Lisboa" grounds "Lisbon"). The user's own name is alway
 from __future__ import annotations
 
 import re
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
@@ -103,26 +104,67 @@ def named_things(text: str, user: str = "") -> list[str]:
     return out
 
 
+class _Reading:
+    """What one observation says, read once: an observation is cited again in every batch
+    that restates what it shows."""
+
+    def __init__(self, o: Observation) -> None:
+        self.observation = o
+        self.text = _evidence_text(o)
+        self.words = f" {_fold_text(self.text)} "
+
+    @cached_property
+    def places(self) -> set[str]:
+        return {fold(p) for p in entities.places_in(self.text)}
+
+    @cached_property
+    def amounts(self) -> set[tuple[str, str]]:
+        return {_amount_key(m.group(0)) for m in entities.AMOUNT.finditer(self.text)}
+
+    @cached_property
+    def dates(self) -> set[date]:
+        return {d for d, _ in date_mentions(self.text, _at(self.observation.captured_at),
+                                           relative=True)}
+
+
+_READINGS: OrderedDict[tuple[int, int], _Reading] = OrderedDict()
+_READINGS_KEPT = 6000
+
+
+def _reading(o: Observation) -> _Reading:
+    if o.id is None:
+        return _Reading(o)
+    # the id alone is not enough: another store (a test's, a replay's) reuses ids
+    key = (o.id, hash((o.captured_at, _evidence_text(o))))
+    found = _READINGS.get(key)
+    if found is None:
+        found = _READINGS[key] = _Reading(o)
+        if len(_READINGS) > _READINGS_KEPT:
+            _READINGS.popitem(last=False)
+    else:
+        _READINGS.move_to_end(key)
+    return found
+
+
 class Evidence:
     """What some observations say, read once for any number of propositions."""
 
     def __init__(self, observations: Sequence[Observation]) -> None:
         self.observations = list(observations)
-        self.texts = [_evidence_text(o) for o in self.observations]
-        self.words = f" {_fold_text(chr(10).join(self.texts))} "
+        self.readings = [_reading(o) for o in self.observations]
+        self.texts = [r.text for r in self.readings]
 
     @cached_property
     def places(self) -> set[str]:
-        return {fold(p) for t in self.texts for p in entities.places_in(t)}
+        return {p for r in self.readings for p in r.places}
 
     @cached_property
     def amounts(self) -> set[tuple[str, str]]:
-        return {_amount_key(m.group(0)) for t in self.texts for m in entities.AMOUNT.finditer(t)}
+        return {a for r in self.readings for a in r.amounts}
 
     @cached_property
     def dates(self) -> set[date]:
-        return {d for o, t in zip(self.observations, self.texts)
-                for d, _ in date_mentions(t, _at(o.captured_at), relative=True)}
+        return {d for r in self.readings for d in r.dates}
 
     @cached_property
     def days(self) -> list[datetime]:
@@ -131,7 +173,8 @@ class Evidence:
                 sorted({_at(o.captured_at).date() for o in self.observations})] or [_at(0.0)]
 
     def has(self, words: str) -> bool:
-        return f" {_fold_text(words)} " in self.words
+        needle = f" {_fold_text(words)} "
+        return any(needle in r.words for r in self.readings)
 
 
 def ground(text: str, evidence: Sequence[Observation] | Evidence, user: str = "") -> Grounding:
