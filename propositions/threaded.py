@@ -366,6 +366,7 @@ class ThreadInferrer:
         self._cache: OrderedDict[tuple[int | None, int, int], _Features] = OrderedDict()
         self._cache_size = max_window * 2
         self._homes: set[str] = set()
+        self._teaches = False
         self._act = _Activity([])
 
     def features(self, o: Observation) -> _Features:
@@ -386,6 +387,8 @@ class ThreadInferrer:
         # where the person lives, so that no trip goes there
         homes = Counter(c for o in self._screens(act) for c in self.features(o).homes)
         self._homes = {homes.most_common(1)[0][0]} if homes else set()
+        self._teaches = any((f := self.features(o).roles) is not None and f.teaches is not None
+                            for o in self._screens(act))
         self._act = act
         out: list[Candidate] = []
         projects = self._projects(act)
@@ -460,7 +463,8 @@ class ThreadInferrer:
             # the editor is the app whose titles name the project
             editors = Counter(o.app for o in screens if o.app and name.casefold() in
                               (o.window_title or "").casefold() and not _is_terminal(o.app)
-                              and not _BROWSERS.search(o.app))
+                              and not _BROWSERS.search(o.app) and not _CHAT_APPS.search(o.app)
+                              and not _MAILISH.search(o.app))
             # a project's language is its code's, not that of its SQL migrations or scripts
             code = Counter({k: v for k, v in langs.items() if k not in ("SQL", "shell", "LaTeX")})
             lang = (code or langs).most_common(1)[0][0] if langs else None
@@ -776,6 +780,8 @@ class ThreadInferrer:
             if k == "buying" and sum(len(f.cues.get("selling", ())) for f in all_feats) >= \
                     sum(len(f.cues.get("buying", ())) for f in all_feats):
                 return None  # a seller's listing pages are full of "buy"
+            if k == "buying" and not any(entities.AMOUNT.search(f.text) for f in feats):
+                return None  # nothing priced: no shopping (a "checkout-api" dashboard)
             verb = "is selling" if k == "selling" else "is looking to buy"
             text = f"{u} {verb} {thing}"
             # who they deal with: the people in the chats and mails about it
@@ -822,6 +828,8 @@ class ThreadInferrer:
             on = f" on {site}" if site and len(site) < 30 else ""
             return f"{u} is practising coding interview problems{on}", "practice"
         if k == "studying":
+            if self._teaches:
+                return None  # a teacher's class pages are their work, not their studies
             thing = _common_subject(cued, self)
             return (f"{u} is working on {thing} for their studies", "studying") if thing else None
         if k == "on_call":
@@ -1381,9 +1389,9 @@ _SELF_IN_ENGLISH = {
 # Log-odds weights of the features that predict whether a proposition is true, by how it was
 # derived (see _probability). Set by hand from the scenarios in tests/scenarios/; they
 # separate true from false propositions only weakly so far.
-_PRIOR = {"aspect": -0.08, "buying": 0.04, "caring": -0.07, "children": 0.04, "coding_practice": 0.04, "commands": 0.00, "documents": -0.08, "employer": 0.20, "event": -0.17, "home": 0.05, "home_search": 0.07, "invoicing": -0.07, "job_search": -0.08, "language": -0.12, "learning": 0.05, "listening": 0.05, "mail": 0.22, "moving": -0.03, "news": 0.05, "on_call": 0.03, "outcome": 0.07, "partner": 0.15, "project": 0.05, "relation": 0.03, "role": 0.23, "schedule": -0.09, "self": -0.02, "selling": 0.07, "sibling": -0.02, "stuck": 0.04, "studying": 0.04, "supervisor": 0.04, "time_use": -0.18, "tools": -0.14, "training": 0.02, "trip": -0.20, "writing": 0.07}
+_PRIOR = {"aspect": -0.08, "buying": 0.04, "caring": -0.07, "children": 0.04, "coding_practice": 0.04, "commands": 0.00, "documents": -0.08, "employer": 0.20, "event": -0.17, "home": 0.05, "home_search": 0.07, "invoicing": -0.07, "job_search": -0.08, "language": -0.12, "learning": 0.05, "listening": 0.05, "mail": 0.22, "moving": -0.03, "news": 0.05, "on_call": 0.03, "outcome": 0.07, "partner": 0.15, "project": 0.05, "relation": 0.03, "role": 0.23, "schedule": -0.09, "self": -0.02, "selling": 0.08, "sibling": -0.02, "stuck": 0.04, "studying": 0.04, "supervisor": 0.04, "time_use": -0.18, "tools": -0.14, "training": 0.02, "trip": -0.20, "writing": 0.07}
 _DEFAULT_PRIOR = -0.5
-_W_EVIDENCE, _W_APPS, _W_SPREAD = 0.328, -0.111, 0.028
+_W_EVIDENCE, _W_APPS, _W_SPREAD = 0.326, -0.128, 0.033
 
 
 # How a topic key's prefix names the way a proposition was derived.
@@ -1679,6 +1687,7 @@ def _common_subject(obs: list[Observation], inf: ThreadInferrer) -> str | None:
     subjects = Counter(
         s for o in obs
         if (s := inf.features(o).subject) and not _CHAT_APPS.search(o.app or "")
+        and not _is_terminal(o.app or "") and not re.search(r"\w@[\w.-]+:|^~|[$#]\s*$", s)
         and fold(s) not in people and not _is_page_name(s) and fold(s) not in TOOLS
         and fold(s) != fold(o.app or ""))
     if not subjects:

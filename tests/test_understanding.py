@@ -350,3 +350,20 @@ def test_header_labels_outlook_suffixes_and_accented_words_are_no_names_subjects
     inf = ThreadInferrer("Nathalie Roux")
     f = inf.features(_screen(1, 1e9, "Firefox", "Notes", "Première visite, docker ps, spring flowers, cut in Premiere"))
     assert [k for k, _ in f.tools] == ["docker", "premiere"]
+
+
+def test_engineers_do_not_shop_and_teachers_do_not_study(tmp_path: Path) -> None:
+    said = _said(tmp_path, "Mei Zhou", [
+        ("Grafana", "checkout-api / Latency and saturation - Grafana", "checkout-api p99 latency, compare"),
+        ("Terminal", "mei@bastion-prod: ~", "mei@bastion-prod:~$ kubectl get pods\ncheckout-api-7d 1/1 Running"),
+        ("Grafana", "checkout-api / Latency and saturation - Grafana", "checkout used specs, compare"),
+    ])
+    assert not any("looking to buy" in s for s in said), said
+    said = _said(tmp_path / "t", "Tomás Herrera", [
+        ("Google Chrome", "11B Chemistry - Stream - Google Classroom",
+         "Mr Herrera posted a new assignment: Electrolysis worksheet. Turned in 20, homework, exam"),
+        ("Google Chrome", "11B Chemistry - Classwork - Google Classroom",
+         "Classwork: assignment, homework, exam revision, syllabus. Mr Herrera"),
+    ])
+    assert not any("their studies" in s for s in said), said
+    assert any(s.startswith("Tomás teaches chemistry") for s in said), said
