@@ -319,7 +319,8 @@ def _features(o: Observation, user: str) -> _Features:
                   if (key := fold(m.group(0))) in TOOLS
                   # "spring" or "helm" in lower case is an everyday word; "docker" is the tool
                   and (m.group(0)[:1].isupper() or not _TOOL_CASE[key][:1].isupper()
-                       or _zipf()(m.group(0).casefold(), "en") < 3.0)
+                       or max(_zipf()(m.group(0).casefold(), lang)
+                              for lang in ("en", "es", "de", "fr", "pt")) < 3.0)
                   # "Première" is French for first; Premiere is spelt without the accent
                   and m.group(0).casefold() == _TOOL_CASE[key].casefold()) if screen else ()
     signs = None

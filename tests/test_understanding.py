@@ -348,7 +348,7 @@ def test_header_labels_outlook_suffixes_and_accented_words_are_no_names_subjects
     assert _mail_subject("Demande d'information – congé – Message (HTML)", "Outlook") == \
         "Demande d'information – congé"
     inf = ThreadInferrer("Nathalie Roux")
-    f = inf.features(_screen(1, 1e9, "Firefox", "Notes", "Première visite, docker ps, spring flowers, cut in Premiere"))
+    f = inf.features(_screen(1, 1e9, "Firefox", "Notes", "Première visite, docker ps, spring flowers, un tableau, cut in Premiere"))
     assert [k for k, _ in f.tools] == ["docker", "premiere"]
 
 
