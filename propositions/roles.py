@@ -243,6 +243,44 @@ _IN_ENGLISH = {
 }
 
 
+# The vocabulary of a trade, as its own work screens show it, in five languages: generic data.
+# A profession is said only from several of its words on several screens (see `trade`).
+_TRADES: dict[str, re.Pattern[str]] = {name: re.compile(r"(?i)\b(?:" + words + r")") for name, words in {
+    "an accountant": r"vat returns?|bank reconciliation|reconciliations?|month-end|trial balance|"
+                     r"balance sheet|general ledger|payroll|accounts payable|accounts receivable|"
+                     r"rapprochements?|clôture mensuelle|clôture|bilan comptable|grand livre|"
+                     r"conciliación|cierre contable|libro mayor|buchhaltung|jahresabschluss|"
+                     r"kontenabstimmung|umsatzsteuervoranmeldung|conciliação bancária|balancete|"
+                     r"fecho de contas",
+    "a nurse": r"ward round|night shifts?|nursing handover|care plan|patient handover|"
+               r"turno de noche|planta de hospital|cuadrante de turnos|enfermería|"
+               r"nachtdienst|pflegedokumentation|dienstplan|stationsleitung|"
+               r"garde de nuit|transmissions infirmières|planning infirmier|"
+               r"plantão|escala de enfermagem",
+    "a physiotherapist": r"physiotherapy|physio session|rehabilitation exercises|kinésithérapie|"
+                         r"rééducation|fisioterapia|rehabilitación|physiotherapie|krankengymnastik",
+    "a user researcher": r"usability (?:session|test|study)|user research|research readout|"
+                         r"interview guide|affinity map|synthesis session|participant p\d",
+}.items()}
+
+
+def trade(texts: list[str]) -> tuple[str, int] | None:
+    """The profession whose work vocabulary these screens hold most (at least three of its
+    words, on at least three screens), and on how many screens; None where none stands out."""
+    best: tuple[str, int, int] | None = None
+    for name, pattern in _TRADES.items():
+        words: set[str] = set()
+        screens = 0
+        for text in texts:
+            found = {m.group(0).casefold() for m in pattern.finditer(text)}
+            if found:
+                screens += 1
+                words |= found
+        if len(words) >= 3 and screens >= 3 and (best is None or screens > best[2]):
+            best = (name, len(words), screens)
+    return (best[0], best[2]) if best else None
+
+
 def in_english(role: str) -> str:
     """"Doktorand Biochemie" is a "PhD student (Biochemie)"; an English role stays as it is."""
     words = role.split()

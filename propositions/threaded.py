@@ -407,6 +407,9 @@ class ThreadInferrer:
         out += self._app_use(act)
         out += self._focus(act, out)
         out += self._schedule(act)
+        # "works as a user researcher at Brightwell Health" says "works at Brightwell Health" too
+        employers = {m.group(1) for c in out if (m := re.search(r" works as .+ at (.+)$", c.text))}
+        out = [c for c in out if not any(c.text.endswith(f" works at {e}") for e in employers)]
         # Going where one moves is part of the move, not a trip.
         moving_to = {m.group(1) for c in out if (m := re.search(r" is moving to (.+)$", c.text))}
         out = [c for c in out if not any(c.text.split(" on ")[0].split(" around ")[0].endswith(
@@ -1157,6 +1160,19 @@ class ThreadInferrer:
             # the school the class pages name, else the one the person's mail names most
             add(roles.teacher(schools.most_common(1)[0][0] if schools else "",
                               subjects.most_common(1)[0][0] if subjects else None), teaching)
+        if not found:
+            # no role said in words: the trade whose vocabulary their work screens hold
+            work = [o for o in self._screens(act) if not _CHAT_APPS.search(o.app or "")]
+            made = roles.trade([self.features(o).text for o in work])
+            if made:
+                name, _ = made
+                hits = [o for o in work if roles._TRADES[name].search(self.features(o).text)]
+                employer = next((ws for o in self._screens(act)
+                                 if (m := _WORKSPACE_TITLE.match(o.window_title or ""))
+                                 for ws in [(m.group("ws") or m.group("ws2") or m.group("ws3") or "").strip()]
+                                 if ws), None)
+                add(roles.Role(f"works as {name}" + (f" at {employer}" if employer else ""),
+                               f"employer:{fold(employer)}" if employer else "trade"), hits)
         add(roles.student(universities, len(course_obs)), course_obs)
         add(roles.translator(pairs), pair_obs)
         if any(k.startswith("own:") and "student" in k for k in found):
@@ -1165,7 +1181,9 @@ class ThreadInferrer:
             text=f"{self.user} {role.sentence}",
             confidence=_probability("role", obs, strength=1.0 + len(obs)),
             reasoning=f"{len(obs)} observation(s) show it", decay="years",
-            evidence=_ids(obs), topic_key=f"role:{role.key}") for role, obs in found.values()]
+            # a trade at a known employer says more than "works at": it takes that one's place
+            evidence=_ids(obs), topic_key=(role.key if role.key.startswith("employer:")
+                                           else f"role:{role.key}")) for role, obs in found.values()]
 
     def _home(self, seen: dict[str, list[Observation]], derivation: str, verb: str,
               why: str) -> Candidate:
@@ -1390,9 +1408,9 @@ _SELF_IN_ENGLISH = {
 # Log-odds weights of the features that predict whether a proposition is true, by how it was
 # derived (see _probability). Set by hand from the scenarios in tests/scenarios/; they
 # separate true from false propositions only weakly so far.
-_PRIOR = {"aspect": -0.08, "buying": 0.04, "caring": -0.07, "children": 0.04, "coding_practice": 0.04, "commands": 0.00, "documents": -0.08, "employer": 0.20, "event": -0.17, "home": 0.05, "home_search": 0.07, "invoicing": -0.07, "job_search": -0.08, "language": -0.12, "learning": 0.05, "listening": 0.05, "mail": 0.22, "moving": -0.03, "news": 0.05, "on_call": 0.03, "outcome": 0.07, "partner": 0.15, "project": 0.05, "relation": 0.03, "role": 0.23, "schedule": -0.09, "self": -0.02, "selling": 0.08, "sibling": -0.02, "stuck": 0.04, "studying": 0.04, "supervisor": 0.04, "time_use": -0.18, "tools": -0.14, "training": 0.02, "trip": -0.20, "writing": 0.07}
+_PRIOR = {"aspect": -0.08, "buying": 0.04, "caring": -0.07, "children": 0.04, "coding_practice": 0.04, "commands": 0.00, "documents": -0.08, "employer": 0.19, "event": -0.18, "home": 0.05, "home_search": 0.07, "invoicing": -0.07, "job_search": -0.09, "language": -0.12, "learning": 0.05, "listening": 0.05, "mail": 0.22, "moving": -0.03, "news": 0.05, "on_call": 0.03, "outcome": 0.07, "partner": 0.15, "project": 0.05, "relation": 0.03, "role": 0.23, "schedule": -0.09, "self": -0.02, "selling": 0.07, "sibling": -0.02, "stuck": 0.04, "studying": 0.04, "supervisor": 0.04, "time_use": -0.18, "tools": -0.14, "training": 0.02, "trip": -0.20, "writing": 0.07}
 _DEFAULT_PRIOR = -0.5
-_W_EVIDENCE, _W_APPS, _W_SPREAD = 0.326, -0.128, 0.033
+_W_EVIDENCE, _W_APPS, _W_SPREAD = 0.318, -0.090, 0.035
 
 
 # How a topic key's prefix names the way a proposition was derived.

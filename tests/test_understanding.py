@@ -367,3 +367,10 @@ def test_engineers_do_not_shop_and_teachers_do_not_study(tmp_path: Path) -> None
     ])
     assert not any("their studies" in s for s in said), said
     assert any(s.startswith("Tomás teaches chemistry") for s in said), said
+
+
+def test_a_trade_from_the_vocabulary_of_work_screens() -> None:
+    assert roles.trade([
+        "Usability session P7 – patient portal", "Research readout – Portal redesign",
+        "Synthesis session notes, affinity map", "usability test plan"]) == ("a user researcher", 4)
+    assert roles.trade(["Your physio exercise plan"]) is None  # a patient's one mail is no trade
