@@ -621,5 +621,11 @@ def test_snapshot(app: GumdApp, snap_compare: Any, keys: str) -> None:
             pane = app.query_one(PropositionsPane)
             await wait_for(pilot, lambda: pane.detail is not None)
         await settle(pilot)
+        # every table laid out at its full width before the picture (a busy machine can be
+        # a frame behind)
+        await wait_for(pilot, lambda: all(t.size.width > 40 for t in app.screen.query(DataTable)
+                                          if t.display and t.region.width))
+        await pilot.wait_for_scheduled_animations()
+        await settle(pilot)
 
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)

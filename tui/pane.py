@@ -33,6 +33,12 @@ class Pane(Container):
     def reload(self) -> None:
         """Read this tab's data again (in a worker)."""
 
+    @property
+    def row_width(self) -> int:
+        """The width a tab's rows are laid out for: the pane's, or while it has none yet
+        (hidden, not laid out) the screen's, which it spans."""
+        return self.size.width or self.app.size.width
+
     def refill(self) -> None:
         """Lay out the rows already read again, for the pane's present width."""
 

@@ -96,7 +96,7 @@ class PrivacyPane(PropositionFeedback, Pane):
         fill(self.query_one("#flagged", DataTable), self._rows(self.flagged_list))
 
     def _rows(self, props: list[Proposition]) -> list[Row]:
-        width = max(20, self.size.width - 30)
+        width = max(20, self.row_width - 30)
         return [
             (str(p.id), (
                 Text(str(p.id), style="dim"),

@@ -153,7 +153,7 @@ class PropositionsPane(PropositionFeedback, Pane):
 
     def _rows(self, props: list[Proposition]) -> list[Row]:
         now = self.gumd.clock()
-        width = max(20, self.size.width - 26)
+        width = max(20, self.row_width - 26)
         return [
             (str(p.id), (
                 Text(str(p.id), style="dim"),

@@ -97,7 +97,7 @@ class SuggestionsPane(Pane):
 
     def _rows(self, items: list[Suggestion]) -> list[Row]:
         now = self.gumd.clock()
-        width = max(20, self.size.width - 30)
+        width = max(20, self.row_width - 30)
         rows: list[Row] = []
         for s in items:
             fresh = s.id in self.fresh

@@ -133,7 +133,7 @@ class TimelinePane(Pane):
         fill(self.query_one("#timeline", DataTable), self._rows(self.entries, self.gumd.tz))
 
     def _rows(self, items: list[Entry], tz: tzinfo | None) -> list[Row]:
-        width = max(16, self.size.width - 34)
+        width = max(16, self.row_width - 34)
         rows: list[Row] = []
         for i, e in enumerate(items):
             when = clock_time(e.start, tz)
