@@ -152,7 +152,6 @@ class Evidence:
     def __init__(self, observations: Sequence[Observation]) -> None:
         self.observations = list(observations)
         self.readings = [_reading(o) for o in self.observations]
-        self.texts = [r.text for r in self.readings]
 
     @cached_property
     def places(self) -> set[str]:

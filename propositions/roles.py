@@ -264,21 +264,21 @@ _TRADES: dict[str, re.Pattern[str]] = {name: re.compile(r"(?i)\b(?:" + words + r
 }.items()}
 
 
-def trade(texts: list[str]) -> tuple[str, int] | None:
+def trade(texts: list[str]) -> tuple[str, list[int]] | None:
     """The profession whose work vocabulary these screens hold most (at least three of its
-    words, on at least three screens), and on how many screens; None where none stands out."""
-    best: tuple[str, int, int] | None = None
+    words, on at least three screens), and which screens hold it; None where none stands out."""
+    best: tuple[str, list[int]] | None = None
     for name, pattern in _TRADES.items():
         words: set[str] = set()
-        screens = 0
-        for text in texts:
+        screens: list[int] = []
+        for i, text in enumerate(texts):
             found = {m.group(0).casefold() for m in pattern.finditer(text)}
             if found:
-                screens += 1
+                screens.append(i)
                 words |= found
-        if len(words) >= 3 and screens >= 3 and (best is None or screens > best[2]):
-            best = (name, len(words), screens)
-    return (best[0], best[2]) if best else None
+        if len(words) >= 3 and len(screens) >= 3 and (best is None or len(screens) > len(best[1])):
+            best = (name, screens)
+    return best
 
 
 def in_english(role: str) -> str:

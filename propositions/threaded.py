@@ -167,6 +167,14 @@ _WORKSPACE_TITLE = re.compile(
     r"^(?:[#@]\S+|\S+ \((?:Channel|DM|Direct Message|Canal|Kanal)\))\s[|·–-]\s(?P<ws2>[^|·]+?)"
     r"\s[|·–-]\s(?:Slack|Teams)\s*$|"
     r"^(?:Chat|Teams|Activity|Calendar|Calls|Files)\s\|\s(?P<ws3>[^|·]+?)\s\|\s(?:Microsoft )?Teams\s*$")
+
+
+def _workspace(title: str | None) -> str | None:
+    """The team chat workspace a window title names, if it is one."""
+    m = _WORKSPACE_TITLE.match(title or "")
+    return ((m.group("ws") or m.group("ws2") or m.group("ws3") or "").strip() or None) if m else None
+
+
 # a mail header naming the other party: "From: Maria Costa <…>", "Para: Katrin Albers"
 # a header's label after a name on the same line ("De : Didier Fabre Objet : …") is no name
 _LABEL = r"(?!(?:Objet|Subject|Betreff|Asunto|Assunto|Oggetto|Date|Datum|Fecha|Data|Cc|To|Para|An)\b)"
@@ -367,6 +375,7 @@ class ThreadInferrer:
         self._cache: OrderedDict[tuple[int | None, int, int], _Features] = OrderedDict()
         self._cache_size = max_window * 2
         self._homes: set[str] = set()
+        self._home_seen: dict[str, list[Observation]] = {}
         self._teaches = False
         self._act = _Activity([])
 
@@ -386,8 +395,12 @@ class ThreadInferrer:
     def propose(self, batch: list[Observation], store: Store) -> list[Candidate]:
         act = self._window(batch, store)
         # where the person lives, so that no trip goes there
-        homes = Counter(c for o in self._screens(act) for c in self.features(o).homes)
-        self._homes = {homes.most_common(1)[0][0]} if homes else set()
+        self._home_seen: dict[str, list[Observation]] = defaultdict(list)
+        for o in self._screens(act):
+            for city in self.features(o).homes:
+                self._home_seen[city].append(o)
+        top = max(self._home_seen, key=lambda c: len(self._home_seen[c]), default=None)
+        self._homes = {top} if top else set()
         self._teaches = any((f := self.features(o).roles) is not None and f.teaches is not None
                             for o in self._screens(act))
         self._act = act
@@ -948,12 +961,10 @@ class ThreadInferrer:
                 reasoning=f"“my {rel} {name}” on screen", decay="years",
                 evidence=_ids(obs), topic_key=f"relation:{rel}:{fold(name)}"))
         kids: dict[str, list[Observation]] = defaultdict(list)
-        homes: dict[str, list[Observation]] = defaultdict(list)
+        homes = self._home_seen
         for o in self._screens(act):
             for name in self.features(o).children:
                 kids[name].append(o)
-            for city in self.features(o).homes:
-                homes[city].append(o)
         if kids:
             names = sorted(kids, key=lambda n: -len(kids[n]))[:4]
             obs = list({o.id: o for n in names for o in kids[n]}.values())
@@ -980,11 +991,10 @@ class ThreadInferrer:
                                   "their own address (a delivery, a form, a lease) is in"))
         workspaces: dict[str, list[Observation]] = defaultdict(list)
         for o in self._screens(act):
-            m = _WORKSPACE_TITLE.match(o.window_title or "")
-            if m:
-                workspaces[(m.group("ws") or m.group("ws2") or m.group("ws3") or "").strip()].append(o)
+            if ws := _workspace(o.window_title):
+                workspaces[ws].append(o)
         for ws, obs in workspaces.items():
-            if ws and len(ws) > 2:
+            if len(ws) > 2:
                 out.append(Candidate(
                     text=f"{self.user} works at {ws}",
                     confidence=_probability("employer", obs, strength=1.0 + len(obs)),
@@ -1165,12 +1175,10 @@ class ThreadInferrer:
             work = [o for o in self._screens(act) if not _CHAT_APPS.search(o.app or "")]
             made = roles.trade([self.features(o).text for o in work])
             if made:
-                name, _ = made
-                hits = [o for o in work if roles._TRADES[name].search(self.features(o).text)]
+                name, held = made
+                hits = [work[i] for i in held]
                 employer = next((ws for o in self._screens(act)
-                                 if (m := _WORKSPACE_TITLE.match(o.window_title or ""))
-                                 for ws in [(m.group("ws") or m.group("ws2") or m.group("ws3") or "").strip()]
-                                 if ws), None)
+                                 if (ws := _workspace(o.window_title))), None)
                 add(roles.Role(f"works as {name}" + (f" at {employer}" if employer else ""),
                                f"employer:{fold(employer)}" if employer else "trade"), hits)
         add(roles.student(universities, len(course_obs)), course_obs)

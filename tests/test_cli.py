@@ -338,13 +338,19 @@ def _one_line_error(err: str, *needles: str) -> None:
         assert needle in err, err
 
 
-def test_a_read_only_home_reads_and_refuses_writes_in_one_line(
-    tmpfs: Tmpfs, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
+def _home_with_a_belief(tmpfs: Tmpfs, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A GUMD_HOME on the small filesystem, holding one proposition and its evidence."""
     home = tmpfs.path / "home"
     monkeypatch.setenv("GUMD_HOME", str(home))
     with Store(home / "gumd.db") as s:
         believe(s, "Dana bakes sourdough", evidence=[observe(s, "a sourdough recipe")])
+    return home
+
+
+def test_a_read_only_home_reads_and_refuses_writes_in_one_line(
+    tmpfs: Tmpfs, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    home = _home_with_a_belief(tmpfs, monkeypatch)
     code, token, _ = run("api", "token")
     tmpfs.read_only()
     refused = f"GUMD_HOME {home} is read-only: cannot"
@@ -381,10 +387,7 @@ def test_a_read_only_home_reads_and_refuses_writes_in_one_line(
 def test_a_full_disk_still_reads_and_writes_say_disk_full(
     tmpfs: Tmpfs, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    home = tmpfs.path / "home"
-    monkeypatch.setenv("GUMD_HOME", str(home))
-    with Store(home / "gumd.db") as s:
-        believe(s, "Dana bakes sourdough", evidence=[observe(s, "a sourdough recipe")])
+    home = _home_with_a_belief(tmpfs, monkeypatch)
     tmpfs.fill()
     for args, expect in ((["recent"], "sourdough"), (["query", "sourdough"], "sourdough"),
                          (["status"], "queue:"), (["db", "check"], "ok:")):

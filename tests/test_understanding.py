@@ -372,5 +372,5 @@ def test_engineers_do_not_shop_and_teachers_do_not_study(tmp_path: Path) -> None
 def test_a_trade_from_the_vocabulary_of_work_screens() -> None:
     assert roles.trade([
         "Usability session P7 – patient portal", "Research readout – Portal redesign",
-        "Synthesis session notes, affinity map", "usability test plan"]) == ("a user researcher", 4)
+        "Synthesis session notes, affinity map", "usability test plan"]) == ("a user researcher", [0, 1, 2, 3])
     assert roles.trade(["Your physio exercise plan"]) is None  # a patient's one mail is no trade
