@@ -35,7 +35,7 @@ import re
 from collections import Counter, OrderedDict, defaultdict
 from dataclasses import dataclass, field
 from typing import Any
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import date, datetime
 from functools import lru_cache
 from pathlib import PurePosixPath
@@ -410,23 +410,21 @@ class ThreadInferrer:
         out += self._commands(act)
         out += self._threads(act)
         out += self._events(act)
-        out += self._people(act)
+        roles_said = self._roles(act)  # before the workspace: a trade there takes its place
+        out += self._people(act, {c.topic_key for c in roles_said})
         out += self._correspondence(act)
         out += self._documents(act)
         out += self._tools(act)
         out += self._self_statements(act)
-        out += self._roles(act)
+        out += roles_said
         out += self._others(act)
         out += self._app_use(act)
         out += self._focus(act, out)
         out += self._schedule(act)
-        # "works as a user researcher at Brightwell Health" says "works at Brightwell Health" too
-        employers = {m.group(1) for c in out if (m := re.search(r" works as .+ at (.+)$", c.text))}
-        out = [c for c in out if not any(c.text.endswith(f" works at {e}") for e in employers)]
         # Going where one moves is part of the move, not a trip.
-        moving_to = {m.group(1) for c in out if (m := re.search(r" is moving to (.+)$", c.text))}
-        out = [c for c in out if not any(c.text.split(" on ")[0].split(" around ")[0].endswith(
-            f"is planning a trip to {place}") for place in moving_to)]
+        moving_to = {c.topic_key.removeprefix("moving:") for c in out
+                     if (c.topic_key or "").startswith("moving:")}
+        out = [c for c in out if c.topic_key not in {f"trip:{place}" for place in moving_to}]
         # Only what this batch's observations bear on is restated: the rest stands as it was.
         batch_ids = {o.id for o in batch}
         out = [c for c in out if batch_ids & set(c.evidence)]
@@ -761,7 +759,7 @@ class ThreadInferrer:
                 _destination(all_feats, places, self._homes)
             if not dest:
                 return None
-            return f"{u} is moving to {dest}", "moving"
+            return f"{u} is moving to {dest}", fold(dest)
         if k == "training":
             races = Counter(r for f in all_feats for r in f.scan(
                 "races", lambda t: [m.group(0).strip() for m in _RACE_NAME.finditer(t)]))
@@ -946,7 +944,9 @@ class ThreadInferrer:
 
     # -- people --------------------------------------------------------------------------
 
-    def _people(self, act: _Activity) -> list[Candidate]:
+    def _people(self, act: _Activity, said: Collection[str | None] = ()) -> list[Candidate]:
+        """Relatives, children, home and employer; ``said`` holds the topics the person's role
+        already covers ("works as a user researcher at Brightwell Health" says where they work)."""
         out = []
         rels: dict[tuple[str, str], list[Observation]] = defaultdict(list)
         for o in self._screens(act):
@@ -994,7 +994,7 @@ class ThreadInferrer:
             if ws := _workspace(o.window_title):
                 workspaces[ws].append(o)
         for ws, obs in workspaces.items():
-            if len(ws) > 2:
+            if len(ws) > 2 and f"employer:{fold(ws)}" not in said:
                 out.append(Candidate(
                     text=f"{self.user} works at {ws}",
                     confidence=_probability("employer", obs, strength=1.0 + len(obs)),
