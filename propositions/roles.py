@@ -47,7 +47,7 @@ _SUBJECT = re.compile(
     rf"\b(?:\d{{1,2}}[A-Z]?|Year \d{{1,2}}|Grade \d{{1,2}}|AP)\s+(?P<subject>{_SUBJECTS})\b|"
     rf"\b(?P<subject2>{_SUBJECTS})\s+\d{{1,2}}\b")
 _SCHOOL = re.compile(
-    r"(?P<org>(?:[A-Z][\w'’.-]*\s+){1,4}(?:High School|Primary School|Secondary School|School|"
+    r"(?<![\w'’.-])(?P<org>(?:[A-Z][\w'’.-]{0,40}\s+){1,4}(?:High School|Primary School|Secondary School|School|"
     r"Academy|College|Gymnasium|Lycée|Colégio|Colegio|Escola|Escuela|Instituto))\b")
 
 # A university's course pages: subject codes ("ECON20001", "CS 101"), the words of teaching.
@@ -59,7 +59,7 @@ _COURSE_WORDS = re.compile(r"\b(?:assignment|lecture|tutorial|mid-?semester|seme
 _UNIVERSITY = re.compile(
     r"(?P<org>(?:The\s+)?(?:University|Universidad|Universität|Université|Universidade|Universita)"
     r"\s+(?:of\s+|de\s+|do\s+|da\s+)?(?:[A-Z][\w'’-]+)(?:\s+[A-Z][\w'’-]+){0,2}|"
-    r"(?:[A-Z][\w'’-]+\s+){1,3}(?:University|Universität|Université))", re.I)
+    r"(?<![\w'’-])(?:[A-Z][\w'’-]{0,40}\s+){1,3}(?:University|Universität|Université))", re.I)
 
 # Translation work: language pairs in job titles and a rate sheet ("DE>PT", "FR → PT").
 _PAIR = re.compile(r"\b(?P<a>DE|FR|EN|ES|IT|PT|NL|PL|RU|ZH|JA)\s?(?:>|→|->|–>)\s?(?P<b>DE|FR|EN|ES|"
