@@ -258,7 +258,36 @@ _TRADES: dict[str, re.Pattern[str]] = {name: re.compile(r"(?i)\b(?:" + words + r
                r"garde de nuit|transmissions infirmières|planning infirmier|"
                r"plantão|escala de enfermagem",
     "a physiotherapist": r"physiotherapy|physio session|rehabilitation exercises|kinésithérapie|"
-                         r"rééducation|fisioterapia|rehabilitación|physiotherapie|krankengymnastik",
+                         r"rééducation|rééduc\.|masseur[- ]kinésithérapeute|bilan kiné|"
+                         r"manual therapy|range of motion|home exercise program|"
+                         r"fisioterapia|rehabilitación|terapia manual|"
+                         r"physiotherapie|krankengymnastik|manuelle therapie|"
+                         r"reabilitação|fisioterapeuta",
+    "a lawyer": r"court hearing|deposition|billable hours|statute of limitations|case law|"
+                r"expediente judicial|juzgado de|escrito de (?:demanda|alegaciones)|procurador|"
+                r"date d'audience|conclusions en (?:défense|réponse)|assignation|greffe du tribunal|"
+                r"schriftsatz|aktenzeichen|mandantin?|klageschrift|"
+                r"petição inicial|prazo processual|audiência de|vara cível",
+    "a pharmacist": r"dispensing|dispensary|controlled drugs?|prescriptions? to check|"
+                    r"dispensación|receta electrónica|stock de farmacia|"
+                    r"officine|ordonnances? à délivrer|préparateur|"
+                    r"rezeptur|apothekenbetrieb|betäubungsmittel|"
+                    r"dispensação|receituário|farmacêutico responsável",
+    "an architect": r"floor plans?|planning application|building regulations|revit|autocad|"
+                    r"plano de planta|licencia de obra|proyecto básico|"
+                    r"permis de construire|plan masse|maîtrise d'œuvre|"
+                    r"bauantrag|grundriss|baugenehmigung|"
+                    r"projeto arquitet[oô]nico|alvará de construção|planta baixa",
+    "a veterinarian": r"vaccination booster|spay|neuter|canine|feline|"
+                      r"clínica veterinaria|desparasitación|"
+                      r"clinique vétérinaire|stérilisation|vermifuge|"
+                      r"tierarztpraxis|kastration|impfpass|"
+                      r"clínica veterinária|castração|vermifugação",
+    "an electrician": r"consumer unit|circuit breakers?|wiring diagram|rcd|"
+                      r"cuadro eléctrico|boletín eléctrico|interruptor diferencial|"
+                      r"tableau électrique|disjoncteurs?|mise à la terre|"
+                      r"sicherungskasten|fi-schalter|elektroinstallation|"
+                      r"quadro elétrico|disjuntor(?:es)?|instalação elétrica",
     "a user researcher": r"usability (?:session|test|study)|user research|research readout|"
                          r"interview guide|affinity map|synthesis session|participant p\d",
 }.items()}
@@ -279,6 +308,23 @@ def trade(texts: list[str]) -> tuple[str, list[int]] | None:
         if len(words) >= 3 and len(screens) >= 3 and (best is None or len(screens) > len(best[1])):
             best = (name, screens)
     return best
+
+
+# Where a practitioner works, as their own work screens head it ("Cabinet de kinésithérapie
+# Castellane – 52 rue de Rome", "Clínica Veterinaria San Antón", "Kanzlei Weber & Partner").
+_WORKPLACE = re.compile(
+    r"(?m)^[ \t]*(?P<place>(?:Cabinet|Clinic|Clinique|Clínica|Praxis|Practice|Pharmacy|Pharmacie|"
+    r"Farmacia|Farmácia|Apotheke|Kanzlei|Despacho|Escritório|Bufete)"
+    r"(?:[ \t]+(?:de|du|des|of|für|do|da|dos)\b)?(?:[ \t]+[\w'’&.-]+){1,4}?)"
+    r"[ \t]*(?:[–—|,(]|[ \t]-[ \t]|$)")
+
+
+def workplace(texts: list[str]) -> str | None:
+    """The practice, clinic, office or shop that heads the most of these screens, if any does."""
+    seen: Counter[str] = Counter()
+    for text in texts:
+        seen.update({" ".join(m.group("place").split()) for m in _WORKPLACE.finditer(text)})
+    return seen.most_common(1)[0][0] if seen else None
 
 
 def in_english(role: str) -> str:

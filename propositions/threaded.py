@@ -1178,7 +1178,8 @@ class ThreadInferrer:
                 name, held = made
                 hits = [work[i] for i in held]
                 employer = next((ws for o in self._screens(act)
-                                 if (ws := _workspace(o.window_title))), None)
+                                 if (ws := _workspace(o.window_title))), None) or \
+                    roles.workplace([self.features(o).text for o in hits])
                 add(roles.Role(f"works as {name}" + (f" at {employer}" if employer else ""),
                                f"employer:{fold(employer)}" if employer else "trade"), hits)
         add(roles.student(universities, len(course_obs)), course_obs)

@@ -374,6 +374,18 @@ def test_a_trade_from_the_vocabulary_of_work_screens() -> None:
         "Usability session P7 – patient portal", "Research readout – Portal redesign",
         "Synthesis session notes, affinity map", "usability test plan"]) == ("a user researcher", [0, 1, 2, 3])
     assert roles.trade(["Your physio exercise plan"]) is None  # a patient's one mail is no trade
+    # the same in another language, and the practice that heads the work screens
+    agenda = ["Cabinet de kinésithérapie du Port – 4 quai Rive-Neuve\n08:00 Rééduc. genou",
+              "Bilan kiné initial, rééducation de l'épaule", "masseur-kinésithérapeute, séance 3"]
+    assert roles.trade(agenda) == ("a physiotherapist", [0, 1, 2])
+    assert roles.workplace(agenda) == "Cabinet de kinésithérapie du Port"
+    # a patient reading about their own back pain and booking a session is no physiotherapist
+    assert roles.trade(["Lumbalgia: cuándo ir al fisioterapeuta", "Reserva: sesión de fisio",
+                        "Mi cita de rehabilitación"]) is None
+    # a lawyer's screens, in German; a window of Visual Studio is no workplace
+    assert roles.trade(["Aktenzeichen 3 O 112/27 – Schriftsatz", "Mandant Weber: Klageschrift",
+                        "Schriftsatz an das LG Köln"]) == ("a lawyer", [0, 1, 2])
+    assert roles.workplace(["Studio Code – main.py", "Visual Studio"]) is None
 
 
 def test_hostile_and_garbage_screen_text_costs_nothing(tmp_path: Path) -> None:
