@@ -1169,7 +1169,7 @@ def status(app: App, as_json: bool) -> None:
 
         calls, per_observation = describe(out["model_usage"])
         click.echo(f"  model: {calls}")
-        click.echo(f"  model per observation: {per_observation}")
+        click.echo(f"  per observation: {per_observation}")
     elif live and s.model.kind == "statistical":
         click.echo("  model: none in use (the statistical inferrer)")
     if out["model_unavailable"]:

@@ -113,9 +113,10 @@ def _ratio(part: float, whole: int) -> float | None:
 
 
 def describe(usage: dict[str, Any]) -> list[str]:
-    """The block in words, two lines: what the model did in the last hour, and per observation."""
+    """The block in words, two lines: the model's last hour, and what an observation cost."""
     median = usage.get("median_latency_s")
-    first = (f"{usage.get('calls_per_hour', 0)} calls in the last hour, "
+    calls = usage.get("calls_per_hour", 0)
+    first = (f"{calls} {'call' if calls == 1 else 'calls'} in the last hour, "
              f"{usage.get('prompt_tokens_per_hour', 0)} prompt + "
              f"{usage.get('completion_tokens_per_hour', 0)} completion tokens"
              + (f", median {median:.2f} s a call" if median is not None else ""))
@@ -124,10 +125,10 @@ def describe(usage: dict[str, Any]) -> list[str]:
     prompt, completion = (usage.get("prompt_tokens_per_observation"),
                           usage.get("completion_tokens_per_observation"))
     if prompt is None:
-        second = "no batch in the last hour"
-    else:
-        second = (f"{prompt:g} prompt + {completion:g} completion tokens an observation, "
-                  f"{usage.get('calls_per_batch') or 0:g} calls a batch "
-                  f"({usage.get('batches_per_hour', 0)} batches, "
-                  f"{usage.get('observations_per_hour', 0)} observations)")
+        return [first, "no batch in the last hour"]
+    per_batch = usage.get("calls_per_batch") or 0
+    batches, observations = usage.get("batches_per_hour", 0), usage.get("observations_per_hour", 0)
+    second = (f"{prompt:g} prompt + {completion or 0:g} completion tokens; "
+              f"{per_batch:g} {'call' if per_batch == 1 else 'calls'} a batch "
+              f"({batches} {'batch' if batches == 1 else 'batches'}, {observations} observations)")
     return [first, second]
