@@ -87,6 +87,7 @@ class OverviewPane(Pane):
         usage = status.get("model_usage")
         if usage:  # only with a model in use: the statistical inferrer makes no calls
             grid.add_row("Model calls", _model_calls(usage))
+            grid.add_row("Model tokens", _model_tokens(usage))
             grid.add_row("Per observation", _per_observation(usage))
         grid.add_row("Queue", f"{queue.get('pending', 0)} pending · {queue.get('processing', 0)} "
                               f"processing · {queue.get('failed', 0)} failed · "
@@ -125,15 +126,18 @@ def _rate(per_hour: float | None, what: str) -> str:
 
 
 def _model_calls(usage: dict[str, Any]) -> str:
-    """"12 calls/h · 3600 prompt + 450 completion tokens/h · median 0.21 s": the last hour."""
-    parts = [f"{usage.get('calls_per_hour', 0)} calls/h",
-             f"{usage.get('prompt_tokens_per_hour', 0)} prompt + "
-             f"{usage.get('completion_tokens_per_hour', 0)} completion tokens/h"]
+    """"12/h · median 2.35 s · 1 failed/h": the model's last hour."""
+    parts = [f"{usage.get('calls_per_hour', 0)}/h"]
     if usage.get("median_latency_s") is not None:
         parts.append(f"median {usage['median_latency_s']:.2f} s")
     if usage.get("errors_per_hour"):
         parts.append(f"{usage['errors_per_hour']} failed/h")
     return " · ".join(parts)
+
+
+def _model_tokens(usage: dict[str, Any]) -> str:
+    return (f"{usage.get('prompt_tokens_per_hour', 0)} prompt + "
+            f"{usage.get('completion_tokens_per_hour', 0)} completion/h")
 
 
 def _per_observation(usage: dict[str, Any]) -> str:
