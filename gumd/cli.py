@@ -1131,6 +1131,9 @@ def status(app: App, as_json: bool) -> None:
         "db_path": str(s.db_path),
         "db_bytes": store.size_bytes(),
         "progress": _progress_json(daemon.progress) if daemon and live and daemon.progress else None,
+        # null with no model in use (the statistical inferrer), and while stopped or starting
+        "model_usage": (_usage_json(daemon.model_usage) if daemon and live and daemon.model_usage
+                        else None),
         "api": ({"url": daemon.api_url, "workers": daemon.api_workers,
                  "workers_resting": daemon.api_workers_resting}
                 if daemon and verdict["running"] and daemon.api_url else None),
@@ -1161,6 +1164,14 @@ def status(app: App, as_json: bool) -> None:
         click.echo(f"  API: {api['url']}, {api['workers']} worker processes"
                    + (" (resting after failures: the server answers itself)"
                       if api["workers_resting"] else ""))
+    if out["model_usage"]:
+        from .usage import describe
+
+        calls, per_observation = describe(out["model_usage"])
+        click.echo(f"  model: {calls}")
+        click.echo(f"  per observation: {per_observation}")
+    elif live and s.model.kind == "statistical":
+        click.echo("  model: none in use (the statistical inferrer)")
     if out["model_unavailable"]:
         click.echo(f"  model unavailable: {out['model_unavailable']}")
     if out["inference_waits"]:
@@ -1169,6 +1180,13 @@ def status(app: App, as_json: bool) -> None:
                f"{queue['failed']} failed, {queue['done']} done")
     click.echo(f"  backend: {s.model.kind}" + (f" ({s.model.name})" if s.model.name else ""))
     click.echo(f"  database: {s.db_path} ({out['db_bytes'] / 1e6:.1f} MB)")
+
+
+def _usage_json(usage: dict[str, Any]) -> dict[str, Any]:
+    out = dict(usage)
+    since = out.get("started_at")
+    out["started_at"] = serialize.iso(since) if since else None
+    return out
 
 
 def _progress_json(progress: dict[str, Any]) -> dict[str, Any]:

@@ -50,6 +50,8 @@ class LocalControls:
             "captures_per_hour": _per_hour(store, "screen"),
             "inferences_per_hour": _processed_per_hour(store),
             "progress": dict(daemon.progress) if live and daemon.progress else None,
+            # None while stopped (the numbers would be the last run's) and with no model in use
+            "model_usage": dict(daemon.model_usage) if live and daemon.model_usage else None,
             "queue": queue,
             "backend": s.model.kind,
             "model": s.model.name or None,

@@ -24,6 +24,7 @@ from propositions.statistical import StatisticalInferrer
 from propositions.suggest import FocusState, Suggester
 
 from . import health, paths, power
+from .usage import ModelUsage
 from .observers.base import DesktopState, Observer, ObserverContext, WindowInfo
 from .privacy import PauseState, PrivacyFilter
 from .settings import ConfigError, Settings
@@ -317,6 +318,8 @@ class Daemon:
         self._infer_lock = threading.Lock()
         self._have_propositions = False  # once true it stays so: the first results are out
         self._progress_written = 0.0
+        #: the model's calls, tokens and latency for the status (the backends report each call)
+        self.usage = ModelUsage(clock=clock)
 
     # -- lifecycle ----------------------------------------------------------------------
 
@@ -342,6 +345,8 @@ class Daemon:
         self.pipeline = (self._pipeline_factory(self.store) if self._pipeline_factory
                          else make_pipeline(self.settings, self.store, privacy=self.privacy))
         self.pipeline.progress = self._progress
+        self.usage.watch(getattr(self.pipeline.inferrer, "backend", None))
+        self.usage.watch(getattr(self.pipeline.read_image, "backend", None))
         self.observers = (self._observers if self._observers is not None
                           else default_observers(self.settings))
         shots = paths.screenshots_dir(self.home)
@@ -520,6 +525,7 @@ class Daemon:
                 self.status.model_unavailable = None
                 if report is None:
                     return
+                self.usage.batch(report.observations)
                 self.status.last_inference_at = self.clock()
                 self.status.last_inference_error = report.error
                 if report.error:
@@ -580,6 +586,7 @@ class Daemon:
             self._progress(SUGGESTING, batch=False)
             if self._suggester is None:
                 self._suggester = make_suggester(self.settings, self.store)
+                self.usage.watch(self._suggester.backend, inference=False)
             made = self._suggester.run(focus=self.focus())
             if made:
                 log.info("made %d suggestion(s)", len(made))
@@ -704,6 +711,7 @@ class Daemon:
                     s.frames_captured = obs.frames_captured
                     s.frames_skipped = obs.frames_skipped
                     self._frames_blocked = getattr(obs, "frames_blocked", 0)
+            s.model_usage = self.usage.snapshot() if self.usage.in_use else None
             if self.api_server is not None:
                 s.api_url = self.api_server.url
                 readers = self.api_server.server.config.app.state.api.readers

@@ -117,6 +117,9 @@ class DaemonStatus:
     #: the work in hand, for `gumd status` and the dashboard: {"step", "done", "total", "batch",
     #: "queued", "since"}; None when the daemon is between batches
     progress: dict[str, Any] | None = None
+    #: model calls, tokens and latency over the last hour and since start (gumd.usage.ModelUsage);
+    #: None when no model is in use (the statistical inferrer)
+    model_usage: dict[str, Any] | None = None
 
 
 def announce_starting(home: Path, lock: InstanceLock, now: float | None = None) -> DaemonStatus:

@@ -53,6 +53,7 @@ def model_image_reader(backend: Backend, ocr: ImageReader | None = None) -> Imag
         text = answer if isinstance(answer, str) else str(answer)
         return f"{ocr(obs)}\n\n{text}" if ocr else text
 
+    read.backend = backend  # type: ignore[attr-defined]  # whose calls these are, for the daemon's counts
     return read
 
 

@@ -43,11 +43,13 @@ class FakeDaemonControls:
         self.paused = False
         self.progress: dict[str, Any] | None = None
         self.state: str | None = None
+        self.model_usage: dict[str, Any] | None = None  # None: the statistical inferrer
 
     def status(self) -> dict[str, Any]:
         return {
             "state": self.state or ("paused" if self.paused else "running"),
             "progress": self.progress,
+            "model_usage": self.model_usage,
             "problems": [],
             "pid": 4242,
             "paused": self.paused,
@@ -239,6 +241,35 @@ def test_overview_shows_the_batch_in_hand_and_what_is_left(
         line = next(row for row in screen.splitlines() if "Working on" in row)
         assert "reading screenshots 7/12" in line
         assert "batch of 20 · 3 more waiting · for 1m" in line, line
+
+    drive(app, steps)
+
+
+def test_overview_shows_model_calls_only_with_a_model_in_use(
+        app: GumdApp, controls: FakeDaemonControls) -> None:
+    async def steps(pilot: Pilot[None]) -> None:
+        await settle(pilot)
+        screen = plain(app.query_one("#overview", Static))
+        assert "Model" not in screen and "Per observation" not in screen
+        controls.model_usage = {
+            "calls_per_hour": 12, "prompt_tokens_per_hour": 4800, "completion_tokens_per_hour": 600,
+            "errors_per_hour": 1, "median_latency_s": 2.345, "batches_per_hour": 6,
+            "observations_per_hour": 40, "prompt_tokens_per_observation": 120.0,
+            "completion_tokens_per_observation": 15.0, "calls_per_batch": 2.0}
+        app.query_one(OverviewPane).reload()
+        await settle(pilot)
+        screen = plain(app.query_one("#overview", Static))
+        calls = next(row for row in screen.splitlines() if "Model calls" in row)
+        assert "12/h · median 2.35 s · 1 failed/h" in calls, calls
+        tokens = next(row for row in screen.splitlines() if "Model tokens" in row)
+        assert "4800 prompt + 600 completion/h" in tokens, tokens
+        per = next(row for row in screen.splitlines() if "Per observation" in row)
+        assert "120 prompt + 15 completion tokens · 2 calls a batch" in per, per
+        controls.model_usage = {**controls.model_usage, "prompt_tokens_per_observation": None,
+                                "completion_tokens_per_observation": None, "calls_per_batch": None}
+        app.query_one(OverviewPane).reload()
+        await settle(pilot)
+        assert "no batch in the last hour" in plain(app.query_one("#overview", Static))
 
     drive(app, steps)
 

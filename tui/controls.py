@@ -37,6 +37,11 @@ class DaemonStatus(TypedDict, total=False):
     #: "revising", "suggesting"), done and total of that step, observations in the batch,
     #: batch (False for work outside a batch), step_started_at
     progress: dict[str, Any] | None
+    #: model calls over the last hour (calls_per_hour, prompt_tokens_per_hour,
+    #: completion_tokens_per_hour, errors_per_hour, median_latency_s,
+    #: prompt_tokens_per_observation, completion_tokens_per_observation, calls_per_batch, ...);
+    #: None when no model is in use or the daemon is stopped
+    model_usage: dict[str, Any] | None
 
 
 @runtime_checkable

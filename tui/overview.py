@@ -84,6 +84,11 @@ class OverviewPane(Pane):
             grid.add_row("Working on", _progress(status["progress"], queue.get("pending", 0), now))
         grid.add_row("Capture rate", _rate(status.get("captures_per_hour"), "observations"))
         grid.add_row("Inference rate", _rate(status.get("inferences_per_hour"), "processed"))
+        usage = status.get("model_usage")
+        if usage:  # only with a model in use: the statistical inferrer makes no calls
+            grid.add_row("Model calls", _model_calls(usage))
+            grid.add_row("Model tokens", _model_tokens(usage))
+            grid.add_row("Per observation", _per_observation(usage))
         grid.add_row("Queue", f"{queue.get('pending', 0)} pending · {queue.get('processing', 0)} "
                               f"processing · {queue.get('failed', 0)} failed · "
                               f"{queue.get('done', 0)} done")
@@ -118,6 +123,30 @@ def _rate(per_hour: float | None, what: str) -> str:
     if per_hour is None:
         return "—"
     return f"{per_hour:.1f} {what}/h" if per_hour < 10 else f"{per_hour:.0f} {what}/h"
+
+
+def _model_calls(usage: dict[str, Any]) -> str:
+    """"12/h · median 2.35 s · 1 failed/h": the model's last hour."""
+    parts = [f"{usage.get('calls_per_hour', 0)}/h"]
+    if usage.get("median_latency_s") is not None:
+        parts.append(f"median {usage['median_latency_s']:.2f} s")
+    if usage.get("errors_per_hour"):
+        parts.append(f"{usage['errors_per_hour']} failed/h")
+    return " · ".join(parts)
+
+
+def _model_tokens(usage: dict[str, Any]) -> str:
+    return (f"{usage.get('prompt_tokens_per_hour', 0)} prompt + "
+            f"{usage.get('completion_tokens_per_hour', 0)} completion/h")
+
+
+def _per_observation(usage: dict[str, Any]) -> str:
+    """"400 prompt + 50 completion tokens · 1 call a batch", or a dash before the first batch."""
+    prompt = usage.get("prompt_tokens_per_observation")
+    if prompt is None:
+        return "— (no batch in the last hour)"
+    return (f"{prompt:g} prompt + {usage.get('completion_tokens_per_observation') or 0:g} "
+            f"completion tokens · {usage.get('calls_per_batch') or 0:g} calls a batch")
 
 
 def _progress(progress: dict[str, Any], pending: int, now: float) -> Text:

@@ -152,7 +152,11 @@ SCHEMAS: dict[str, Schema] = {
     "Accept": _object({"suggestion": _ref("Suggestion"),
                        "result": {"description": "What the action runner reported."}}),
     "Status": _object({
-        "daemon": {"type": "object", "description": "State, pause, last capture and inference, as `gumd status --json`."},
+        "daemon": {"type": "object", "description": (
+            "State, pause, last capture and inference, as `gumd status --json`; `model_usage`: "
+            "model calls, prompt and completion tokens and failures in the last hour, tokens "
+            "per observation, calls per batch, median latency, totals since start (null with "
+            "no model in use)")},
         "database": {"type": "object", "description": "Row counts, queue counts and size."},
         "api": _object({"version": {"type": "string"},
                         "recent_observations": {"type": "boolean"},

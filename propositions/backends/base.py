@@ -5,6 +5,9 @@ from __future__ import annotations
 import json
 import logging
 import re
+import time
+from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
@@ -54,29 +57,60 @@ class BackendConfig:
     context_tokens: int = 8192
 
 
+#: how many recent calls a backend's CallStats keeps in its history
+HISTORY_CALLS = 256
+#: told of each call as it ends: {"at", "prompt_tokens", "completion_tokens", "seconds"}, or
+#: {"at", "error": 1} for a call that failed
+CallListener = Callable[[dict[str, float]], None]
+
+
 @dataclass
 class CallStats:
-    """Counters for one backend instance (logged per call at DEBUG, without text)."""
+    """Counters for one backend instance (logged per call at DEBUG, without text).
+
+    ``history`` holds the most recent calls only, so a backend that lives as long as the
+    daemon does not grow with it; whoever wants a longer view (the daemon's rolling
+    hour) listens with ``watch``.
+    """
 
     calls: int = 0
     prompt_tokens: int = 0
     completion_tokens: int = 0
     seconds: float = 0.0
     errors: int = 0
-    history: list[dict[str, float]] = field(default_factory=list)
+    history: deque[dict[str, float]] = field(default_factory=lambda: deque(maxlen=HISTORY_CALLS))
+    listeners: list[CallListener] = field(default_factory=list)
 
     def record(self, prompt_tokens: int, completion_tokens: int, seconds: float, backend: str) -> None:
         self.calls += 1
         self.prompt_tokens += prompt_tokens
         self.completion_tokens += completion_tokens
         self.seconds += seconds
-        self.history.append(
-            {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens, "seconds": seconds}
-        )
+        entry = {"at": time.time(), "prompt_tokens": prompt_tokens,
+                 "completion_tokens": completion_tokens, "seconds": seconds}
+        self.history.append(entry)
         log.debug(
             "model call backend=%s prompt_tokens=%d completion_tokens=%d latency_ms=%.0f",
             backend, prompt_tokens, completion_tokens, seconds * 1000,
         )
+        self._tell(entry)
+
+    def failed(self, backend: str) -> None:
+        """A call that raised a BackendError (unreachable, malformed answer)."""
+        self.errors += 1
+        log.debug("model call failed backend=%s", backend)
+        self._tell({"at": time.time(), "error": 1})
+
+    def watch(self, listener: CallListener) -> None:
+        if listener not in self.listeners:
+            self.listeners.append(listener)
+
+    def _tell(self, entry: dict[str, float]) -> None:
+        for listener in self.listeners:
+            try:
+                listener(dict(entry))
+            except Exception:  # counting must never fail a model call
+                log.debug("call listener failed", exc_info=True)
 
 
 @runtime_checkable

@@ -60,7 +60,7 @@ class LlamaCppBackend:
                 )
             return self._complete(messages, schema)
         except BackendError:
-            self.stats.errors += 1
+            self.stats.failed(self.name)
             raise
 
     def _complete(self, messages: list[Message], schema: dict[str, Any] | None) -> str | dict[str, Any]:

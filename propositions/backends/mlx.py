@@ -82,7 +82,7 @@ class MLXBackend:
                 return self._generate(messages, images or [], prefill="")
             return self._complete_json(messages, images or [], schema)
         except BackendError:
-            self.stats.errors += 1
+            self.stats.failed(self.name)
             raise
 
     # -- JSON -----------------------------------------------------------------------------

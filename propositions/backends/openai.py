@@ -115,7 +115,7 @@ class OpenAIBackend:
             text, finish = _completion_text(body, self.base_url)
             result = text if schema is None else _parse_structured(text, finish)
         except BackendError:
-            self.stats.errors += 1
+            self.stats.failed(self.name)
             raise
         prompt_tokens, completion_tokens = _usage(body, chat, text)
         self.stats.record(prompt_tokens, completion_tokens, time.monotonic() - started, self.name)

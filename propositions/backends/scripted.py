@@ -6,7 +6,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from .base import CallStats, Image, Message, parse_json_object
+from .base import BackendError, CallStats, Image, Message, parse_json_object
 
 Reply = str | dict[str, Any] | Exception | Callable[[list[Message]], str | dict[str, Any]]
 
@@ -41,10 +41,18 @@ class ScriptedBackend:
         if callable(reply) and not isinstance(reply, Exception):
             reply = reply(messages)
         if isinstance(reply, Exception):
+            if isinstance(reply, BackendError):  # counted as a real backend counts it
+                self.stats.failed(self.name)
             raise reply
         text = reply if isinstance(reply, str) else json.dumps(reply)
         prompt = sum(len(m["content"]) for m in messages) // 4
-        self.stats.record(prompt, len(text) // 4, 0.0, self.name)
         if schema is None:
+            self.stats.record(prompt, len(text) // 4, 0.0, self.name)
             return text
-        return parse_json_object(text)
+        try:
+            answer = parse_json_object(text)
+        except BackendError:
+            self.stats.failed(self.name)
+            raise
+        self.stats.record(prompt, len(text) // 4, 0.0, self.name)
+        return answer
