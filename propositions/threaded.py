@@ -654,7 +654,9 @@ class ThreadInferrer:
             if aspect == "booked":
                 stays = Counter(m.group(0).strip() for o in hits
                                 for m in _LODGING.finditer(self.features(o).text))
-                what = f"a stay at {stays.most_common(1)[0][0]}" if stays else "their stay"
+                if not stays:
+                    continue  # "has booked their stay" names nothing the trip does not say
+                what = f"a stay at {stays.most_common(1)[0][0]}"
             text = says.format(u=self.user, what=what)
             out.append(Candidate(
                 text=text.replace(" ()", "").replace(": ”", "”"),
