@@ -229,11 +229,11 @@ def recommend(machine: Machine, ollama: list[OllamaModel] | None, *, vision: boo
     if machine.llamacpp:
         repo, filename = _by_memory(GGUF, machine.memory_gb)
         return Recommendation(
-            "llamacpp", f"{machine.describe()}, {waiting} at {ollama_url}: llama.cpp runs "
+            "llamacpp", f"{waiting} at {ollama_url}, and on this {machine.describe()} llama.cpp runs "
             f"{filename} on the CPU, small enough to keep up", repo=repo, filename=filename)
     return Recommendation(
-        "statistical", f"{machine.describe()}, {waiting} at {ollama_url} and llama-cpp-python is not "
-        f"installed: the statistical inferrer stays; to use a model, {OLLAMA_HOWTO} "
+        "statistical", f"{waiting} at {ollama_url} and llama-cpp-python is not installed, so on this "
+        f"{machine.describe()} the statistical inferrer stays; to use a model, {OLLAMA_HOWTO} "
         "(or pip install 'gumd[llamacpp]')")
 
 
@@ -291,6 +291,7 @@ def list_repo(repo: str, filename: str = "", endpoint: str | None = None) -> Lis
     from huggingface_hub.errors import (
         EntryNotFoundError,
         GatedRepoError,
+        HfHubHTTPError,
         RepositoryNotFoundError,
         RevisionNotFoundError,
     )
@@ -306,6 +307,9 @@ def list_repo(repo: str, filename: str = "", endpoint: str | None = None) -> Lis
                          "(hf auth login), or choose another model with --model") from None
     except (RepositoryNotFoundError, RevisionNotFoundError, EntryNotFoundError):
         raise SetupError(f"no model {repo} on the hub at {endpoint}: check the name") from None
+    except HfHubHTTPError as exc:
+        status = exc.response.status_code if exc.response is not None else "error"
+        raise SetupError(f"the model hub at {endpoint} answered HTTP {status}: try again later") from None
     except Exception as exc:  # noqa: BLE001 - network, proxy, TLS and HTTP errors of two HTTP stacks
         raise SetupError(f"cannot reach the model hub at {endpoint} ({_one_line(exc)}): check the "
                          "network connection, or set HF_ENDPOINT to a mirror") from None
@@ -353,8 +357,8 @@ def download(repo: str, home: Path, *, filename: str = "", endpoint: str | None 
     need = sum(f.size for f in todo) - have
     free = shutil.disk_usage(partial).free
     if need > free:
-        raise SetupError(f"disk full: {repo} needs {need / 1e9:.1f} GB more and {partial.parent} has "
-                         f"{free / 1e9:.1f} GB free; free some space, then run gumd model setup again")
+        raise SetupError(f"disk full: {repo} needs {size_text(need)} more and {partial.parent} has "
+                         f"{size_text(free)} free; free some space, then run gumd model setup again")
     if total:
         total(need)
     from huggingface_hub.utils import build_hf_headers
@@ -373,6 +377,10 @@ def download(repo: str, home: Path, *, filename: str = "", endpoint: str | None 
         shutil.rmtree(target)
     os.replace(partial, target)
     return target
+
+
+def size_text(n: int) -> str:
+    return f"{n / 1e9:.1f} GB" if n >= 1e9 else f"{n / 1e6:.0f} MB"
 
 
 def _complete(file: Path, remote: RemoteFile) -> bool:
@@ -414,7 +422,7 @@ def _fetch(client: httpx.Client, url: str, dest: Path, remote: RemoteFile, heade
                 with os.fdopen(fd, mode) as out:
                     if progress and mode == "wb" and start:
                         progress(-start)  # the server ignored the Range: these bytes come again
-                    for chunk in reply.iter_bytes(CHUNK):
+                    for chunk in reply.iter_bytes():  # as it comes: a break-off keeps all received
                         out.write(chunk)
                         if progress:
                             progress(len(chunk))
