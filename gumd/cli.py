@@ -850,10 +850,9 @@ def model_setup(app: App, model_id: str | None, vision: bool, ollama_url: str | 
             _emit_json(report)
         return
     if rec.downloads:
-        say("Downloads into " + ", ".join(str(ms.local_folder(home, r)) for r, _ in rec.downloads) + ".")
-    if not yes and not click.confirm("Download (if needed), test it and write it into "
-                                     f"{settings.config_path}?", default=True):
-        raise click.ClickException("nothing changed")
+        where = ", ".join(str(ms.local_folder(home, r)) for r, _ in rec.downloads)
+        if not yes and not click.confirm(f"Download it into {where} and test it?", default=True):
+            raise click.ClickException("nothing downloaded, the config is unchanged")
     for repo, filename in rec.downloads:
         folder = _download_with_bar(ms, repo, filename, home, quiet=as_json)
         local = str(folder / filename) if filename else str(folder)
@@ -880,7 +879,7 @@ def model_setup(app: App, model_id: str | None, vision: bool, ollama_url: str | 
     if as_json:
         _emit_json(report)
         return
-    click.echo(f"Done. {'The previous config is in ' + str(backup) + '; copy it back to undo.' if backup else 'To undo, delete the [model] table from it.'}")
+    click.echo(f"Done. {'The previous config is in ' + str(backup) + '; copy it back to undo.' if backup else 'To undo, delete the [model] table from ' + str(file) + '.'}")
     click.echo("Restart the daemon (gumd service stop && gumd service start, or gumd run) to use it.")
 
 

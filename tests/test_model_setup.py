@@ -332,13 +332,14 @@ def test_setup_with_ollama_tests_the_model_and_writes_the_config(gumd_home: Path
     assert code == 0 and shown["written"] is False and shown["recommendation"]["name"] == "qwen2.5:7b"
     assert not (gumd_home / "config.toml").exists() and ollama.chats == 0
     code, out, err = run("model", "setup", "--ollama", ollama.url, input="n\n")
-    assert code == 1 and "nothing changed" in err and not (gumd_home / "config.toml").exists()
-    code, out, err = run("model", "setup", "--ollama", ollama.url, input="y\ny\n")
+    assert code == 1 and "the config is unchanged" in err and not (gumd_home / "config.toml").exists()
+    assert ollama.chats == 1  # tested, then not written: nothing to download, so one question
+    code, out, err = run("model", "setup", "--ollama", ollama.url, input="y\n")
     assert code == 0, err
     assert "qwen2.5:7b served by Ollama" in out and 'answered {"ok": true}' in out
     assert 'kind = "openai"' in out and f'base_url = "{ollama.url}/v1"' in out  # shown before writing
     config = gumd_home / "config.toml"
-    assert stat.S_IMODE(config.stat().st_mode) == 0o600 and ollama.chats == 1
+    assert stat.S_IMODE(config.stat().st_mode) == 0o600 and ollama.chats == 2
     code, out, _ = run("model", "show", "--json")
     assert json.loads(out) | {"user_name": None} == {"kind": "openai", "model": "qwen2.5:7b", "user_name": None,
                                                      "base_url": f"{ollama.url}/v1", "api_key_set": False}
@@ -348,6 +349,17 @@ def test_setup_with_ollama_tests_the_model_and_writes_the_config(gumd_home: Path
     report = json.loads(out)
     assert code == 0 and report["written"] and report["model"]["name"] == "qwen2.5:3b"
     assert Path(report["backup"]).read_text() == before
+
+
+def test_setup_asks_before_downloading(gumd_home: Path, hub: FakeHub, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HF_ENDPOINT", hub.url)
+    dead = FakeOllama([])
+    url = dead.url
+    dead.close()
+    code, out, err = run("model", "setup", "--ollama", url, "--model", "org/tiny", input="n\n")
+    assert code == 1 and "Download it into" in out and f"{gumd_home / 'models' / 'org--tiny'}" in out
+    assert "nothing downloaded" in err and not (gumd_home / "models").exists()
+    assert not any("/resolve/" in path for _, path, _ in hub.requests)
 
 
 @pytest.mark.isolated  # llama.cpp, if installed, reads the file: native code runs apart
