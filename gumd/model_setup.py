@@ -315,6 +315,8 @@ def list_repo(repo: str, filename: str = "", endpoint: str | None = None) -> Lis
                          "network connection, or set HF_ENDPOINT to a mirror") from None
     files = [RemoteFile(e.path, int(e.size or 0), e.lfs.sha256 if e.lfs else "", e.blob_id or "")
              for e in entries if isinstance(e, RepoFile)]
+    if any(Path(f.path).is_absolute() or ".." in Path(f.path).parts for f in files):
+        raise SetupError(f"the model hub at {endpoint} listed a file outside {repo}: refusing it")
     if filename:
         files = [f for f in files if f.path == filename]
         if not files:
@@ -373,9 +375,13 @@ def download(repo: str, home: Path, *, filename: str = "", endpoint: str | None 
     finally:
         if own:
             client.close()
-    if target.exists():  # an earlier, incomplete copy: the verified one replaces it
-        shutil.rmtree(target)
-    os.replace(partial, target)
+    if target.is_dir():  # another file of the same repo is there already: keep it, add these
+        for f in listing.files:
+            (target / f.path).parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            os.replace(partial / f.path, target / f.path)
+        shutil.rmtree(partial)
+    else:
+        os.replace(partial, target)
     return target
 
 

@@ -263,9 +263,19 @@ def test_a_hub_that_is_down_or_lacks_the_repo_is_one_line(hub: FakeHub, gumd_hom
     assert "\n" not in str(info.value)
 
 
-def test_one_file_of_a_repo_is_fetched_alone(hub: FakeHub, gumd_home: Path) -> None:
+def test_one_file_of_a_repo_is_fetched_alone_and_another_joins_it(hub: FakeHub, gumd_home: Path) -> None:
     folder = ms.download("org/tiny", gumd_home, filename="model.safetensors", endpoint=hub.url)
     assert [p.name for p in folder.iterdir()] == ["model.safetensors"]
+    assert ms.download("org/tiny", gumd_home, filename="config.json", endpoint=hub.url) == folder
+    assert sorted(p.name for p in folder.iterdir()) == ["config.json", "model.safetensors"]
+    assert not (gumd_home / "models" / ".partial" / "org--tiny").exists()
+
+
+def test_a_listing_that_points_outside_the_repo_is_refused(hub: FakeHub, gumd_home: Path) -> None:
+    hub.files["../../escape.txt"] = b"x"
+    with pytest.raises(ms.SetupError, match="listed a file outside org/tiny"):
+        ms.download("org/tiny", gumd_home, endpoint=hub.url)
+    assert not (gumd_home / "escape.txt").exists() and not (gumd_home.parent / "escape.txt").exists()
 
 
 def test_too_little_disk_space_is_said_before_downloading(tmpfs: Tmpfs) -> None:
