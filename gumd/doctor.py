@@ -24,6 +24,10 @@ class Check:
         return asdict(self)
 
 
+#: said while no model is configured: one line, not a problem to fix
+MODEL_SETUP_HINT = "`gumd model setup` picks, downloads and tests a model that suits this machine"
+
+
 def run_checks(settings: Settings) -> list[Check]:
     checks = [_database(settings), _disk(settings), *_display(settings), _ocr(settings),
               _model(settings), _user_name(settings), _daemon(settings)]
@@ -95,7 +99,7 @@ def _ocr(s: Settings) -> Check:
 
 def _model(s: Settings) -> Check:
     if s.model.kind == "statistical":
-        return Check("model", "ok", "statistical inferrer (built in, no model)")
+        return Check("model", "ok", f"statistical inferrer (built in, no model); {MODEL_SETUP_HINT}")
     from propositions.backends import make_backend
 
     try:
