@@ -120,7 +120,8 @@ def synthesize(windows: Sequence[Window], n: int, rng: random.Random) -> list[Ob
 
 # -- the scripted model -------------------------------------------------------------
 
-_OBS_HEAD = re.compile(r"^<<<OBSERVATION (\d+) BEGIN>>>\n([^\n]*)", re.M)
+# a batch's observation marker, or a thread's shorter one
+_OBS_HEAD = re.compile(r"^<<<(?:OBSERVATION |OBS )(\d+)(?: BEGIN)?>>>\n([^\n]*)", re.M)
 _NEW = re.compile(r"^NEW (\d+):", re.M)
 _USER = re.compile(r"model of (.+?), the person")
 # Each system prompt is known by its words before the user's name.
@@ -429,7 +430,7 @@ class UntrimmedThreads(ModelInferrer):
 
     def thread_messages(self, thread):  # type: ignore[no-untyped-def]
         system, user = super().thread_messages(thread)
-        facts = user["content"].split("\n\n<<<OBSERVATION 1 BEGIN>>>")[0]
+        facts = user["content"].split("\n\n<<<OBS 1>>>")[0]
         body = "\n\n".join(prompts.render_observation(i, o)
                             for i, o in enumerate(thread.observations, 1))
         return [system, {"role": "user", "content": f"{facts}\n\n{body}"}]

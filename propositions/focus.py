@@ -8,8 +8,9 @@ so both paths agree on what belongs together; what each thread names is read wit
 same cheap per-observation analysis (``threaded._features``), never a model.
 
 Each call repeats the system prompt, so calls per batch are bounded: the largest threads
-get a call of their own, and tiny ones (a single observation with little text), the
-threads beyond the bound, and whatever is not a screen (files, input) share one more.
+get a call of their own, and small ones (less text than the system prompt they would
+repeat), the threads beyond the bound, and whatever is not a screen (files, input) share
+one more, "other activity".
 """
 
 from __future__ import annotations
@@ -24,8 +25,9 @@ from .threaded import _Features, _features, group_threads
 
 #: most model calls one batch's proposal may take (each repeats the system prompt)
 MAX_CALLS = 4
-#: a thread of one observation with less text than this is too little for a call of its own
-TINY_CHARS = 200
+#: a thread with less text than this shares the "other" call: about the length of the
+#: system prompt a call of its own would repeat (``prompts.THREAD_SYSTEM``)
+TINY_CHARS = 800
 #: most values of one kind listed for a thread (a mail thread can name dozens of people)
 MAX_FACTS = 6
 # A sum of money: the number touches its currency ("€89", "89 EUR"), so that a year before
@@ -116,7 +118,7 @@ def split(batch: list[Observation], user: str = "", max_calls: int = MAX_CALLS) 
     sized = []
     for g in groups:
         chars = sum(len(feats[id(o)].text) for o in g)
-        if len(g) == 1 and chars < TINY_CHARS:
+        if chars < TINY_CHARS:
             rest += g
         else:
             sized.append((len(g), chars, g))
