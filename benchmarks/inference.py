@@ -481,16 +481,21 @@ def focus_rows(totals: dict[str, FocusTotal]) -> list[list[str]]:
     def each(fn: Callable[[FocusTotal], str]) -> list[str]:
         return [fn(t) for t in totals.values()]
 
+    def calls(t: FocusTotal) -> int:
+        return t.propose_calls + t.reconcile_calls
+
     return [
-        ["observations / batches (failed)", *each(lambda t: f"{t.observations} / {t.batches} "
-                                                            f"({t.failed})")],
-        ["model calls per batch", *each(lambda t: f"{(t.propose_calls + t.reconcile_calls) / t.batches:.2f}")],
+        ["observations / batches (failed)",
+         *each(lambda t: f"{t.observations} / {t.batches} ({t.failed})")],
+        ["model calls per batch", *each(lambda t: f"{calls(t) / t.batches:.2f}")],
         ["  of which propose", *each(lambda t: f"{t.propose_calls / t.batches:.2f}")],
         ["  of which reconcile", *each(lambda t: f"{t.reconcile_calls / t.batches:.2f}")],
-        ["prompt tokens per observation", *each(lambda t: f"{t.prompt_tokens / t.observations:.1f}")],
+        ["prompt tokens per observation",
+         *each(lambda t: f"{t.prompt_tokens / t.observations:.1f}")],
         ["  of which propose", *each(lambda t: f"{t.propose_tokens / t.observations:.1f}")],
-        ["prompt tokens per call", *each(lambda t: f"{t.prompt_tokens / max(1, t.propose_calls + t.reconcile_calls):.0f}")],
-        ["completion tokens per observation", *each(lambda t: f"{t.completion_tokens / t.observations:.1f}")],
+        ["prompt tokens per call", *each(lambda t: f"{t.prompt_tokens / max(1, calls(t)):.0f}")],
+        ["completion tokens per observation",
+         *each(lambda t: f"{t.completion_tokens / t.observations:.1f}")],
         ["propositions stored", *each(lambda t: f"{t.propositions}")],
     ]
 

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from .models import Observation
+# the thread inferrer's own reading of one observation: the same names, dates and subjects
 from .threaded import _Features, _features, group_threads
 
 #: most model calls one batch's proposal may take (each repeats the system prompt)

@@ -261,7 +261,8 @@ def _unseen(text: str, seen: set[str]) -> str:
             kept.append(line)
     out = "\n".join(kept).strip("\n")
     if dropped:
-        out += f"{chr(10) if out else ''}({dropped} line{'s' if dropped > 1 else ''} as shown before)"
+        note = f"({dropped} line{'s' if dropped > 1 else ''} as shown before)"
+        out = f"{out}\n{note}" if out else note
     return out
 
 
