@@ -27,6 +27,7 @@ from propositions.backends.base import Image, Message
 from propositions.backends.scripted import ScriptedBackend
 from propositions.infer import BatchReport, Inferrer, ModelInferrer, Pipeline
 from propositions.models import Observation
+from propositions.replay import to_observations
 from propositions.scenario import Scenario, ScenarioError, load_scenario
 from propositions.statistical import StatisticalInferrer, general_log_freq
 from propositions.store import Store
@@ -34,6 +35,8 @@ from propositions.threaded import ThreadInferrer
 
 HERE = Path(__file__).resolve()
 SCENARIO_DIR = HERE.parents[1].parent / "shared" / "scenarios" / "dev"
+# The scenarios shipped in the repository, replayed unchanged for the focus comparison.
+SHIPPED_SCENARIOS = (HERE.parents[1] / "tests" / "scenarios", HERE.parents[1] / "gumd" / "examples")
 OCR_BENCHMARK = HERE.parent / "ocr.py"
 USER = "Dana Reyes"
 
@@ -117,29 +120,44 @@ def synthesize(windows: Sequence[Window], n: int, rng: random.Random) -> list[Ob
 
 # -- the scripted model -------------------------------------------------------------
 
-_OBS_HEAD = re.compile(r"^<<<OBSERVATION (\d+) BEGIN>>>\n([^\n]*)", re.M)
+# a batch's observation marker, or a thread's shorter one
+_OBS_HEAD = re.compile(r"^<<<(?:OBSERVATION |OBS )(\d+)(?: BEGIN)?>>>\n([^\n]*)", re.M)
 _NEW = re.compile(r"^NEW (\d+):", re.M)
 _USER = re.compile(r"model of (.+?), the person")
+# Each system prompt is known by its words before the user's name.
+_RECONCILE, _PROPOSE, _THREAD = (t.split("{")[0] for t in (
+    prompts.RECONCILE_SYSTEM, prompts.PROPOSE_SYSTEM, prompts.THREAD_SYSTEM))
+
+
+def call_kind(messages: list[Message]) -> str:
+    """What a call asks: "propose" (a batch or one thread) or "reconcile"."""
+    system = messages[0]["content"]
+    return "reconcile" if system.startswith(_RECONCILE) else "propose" if system.startswith(
+        (_PROPOSE, _THREAD)) else "other"
 
 
 def scripted_reply(messages: list[Message]) -> dict[str, Any]:
-    """A plausible answer built from the prompt: 3 propositions citing observations, or "new" decisions."""
+    """A plausible answer built from the prompt: 3 propositions citing observations (a thread's
+    prompt: one per app it shows, at most 3), or "new" decisions."""
     system = messages[0]["content"]
-    if system.startswith(prompts.RECONCILE_SYSTEM[:40]):
+    if call_kind(messages) == "reconcile":
         return {"decisions": [{"candidate": int(i), "action": "new"}
                               for i in _NEW.findall(messages[-1]["content"])]}
-    # The header is "date · app · title [· url]"; group observation numbers by app.
+    one_thread = system.startswith(_THREAD)
+    # The header is "date · app · title [· url]"; group observation numbers by app. A thread's
+    # header names the app only where it changes.
     by_app: dict[str, list[int]] = {}
     titles: dict[str, str] = {}
-    for number, head in _OBS_HEAD.findall(messages[-1]["content"]):
+    app = "the computer"
+    for number, head in _OBS_HEAD.findall(messages[1]["content"]):
         parts = head.split(" · ")
-        app = parts[1] if len(parts) > 1 else "the computer"
+        app = parts[1] if len(parts) > 1 else app
         by_app.setdefault(app, []).append(int(number))
         titles.setdefault(app, parts[2] if len(parts) > 2 else app)
     found = _USER.search(system)
     user = found.group(1) if found else "The user"
     ranked = sorted(by_app, key=lambda a: -len(by_app[a]))[:3]
-    while len(ranked) < 3:  # a batch that showed fewer than three apps
+    while len(ranked) < 3 and not one_thread:  # a batch that showed fewer than three apps
         ranked.append(ranked[-1] if ranked else "the computer")
     props = []
     for rank, app in enumerate(ranked):
@@ -162,14 +180,21 @@ class TimedScriptedBackend(ScriptedBackend):
     def __init__(self, reply: Callable[[list[Message]], dict[str, Any]]) -> None:
         super().__init__([reply])
         self.model_seconds = 0.0
+        #: calls and prompt tokens by what they ask: "propose" (a batch or a thread) or "reconcile"
+        self.kinds: Counter[str] = Counter()
+        self.kind_tokens: Counter[str] = Counter()
 
     def complete(self, messages: list[Message], images: list[Image] | None = None,
                  schema: dict[str, Any] | None = None) -> str | dict[str, Any]:
         started = time.perf_counter()
+        kind = call_kind(messages)
+        self.kinds[kind] += 1
         try:
             return super().complete(messages, images=images, schema=schema)
         finally:
             self.model_seconds += time.perf_counter() - started
+            self.kind_tokens[kind] += self.stats.history[-1]["prompt_tokens"] if (
+                self.stats.history) else 0
 
 
 # -- running the pipeline -----------------------------------------------------------
@@ -396,6 +421,111 @@ def model_rows(run: PipelineRun) -> list[list[str]]:
     ]
 
 
+# -- model focus: the whole batch or one thread at a time ------------------------------
+
+
+class UntrimmedThreads(ModelInferrer):
+    """focus = "threads" with each observation rendered in full, as a batch prompt does: what
+    one call per thread costs before a thread's repeated lines and headers are left out."""
+
+    def thread_messages(self, thread):  # type: ignore[no-untyped-def]
+        system, user = super().thread_messages(thread)
+        facts = user["content"].split("\n\n<<<OBS 1>>>")[0]
+        body = "\n\n".join(prompts.render_observation(i, o)
+                            for i, o in enumerate(thread.observations, 1))
+        return [system, {"role": "user", "content": f"{facts}\n\n{body}"}]
+
+
+@dataclass
+class FocusTotal:
+    observations: int = 0
+    batches: int = 0
+    propose_calls: int = 0
+    reconcile_calls: int = 0
+    prompt_tokens: int = 0
+    propose_tokens: int = 0
+    completion_tokens: int = 0
+    propositions: int = 0
+    failed: int = 0
+
+
+def bench_focus(inputs: Sequence[tuple[str, str, list[Observation]]],
+                batch_size: int) -> dict[str, FocusTotal]:
+    """Each input through the scripted model once per focus; totals per focus."""
+    makers: dict[str, Callable[[TimedScriptedBackend, str], ModelInferrer]] = {
+        "batch": lambda b, u: ModelInferrer(b, u, focus="batch"),
+        "threads, untrimmed": lambda b, u: UntrimmedThreads(b, u, focus="threads"),
+        "threads": lambda b, u: ModelInferrer(b, u, focus="threads"),
+    }
+    totals = {}
+    for label, make in makers.items():
+        total = FocusTotal()
+        for name, user, observations in inputs:
+            backend = TimedScriptedBackend(scripted_reply)
+            run = run_pipeline(f"{label}: {name}", observations, make(backend, user),
+                               batch_size, backend)
+            total.observations += run.observations
+            total.batches += len(run.batches)
+            total.failed += run.failed
+            total.propose_calls += backend.kinds["propose"]
+            total.reconcile_calls += backend.kinds["reconcile"]
+            total.prompt_tokens += backend.stats.prompt_tokens
+            total.propose_tokens += backend.kind_tokens["propose"]
+            total.completion_tokens += backend.stats.completion_tokens
+            total.propositions += run.active + run.superseded
+        totals[label] = total
+    return totals
+
+
+def focus_rows(totals: dict[str, FocusTotal]) -> list[list[str]]:
+    def each(fn: Callable[[FocusTotal], str]) -> list[str]:
+        return [fn(t) for t in totals.values()]
+
+    def calls(t: FocusTotal) -> int:
+        return t.propose_calls + t.reconcile_calls
+
+    return [
+        ["observations / batches (failed)",
+         *each(lambda t: f"{t.observations} / {t.batches} ({t.failed})")],
+        ["model calls per batch", *each(lambda t: f"{calls(t) / t.batches:.2f}")],
+        ["  of which propose", *each(lambda t: f"{t.propose_calls / t.batches:.2f}")],
+        ["  of which reconcile", *each(lambda t: f"{t.reconcile_calls / t.batches:.2f}")],
+        ["prompt tokens per observation",
+         *each(lambda t: f"{t.prompt_tokens / t.observations:.1f}")],
+        ["  of which propose", *each(lambda t: f"{t.propose_tokens / t.observations:.1f}")],
+        ["prompt tokens per call", *each(lambda t: f"{t.prompt_tokens / max(1, calls(t)):.0f}")],
+        ["completion tokens per observation",
+         *each(lambda t: f"{t.completion_tokens / t.observations:.1f}")],
+        ["propositions stored", *each(lambda t: f"{t.propositions}")],
+    ]
+
+
+def shipped_scenarios() -> list[tuple[str, str, list[Observation]]]:
+    """The repository's scenarios (tests, held-out, examples) as (name, user, observations)."""
+    paths = sorted(p for d in SHIPPED_SCENARIOS for p in d.rglob("*.json"))
+    out = []
+    for path in paths:
+        try:
+            scenario = load_scenario(path)
+        except ScenarioError:
+            continue
+        out.append((scenario.name, scenario.user, to_observations(scenario)))
+    return out
+
+
+def report_focus(synthetic: list[Observation], batch_size: int) -> None:
+    shipped = shipped_scenarios()
+    for title, inputs in (
+        (f"{len(shipped)} shipped scenarios replayed unchanged", shipped),
+        (f"the {len(synthetic)} synthetic observations above", [("synthetic", USER, synthetic)]),
+    ):
+        totals = bench_focus(inputs, batch_size)
+        table(f"4. scripted LLM, [model] focus: {title} (batch size {batch_size})",
+              ["", *totals], focus_rows(totals))
+    print("  \"threads, untrimmed\" renders each observation of a thread in full; \"threads\" "
+          "leaves out the lines and headers a thread already showed")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--observations", type=int, default=2000, help="synthetic screen observations")
@@ -403,17 +533,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=3, help="seed for recombining the scenarios")
     # One run by default: a full-screen frame costs tens of CPU-seconds on a 2-core laptop.
     parser.add_argument("--ocr-runs", type=int, default=1, help="timed OCR runs per case; 0 skips OCR")
+    parser.add_argument("--scenarios", type=Path, default=SCENARIO_DIR,
+                        help="the dev scenarios the synthetic observations are made from")
+    parser.add_argument("--focus-only", action="store_true",
+                        help="only the model focus comparison (section 4), not the slower pipelines")
     args = parser.parse_args(argv)
     if args.observations < 1 or args.batch_size < 1:
         parser.error("--observations and --batch-size must be at least 1")
 
-    scenarios, windows = load_windows(SCENARIO_DIR)
+    scenarios, windows = load_windows(args.scenarios)
     observations = synthesize(windows, args.observations, random.Random(args.seed))
     lengths = [len(o.content) for o in observations]
     print(f"inference benchmark: {platform.platform()}, {os.cpu_count()} CPUs, "
           f"python {sys.version.split()[0]}, load average {os.getloadavg()[0]:.1f} at start")
     print(f"input: {len(observations)} screen observations recombined (seed {args.seed}) from "
-          f"{len(windows)} windows of {len(scenarios)} scenarios in {SCENARIO_DIR}; "
+          f"{len(windows)} windows of {len(scenarios)} scenarios in {args.scenarios}; "
           f"{len({o.app for o in observations})} apps, {SPAN_HOURS:g} h; text median "
           f"{statistics.median(lengths):.0f} chars (p95 {pct(lengths, 95):.0f}); "
           f"batch size {args.batch_size}")
@@ -423,6 +557,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     general_log_freq("the")
     print(f"wordfreq table load (once per process, not in the timings below): "
           f"{time.perf_counter() - started:.2f} s")
+    if args.focus_only:
+        report_focus(observations, args.batch_size)
+        return 0
     threads = run_pipeline("statistical (threads)", observations, ThreadInferrer(USER), args.batch_size)
     statistical = run_pipeline("statistical (classic)", observations, StatisticalInferrer(USER),
                                args.batch_size)
@@ -460,6 +597,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             full, crop = (statistics.median(t) for _, t, _, _, _ in ocr.rows)
             print(f"  first call (model load + window crop): {ocr.first_s:.2f} s; "
                   f"the crop is {full / crop:.1f}x faster than the full screen")
+    report_focus(observations, args.batch_size)
     print(f"\nload average {os.getloadavg()[0]:.1f} at end (other processes share these "
           f"{os.cpu_count()} CPUs; compare numbers only within one run)")
     return 0

@@ -797,6 +797,8 @@ def model_show(app: App, as_json: bool) -> None:
         info["api_key_set"] = bool(m.api_key)
     if m.kind == "mlx" and m.vision_name:
         info["vision_model"] = m.vision_name
+    if m.kind != "statistical":
+        info["focus"] = m.focus
     if as_json:
         _emit_json(info)
         return

@@ -57,7 +57,7 @@ def make_inferrer(settings: Settings, user: str | None = None) -> Inferrer:
             return ThreadInferrer(name)
         return StatisticalInferrer(name)
     return ModelInferrer(make_backend(settings.model.backend_config()), user=name,
-                         language=settings.inference.output_language)
+                         language=settings.inference.output_language, focus=settings.model.focus)
 
 
 def make_image_reader(settings: Settings) -> ImageReader:

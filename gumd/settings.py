@@ -153,6 +153,12 @@ class ModelSettings(Section):
     context_tokens: int = Field(8192, ge=512)
     """llamacpp only: the context window to allocate."""
 
+    # threads by default: every backend's default is a small model on this machine (Ollama on
+    # localhost, mlx, llama.cpp), and a 3-8B model writes better sentences from one thread with
+    # its names and dates read out than from twenty raw screens; a capable server can take a batch.
+    focus: Literal["threads", "batch"] = "threads"
+    """What one model call proposes from: threads (one call per thread of related activity, its people, places and dates read out first; for small local models) or batch (the whole batch in one call; for capable servers)."""
+
     def backend_config(self) -> BackendConfig:
         return BackendConfig(
             kind=self.kind, model=self.name, vision_model=self.vision_name,

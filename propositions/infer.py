@@ -141,24 +141,73 @@ def rule_reconcile(pairs: list[tuple[Candidate, list[Proposition]]]) -> list[Dec
 UNCITED_CONFIDENCE = 0.3
 
 
+#: ``[model] focus``: the whole batch in one call, or one call per thread of activity
+FOCUS = ("threads", "batch")
+
+
 class ModelInferrer:
-    """Asks a language model (any Backend) to propose and to reconcile."""
+    """Asks a language model (any Backend) to propose and to reconcile.
+
+    ``focus="batch"`` proposes from the whole batch in one call (a capable model with a
+    long context); ``"threads"`` asks once per thread of related activity, with what
+    the thread names already read out (``focus.py``), at most ``max_calls`` calls.
+    """
 
     def __init__(self, backend: Backend, user: str = UNKNOWN_USER,
-                 language: str = prompts.AUTO_LANGUAGE) -> None:
+                 language: str = prompts.AUTO_LANGUAGE, focus: str = "batch",
+                 max_calls: int | None = None) -> None:
+        if focus not in FOCUS:
+            raise InvalidInput(f"focus must be one of {', '.join(FOCUS)}, not {focus!r}")
         self.backend = backend
         # The prompts name the person in every sentence: never with an empty name.
         self.user = " ".join((user or "").split()) or UNKNOWN_USER
         #: the language propositions are written in; "auto": that of the screen text
         self.language = language
+        self.focus = focus
+        self.max_calls = max_calls
         self.name = f"{backend.name}:{backend.model}" if backend.model else backend.name
 
     def propose(self, batch: list[Observation], store: Store) -> list[Candidate]:
+        if self.focus == "threads" and batch:
+            return self._propose_threads(batch)
         messages = prompts.propose_messages(self.user, batch, self.language)
         proposal = self._ask(messages, prompts.PROPOSE_SCHEMA, prompts.Proposal)
-        ids = [o.id for o in batch]
+        return self._candidates(proposal.propositions, batch)
+
+    def _propose_threads(self, batch: list[Observation]) -> list[Candidate]:
+        """One call per thread; a thread whose answer stays malformed loses only its own
+        propositions. Only when every call fails does the batch fail (and wait for retry)."""
+        # Imported here: the thread inferrer builds on this module's Candidate.
+        from . import focus
+
+        threads = focus.split(batch, self.user, self.max_calls or focus.MAX_CALLS)
+        out: list[Candidate] = []
+        errors: list[str] = []
+        for thread in threads:
+            messages = self.thread_messages(thread)
+            try:
+                answer = self._ask(messages, prompts.THREAD_SCHEMA, prompts.ThreadProposal)
+            except MalformedOutput as exc:
+                log.warning("a thread of %d observations got no valid answer: %s",
+                            len(thread.observations), exc)
+                errors.append(str(exc))
+                continue
+            out += self._candidates(answer.propositions, thread.observations)
+        if threads and len(errors) == len(threads):
+            raise MalformedOutput(errors[0])
+        return out
+
+    def thread_messages(self, thread) -> list[dict[str, str]]:  # type: ignore[no-untyped-def]
+        """The prompt for one thread (a ``focus.Thread``)."""
+        return prompts.thread_messages(self.user, thread.observations, thread.facts(),
+                                       self.language, other=thread.other)
+
+    def _candidates(self, items: list[prompts.ProposedItem],
+                    numbered: list[Observation]) -> list[Candidate]:
+        """The model's items as candidates, its evidence numbers (from 1) as ``numbered``'s ids."""
+        ids = [o.id for o in numbered]
         out = []
-        for item in proposal.propositions:
+        for item in items:
             cited = list(dict.fromkeys(ids[i - 1] for i in item.evidence if 1 <= i <= len(ids)))
             confidence, reasoning = item.confidence, item.reasoning
             if not cited:

@@ -356,6 +356,51 @@ def _features(o: Observation, user: str) -> _Features:
                      wrote=wrote)
 
 
+def group_threads(docs: list[Observation], feats: list[_Features]) -> list[list[Observation]]:
+    """``docs`` (screens, in time order, ``feats`` theirs) grouped into threads: the same
+    subject, or shared names close in time; the threads in the order they began.
+
+    The thread inferrer groups its whole window with it, the model path one batch
+    (``focus.py``): one rule for what a thread is.
+    """
+    if not docs:
+        return []
+    parent = list(range(len(docs)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    def union(a: int, b: int) -> None:
+        parent[find(b)] = find(a)
+
+    by_subject: dict[str, int] = {}
+    name_count: Counter[str] = Counter()
+    for f in feats:
+        name_count.update(f.names)
+    # a name found on most screens (the user's employer, a browser homepage) links nothing
+    rare = {n for n, c in name_count.items() if c <= max(3, 0.3 * len(docs))}
+    last_seen: dict[str, int] = {}
+    for i, (o, f) in enumerate(zip(docs, feats)):
+        key = fold(f.subject)
+        if len(key) >= 6 and key != fold(o.app or ""):
+            if key in by_subject:
+                union(by_subject[key], i)
+            else:
+                by_subject[key] = i
+        for n in f.names & rare:
+            prev = last_seen.get(n)
+            if prev is not None and o.captured_at - docs[prev].captured_at <= 3 * DAY:
+                union(prev, i)
+            last_seen[n] = i
+    groups: dict[int, list[Observation]] = defaultdict(list)
+    for i, o in enumerate(docs):
+        groups[find(i)].append(o)
+    return sorted(groups.values(), key=lambda g: g[0].captured_at)
+
+
 def _lines(text: str) -> list[str]:
     return [s for s in sentences(text)]
 
@@ -559,44 +604,7 @@ class ThreadInferrer:
     def threads(self, act: _Activity) -> list[list[Observation]]:
         """Screens grouped into threads: the same subject, or shared names close in time."""
         docs = self._screens(act)
-        if not docs:
-            return []
-        feats = {o.id: self.features(o) for o in docs}
-        parent = {o.id: o.id for o in docs}
-
-        def find(i: int) -> int:
-            while parent[i] != i:
-                parent[i] = parent[parent[i]]
-                i = parent[i]
-            return i
-
-        def union(a: int, b: int) -> None:
-            parent[find(b)] = find(a)
-
-        by_subject: dict[str, int] = {}
-        name_count: Counter[str] = Counter()
-        for o in docs:
-            name_count.update(feats[o.id].names)
-        # a name found on most screens (the user's employer, a browser homepage) links nothing
-        rare = {n for n, c in name_count.items() if c <= max(3, 0.3 * len(docs))}
-        last_seen: dict[str, Observation] = {}
-        for o in docs:
-            f = feats[o.id]
-            key = fold(f.subject)
-            if len(key) >= 6 and key != fold(o.app or ""):
-                if key in by_subject:
-                    union(by_subject[key], o.id)
-                else:
-                    by_subject[key] = o.id
-            for n in f.names & rare:
-                prev = last_seen.get(n)
-                if prev is not None and o.captured_at - prev.captured_at <= 3 * DAY:
-                    union(prev.id, o.id)
-                last_seen[n] = o
-        groups: dict[int, list[Observation]] = defaultdict(list)
-        for o in docs:
-            groups[find(o.id)].append(o)
-        return sorted(groups.values(), key=lambda g: g[0].captured_at)
+        return group_threads(docs, [self.features(o) for o in docs])
 
     def _threads(self, act: _Activity) -> list[Candidate]:
         # Several threads may be one activity (the flights and the hotel of one trip): what

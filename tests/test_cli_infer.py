@@ -190,6 +190,7 @@ def test_queue_commands_with_a_server_that_is_down(gumd_home: Path, monkeypatch:
     code, out, _ = run("model", "show", "--json")
     info = json.loads(out)
     assert info["kind"] == "openai" and info["base_url"].endswith("/v1") and "api_key" not in info
+    assert info["focus"] == "threads"
 
 
 def test_queue_retry_and_purge(gumd_home: Path) -> None:
