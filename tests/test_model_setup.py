@@ -351,7 +351,8 @@ def test_setup_with_ollama_tests_the_model_and_writes_the_config(gumd_home: Path
     assert stat.S_IMODE(config.stat().st_mode) == 0o600 and ollama.chats == 2
     code, out, _ = run("model", "show", "--json")
     assert json.loads(out) | {"user_name": None} == {"kind": "openai", "model": "qwen2.5:7b", "user_name": None,
-                                                     "base_url": f"{ollama.url}/v1", "api_key_set": False}
+                                                     "base_url": f"{ollama.url}/v1", "api_key_set": False,
+                                                     "focus": "threads"}
     # again, now with --yes: the earlier config is kept as the backup
     before = config.read_text()
     code, out, _ = run("model", "setup", "--ollama", ollama.url, "--model", "qwen2.5:3b", "--yes", "--json")
