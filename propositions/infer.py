@@ -12,8 +12,8 @@ from typing import Protocol
 
 from pydantic import ValidationError
 
+from . import bait, grounding, prompts, retrieve
 from . import confidence as conf
-from . import grounding, prompts, retrieve
 from .backends.base import Backend, BackendUnavailable, MalformedOutput
 from .decay import DEFAULT_DECAY, HALF_LIVES
 from .errors import GumdError, InvalidInput
@@ -564,6 +564,9 @@ class Pipeline:
         done = [o.id for o in batch]
         if batch:
             self._step(INFERRING, 0, len(batch))
+        # What a page tells its reader about them is not evidence: bait is read by no inferrer
+        # and grounds nothing (it stays stored: it was seen).
+        batch = [kept for o in batch if (kept := bait.without_bait(o)) is not None]
         candidates = ([audit(c, self.redact) for c in self.inferrer.propose(batch, self.store)]
                       if batch else [])
         candidates = merge_same_text([c for c in candidates if c.text.strip()])

@@ -40,7 +40,7 @@ from datetime import date, datetime
 from functools import lru_cache
 from pathlib import PurePosixPath
 
-from . import activities, entities, roles
+from . import activities, bait, entities, roles
 from .activities import fold
 from .chrome import is_clock, strip_chrome
 from .dates import date_mentions, format_time, clock_time, sentences
@@ -488,7 +488,9 @@ class ThreadInferrer:
         batch_ids = {o.id for o in batch}
         earlier = [o for o in store.recent_done(start, end, self.max_window)
                    if o.id not in batch_ids]
-        obs = sorted(earlier + list(batch), key=lambda o: (o.captured_at, o.id or 0))
+        # bait (a prize mail, a phishing page) says nothing about the person, then or now
+        obs = sorted((kept for o in earlier + list(batch) if (kept := bait.without_bait(o)) is not None),
+                     key=lambda o: (o.captured_at, o.id or 0))
         activity = _Activity(obs)
         for cur, nxt in zip(obs, obs[1:] + [None]):
             if cur.observer == "input":  # idle periods are not active time

@@ -1,0 +1,124 @@
+"""Bait: screen text written to make its reader act, whose claims about the reader are not evidence.
+
+A prize mail says its reader has won, a phishing mail that their account is locked, a page may
+address "AI assistants" and tell them what to record. None of it is something the person did or
+is: it was put in front of them. Such an observation yields no proposition and no suggestion on
+any backend; it stays stored (it was seen) and can be searched and forgotten like any other.
+
+The test is a conjunction of generic cues, in the five languages the inferrer reads: a lure (a
+prize, a threat to an account) together with pressure (urgency, a demand for a password or card,
+a link to claim), or text addressed to an AI, or a mail the mail client itself files as spam or
+phishing. Word lists are data, matched on accent-folded text.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+from .activities import fold
+from .models import Observation
+
+# What makes a reader want to act: a prize, a selection, a gift they did not ask for.
+_PRIZE = re.compile(
+    r"\byou(?:'ve| have)? won\b|\bwinner\b|\bclaim your (?:prize|reward|gift)|\bprize draw\b|"
+    r"\b(?:congratulations|selected)\b.{0,80}\b(?:prize|reward|gift card|voucher|iphone)|"
+    r"\bvoce ganhou\b|\b(?:parabens|selecionad[oa])\b.{0,80}\b(?:premi|sorteio|brinde|vale-compras|iphone)|"
+    r"\bpremiac|\bsorteio\b|"
+    r"\bhas ganado\b|\bganaste\b|\bganador(?:a)?\b|"
+    r"\b(?:felicidades|seleccionad[oa])\b.{0,80}\b(?:premio|regalo|tarjeta de regalo|iphone)|"
+    r"\bvous avez gagne|\bgagnant(?:e)?\b|"
+    r"\b(?:felicitations|selectionne)\b.{0,80}\b(?:cadeau|lot|bon d'achat|iphone)|"
+    r"\b(?:sie haben|du hast) gewonnen|\bgewinner(?:in)?\b|\bgewinnspiel\b|"
+    r"\b(?:herzlichen gluckwunsch|ausgewahlt)\b.{0,80}\b(?:gutschein|gewinn|preis|iphone)|"
+    r"\bgratis[- ]?gutschein")
+
+# A threat to something the reader owns: an account, a card, a tax number, a parcel.
+_THREAT = re.compile(
+    r"\b(?:account|card|password)\b.{0,40}\b(?:suspended|locked|limited|blocked|deactivated|"
+    r"will be (?:closed|suspended|deleted))|\bunusual (?:sign-in|activity)|\bverify your (?:account|"
+    r"identity)|\bconfirm your (?:password|card|details|identity|account)|"
+    r"\bconta\b.{0,40}\b(?:bloquead|suspens|desativad)|\bpendencia\b|\bregularize\b|"
+    r"\bcuenta\b.{0,40}\b(?:bloquead|suspendid|desactivad)|\bverifique su\b|\bactualice sus datos\b|"
+    r"\bvotre compte\b.{0,40}\b(?:suspendu|bloque|desactive|ferme)|\bverifiez votre\b|"
+    r"\bkonto\b.{0,40}\b(?:gesperrt|eingeschrankt|deaktiviert)|\blauft (?:heute )?ab\b|"
+    r"\bverifizieren sie\b|\bbestatigen sie ihre (?:daten|identitat)|\bpushtan\b.{0,60}\b(?:ab|erneuern)")
+
+# The push to act now, or to hand something over.
+_PRESSURE = re.compile(
+    r"\burgent|\bimmediately\b|\bwithin (?:24|48) hours\b|\bbefore it'?s too late\b|"
+    r"\bclick (?:here|the link|below)\b|\bcard (?:details|number)\b|\benter your (?:password|card|pin)|"
+    r"\burgente\b|\bimediatamente\b|\bem (?:24|48) horas\b|\bclique (?:aqui|no link)\b|"
+    r"\binmediatamente\b|\ben (?:24|48) horas\b|\bhaga clic\b|\bda clic\b|\bhaz clic\b|"
+    r"\bimmediatement\b|\bsous (?:24|48) ?h|\bcliquez ici\b|"
+    r"\bdringend\b|\bsofort\b|\binnerhalb von (?:24|48) stunden\b|\bklicken sie hier\b|"
+    r"\bjetzt (?:bestatigen|einlosen|aktualisieren)\b|\bresgat|\breclam[ae] (?:su|tu|ya)\b|"
+    r"\bcanjea|\bjetzt einlosen\b|\bcoordonnees bancaires\b|\bdados (?:bancarios|do cartao)\b|"
+    r"\bdatos (?:bancarios|de (?:su|tu) tarjeta)\b|\bkartendaten\b")
+
+# Text that speaks to an AI that might read the screen, not to the person.
+_TO_AI = re.compile(
+    r"\bignore (?:all |any )?(?:previous|prior|above) instructions\b|"
+    r"\b(?:note|notice|message|instruction)s? (?:to|for) (?:the )?(?:ai|llm|assistant|language model)s?\b|"
+    r"\b(?:ai|llm) (?:assistant|agent)s?\b.{0,80}\b(?:record|remember|store|note|state|say)\b|"
+    r"\bassistant: ignore\b|\bsystem (?:notice|prompt|message)\b.{0,80}\b(?:ai|assistant|record)|"
+    r"\bignora (?:las |todas las )?instrucciones anteriores\b|\bignore as instrucoes anteriores\b|"
+    r"\bignorez les instructions precedentes\b|\bignoriere (?:alle )?vorherigen anweisungen\b")
+
+# A mail client's own verdict: the folder in the window title, or a banner in the message.
+_SPAM_FOLDER = re.compile(
+    r"(?:^|[\s\-–—|(\[])(?:spam|junk(?: e-?mail)?|phishing|lixo eletronico|correo no deseado|"
+    r"indesirables|courrier indesirable|hameconnage|junk-e-mail)(?:$|[\s\-–—|)\]:.])")
+_SPAM_BANNER = re.compile(
+    r"\b(?:marked|reported) as (?:spam|phishing|junk)\b|\bmarcad[oa] como (?:spam|phishing)\b|"
+    r"\bals spam markiert\b|\bsignale comme (?:spam|hameconnage)\b|\bthis (?:message|email) "
+    r"(?:looks|seems) (?:suspicious|dangerous)\b")
+
+
+# A list of mails or messages (its title starts with the folder): each line is its own item,
+# judged on its own.
+_LISTING = re.compile(
+    r"^\W*(?:inbox|caixa de entrada|bandeja de entrada|recibidos|posteingang|boite de reception|"
+    r"reception|all mail|todos os e-?mails|principal)\b")
+
+
+def _judge(title: str, text: str) -> str | None:
+    if _TO_AI.search(text) or _TO_AI.search(title):
+        return "text addressed to an AI"
+    if _SPAM_FOLDER.search(title) or _SPAM_BANNER.search(text):
+        return "a mail filed as spam"
+    whole = f"{title}\n{text}"
+    if _PRIZE.search(whole) and (_PRESSURE.search(whole) or _THREAT.search(whole)):
+        return "a prize or gift lure"
+    if _THREAT.search(whole) and _PRESSURE.search(whole):
+        return "a threat to an account"
+    return None
+
+
+def reason(o: Observation) -> str | None:
+    """Why ``o`` as a whole is bait ("a prize or gift lure", …), or None where it is not.
+
+    A list of mails is not judged as a whole: one phishing subject among twenty real ones
+    makes only its own line bait (see ``without_bait``)."""
+    if o.observer not in ("screen", "api"):
+        return None
+    title = fold(o.window_title or "")
+    text = fold(o.content or "")
+    if _LISTING.search(title) and not _SPAM_FOLDER.search(title):
+        return "text addressed to an AI" if _TO_AI.search(text) else None
+    return _judge(title, text)
+
+
+def without_bait(o: Observation) -> Observation | None:
+    """``o`` as inference may read it: None where it is bait, else without its bait lines."""
+    if reason(o) is not None:
+        return None
+    if o.observer not in ("screen", "api") or not o.content:
+        return o
+    lines = o.content.splitlines()
+    kept = [line for line in lines if _judge("", fold(line)) is None]
+    return o if len(kept) == len(lines) else replace(o, content="\n".join(kept))
+
+
+def is_bait(o: Observation) -> bool:
+    return reason(o) is not None
