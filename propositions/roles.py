@@ -143,6 +143,49 @@ def named_roles(text: str, first: str) -> list[tuple[str, str | None]]:
     return out
 
 
+# Occupations an app's account header gives beside its user's name ("Daniela Cervantes Ruiz ·
+# Representante Médico · Terr. 07", "Ana Lima | Senior Nurse"): the head noun of each, in five
+# languages (generic data). "Representante Médico" is a medical representative.
+_HEADER_OCCUPATION = re.compile(
+    r"(?i)^(?:(?:senior|junior|lead|chief|head|principal|staff|assistant|associate|"
+    r"sénior|júnior|jefe|jefa|chefe)\s+)?"
+    r"(?:[\w-]+\s+){0,2}?(?:representative|rep|representante|représentante?|vertreter(?:in)?|"
+    r"nurse|enfermer[oa]|enfermeir[oa]|infirmi(?:er|ère)|krankenpfleger(?:in)?|"
+    r"engineer|ingenier[oa]|engenheir[oa]|ingénieure?|ingenieur(?:in)?|"
+    r"teacher|profesor[a]?|professor[a]?|enseignante?|lehrer(?:in)?|"
+    r"veterinarian|vet|veterinari[oa]|veterinári[oa]|vétérinaire|tierärzt(?:in)?|tierarzt|"
+    r"pharmacist|farmacéutic[oa]|farmacêutic[oa]|pharmacien(?:ne)?|apotheker(?:in)?|"
+    r"accountant|contador[a]?|contabilista|comptable|buchhalter(?:in)?|"
+    r"lawyer|attorney|abogad[oa]|advogad[oa]|avocate?|rechtsanwält(?:in)?|rechtsanwalt|"
+    r"physiotherapist|fisioterapeuta|kinésithérapeute|physiotherapeut(?:in)?|"
+    r"designer|diseñador[a]?|analyst|analista|analyste|manager|gerente|consultant|consultor[a]?|"
+    r"developer|desarrollador[a]?|desenvolvedor[a]?|développeur|entwickler(?:in)?|"
+    r"technician|técnic[oa]|technicien(?:ne)?|techniker(?:in)?|"
+    r"driver|conductor[a]?|motorista|conducteur|conductrice|fahrer(?:in)?|lokführer(?:in)?|"
+    r"triebfahrzeugführer(?:in)?|maquinista|"
+    r"architect|arquitect[oa]|arquitet[oa]|architecte|architekt(?:in)?|"
+    r"electrician|electricista|eletricista|électricien|elektriker(?:in)?)"
+    r"(?:\s+(?:médic[oa]|medical|clínic[oa]|de ventas|comercial|sales|de obra|de sistemas|"
+    r"de software|software|senior|sénior))?$")
+_HEADER_SEP = r"[ \t]*(?:·|\||•|–|—|,)[ \t]*"
+
+
+def header_roles(text: str, user: str) -> list[str]:
+    """Occupations that an account header names beside the person's full name."""
+    words = user.split()
+    if len(words) < 2:
+        return []
+    first, last = (re.escape(w) for w in (words[0], words[-1]))
+    name = rf"(?:{first}(?:[ \t]+[\w'’.-]+){{0,2}}?[ \t]+{last}(?:[ \t]+[\w'’-]+)?|{last},[ \t]*{first})"
+    out = []
+    for m in re.finditer(rf"\b{name}{_HEADER_SEP}(?P<role>[^·|•–—,\n]{{2,50}}?)[ \t]*(?:[·|•–—,(\n]|$)",
+                         text):
+        role = " ".join(m.group("role").split())
+        if _HEADER_OCCUPATION.match(role):
+            out.append(role)
+    return out
+
+
 def own_roles(text: str) -> list[tuple[str, str | None]]:
     """(occupation, organisation or None) the person gives themselves in ``text``."""
     out = []
@@ -236,7 +279,18 @@ _IN_ENGLISH = {
     "electricista": "electrician", "eletricista": "electrician", "électricien": "electrician",
     "elektriker": "electrician", "kinésithérapeute": "physiotherapist",
     "fisioterapeuta": "physiotherapist", "physiotherapeut": "physiotherapist",
-    "physiotherapeutin": "physiotherapist", "contador": "accountant", "contadora": "accountant",
+    "physiotherapeutin": "physiotherapist", "representante": "representative",
+    "représentant": "representative", "représentante": "representative", "vertreter": "representative",
+    "vertreterin": "representative", "veterinario": "veterinarian", "veterinaria": "veterinarian",
+    "veterinário": "veterinarian", "veterinária": "veterinarian", "vétérinaire": "veterinarian",
+    "tierarzt": "veterinarian", "tierärztin": "veterinarian", "lokführer": "train driver",
+    "lokführerin": "train driver", "triebfahrzeugführer": "train driver",
+    "triebfahrzeugführerin": "train driver", "maquinista": "train driver",
+    "abogado": "lawyer", "abogada": "lawyer", "advogado": "lawyer", "advogada": "lawyer",
+    "avocat": "lawyer", "avocate": "lawyer", "rechtsanwalt": "lawyer", "rechtsanwältin": "lawyer",
+    "farmacéutico": "pharmacist", "farmacéutica": "pharmacist", "farmacêutico": "pharmacist",
+    "farmacêutica": "pharmacist", "pharmacien": "pharmacist", "pharmacienne": "pharmacist",
+    "apotheker": "pharmacist", "apothekerin": "pharmacist", "contador": "accountant", "contadora": "accountant",
     "contabilista": "accountant", "comptable": "accountant", "buchhalter": "accountant",
     "buchhalterin": "accountant", "diseñador": "designer", "diseñadora": "designer",
     "grafikdesigner": "graphic designer", "grafikdesignerin": "graphic designer",
@@ -282,7 +336,8 @@ _TRADES: dict[str, re.Pattern[str]] = {name: re.compile(r"(?i)\b(?:" + words + r
                       r"clínica veterinaria|desparasitación|"
                       r"clinique vétérinaire|stérilisation|vermifuge|"
                       r"tierarztpraxis|kastration|impfpass|"
-                      r"clínica veterinária|castração|vermifugação",
+                      r"clínica veterinária|castraç(?:ão|ões)|vermifugação|antirrábica|"
+                      r"felin[ao]s?|canin[ao]s?|tutora?:",
     "an electrician": r"consumer unit|circuit breakers?|wiring diagram|rcd|"
                       r"cuadro eléctrico|boletín eléctrico|interruptor diferencial|"
                       r"tableau électrique|disjoncteurs?|mise à la terre|"
@@ -316,7 +371,7 @@ _WORKPLACE = re.compile(
     r"(?m)^[ \t]*(?P<place>(?:Cabinet|Clinic|Clinique|Clínica|Praxis|Practice|Pharmacy|Pharmacie|"
     r"Farmacia|Farmácia|Apotheke|Kanzlei|Despacho|Escritório|Bufete)"
     r"(?:[ \t]+(?:de|du|des|of|für|do|da|dos)\b)?(?:[ \t]+[\w'’&.-]+){1,4}?)"
-    r"[ \t]*(?:[–—|,(]|[ \t]-[ \t]|$)")
+    r"[ \t]*(?:[–—|,(·•]|[ \t]-[ \t]|[ \t]{2}|$)")
 
 
 def workplace(texts: list[str]) -> str | None:
@@ -333,8 +388,17 @@ def in_english(role: str) -> str:
     head = next((i for i, w in enumerate(words) if w.casefold() in _IN_ENGLISH), None)
     if head is None:
         return role
-    rest = " ".join(words[:head] + words[head + 1:])
-    return _IN_ENGLISH[words[head].casefold()] + (f" ({rest})" if rest else "")
+    rest = words[:head] + words[head + 1:]
+    said = _IN_ENGLISH[words[head].casefold()]
+    if rest and all(w.casefold() in _QUALIFIERS for w in rest):  # "representante médico"
+        return " ".join(_QUALIFIERS[w.casefold()] for w in rest) + " " + said
+    return said + (f" ({' '.join(rest)})" if rest else "")
+
+
+# Words that qualify an occupation, said in English before it.
+_QUALIFIERS = {"médico": "medical", "médica": "medical", "médical": "medical", "medizinischer": "medical",
+               "medizinische": "medical", "comercial": "sales", "commercial": "sales",
+               "commerciale": "sales", "sénior": "senior", "júnior": "junior"}
 
 
 def own(role: str, org: str | None) -> Role:

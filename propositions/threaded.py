@@ -337,7 +337,8 @@ def _features(o: Observation, user: str) -> _Features:
         teaches = roles.teaches_at(text, surname)
         course, unis = roles.course_page(text)
         own = (roles.own_roles(text) if wrote or _EDITOR.search(o.app or "") else []) + \
-            roles.named_roles(text, user.split()[0] if user.split() else "")
+            roles.named_roles(text, user.split()[0] if user.split() else "") + \
+            [(role, None) for role in roles.header_roles(text, user)]
         signs = _RoleSigns(own=own, teaches=teaches,
                            subject=roles.class_subject(text) if teaches is not None else None,
                            course=course, universities=unis if course else [],

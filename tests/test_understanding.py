@@ -386,6 +386,19 @@ def test_a_trade_from_the_vocabulary_of_work_screens() -> None:
     assert roles.trade(["Aktenzeichen 3 O 112/27 – Schriftsatz", "Mandant Weber: Klageschrift",
                         "Schriftsatz an das LG Köln"]) == ("a lawyer", [0, 1, 2])
     assert roles.workplace(["Studio Code – main.py", "Visual Studio"]) is None
+    assert roles.workplace(["SimplesVet\nClínica Veterinária Bicho Bom · Rua Mármore, 512"]) == \
+        "Clínica Veterinária Bicho Bom"
+
+
+def test_an_occupation_beside_the_persons_name_in_an_account_header() -> None:
+    header = "Veeva CRM   Inicio  Mi agenda   Daniela Cervantes Ruiz · Representante Médico · Terr. 07 ▾"
+    assert roles.header_roles(header, "Daniela Cervantes") == ["Representante Médico"]
+    assert roles.in_english("Representante Médico") == "medical representative"
+    assert roles.header_roles("From: Dana Reyes, Product Manager\nSubject: Q3", "Dana Reyes") == \
+        ["Product Manager"]
+    # a place or a team beside the name is no occupation; someone else's header is not theirs
+    assert roles.header_roles("Dana Reyes · Lisbon, Portugal", "Dana Reyes") == []
+    assert roles.header_roles("Maria Santos · Senior Nurse", "Dana Reyes") == []
 
 
 def test_hostile_and_garbage_screen_text_costs_nothing(tmp_path: Path) -> None:
