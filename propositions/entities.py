@@ -288,7 +288,7 @@ _ADDRESS = re.compile(
     r"Lane|Ln|Dr|Drive|Way|Blvd|Boulevard|Court|Ct|Place|Pl|Close|Crescent|Terrace|Gardens|"
     r"rue|avenue|boulevard|chemin|allée|impasse)\b\.?"
     r"|\b(?:Rua|Avenida|Av\.|Calle|Avda\.|Paseo|Plaza|Praça|Travessa|Largo|Rue|Avenue|Boulevard|"
-    r"Via|Viale|Piazza)\s+(?:[\w'’.-]+\s+){1,5}?\d{1,5}[A-Za-z]?\b"
+    r"Via|Viale|Piazza)\s+(?:[\w'’.-]+,?\s+){1,5}?\d{1,5}[A-Za-z]?\b"
     r"|\b\d{1,4}(?:\s?(?:bis|ter))?,?\s+(?i:rue|avenue|av\.|boulevard|bd|chemin|allée|impasse|place|quai|"
     r"cours|route)\s+(?:[\w'’.-]+\s+){0,4}?[\w'’.-]+(?=,)"
     r"|\b[A-ZÄÖÜ][\wäöüß-]*(?:straße|strasse|str\.|weg|gasse|allee|platz|ring|damm)(?:\s+\d{1,4}[a-z]?)?"
@@ -314,14 +314,20 @@ def home_places_in(text: str, user: str = "") -> list[str]:
         if not (_OWN_ADDRESS.search(before) or (near_user and (near_user.search(before) or
                                                                near_user.search(after)))):
             continue
-        # the city follows the street, often after a postcode: the first run the gazetteer knows
-        for run in _CAP_RUN.finditer(m.group("rest")):
+        # the city follows the street, often after a postcode and a district ("– Floresta –
+        # Belo Horizonte/MG"): the last town the gazetteer knows, before any country
+        towns = []
+        address = re.split(r"[:;!?]|\.\s", m.group("rest"), maxsplit=1)[0]  # not the next sentence
+        for run in _CAP_RUN.finditer(address):
             words = run.group(0).replace("-", " ").split()
             hit = next((h for j in range(min(3, len(words)), 0, -1)
                         if (h := _places().get(fold(" ".join(words[:j]))))), None)
-            if hit:
-                found.append(hit[0])
+            if hit and hit[1] != "city":
                 break
+            if hit:
+                towns.append(hit[0])
+        if towns:
+            found.append(towns[-1])
     return list(dict.fromkeys(found))
 
 

@@ -426,3 +426,13 @@ def test_hostile_and_garbage_screen_text_costs_nothing(tmp_path: Path) -> None:
 
 def random_app(i: int) -> str:
     return ("WhatsApp", "Gmail", "Terminal", "Google Calendar", "Firefox", "Word")[i % 6]
+
+
+def test_the_town_of_an_address_is_the_last_one_before_the_sentence_ends() -> None:
+    # district, then city: the city; a country after it changes nothing
+    assert entities.home_places_in("Endereço: Rua Pouso Alegre, 1290 – apto 302 – Floresta – Belo "
+                                   "Horizonte/MG – Brasil", "Camila Ribeiro") == ["Belo Horizonte"]
+    assert entities.home_places_in("Entrega: Calle Mayor, 12, 3ºB, 28013 Madrid", "Ana Lopez") == ["Madrid"]
+    # the town of the next sentence is not the address's
+    assert entities.home_places_in("I am ending my tenancy at 112A Gloucester Road, Bristol BS7 8NT: "
+                                   "I am moving to Edinburgh.", "Grace Okonkwo") == ["Bristol"]
