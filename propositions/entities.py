@@ -331,6 +331,32 @@ def home_places_in(text: str, user: str = "") -> list[str]:
     return list(dict.fromkeys(found))
 
 
+# "I live in Gohlis", "wohne in Gohlis", "vivo en Benimaclet", "moro na Floresta", "j'habite à
+# Villeurbanne": the first person says it, so the line must be the person's own (a chat turn
+# of theirs), and the place is taken as written, a district the gazetteer lacks included.
+_LIVE_IN = re.compile(
+    r"(?i:\bI live|\bI'm based|\bI am based|\bwe live|\bwohne|\bwohnen|\bvivo|\bvivimos|\bmoro|"
+    r"\bmoramos|\bj'habite|\bj’habite|\bnous habitons)\s+"
+    r"(?i:in|en|em|no|na|nos|nas|à|a|au|im|am|bei)\s+(?:(?i:the|der|die|el|la|o|a)\s+)?"
+    rf"(?P<place>{_NAME}(?:[ -]{_NAME}){{0,2}})")
+_OWN_TURN = r"^\s*(?:me|you|du|yo|tú|eu|você|moi|ich|{first})\s*:"
+
+
+def said_home(text: str, user: str) -> list[str]:
+    """Where the person says, in a chat turn of their own, that they live."""
+    first = re.escape(user.split()[0]) if user.split() else "me"
+    turn = re.compile(_OWN_TURN.format(first=first), re.I)
+    out = []
+    for line in text.splitlines():
+        if not turn.match(line):
+            continue
+        for m in _LIVE_IN.finditer(line):
+            place = m.group("place")
+            if fold(place.split()[0]) not in WEEKDAYS and fold(place.split()[0]) not in MONTHS:
+                out.append(place)
+    return list(dict.fromkeys(out))
+
+
 def organisations_in(text: str) -> list[str]:
     """Organisations named with a company or institution word ("Litware Logistics")."""
     out = []

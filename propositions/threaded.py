@@ -351,7 +351,7 @@ def _features(o: Observation, user: str) -> _Features:
                      places=places, orgs=orgs,
                      relations=_own_relations(content, user, o.window_title or ""),
                      children=entities.children_in(content) if o.observer in ("screen", "api") else [],
-                     homes=entities.home_places_in(content, user)
+                     homes=entities.home_places_in(content, user) + entities.said_home(content, user)
                      if o.observer in ("screen", "api") else [],
                      dates=dates, commands=commands, outcomes=outcomes, names=names,
                      wrote=wrote)

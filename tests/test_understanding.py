@@ -436,3 +436,11 @@ def test_the_town_of_an_address_is_the_last_one_before_the_sentence_ends() -> No
     # the town of the next sentence is not the address's
     assert entities.home_places_in("I am ending my tenancy at 112A Gloucester Road, Bristol BS7 8NT: "
                                    "I am moving to Edinburgh.", "Grace Okonkwo") == ["Bristol"]
+
+
+def test_where_the_person_says_they_live_in_a_chat_turn_of_their_own() -> None:
+    assert entities.said_home("Du: könnte Samstag abholen, wohne in Gohlis. VG Sven", "Sven Hoffmann") == ["Gohlis"]
+    assert entities.said_home("Ana: vivo en Benimaclet desde 2019", "Ana Lopez") == ["Benimaclet"]
+    # someone else's turn, or a page, says where they live, not where the person does
+    assert entities.said_home("Bernd: ich wohne in Möckern", "Sven Hoffmann") == []
+    assert entities.said_home("I live in London and love it - a blog post", "Ana Lopez") == []
