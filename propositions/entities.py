@@ -165,6 +165,21 @@ def places_in(text: str) -> list[str]:
     return list(dict.fromkeys(found))
 
 
+_IN_PLACE = re.compile(rf"\b(?i:in|em|en|na|no|à|nach|im|at|to|bei)\s+(?P<run>{_NAME}(?:[ -]{_NAME}){{0,2}})")
+
+
+def places_after_in(text: str) -> list[str]:
+    """Places named right after "in", "em", "nach", "à" …: where something happens, said so."""
+    found = []
+    for m in _IN_PLACE.finditer(text):
+        words = m.group("run").replace("-", " ").split()
+        hit = next((h for j in range(len(words), 0, -1) if (h := _places().get(fold(" ".join(words[:j]))))),
+                   None)
+        if hit:
+            found.append(hit[0])
+    return list(dict.fromkeys(found))
+
+
 def people_in(text: str, user: str = "") -> Counter[str]:
     """People named in ``text`` where text names people, with how often; never the user."""
     own = {fold(p) for p in user.split()} if user else set()

@@ -710,16 +710,26 @@ class ThreadInferrer:
                 hosts = _hosts(feats, self.full_name)
                 holding = [f for f in feats if any(
                     _EVENT_WORDS.get(c.split()[0]) == event for c in f.cues.get("event", ()))]
-            key_words = [host for host, _ in whose] if whose else []
-            days = sorted({d for f in holding for d, line, _ in f.dates
-                           if not key_words or any(w in line for w in key_words)} or
-                          {d for f in holding for d, _, _ in f.dates})
+            # the day is the one said beside whose event it is (or the cue itself): a week's
+            # rota that mentions the wedding on its Friday also lists the Monday
+            key_words = [host for host, _ in whose] if whose else list(hosts)
+            cue_words = {c for f in holding for c in f.cues.get("event", ())}
+            beside = Counter(d for f in holding for d, line, _ in f.dates
+                             if any(w in line for w in key_words)
+                             or any(c in fold(line) for c in cue_words))
+            days = sorted(beside, key=lambda d: (-beside[d], d)) if beside else \
+                sorted({d for f in holding for d, _, _ in f.dates})
             on = f" on {_day(days[0])}" if days else ""
             if not days and not hosts:
                 return None  # "is going to a wedding": whose, or when, or nothing
             whose_s = (_join(hosts) + "'s " if hosts else "a ") + event
-            # the place named beside the event, not anywhere in the thread
-            near = Counter(p for f in holding if f.dates for p in f.places)
+            # the place named beside the event, not anywhere in the thread (nor a host whose
+            # name is also a town's)
+            speakers = [m.group(1) for f in all_feats for m in _SPEAKER.finditer(f.text)]
+            named = {fold(w) for h in [*hosts, *speakers, *(p for f in holding for p in f.people)]
+                     for w in [h, *h.split()]}
+            near = Counter(p for f in holding for d, line, _ in f.dates if days and d == days[0]
+                           for p in entities.places_after_in(line) if fold(p) not in named)
             place = f" in {near.most_common(1)[0][0]}" if near else ""
             return f"{u} is going to {whose_s}{place}{on}", fold(re.sub(r"\d+\w*\s", "", event))
         if k == "trip":
@@ -1820,6 +1830,8 @@ def _local_places(text: str) -> list[str]:
                               for p in entities.places_in(line)))
 
 
+# a chat turn's speaker ("Lucas: confirmando …"): a person, whatever towns share the name
+_SPEAKER = re.compile(r"(?m)^[ \t]*([A-ZÀ-Þ][\w'’-]+)(?:[ \t]+[A-ZÀ-Þ][\w'’-]+)?[ \t]*:[ \t]")
 _ONCALL_TEAM = re.compile(r"#?\b([a-z][a-z0-9]*(?:-[a-z0-9]+)*?)-on-?call\b", re.I)
 _INCIDENT_ID = re.compile(r"\b(?:INC|SEV|INCIDENT)-?\d{2,6}\b", re.I)
 _ALERTED = re.compile(r"(?:FIRING|Triggered|ALERT)\b[^\n]{0,40}?\b([a-z][a-z0-9]*(?:-[a-z0-9]+)+)\b")

@@ -444,3 +444,19 @@ def test_where_the_person_says_they_live_in_a_chat_turn_of_their_own() -> None:
     # someone else's turn, or a page, says where they live, not where the person does
     assert entities.said_home("Bernd: ich wohne in Möckern", "Sven Hoffmann") == []
     assert entities.said_home("I live in London and love it - a blog post", "Ana Lopez") == []
+
+
+def test_an_event_is_on_the_day_said_beside_it_and_in_no_person_or_dog(tmp_path: Path) -> None:
+    """A week's rota names the wedding on its Friday and lists the Monday; the chat says the
+    ceremony is on Saturday; a Labrador and a speaker named like towns are no places."""
+    said = _said(tmp_path, "Camila Ribeiro", [
+        ("Google Chrome", "Escala – semana 9 a 13/11 - Gmail",
+         "Seg 9 – Thor (Labrador) às 8h\nSex 13 – você de folga (casamento do Lucas!)"),
+        ("WhatsApp", "WhatsApp", "Lucas: cerimônia sábado 14/11 às 16h em Tiradentes, festa depois"),
+        ("Google Chrome", "Lista de Casamento Bianca & Lucas | iCasei",
+         "Bianca & Lucas   14.11.2026 · Tiradentes – MG   Lista de presentes"),
+    ])
+    wedding = [s for s in said if "wedding" in s]
+    assert wedding and all("Sat 14 Nov" in s for s in wedding), said
+    assert not any(w in s for s in wedding for w in (" in Lucas", " in Labrador", " in Lista")), said
+    assert entities.places_after_in("Abflug nach Lissabon, dann in Porto Alegre") == ["Lisbon", "Porto Alegre"]
