@@ -123,6 +123,9 @@ _EVENT_RE = re.compile(
     r"(?P<phrase>(?:(?<![\w'’])[A-Za-z0-9][A-Za-z0-9-]*\s+){0,2}\b(?i:" + "|".join(re.escape(n) for n in _EVENT_NOUNS) +
     r")s?\b(?:\s+(?:with|at|for|of)\s+(?:(?:the|our|my|your)\s+)?"
     r"(?:[A-Z][\w&'’.-]*(?:\s+[A-Z][\w&'’.-]*){0,3}|[a-z]+\s+[a-z]+\s+team|[a-z]+\s+team))?)")
+# "TOEFL", "GRE", "MOT", "DELF B2": a name in capitals that says which exam or check it is
+_ACRONYM = re.compile(r"[A-Z]{2,6}[0-9]?")
+_NAMED_AFTER = re.compile(r"[ \t]+([A-Z]{2,6}[0-9]?(?:[ \t]+(?:[A-Z]{1,3}[0-9]|[a-z]{0,3}[A-Z]{1,4}[a-z]{0,3}))?)(?![\w-])")
 _ARTICLE_SKIP = frozenset((
     "a", "an", "the", "our", "my", "your", "their", "his", "her", "to", "schedule", "scheduled",
     "book", "booked", "confirm", "confirmed", "like", "for", "of", "is", "be", "have", "has",
@@ -1939,7 +1942,7 @@ def _event_phrase(line: str, when: date, seen: float) -> str | None:
         keep = []
         for w in words[:head]:
             ok = (re.fullmatch(r"[a-z]+|\d+-[a-z]+", w) is not None and w not in _ARTICLE_SKIP
-                  and _zipf()(w.split("-")[-1], "en") >= 2.5)
+                  and _zipf()(w.split("-")[-1], "en") >= 2.5) or _ACRONYM.fullmatch(w) is not None
             keep = keep + [w] if ok else []
         words = keep + words[head:]
         if not words:
@@ -1950,7 +1953,9 @@ def _event_phrase(line: str, when: date, seen: float) -> str | None:
     for m in _FOREIGN_EVENT_RE.finditer(line):
         distance = abs(m.start() - at) if m.start() <= at else 2 * (m.start() - at)
         if best is None or distance < best[0]:
-            best = (distance, _FOREIGN_EVENTS[m.group("noun").casefold()])
+            # the name after the noun says which ("examen TOEFL iBT": the TOEFL iBT exam)
+            named = _NAMED_AFTER.match(line, m.end())
+            best = (distance, (f"{named.group(1)} " if named else "") + _FOREIGN_EVENTS[m.group("noun").casefold()])
     if not best:
         return None
     last = best[1].rsplit(" ", 1)[-1]

@@ -460,3 +460,12 @@ def test_an_event_is_on_the_day_said_beside_it_and_in_no_person_or_dog(tmp_path:
     assert wedding and all("Sat 14 Nov" in s for s in wedding), said
     assert not any(w in s for s in wedding for w in (" in Lucas", " in Labrador", " in Lista")), said
     assert entities.places_after_in("Abflug nach Lissabon, dann in Porto Alegre") == ["Lisbon", "Porto Alegre"]
+
+
+def test_an_exam_is_named_by_the_capitals_beside_it_in_any_language(tmp_path: Path) -> None:
+    said = _said(tmp_path, "Daniela Cervantes", [
+        ("Google Chrome", "Recordatorio: tu examen TOEFL iBT - Gmail",
+         "Recordatorio: tu examen TOEFL iBT es este sábado 24 de octubre\nHora de llegada: 08:30"),
+        ("Google Chrome", "TOEFL iBT Practice Test 3 - Score Report", "Practice Test 3: reading 24, listening 22"),
+    ])
+    assert any("TOEFL iBT exam on Sat 24 Oct" in s for s in said), said
