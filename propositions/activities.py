@@ -55,13 +55,13 @@ KINDS: tuple[Kind, ...] = (
     Kind("job_search", _cues(
         "job$|jobs$|position|vacanc|opening|apply|applied|applicat|applicant|resume|cv$|post a job|"
         "cover letter|interview|recruit|hiring|careers|salar|compensation|offer letter|"
-        "empleo|vacante|puesto|candidatur|entrevista|curriculum|salario|oferta de empleo|"
+        "empleo|vacante|puesto|candidatur|entrevista|curriculum|salario|oferta de empleo|postul|"
         "stelle|stellenangebot|bewerb|vorstellungsgesprach|lebenslauf|anschreiben|gehalt|"
         "emploi|poste$|entretien|lettre de motivation|salaire|offre d'emploi|"
         "vaga|emprego|curriculo"),
         "is looking for a new job", "weeks",
         strong=("cover letter", "interview", "applicat", "applicant", "post a job", "bewerb",
-                "candidatur")),
+                "candidatur", "postul")),
     Kind("home_search", _cues(
         "apartment|flat$|flats$|rent$|rental|landlord|viewing|lease|tenan|bedroom|sq ft|"
         "piso$|alquiler|arrendador|casero|fianza|mudanza|"

@@ -163,6 +163,14 @@ _ROLE = re.compile(
     r"(?:[A-Z][a-z]+\s+){0,2}(?:Engineer|Developer|Scientist|Analyst|Designer|Manager|"
     r"Nurse|Teacher|Consultant|Accountant|Architect|Specialist|Coordinator|Researcher|"
     r"Administrator|Technician|Assistant|Director|Editor|Writer|Translator|Lawyer)\b")
+# A vacancy open only to the employer's own staff, and the post it names: "Convocatoria interna:
+# Gerente de Distrito CDMX Sur", "Internal vacancy – Team Lead", "Interne Stellenausschreibung: …"
+_INTERNAL_POST = re.compile(
+    r"(?i:internal (?:vacancy|posting|job posting|opening|application)|convocatoria interna|"
+    r"vacante interna|promoción interna|vaga interna|processo seletivo interno|"
+    r"interne stellenausschreibung|interne ausschreibung|offre (?:d'emploi )?interne|"
+    r"candidature interne|mobilité interne)"
+    r"(?:\s*[:–—-]\s*(?P<role>[A-ZÀ-Þ][\w()'’/-]*(?:\s+(?:de|del|of|für|du|da|do)?\s*[A-ZÀ-Þ][\w()'’/-]*){0,3}))?")
 # a team chat's workspace, in the titles Slack and Teams give their windows: "Slack | #ops |
 # Acme", "#ops - Acme - Slack", "ops (Channel) - Acme - Slack", "Chat | Acme | Microsoft Teams"
 _WORKSPACE_TITLE = re.compile(
@@ -758,6 +766,14 @@ class ThreadInferrer:
                 at = f" for {org.most_common(1)[0][0]}" if org else ""
                 return f"{u} is hiring{what or ' staff'}{at}", "hiring"
             orgs = Counter(org for f in feats for org in f.orgs)
+            # anywhere in what was seen: the chat about it is the same application
+            internal = [m.group("role") for o in self._screens(self._act)
+                        for m in self.features(o).scan("internal", lambda t: list(_INTERNAL_POST.finditer(t)))]
+            if internal:
+                # a post at their own employer: a promotion they apply for, not a job hunt
+                post = Counter(" ".join(r.split()) for r in internal if r).most_common(1)
+                named = f" as {post[0][0]}" if post else ""
+                return f"{u} is applying for an internal post{named}", "internal"
             text = f"{u} is looking for a new job" + (f" as {_article(role)} {role}" if role else "")
             where = Counter(p for f in feats for p in f.places)
             if where:

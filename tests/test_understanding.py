@@ -469,3 +469,16 @@ def test_an_exam_is_named_by_the_capitals_beside_it_in_any_language(tmp_path: Pa
         ("Google Chrome", "TOEFL iBT Practice Test 3 - Score Report", "Practice Test 3: reading 24, listening 22"),
     ])
     assert any("TOEFL iBT exam on Sat 24 Oct" in s for s in said), said
+
+
+def test_an_internal_vacancy_is_a_promotion_applied_for_not_a_job_hunt(tmp_path: Path) -> None:
+    said = _said(tmp_path, "Daniela Cervantes", [
+        ("Microsoft Outlook", "Convocatoria interna: Gerente de Distrito CDMX Sur - Outlook",
+         "RH Laboratorios Altamira\nSe abre la vacante de Gerente de Distrito. Postúlate en SuccessFactors."),
+        ("SAP SuccessFactors", "Oportunidades de carrera - SuccessFactors",
+         "Convocatoria interna: Gerente de Distrito CDMX Sur\nDocumentos: CV ✔ Carta de motivación ✔ "
+         "– postularse a la vacante"),
+        ("WhatsApp", "WhatsApp", "Daniela: Ya me postulé a la vacante de gerencia, ahora el CV y la entrevista"),
+    ])
+    assert "Daniela is applying for an internal post as Gerente de Distrito CDMX Sur" in said, said
+    assert not any("looking for a new job" in s for s in said), said
