@@ -13,7 +13,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from propositions.errors import InvalidInput
+from propositions.errors import InvalidInput, ScenarioError
 
 ObservationKind = Literal["screen", "file", "idle"]
 OBSERVATION_KINDS: tuple[str, ...] = ("screen", "file", "idle")
@@ -33,10 +33,6 @@ DUPLICATE_JACCARD = 0.6
 MIN_CONTENT_WORD_LEN = 3
 
 _WORD_RE = re.compile(r"[^\W_]+")  # runs of letters and digits; everything else separates
-
-
-class ScenarioError(InvalidInput):
-    """A scenario file is missing, is not JSON, or lacks a required key."""
 
 
 # --------------------------------------------------------------------------- data

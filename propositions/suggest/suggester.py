@@ -10,7 +10,8 @@ from collections.abc import Callable
 from dataclasses import fields
 from typing import Any
 
-from ..backends.base import Backend, BackendError
+from ..backends.base import Backend
+from ..errors import BackendError
 from ..models import UNKNOWN_USER, Observation, Suggestion
 from ..actions import CopyText
 from ..redact import redact_secrets
