@@ -18,7 +18,7 @@ from propositions.backends.scripted import ScriptedBackend
 from propositions.confidence import MIN_FEEDBACK, Calibration, fit_calibration, reinforce
 from propositions.infer import Candidate, ModelInferrer, Pipeline, audit
 from propositions.redact import redact_secrets
-from propositions.replay import evaluate
+from propositions.eval import evaluate
 from propositions.statistical import StatisticalInferrer, _dates_in
 
 from .conftest import FakeClock, believe, observe
