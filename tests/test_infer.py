@@ -181,7 +181,13 @@ def test_no_screen_text_is_logged_at_info(store: Store, caplog: pytest.LogCaptur
     pipe, _ = pipeline(store, [proposal(item("Dana reads about zanzibarian tortoises"))])
     observe(store, "zanzibarian tortoises are slow")
     with caplog.at_level(logging.DEBUG):
-        pipe.run_batch()
+        report = pipe.run_batch()
+    # The batch did its work (so there was something to log), yet no message quotes the screen.
+    assert report is not None and report.created == 1 and report.error is None
+    assert store.queue_counts()["done"] == 1
+    [hit] = query(store, "tortoises").hits
+    assert hit.proposition.text == "Dana reads about zanzibarian tortoises"
+    assert caplog.records, "the batch's log was captured"
     info = [r.getMessage() for r in caplog.records if r.levelno >= logging.INFO]
     assert not any("zanzibarian" in m for m in info)
 
