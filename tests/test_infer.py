@@ -375,6 +375,7 @@ print("the batch finished without reaching mark_done")
 """
 
 
+@pytest.mark.slow  # a process killed with kill -9: end to end
 def test_a_crash_before_the_batch_is_marked_done_reinforces_nothing_twice(
         store: Store, clock: FakeClock, tmp_path: Path) -> None:
     pid = believe(store, "Dana likes jazz", confidence=0.5)
