@@ -54,6 +54,7 @@ class _Context:
 
 
 def _keep_best(slots: dict[str, Candidate], cand: Candidate) -> None:
+    """One reminder per slot: the likelier one, grounded in everything both rest on."""
     held = slots.get(cand.identity)
     if held is None:
         slots[cand.identity] = cand

@@ -10,13 +10,14 @@ from collections.abc import Callable
 from dataclasses import fields
 from typing import Any
 
+from ..actions import CopyText
 from ..backends.base import Backend
 from ..errors import BackendError
 from ..models import UNKNOWN_USER, Observation, Suggestion
-from ..actions import CopyText
 from ..redact import redact_secrets
 from ..store import Store
-from .candidate import BELOW_THRESHOLD, HOURLY_LIMIT, MADE, MADE_BEFORE, QUIET_HOURS, TYPING, UNREADABLE, Candidate, Verdict
+from .candidate import (BELOW_THRESHOLD, HOURLY_LIMIT, MADE, MADE_BEFORE, QUIET_HOURS, TYPING, UNREADABLE,
+                        Candidate, Verdict)
 from .config import DAY, HOUR, KINDS, FocusState, SuggestConfig
 from .detectors import Detectors, _Context
 from .scoring import expected_utility, in_quiet_hours, in_typing_burst, interruption_cost, record_feedback
