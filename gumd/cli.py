@@ -624,7 +624,7 @@ def eval_cmd(app: App, scenarios: tuple[str, ...], with_examples: bool, as_json:
 
     A SCENARIO is a scenario file or the name of a shipped example.
     """
-    from propositions.replay import evaluate
+    from propositions.eval import evaluate
 
     from . import examples
 

@@ -8,9 +8,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from propositions.eval import Scenario, load_scenario, replay
 from propositions.infer import DrainReport
-from propositions.replay import replay
-from propositions.scenario import Scenario, load_scenario
 from propositions.service import Service
 from propositions.store import Store
 

@@ -11,16 +11,12 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from propositions import GumdError
+from .errors import AlreadyRunning
 
 LOCK_NAME = "gumd.lock"
 STATUS_NAME = "status.json"
 #: the daemon rewrites its status this often; much older means it stopped answering
 HEARTBEAT_S = 5.0
-
-
-class AlreadyRunning(GumdError):
-    """Another gumd daemon holds this home's lock."""
 
 
 class InstanceLock:

@@ -8,16 +8,12 @@ from pathlib import Path
 
 import platformdirs
 
-from propositions.errors import GumdError
+from .errors import HomeNotWritable
 
 APP_NAME = "gumd"
 
 #: errors that mean "this place cannot be written", whatever the mode bits say
 NOT_WRITABLE = (errno.EROFS, errno.EACCES, errno.EPERM)
-
-
-class HomeNotWritable(GumdError):
-    """The data home is read-only (or full), so a command that must write there cannot run."""
 
 
 def read_only_message(home: Path, doing: str) -> str:

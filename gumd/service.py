@@ -12,9 +12,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from propositions.errors import GumdError
-
 from . import paths
+from .errors import NoUserManager, ServiceError
 
 LABEL = "com.gumd.daemon"
 UNIT = "gumd.service"
@@ -27,14 +26,6 @@ TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "launchd"
 
 # The seam for tests: called like subprocess.run(args, capture_output=True, text=True, ...).
 Runner = Callable[..., "subprocess.CompletedProcess[str]"]
-
-
-class ServiceError(GumdError):
-    """The service manager is missing, refused a command, or this OS has none gumd supports."""
-
-
-class NoUserManager(ServiceError):
-    """systemctl --user has no user manager to talk to here (a container, su, ssh without lingering)."""
 
 
 @dataclass(frozen=True)

@@ -10,20 +10,17 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field, PrivateAttr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
-from propositions import GumdError, Weights
+from propositions import Weights
 from propositions.backends import BackendConfig
 from propositions.suggest import SuggestConfig
 
 from . import paths
+from .errors import ConfigError
 from .privacy import PrivacySettings
 from .section import Section
 
 ENV_PREFIX = "GUMD_"
 ENV_NESTED = "__"
-
-
-class ConfigError(GumdError):
-    """The config file or a GUMD_* variable holds an unusable value."""
 
 
 class StoreSettings(Section):
@@ -205,7 +202,6 @@ class InferenceSettings(Section):
     @classmethod
     def _one_word(cls, value: str) -> str:
         return " ".join(value.split()) or "auto"
-
 
 
 class CaptureSettings(Section):

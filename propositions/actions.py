@@ -21,16 +21,12 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, BeforeValidator, Field, TypeAdapter, ValidationError, field_validator
 
-from .errors import GumdError
+from .errors import ActionError
 
 #: how long a helper program (xclip, notify-send, xdg-open) may take
 TOOL_TIMEOUT_S = 10.0
 _MAX_NAME = 60
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-
-
-class ActionError(GumdError):
-    """An action cannot be run: it is invalid, or something it needs is missing."""
 
 
 def _one_line(text: str) -> str:

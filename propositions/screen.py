@@ -22,7 +22,7 @@ from typing import Any, BinaryIO, Protocol, runtime_checkable
 
 from PIL import Image, UnidentifiedImageError
 
-from .errors import GumdError, InvalidInput
+from .errors import ImageError, InvalidInput, OcrError, OcrUnavailable
 
 log = logging.getLogger("propositions.screen")
 
@@ -57,18 +57,6 @@ RAPIDOCR_REC_BATCH = 1
 
 ENGINE_NAMES = ("auto", "vision", "rapidocr", "tesseract")
 DEFAULT_MIN_CONFIDENCE = 0.6
-
-
-class ImageError(InvalidInput):
-    """A screenshot is missing, not an image, damaged, in an unsupported format or absurdly large."""
-
-
-class OcrError(GumdError):
-    """An OCR engine failed on an image."""
-
-
-class OcrUnavailable(OcrError):
-    """The requested OCR engine is not installed or does not run on this system."""
 
 
 # -- loading and cropping ----------------------------------------------------------

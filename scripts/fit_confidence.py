@@ -29,8 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from propositions.infer import Pipeline  # noqa: E402
-from propositions.replay import replay  # noqa: E402
-from propositions.scenario import load_scenario, matched_facts  # noqa: E402
+from propositions.eval import load_scenario, matched_facts, replay  # noqa: E402
 from propositions.store import Store  # noqa: E402
 from propositions.threaded import ThreadInferrer, derivation_of, evidence_features  # noqa: E402
 

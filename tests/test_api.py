@@ -29,9 +29,6 @@ ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "test-token-0123456789"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 SMALL_BODY_LIMIT = 64 * 1024
-HAS_SUGGESTIONS = hasattr(Service, "list_suggestions")
-needs_suggestions = pytest.mark.skipif(
-    not HAS_SUGGESTIONS, reason="Service has no suggestion methods yet")
 
 
 # -- fakes at the seams the daemon fills in ------------------------------------------------
@@ -574,7 +571,6 @@ def test_bad_observations_are_400(live: Live, body: Any) -> None:
 # -- suggestions --------------------------------------------------------------------------
 
 
-@needs_suggestions
 def test_suggestions_list_and_dismiss(live: Live) -> None:
     r = live.client.get("/v1/suggestions")
     assert r.status_code == 200
@@ -589,7 +585,6 @@ def test_suggestions_list_and_dismiss(live: Live) -> None:
     assert live.client.post("/v1/suggestions/4242/dismiss").status_code == 404
 
 
-@needs_suggestions
 def test_snooze_suggestion(live: Live) -> None:
     r = live.client.post(f"/v1/suggestions/{live.seed.suggestion}/snooze", json={"for": "2h"})
     assert r.status_code == 200
@@ -604,7 +599,6 @@ def test_accept_without_a_runner_is_501(live: Live) -> None:
     assert "action runner" in r.json()["error"]
 
 
-@needs_suggestions
 def test_accept_with_a_runner(live_factory: Callable[..., Live], tmp_path: Path) -> None:
     from propositions.actions import ActionRunner
 
@@ -621,7 +615,6 @@ def test_accept_with_a_runner(live_factory: Callable[..., Live], tmp_path: Path)
     assert live.client.get("/v1/status").json()["api"]["actions"] is True
 
 
-@needs_suggestions
 def test_suggestions_name_their_exact_target_and_programs_are_never_opened(
         live_factory: Callable[..., Live], tmp_path: Path) -> None:
     from propositions.actions import ActionRunner

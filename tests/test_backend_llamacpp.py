@@ -149,6 +149,7 @@ def test_no_bundled_gguf_without_the_package(monkeypatch: pytest.MonkeyPatch) ->
     assert bundled_smollm2_path() is None
 
 
+@pytest.mark.slow  # about 15 s: a grammar for every schema the pipeline sends
 def test_the_pipeline_schemas_build_a_grammar(gguf: Path) -> None:
     """The propose and reconcile schemas compile to a llama.cpp grammar and decode.
 

@@ -18,7 +18,7 @@ from propositions.backends.scripted import ScriptedBackend
 from propositions.confidence import MIN_FEEDBACK, Calibration, fit_calibration, reinforce
 from propositions.infer import Candidate, ModelInferrer, Pipeline, audit
 from propositions.redact import redact_secrets
-from propositions.replay import evaluate
+from propositions.eval import evaluate
 from propositions.statistical import StatisticalInferrer, _dates_in
 
 from .conftest import FakeClock, believe, observe
@@ -181,7 +181,13 @@ def test_no_screen_text_is_logged_at_info(store: Store, caplog: pytest.LogCaptur
     pipe, _ = pipeline(store, [proposal(item("Dana reads about zanzibarian tortoises"))])
     observe(store, "zanzibarian tortoises are slow")
     with caplog.at_level(logging.DEBUG):
-        pipe.run_batch()
+        report = pipe.run_batch()
+    # The batch did its work (so there was something to log), yet no message quotes the screen.
+    assert report is not None and report.created == 1 and report.error is None
+    assert store.queue_counts()["done"] == 1
+    [hit] = query(store, "tortoises").hits
+    assert hit.proposition.text == "Dana reads about zanzibarian tortoises"
+    assert caplog.records, "the batch's log was captured"
     info = [r.getMessage() for r in caplog.records if r.levelno >= logging.INFO]
     assert not any("zanzibarian" in m for m in info)
 
@@ -369,6 +375,7 @@ print("the batch finished without reaching mark_done")
 """
 
 
+@pytest.mark.slow  # a process killed with kill -9: end to end
 def test_a_crash_before_the_batch_is_marked_done_reinforces_nothing_twice(
         store: Store, clock: FakeClock, tmp_path: Path) -> None:
     pid = believe(store, "Dana likes jazz", confidence=0.5)

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import ast
 import importlib
+import os
 import pkgutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -18,6 +21,11 @@ LAZY_ONLY = {"Xlib", "Quartz", "AppKit", "Foundation", "objc", "mlx", "mlx_lm", 
 # What the thin adapters may see of the library: the facade and the types it returns.
 SERVICE_SURFACE = {"propositions.service", "propositions.models", "propositions.serialize",
                    "propositions.errors"}
+# The quality harness (and the old names of its modules). Only the commands that replay
+# scenarios on purpose may import it; the runtime (daemon, inference, store, service, API,
+# TUI...) reads without it.
+HARNESS = ("propositions.eval", "propositions.scenario", "propositions.replay")
+HARNESS_USERS = {"gumd/cli.py", "gumd/demo.py", "propositions/scenario.py", "propositions/replay.py"}
 
 
 def _modules() -> list[Path]:
@@ -70,6 +78,10 @@ def test_import_rules(path: Path) -> None:
             if head == "gumd":
                 allowed = ("gumd.settings", "gumd.paths", "gumd.errors", "gumd.api")
                 assert mod == "gumd" or mod.startswith(allowed), f"{rel}: imports {mod}"
+        if not rel.startswith("propositions/eval/") and rel not in HARNESS_USERS:
+            assert not (mod + ".").startswith(tuple(h + "." for h in HARNESS)), (
+                f"{rel}: the runtime never imports the evaluation harness ({mod})"
+            )
         if rel.startswith("gumd/observers/"):
             assert not mod.startswith(("propositions.infer", "propositions.backends")), (
                 f"{rel}: observers never call a model ({mod})"
@@ -85,6 +97,16 @@ def test_the_checker_sees_violations(tmp_path: Path) -> None:
                      "def f():\n    import Xlib.display\n")
     found = dict(_imports(probe, "propositions"))
     assert found == {"gumd": True, "propositions.store": True, "Xlib.display": False}
+
+
+def test_the_runtime_loads_without_the_harness() -> None:
+    """Importing the daemon, the service, the API and the TUI pulls in no part of propositions.eval."""
+    code = ("import sys, pkgutil, importlib, gumd.daemon, gumd.api, propositions.service, tui.app\n"
+            "for i in pkgutil.walk_packages(gumd.api.__path__, 'gumd.api.'): importlib.import_module(i.name)\n"
+            "print(sorted(m for m in sys.modules if m.startswith(%r)))" % (HARNESS,))
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True,
+                         env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert out.stdout.strip() == "[]"
 
 
 def test_every_module_imports() -> None:

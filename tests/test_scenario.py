@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from propositions.errors import InvalidInput
-from propositions.scenario import (
+from propositions.eval import (
     Fact,
     Scenario,
     ScenarioError,

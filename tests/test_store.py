@@ -395,28 +395,6 @@ def test_url_words_match_as_the_index_matches_words() -> None:
     assert not url_has_word(None, "clinic")
 
 
-def test_forget_by_text_takes_urls_titles_and_apps_off_the_disk(service: Service) -> None:
-    store = service.store
-    by_url = observe(store, "an ordinary page")
-    store.read("UPDATE observations SET url = ? WHERE id = ?",
-               ("https://zorblatclinic.example/zorblat/appointments", by_url))
-    store.conn.commit()
-    by_title = observe(store, "notes", title="zorblat results")
-    by_app = observe(store, "chat", app="Zorblat")
-    kept = observe(store, "the weather in Porto")
-    store.read("UPDATE observations SET url = 'https://weather.example/porto' WHERE id = ?",
-               (kept,))
-    store.conn.commit()
-    learnt = believe(store, "Dana reads about the weather", evidence=[kept, by_url])
-    assert b"zorblat" in _file_bytes(store.path).lower()
-    done = service.forget(ForgetRequest(query="zorblat"))
-    assert done["observations"] == 3
-    assert [r["id"] for r in store.read("SELECT id FROM observations")] == [kept]
-    assert store.get_proposition(learnt).status == "active"
-    assert not store.wipe_pending
-    assert b"zorblat" not in _file_bytes(store.path).lower()
-
-
 def test_forget_while_another_connection_reads_finishes_on_the_next_open(store: Store) -> None:
     observe(store, "the zorblat diagnosis letter", title="zorblat")
     store.wipe_wait_s = 0.2
@@ -556,14 +534,3 @@ def test_reads_map_the_file_as_configured(gumd_home: Path, monkeypatch: pytest.M
     configured = make_store(settings_module.load())
     assert configured.conn.execute("PRAGMA mmap_size").fetchone()[0] == 0
     configured.close()
-
-
-def test_an_edit_gets_its_own_reasoning(service: Service, store: Store, clock) -> None:
-    long = "Dana is planning " + "a very long trip " * 20
-    pid = believe(store, long, reasoning="a date mentioned in 1 observation(s)")
-    edited = service.edit(pid, "Dana is planning a trip to Porto")
-    day = time.strftime("%Y-%m-%d", time.localtime(clock()))
-    assert edited.reasoning.startswith(f"edited by you on {day}; was: Dana is planning a very long")
-    assert edited.reasoning.endswith("…") and "observation(s)" not in edited.reasoning
-    assert len(edited.reasoning) < len(long) + 40
-    assert store.get_proposition(pid).reasoning == "a date mentioned in 1 observation(s)"

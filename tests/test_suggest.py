@@ -645,8 +645,8 @@ def test_a_title_naming_no_ones_home_stops_nothing(store: Store, clock: FakeCloc
     assert not any("nosuchuser" in s.title + str(s.action) for s in made)
 
 
-# The detectors read screen text through these functions: a fake that fails on one marked
-# observation stands in for any input a detector cannot cope with.
+# The detectors read screen text through these functions, looked up in the detectors' module:
+# a fake that fails on one marked observation stands in for any input a detector cannot cope with.
 DETECTOR_SEAMS = [
     pytest.param("_events", "reminder", id="reminders"),
     pytest.param("_run_result", "resume_work", id="failing-runs"),
@@ -659,7 +659,7 @@ DETECTOR_SEAMS = [
 def test_a_detector_error_costs_only_its_own_candidate(
         store: Store, clock: FakeClock, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture,
         seam: str, kind: str) -> None:
-    import propositions.suggest as suggest_module
+    import propositions.suggest.detectors as detectors
 
     scenario(store)
     marker = "Zanzibar-7 private words"
@@ -673,17 +673,20 @@ def test_a_detector_error_costs_only_its_own_candidate(
             url="https://docs.example.org/d/7"),
     }
     clean = {s.title for s in suggester(store, clock).candidates(NOW) if not marked & set(s.observation_ids)}
-    real = getattr(suggest_module, seam)
+    real = getattr(detectors, seam)
+    raised = []
 
     def failing_on_the_marker(*args: object, **kwargs: object) -> object:
         if any(marker in str(getattr(a, "content", a)) or marker in str(getattr(a, "window_title", ""))
                for a in args):
+            raised.append(seam)
             raise ValueError(f"cannot read {marker}")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(suggest_module, seam, failing_on_the_marker)
+    monkeypatch.setattr(detectors, seam, failing_on_the_marker)
     with caplog.at_level("DEBUG", logger="propositions.suggest"):
         made = suggester(store, clock).run(force=True)
+    assert raised, f"the detector never read the marked observation through {seam}"
     titles = {s.title for s in made}
     assert {"reminder", "resume_work", "follow_up"} <= {s.kind for s in made}
     assert clean <= titles  # everything the failure did not touch was still made

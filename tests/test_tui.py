@@ -617,7 +617,8 @@ def test_forget_dialog_refuses_an_empty_or_unreadable_request(app: GumdApp) -> N
         await pilot.press("enter")
         assert "cannot read" in plain(app.screen.query_one("#error", Static))
         await pilot.press("escape")
-        assert isinstance(app.screen.query_one(TabbedContent), TabbedContent)
+        assert not isinstance(app.screen, ForgetDialog)  # the dialog closed, back on the privacy tab
+        assert app.screen.query_one(TabbedContent).active == PrivacyPane.__name__
 
     drive(app, steps)
 

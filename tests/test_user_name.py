@@ -13,8 +13,7 @@ from gumd import settings as settings_mod
 from propositions import Observation, Store
 from propositions.backends.scripted import ScriptedBackend
 from propositions.infer import ModelInferrer
-from propositions.replay import to_observations
-from propositions.scenario import load_scenario
+from propositions.eval import load_scenario, to_observations
 from propositions.suggest import Suggester
 
 from .test_cli import run

@@ -1,45 +1,14 @@
-"""Errors of the local API, each answering with its own HTTP status.
+"""The HTTP status each error answers with; the API's own errors are drawn in gumd/errors.py.
 
-    GumdError (propositions.errors)
-    ├── ApiError            a request the API refuses (400 unless a subclass says otherwise)
-    │   ├── Unauthorized    401: no bearer token, or the wrong one
-    │   ├── Forbidden       403: a Host header that is not this server, or a feature turned off
-    │   ├── TooLarge        413: the request body is over the limit
-    │   └── NotConfigured   501: the endpoint needs something this daemon was not given
-    └── ServeError          the server cannot start (port in use, an address that is not loopback)
-
-The library's own errors map to statuses in ``STATUS_OF``. Every message is one line.
+The library's errors map to statuses in ``STATUS_OF``; an ApiError carries its own.
+Every message is one line.
 """
 
 from __future__ import annotations
 
 from propositions.errors import DatabaseLocked, GumdError, InvalidInput, NotFound, StoreError
 
-
-class ApiError(GumdError):
-    """A request the API refuses; ``status`` is the HTTP status it answers with."""
-
-    status = 400
-
-
-class Unauthorized(ApiError):
-    status = 401
-
-
-class Forbidden(ApiError):
-    status = 403
-
-
-class TooLarge(ApiError):
-    status = 413
-
-
-class NotConfigured(ApiError):
-    status = 501
-
-
-class ServeError(GumdError):
-    """The API server could not start."""
+from ..errors import ApiError, Forbidden, NotConfigured, ServeError, TooLarge, Unauthorized  # noqa: F401 - their old home
 
 
 #: HTTP status for the library's errors, most specific first

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from propositions.scenario import ScenarioError
+from propositions.errors import ScenarioError
 
 FOLDER = Path(__file__).resolve().parent
 #: what `gumd demo` replays without a name

@@ -10,9 +10,9 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Protocol
 
-from propositions.errors import GumdError
 from propositions.models import Observation
 
+from ..errors import InputUnavailable
 from .base import ObserverContext
 
 log = logging.getLogger(__name__)
@@ -37,10 +37,6 @@ class InputListener(Protocol):
 
 #: builds the listeners, given the callback each input event must call (with any arguments)
 ListenerFactory = Callable[[Callable[..., None]], Sequence[InputListener]]
-
-
-class InputUnavailable(GumdError):
-    """Input cannot be listened to here; the message says how to fix it."""
 
 
 #: what a keyboard listener passes instead of the key: that a key went down, nothing more

@@ -8,8 +8,7 @@ import threading
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from propositions.errors import GumdError
-
+from ..errors import MacOSUnavailable
 from .base import WindowInfo
 
 #: a function returning NSWorkspace.sharedWorkspace() (or a fake with frontmostApplication())
@@ -42,10 +41,6 @@ Accessibility (keyboard and mouse activity, for idle detection):
 Then quit and restart gumd: macOS applies these permissions only to newly started processes.
 If you start gumd from a terminal, macOS may ask for the terminal app instead; grant it the same way.
 """
-
-
-class MacOSUnavailable(GumdError):
-    """The macOS window source cannot run here (not macOS, or pyobjc is missing)."""
 
 
 class MacWindowSource:

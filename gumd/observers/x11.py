@@ -11,8 +11,7 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from propositions.errors import GumdError
-
+from ..errors import DisplayUnavailable
 from .base import WindowInfo
 
 log = logging.getLogger("gumd.observers.x11")
@@ -29,10 +28,6 @@ WAYLAND_MESSAGE = (
 _URL_IN_TITLE = re.compile(r"https?://[^\s\"'<>]+", re.IGNORECASE)
 # Properties whose change on the root or the active window means "the active window may differ".
 _WATCHED = ("_NET_ACTIVE_WINDOW", "_NET_WM_NAME", "WM_NAME")
-
-
-class DisplayUnavailable(GumdError):
-    """The X display cannot be opened, or its connection died."""
 
 
 def detect_session(environ: Mapping[str, str] | None = None) -> str:

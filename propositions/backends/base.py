@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
-from ..errors import GumdError
+from ..errors import BackendError, BackendUnavailable, MalformedOutput  # noqa: F401 - their old home
 
 log = logging.getLogger("propositions.backends")
 
@@ -20,24 +20,6 @@ log = logging.getLogger("propositions.backends")
 Message = dict[str, str]
 #: an image handed to a vision model: a file path or encoded bytes (PNG/JPEG/WebP)
 Image = Path | bytes
-
-
-class BackendError(GumdError):
-    """A model backend could not produce a completion."""
-
-
-class BackendUnavailable(BackendError):
-    """The model cannot be reached or loaded (server down, file missing): retry later, lose nothing."""
-
-
-class MalformedOutput(BackendError):
-    """The model answered, but not with what was asked (no JSON, wrong shape)."""
-
-    def __init__(self, message: str, raw: str = "", truncated: bool = False) -> None:
-        super().__init__(message)
-        self.raw = raw
-        #: the answer stopped at the token limit: asking for less can help, asking again cannot
-        self.truncated = truncated
 
 
 @dataclass(frozen=True)
