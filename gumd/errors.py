@@ -15,12 +15,14 @@
     │   ├── Forbidden            403: a Host header that is not this server, or a feature turned off
     │   ├── TooLarge             413: the request body is over the limit
     │   └── NotConfigured        501: the endpoint needs something this daemon was not given
-    └── ServeError               the API server cannot start (port in use, an address not loopback)
+    ├── ServeError               the API server cannot start (port in use, an address not loopback)
+    └── SetupError               a step of `gumd model setup` failed (hub, disk, model test)
+        └── ChecksumMismatch     a downloaded file is not the file the hub lists
 
 ConfigError is an InvalidInput: a value the user gave cannot be used, and an
 adapter that maps the library's errors (the API's ``status_of``) treats it so.
 The classes are also importable from the modules that raise them (settings,
-paths, health, service, observers, api.errors). Every message is one line.
+paths, health, service, observers, api.errors, model_setup). Every message is one line.
 """
 
 from __future__ import annotations
@@ -84,3 +86,11 @@ class NotConfigured(ApiError):
 
 class ServeError(GumdError):
     """The API server could not start."""
+
+
+class SetupError(GumdError):
+    """A step of `gumd model setup` failed; the message says which and what to do."""
+
+
+class ChecksumMismatch(SetupError):
+    """A downloaded file is not the file the hub lists."""

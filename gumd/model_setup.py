@@ -32,9 +32,9 @@ from typing import Any
 
 import httpx
 
-from propositions import GumdError
 
 from . import paths
+from .errors import ChecksumMismatch, SetupError
 from .settings import ModelSettings
 
 OLLAMA_URL = "http://127.0.0.1:11434"
@@ -43,14 +43,6 @@ OLLAMA_TIMEOUT_S = 1.0
 HF_DEFAULT_ENDPOINT = "https://huggingface.co"
 #: bytes read per write while downloading
 CHUNK = 1 << 20
-
-
-class SetupError(GumdError):
-    """A step of `gumd model setup` failed; the message says which and what to do."""
-
-
-class ChecksumMismatch(SetupError):
-    """A downloaded file is not the file the hub lists."""
 
 
 # -- the machine ----------------------------------------------------------------------
