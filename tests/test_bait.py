@@ -126,3 +126,24 @@ def test_a_model_is_never_shown_bait(tmp_path: Path) -> None:
     for claim in ("iPhone", "Dubai", "PayPaI", "Receita", "pushTAN", "sorteio", "Lucky Rewards"):
         assert claim not in sent, claim
     assert texts == ["Dana is planning a trip to Porto in April"]
+
+
+def test_no_suggestion_rests_on_bait(tmp_path: Path) -> None:
+    from propositions.suggest import SuggestConfig, Suggester
+
+    now = T0 + 3600
+    store = Store(tmp_path / "gumd.db", clock=lambda: now)
+    try:
+        phish = screen("Action required - Outlook",
+                       "From: Bank Security <alerts@secure-bank.example>\nYour account will be closed on "
+                       "Friday 5 March 2027 at 10:00. Click here immediately to confirm your password.",
+                       app="Outlook")
+        real = screen("Dentist - Outlook", "From: Smile Dental <hello@smile.example>\nReminder: your "
+                      "appointment is on Friday 5 March 2027 at 15:30 with Dr Adams.", app="Outlook", at=60)
+        ids = store.enqueue([phish, real])
+        store.mark_done(ids)
+        made = Suggester(store, SuggestConfig(max_per_hour=10), clock=lambda: now, user=USER).candidates(now)
+    finally:
+        store.close()
+    assert any(ids[1] in c.observation_ids for c in made), made  # the true reminder is made
+    assert not any(ids[0] in c.observation_ids for c in made), made

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import fields
 from typing import Any
 
+from .. import bait
 from ..actions import CopyText
 from ..backends.base import Backend
 from ..errors import BackendError
@@ -176,7 +177,9 @@ class Suggester(Detectors):
         rows = self.store.read(
             f"SELECT {_OBS_COLUMNS} FROM observations WHERE captured_at >= ? AND captured_at <= ? "
             "ORDER BY captured_at DESC, id DESC LIMIT ?", (start, now, self.config.max_observations))
-        observations = [Observation(**dict(r)) for r in reversed(rows)]
+        # bait (a prize mail's "claim before Friday") is no reminder and no request to follow up
+        observations = [kept for r in reversed(rows)
+                        if (kept := bait.without_bait(Observation(**dict(r)))) is not None]
         return _Context(now, observations, self._grounding([o.id for o in observations if o.id]))
 
     def _grounding(self, obs_ids: list[int]) -> dict[int, list[int]]:
