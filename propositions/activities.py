@@ -73,6 +73,15 @@ KINDS: tuple[Kind, ...] = (
         "is looking for a place to rent", "weeks",
         strong=("landlord", "vermieter", "besichtigung", "kaltmiete", "schufa", "flatmate",
                 "mitbewohner", "wg-casting", "wg-gesucht", "colocataire")),
+    Kind("buying_home", _cues(
+        "mortgage|home loan|conveyanc|completion date|exchange of contracts|survey$|"
+        "hipoteca|credito hipotecario|escritura|notaria|notario|avaluo|tasacion|compraventa|"
+        "baufinanzierung|hypothek|immobilienkredit|kaufvertrag|notartermin|grundbuch|"
+        "pret immobilier|offre de pret|compromis de vente|acte de vente|acte authentique|notaire|"
+        "credito habitacao|financiamento imobiliario|escritura|cartorio|avaliacao do imovel"),
+        "is buying a home", "months",
+        strong=("mortgage", "hipoteca", "credito hipotecario", "baufinanzierung", "hypothek",
+                "pret immobilier", "offre de pret", "credito habitacao", "financiamento imobiliario")),
     Kind("moving", _cues(
         "moving house|moving to|move to|moving day|relocat|removal|removals|movers|moving van|"
         "man and van|change of address|mail forwarding|redirect your mail|new address|"

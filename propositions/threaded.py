@@ -644,6 +644,13 @@ class ThreadInferrer:
                 prev = found.get(key)
                 found[key] = (cued, thread, score) if prev is None else (
                     prev[0] + cued, prev[1] + thread, max(prev[2], score))
+        # A home is bought over many screens (the loan, the notary, the deed): one screen, a
+        # mortgage advert, buys nothing.
+        for key in [key for key in found if key[0] == "buying_home"]:
+            cued = found[key][0]
+            if len({o.id for o in cued}) < 2 or len(
+                    {c for o in cued for c in self.features(o).cues.get("buying_home", ())}) < 2:
+                del found[key]
         # A thread that fits no kind of activity says nothing: "reading about reddit" from three
         # windows with one title was never a statement about the person.
         out = []
@@ -829,6 +836,20 @@ class ThreadInferrer:
                     any(_COMMERCIAL.search(f.subject) for f in all_feats):
                 return f"{u} is looking for business premises in {place}", fold(place)
             return f"{u} is looking for a place to rent in {place}", fold(place)
+        if k == "buying_home":
+            # what is bought (a house, a flat), where, and who lends: named beside the words
+            kinds = Counter(_PROPERTY[m.group(0).casefold()] for f in all_feats
+                            for m in _PROPERTY_RE.finditer(f.text))
+            what = kinds.most_common(1)[0][0] if kinds else "home"
+            lenders = Counter(m.group("org") for f in all_feats for line in f.text.splitlines()
+                              if _MORTGAGE_LINE.search(fold(line)) for m in _LENDER.finditer(line)
+                              if fold(m.group("org")) not in {fold(w) for w in _NOT_LENDERS})
+            where = Counter(p for f in all_feats for line in f.text.splitlines()
+                            if _PROPERTY_RE.search(line) for p in entities.places_after_in(line))
+            text = f"{u} is buying a {what}" + (f" in {where.most_common(1)[0][0]}" if where else "")
+            if lenders:
+                text += f", with a mortgage from {lenders.most_common(1)[0][0]}"
+            return text, "home"
         if k in ("selling", "buying"):
             item = _priced_item(feats)
             thing = _article(item) + " " + item if item else _common_subject(cued, self)
@@ -1849,6 +1870,22 @@ def _local_places(text: str) -> list[str]:
                               for p in entities.places_in(line)))
 
 
+# Buying a home: what is bought, the lines that speak of the loan, and the lender on them
+# ("CEPAC – Conseiller Habitat … offre de prêt", "Prêt CEPAC 285 000 €", "Crédito Banorte").
+_PROPERTY = {w: "house" for w in ("house", "maison", "casa", "haus", "einfamilienhaus", "moradia")} | \
+    {w: "flat" for w in ("flat", "apartment", "departamento", "depa", "piso", "appartement", "wohnung",
+                         "eigentumswohnung", "apartamento")}
+_PROPERTY_RE = re.compile(r"(?i)\b(?:" + "|".join(_PROPERTY) + r")\b")
+_MORTGAGE_LINE = re.compile(r"mortgage|home loan|hipotec|credito|pret\b|pret immobilier|hypothek|"
+                            r"baufinanzierung|darlehen|financiamento|emprestimo")
+_LENDER = re.compile(
+    r"(?:^[ \t]*|\b(?:Prêt|Pret|Crédito|Credito|Loan|Darlehen|Hypothek|Hipoteca|Financiamento)[ \t]+)"
+    r"(?P<org>[A-Z][A-Za-zÀ-ÿ&'’.-]*(?:[ \t][A-Z][A-Za-zÀ-ÿ&'’.-]*){0,2})(?=[ \t]*(?:[–—|·(-]|[ \t]{2}|$))", re.M)
+_NOT_LENDERS = frozenset(("seguimiento", "simulador", "offre", "votre", "your", "mortgage", "credito",
+                          "crédito", "prêt", "pret", "hipoteca", "estatus", "status", "valor", "hipotecario",
+                          "hipotecaria", "immobilier", "habitat", "habitacao", "imobiliario", "bancario",
+                          "gesponsert", "sponsored", "anzeige", "werbung", "publicidad", "publicite",
+                          "patrocinado", "annonce", "ad"))
 # a chat turn's speaker ("Lucas: confirmando …"): a person, whatever towns share the name
 _SPEAKER = re.compile(r"(?m)^[ \t]*([A-ZÀ-Þ][\w'’-]+)(?:[ \t]+[A-ZÀ-Þ][\w'’-]+)?[ \t]*:[ \t]")
 _ONCALL_TEAM = re.compile(r"#?\b([a-z][a-z0-9]*(?:-[a-z0-9]+)*?)-on-?call\b", re.I)

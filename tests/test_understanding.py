@@ -482,3 +482,20 @@ def test_an_internal_vacancy_is_a_promotion_applied_for_not_a_job_hunt(tmp_path:
     ])
     assert "Daniela is applying for an internal post as Gerente de Distrito CDMX Sur" in said, said
     assert not any("looking for a new job" in s for s in said), said
+
+
+def test_buying_a_home_names_the_lender_and_an_advert_buys_nothing(tmp_path: Path) -> None:
+    said = _said(tmp_path, "Élodie Santini", [
+        ("Mail", "Votre offre de prêt immobilier - Mail",
+         "CEPAC – Conseiller Habitat   Votre offre de prêt immobilier n° 4471\nCo-emprunteurs : Élodie Santini"),
+        ("Mail", "Vente – date de signature - Mail", "Le notaire propose la signature de l'acte de vente de la "
+         "maison le jeudi 11 février. Merci de transmettre l'offre de prêt acceptée."),
+        ("Numbers", "Budget maison.numbers", "Prix maison (compromis de vente)  318 000 €\nPrêt CEPAC   285 000 €"),
+    ])
+    assert "Élodie is buying a house, with a mortgage from CEPAC" in said, said
+    advert = _said(tmp_path / "ad", "Leonie Braun", [
+        ("Firefox", "Wohnungen in Köln - ImmoScout24", "2-Zimmer-Wohnung zur Miete, Köln-Ehrenfeld, 890 € kalt\n"
+         "Gesponsert   Baufinanzierung ab 3,1 % – jetzt Hypothek vergleichen"),
+        ("Firefox", "Besichtigung - Mail", "Besichtigung der Wohnung am Dienstag um 18 Uhr, Vermieter Herr Kurz"),
+    ])
+    assert not any("buying" in s for s in advert), advert
