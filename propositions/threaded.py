@@ -704,7 +704,7 @@ class ThreadInferrer:
         people = Counter()
         for f in feats:
             people.update(f.people)
-        dates = sorted({d for f in feats for d, _, _ in f.dates})
+        dates = _cluster(sorted({d for f in feats for d, _, _ in f.dates}))
         when = f" on {_day(dates[0])}" if len(dates) == 1 else (
             f" around {_span(dates[0], dates[-1])}" if dates else "")
         k = kind.id
@@ -755,7 +755,7 @@ class ThreadInferrer:
             if not dest:
                 return None
             # the dates said with the destination, not every date in the thread
-            there = sorted({d for f in all_feats for d, line, _ in f.dates if dest in line})
+            there = _cluster(sorted({d for f in all_feats for d, line, _ in f.dates if dest in line}))
             if there:
                 when = f" on {_day(there[0])}" if len(there) == 1 else f" around {_span(there[0], there[-1])}"
             return f"{u} is planning a trip to {dest}{when}", fold(dest)
@@ -1590,6 +1590,21 @@ def _join(items: list[str]) -> str:
 
 def _day(d: date) -> str:
     return f"{d:%a} {d.day} {d:%b}" + (f" {d.year}" if d.year != datetime.now().year else "")
+
+
+#: the longest stretch one activity's dates are taken to span (a trip, a course)
+CLUSTER_DAYS = 21
+
+
+def _cluster(days: list[date]) -> list[date]:
+    """The run of ``days`` (sorted) that lie within CLUSTER_DAYS of each other and hold the
+    most of them, the earliest on a tie: a trip's dates, not also a deadline weeks later."""
+    best: list[date] = []
+    for i, first in enumerate(days):
+        run = [d for d in days[i:] if (d - first).days <= CLUSTER_DAYS]
+        if len(run) > len(best):
+            best = run
+    return best
 
 
 def _span(a: date, b: date) -> str:
