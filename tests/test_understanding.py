@@ -499,3 +499,14 @@ def test_buying_a_home_names_the_lender_and_an_advert_buys_nothing(tmp_path: Pat
         ("Firefox", "Besichtigung - Mail", "Besichtigung der Wohnung am Dienstag um 18 Uhr, Vermieter Herr Kurz"),
     ])
     assert not any("buying" in s for s in advert), advert
+
+
+def test_a_train_journey_goes_where_its_first_leg_arrives(tmp_path: Path) -> None:
+    said = _said(tmp_path, "Inês Carvalho", [
+        ("Firefox", "CP - Comboios de Portugal", "Ida  ter., 27/10/2026  Alfa Pendular 123  Lisboa - Santa "
+         "Apolónia 09:39 → Coimbra-B 11:18\nRegresso  sex., 30/10/2026  Intercidades 526  Coimbra-B 16:54 → "
+         "Lisboa - Santa Apolónia 18:53"),
+        ("Firefox", "O seu bilhete - Gmail", "O seu bilhete: Lisboa - Santa Apolónia → Coimbra-B, 27/10, comboio"),
+    ])
+    trips = [s for s in said if "trip" in s]
+    assert trips and all("trip to Coimbra" in s for s in trips), said
