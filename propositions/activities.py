@@ -46,7 +46,8 @@ KINDS: tuple[Kind, ...] = (
                                         "casamento", "save the date")),
     Kind("trip", _cues(
         "flight|airline|boarding|itinerar|check-in|hotel|hostel|airbnb|booking confirm|"
-        "train$|trains$|departure|arrival|round trip|one way|nonstop|layover|"
+        "train$|trains$|departure|arrival|depart$|arrive$|round trip|one way|nonstop|layover|"
+        "llegada|chegada|abfahrt|ankunft|arrivee|"
         "vuelo|alojamiento|reserva de hotel|viaje|billete|"
         "flug|fluge|unterkunft|buchung|reise|bahnticket|"
         "vol$|vols$|hebergement|reservation|voyage|billet|sejour|"

@@ -1728,7 +1728,14 @@ def _hosts(feats: list[_Features], user: str) -> list[str]:
 # connecting word only as a word of its own ("Santa Apolónia" holds no "a")
 _ROUTE = re.compile(r"(?P<a>[A-Z][\w' -]+?)\s*(?:\([A-Z]{3}\))?(?:\s+\d{1,2}[:h]\d{2})?"
                     r"(?:\s*(?:->|→|–>)\s*|\s+(?:to|a|nach|à|para)\s+)"
-                    r"(?P<b>[A-Z][\w'-]+(?:\s[A-Z][\w'-]+)?)")
+                    r"(?P<b>(?:\d{1,5}[ \t]+)?[A-Z][\w'-]+(?:,?[ \t][A-Z][\w'-]+){0,4})")
+
+
+def _route_start(text: str) -> str:
+    """The words a way sets out from: the last clause or column before the arrow, five words
+    at most ("Alfa Pendular 123  Lisboa - Santa Apolónia" sets out from Lisboa - Santa Apolónia)."""
+    last = re.split(r"[.,;:!?]|\s{2,}", text)[-1]
+    return " ".join(last.split()[-5:])
 
 
 def _destination(feats: list[_Features], places: Counter[str], homes: set[str]) -> str | None:
@@ -1736,18 +1743,18 @@ def _destination(feats: list[_Features], places: Counter[str], homes: set[str]) 
     never where the person lives (the far end of the way back is home)."""
     ends: Counter[str] = Counter()
     starts: Counter[str] = Counter()
-    origin: str | None = None
     for f in feats:
         for a, b in f.scan("routes", lambda t: [
-                (entities.places_in(m.group("a")), entities.places_in(m.group("b")))
+                # the place a way sets out from ends the words before the arrow ("the photos of
+                # the trip to Québec" sets out from nowhere)
+                (entities.places_in(_route_start(m.group("a"))), entities.places_in(m.group("b")))
                 for m in _ROUTE.finditer(t)]):
             if a and b and a[-1] != b[0]:
-                origin = origin or a[-1]  # the first way seen sets out from where they are
                 starts[a[-1]] += 1
                 ends[b[0]] += 1
-                if b[0] in homes | {origin}:  # the way back: its start is where the trip went
+                if b[0] in homes:  # the way back: its start is where the trip went
                     ends[a[-1]] += 1
-    ends = Counter({p: n for p, n in ends.items() if p not in homes and p != origin})
+    ends = Counter({p: n for p, n in ends.items() if p not in homes})
     if ends:
         return ends.most_common(1)[0][0]
     for place, _ in places.most_common():

@@ -510,3 +510,14 @@ def test_a_train_journey_goes_where_its_first_leg_arrives(tmp_path: Path) -> Non
     ])
     trips = [s for s in said if "trip" in s]
     assert trips and all("trip to Coimbra" in s for s in trips), said
+
+
+def test_a_route_sets_out_from_the_place_just_before_its_arrow(tmp_path: Path) -> None:
+    said = _said(tmp_path, "Nadia Haddad", [
+        ("WhatsApp", "WhatsApp", "Mélanie: Nadia t'as toujours les photos du voyage à Québec en sec 4? 😂"),
+        ("Google Chrome", "Google Maps – Montréal to Westboro, Ottawa",
+         "Google Maps   Montréal, QC → 411 Churchill Ave N, Ottawa, ON\nSat, Dec 5 · Depart 8:00 AM · Arrive 10:10 AM"),
+        ("Google Chrome", "Hotel near Westboro, Ottawa - Booking.com", "Hotel Indigo Ottawa: Sat 5 Dec – Sun 6 Dec, 2 adults"),
+    ], t0=1_795_300_000.0)
+    trips = [s for s in said if "trip" in s]
+    assert trips and all("trip to Ottawa" in s for s in trips), said
