@@ -30,8 +30,8 @@ class Kind:
 
 
 def _cues(text: str) -> tuple[str, ...]:
-    return tuple(c.strip() + (" " if c.endswith("$") else "") for c in text.split("|")
-                 if c.strip())
+    return tuple(c.strip().removesuffix("$") + (" " if c.strip().endswith("$") else "")
+                 for c in text.split("|") if c.strip())
 
 
 KINDS: tuple[Kind, ...] = (

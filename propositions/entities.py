@@ -94,16 +94,23 @@ CONTAINER_DIRS = frozenset(fold(d) for d in (
 
 
 @lru_cache(maxsize=1)
-def _places() -> dict[str, tuple[str, str]]:
-    """Folded place name -> (name as people write it, kind). Loaded once, on first use."""
+def _places() -> dict[str, tuple[str, str, int]]:
+    """Folded place name -> (name as people write it, kind, population). Loaded once, on first use."""
     path = Path(__file__).parent / "data" / "places.tsv.gz"
-    out: dict[str, tuple[str, str]] = {}
+    out: dict[str, tuple[str, str, int]] = {}
     with gzip.open(path, "rt", encoding="utf-8") as f:
         for line in f:
-            key, name, kind, _pop = line.rstrip("\n").split("\t")
-            out[key] = (name, kind)
+            key, name, kind, pop = line.rstrip("\n").split("\t")
+            # Another name of a town that shares nothing with its own ("Nadia" for Navadwīp) is
+            # far likelier a person's; exonyms of big cities ("Köln", "Genf", "Praha") stay.
+            if " " not in key and fold(name)[:3] != key[:3] and int(pop or 0) < 200_000:
+                continue
+            out[key] = (name, kind, int(pop or 0))
     return out
 
+
+#: a town this small is said as one only after "in", "to", "nach" … or a postcode
+SMALL_TOWN = 100_000
 
 _CAP_RUN = re.compile(rf"{_NAME}(?:[ -]{_NAME}){{0,3}}|[A-Z]{{3,}}")
 
@@ -122,8 +129,10 @@ _VENUE_WORDS = frozenset(("hotel", "hostel", "restaurant", "bar", "cafe", "le", 
                           "pizzeria", "brasserie", "taberna", "residence", "villa"))
 
 
-def places_in(text: str) -> list[str]:
-    """Places named in ``text`` (capitalised, in the gazetteer), in the order found.
+def places_in(text: str, names: frozenset[str] = frozenset()) -> list[str]:
+    """Places named in ``text`` (capitalised, in the gazetteer), in the order found; never a
+    word of ``names`` (folded: the person's own name and the people the text names, since
+    the gazetteer also holds "Nadia" as another name of Navadwīp).
 
     A place that is one word must stand where places stand (after "in", "to", "nach", "à",
     an arrow, a comma, or alone on a short line), since many are also people's names
@@ -141,20 +150,26 @@ def places_in(text: str) -> list[str]:
             continue
         # after "in"/"nach"/an arrow, alone on a short line, as a column of its own (two
         # spaces), or before a region code ("Seattle, WA")
-        placed = bool(_PLACE_CONTEXT.search(before)) or len(line.split()) <= 4 \
+        said_as_place = bool(_PLACE_CONTEXT.search(before)) and not before.rstrip().endswith(",") \
             or bool(re.search(r"\b(?:\d{4,5}|\d{4}-\d{3}|[A-Z]{1,2}\d{1,2}[A-Z]? \d[A-Z]{2})\s+$", before)) \
-            or not before.strip() or before.endswith(("  ", "\t")) \
             or bool(re.match(r"\s*,\s*[A-Z]{2}\b", after))
+        placed = said_as_place or bool(_PLACE_CONTEXT.search(before)) or len(line.split()) <= 4 \
+            or not before.strip() \
+            or before.endswith(("  ", "\t"))
         words = m.group(0).replace("-", " ").split()
         i = 0
         while i < len(words):
             for j in range(min(len(words), i + 4), i, -1):
                 hit = gazetteer.get(fold(" ".join(words[i:j])))
+                if hit and j - i == 1 and fold(words[i]) in names:
+                    hit = None
                 if hit and j - i == 1 and (words[i].casefold() in WEEKDAYS or
                                            words[i].casefold() in MONTHS or len(words[i]) <= 3):
                     hit = None  # "Sat" is no San Antonio, nor "Mar" a place
                 if hit and i > 0 and j - i == 1 and fold(words[i - 1]) in _VENUE_WORDS:
                     hit = None  # "Hôtel Le Garibaldi", "Café Lisboa": a venue's name
+                if hit and j - i == 1 and hit[2] < SMALL_TOWN and not said_as_place:
+                    hit = None  # "Vincent", "Lucas", "Lista": a small town's name is a person's or a word's
                 if hit and (j - i > 1 or placed or i > 0) and not re.search(
                         r"['’]", " ".join(words[i:j])):
                     found.append(hit[0])

@@ -297,7 +297,10 @@ def _features(o: Observation, user: str) -> _Features:
     title = o.window_title or "" if o.observer in ("screen", "api") else ""
     text = f"{title}\n{content}" if title else content
     people = entities.people_in(content, user)
-    places = entities.places_in(text) if o.observer in ("screen", "api") else []
+    # the person, the people named and the chat's speakers: no place, whatever towns share the name
+    names = frozenset(fold(w) for w in [*user.split(), *(w for p in people for w in p.split()),
+                                        *(m.group(1) for m in _SPEAKER.finditer(content))])
+    places = entities.places_in(text, names) if o.observer in ("screen", "api") else []
     orgs = entities.organisations_in(text) if o.observer in ("screen", "api") else []
     dates: list[tuple[date, str, str | None]] = []
     commands: list[tuple[str, str]] = []

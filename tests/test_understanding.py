@@ -521,3 +521,13 @@ def test_a_route_sets_out_from_the_place_just_before_its_arrow(tmp_path: Path) -
     ], t0=1_795_300_000.0)
     trips = [s for s in said if "trip" in s]
     assert trips and all("trip to Ottawa" in s for s in trips), said
+
+
+def test_people_and_small_towns_named_like_them_are_not_places() -> None:
+    # a list of people; a person's name that the gazetteer also holds as another town's name
+    assert entities.places_in("Comité Brébeuf 2011  Karim, Mélanie, Vincent, Nadia") == []
+    assert entities.places_in("Mélanie: Nadia t'as les photos?") == []
+    # a small town said as one, and big cities however they are written
+    assert entities.places_in("the week we spent in Vincent") == ["Vincent"]
+    assert entities.places_in("Flug nach Köln, dann nach Praha") == ["Köln", "Prague"]
+    assert entities.places_in("Lucas: see you at 4", frozenset({"lucas"})) == []
