@@ -117,7 +117,12 @@ KINDS: tuple[Kind, ...] = (
         "anadir a la cesta|comprar|segunda mano|"
         "in den warenkorb|gebraucht|"
         "ajouter au panier|occasion|"
-        "adicionar ao carrinho|usado"),
+        "adicionar ao carrinho|usado|"
+        # a buyer's side of a marketplace: asking whether the thing is still there, collecting it
+        "still available|is it available|noch da|noch verfugbar|abholen|abholung|"
+        "sigue disponible|todavia disponible|ainda disponivel|ainda esta disponivel|"
+        "toujours disponible|encore disponible|kleinanzeigen|wallapop|leboncoin|willhaben|"
+        "milanuncios|enjoei|olx$|vinted"),
         "is shopping for", "weeks"),
     Kind("learning", _cues(
         "lesson|course$|courses$|tutorial|exercise|practice|streak|quiz|learn|duolingo|"

@@ -531,3 +531,14 @@ def test_people_and_small_towns_named_like_them_are_not_places() -> None:
     assert entities.places_in("the week we spent in Vincent") == ["Vincent"]
     assert entities.places_in("Flug nach Köln, dann nach Praha") == ["Köln", "Prague"]
     assert entities.places_in("Lucas: see you at 4", frozenset({"lucas"})) == []
+
+
+def test_a_buyer_on_a_marketplace_is_looking_to_buy_the_thing(tmp_path: Path) -> None:
+    said = _said(tmp_path, "Sven Hoffmann", [
+        ("Mozilla Firefox", "Thule Dachbox Motion XT L – Kleinanzeigen",
+         "Thule Dachbox Motion XT L   260 € VB\nLeipzig-Möckern · gebraucht, guter Zustand"),
+        ("Mozilla Firefox", "Thule Dachbox Motion XT L – Kleinanzeigen – Nachrichten",
+         "Du: Hallo, ist die Dachbox noch da? Würde 250 € geben und könnte Samstag abholen."),
+    ])
+    assert any(s.startswith("Sven is looking to buy") and "Dachbox" in s for s in said), said
+    assert not any("is selling" in s for s in said), said
