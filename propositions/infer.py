@@ -12,7 +12,7 @@ from typing import Protocol
 
 from pydantic import ValidationError
 
-from . import bait, grounding, prompts, retrieve
+from . import bait, grounding, prompts, provenance, retrieve
 from . import confidence as conf
 from .backends.base import Backend, BackendUnavailable, MalformedOutput
 from .decay import DEFAULT_DECAY, HALF_LIVES
@@ -57,6 +57,10 @@ def model_image_reader(backend: Backend, ocr: ImageReader | None = None) -> Imag
     return read
 
 
+#: the most confidence a proposition resting only on what the person was shown may have
+SAW_ONLY_MAX = 0.8
+
+
 @dataclass
 class Candidate:
     """A proposition an inferrer puts forward for one batch."""
@@ -76,6 +80,9 @@ class Candidate:
     #: the most confidence it may end with, whatever reconciliation or calibration says
     #: (a named thing in it is not in its evidence); such a candidate reinforces nothing
     max_confidence: float | None = None
+    #: "did" when some evidence shows the person acting, "saw" when it only shows what they
+    #: were shown (set by the pipeline from the cited observations)
+    provenance: str = ""
 
     @property
     def topics(self) -> list[str]:
@@ -572,6 +579,9 @@ class Pipeline:
         candidates = merge_same_text([c for c in candidates if c.text.strip()])
         known = {o.id: o for o in batch if o.id is not None}
         candidates = self._ground(candidates, known)
+        user = getattr(self.inferrer, "user", "")
+        for c in candidates:
+            c.provenance = provenance.of((known[i] for i in c.evidence if i in known), user)
         if not candidates:
             self.store.mark_done(done)
             return
@@ -682,6 +692,9 @@ class Pipeline:
         p_new = calibrate(stated)
         if cand.max_confidence is not None:
             p_new = min(p_new, cand.max_confidence)
+        if cand.provenance == provenance.SAW:
+            # what the person was only shown is weaker evidence about them than what they did
+            p_new = min(p_new, SAW_ONLY_MAX)
         targets, rerouted = state.current([similar[t] for t in decision.targets if t in similar])
         # Each held proposition is revised at most once a batch: a second revision of one
         # that an earlier candidate already replaced adds its evidence to the new version.
@@ -699,7 +712,11 @@ class Pipeline:
                 return  # nor one naming what its evidence does not
             for t in targets:
                 p = p_new if cand.cumulative else conf.reinforce(t.confidence, p_new)
-                self.store.reinforce(t.id, p, cand.evidence)
+                if cand.provenance == provenance.SAW and t.provenance != provenance.DID:
+                    p = min(p, SAW_ONLY_MAX)
+                self.store.reinforce(t.id, p, cand.evidence, cand.provenance)
+                t.provenance = provenance.DID if provenance.DID in (t.provenance, cand.provenance) \
+                    else (cand.provenance or t.provenance)
                 t.confidence = p  # a later "same" in this batch builds on it
             report.reinforced += 1
             return
@@ -723,6 +740,9 @@ class Pipeline:
             sensitive=",".join(sensitive_flags(text, [
                 *cand.sensitive,
                 *(f for t in targets if revising for f in (t.sensitive or "").split(","))])),
+            # a revision keeps what its old versions rested on: acting, once seen, stays
+            provenance=provenance.DID if revising and any(t.provenance == provenance.DID for t in targets)
+            else cand.provenance,
         )
         if revising:
             kind = "contradiction" if decision.action == "contradict" else (

@@ -202,6 +202,13 @@ def m007_suggestion_observations(db: Database) -> None:
     db.execute("ALTER TABLE suggestions ADD COLUMN observation_ids TEXT NOT NULL DEFAULT '[]'")
 
 
+@migrations()
+def m008_provenance(db: Database) -> None:
+    # provenance: "did" when some evidence shows the person acting (writing, sending, editing,
+    # running), "saw" when it only shows what they were shown; "" for what came before.
+    db.execute("ALTER TABLE propositions ADD COLUMN provenance TEXT NOT NULL DEFAULT ''")
+
+
 def apply(db: Database) -> None:
     migrations.apply(db)
 

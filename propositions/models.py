@@ -59,6 +59,8 @@ class Proposition:
     evidence_digest: str = ""
     topic_key: str | None = None
     sensitive: str = ""
+    #: "did" (some evidence shows the person acting), "saw" (only what they were shown), or ""
+    provenance: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -34,6 +34,7 @@ def proposition(p: Proposition) -> dict[str, Any]:
         "source": p.source,
         "user_feedback": p.user_feedback,
         "sensitive": [c for c in p.sensitive.split(",") if c],
+        "provenance": p.provenance or None,
         "created_at": iso(p.created_at),
         "updated_at": iso(p.updated_at),
         "last_evidence_at": iso(p.last_evidence_at),

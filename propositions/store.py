@@ -73,7 +73,7 @@ _FULL_BELOW_BYTES = 1 << 20
 
 PROP_COLUMNS = (
     "id, text, reasoning, confidence, decay, half_life_s, source, status, created_at, "
-    "updated_at, last_evidence_at, user_feedback, evidence_digest, topic_key, sensitive"
+    "updated_at, last_evidence_at, user_feedback, evidence_digest, topic_key, sensitive, provenance"
 )
 
 
@@ -741,7 +741,7 @@ class Store:
         cur = conn.execute(
             "INSERT INTO propositions (text, reasoning, confidence, decay, half_life_s, created_at, "
             "updated_at, last_evidence_at, status, source, user_feedback, topic_key, sensitive, "
-            "evidence_digest) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'active', ?, ?, ?, ?, ?)",
+            "evidence_digest, provenance) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'active', ?, ?, ?, ?, ?, ?)",
             (
                 text,
                 clean_text(prop.reasoning) or "",
@@ -756,6 +756,7 @@ class Store:
                 clean_text(prop.topic_key),
                 clean_text(prop.sensitive) or "",
                 digest,
+                prop.provenance if prop.provenance in ("did", "saw") else "",
             ),
         )
         new_id = int(cur.lastrowid)
@@ -874,13 +875,17 @@ class Store:
             )
         return new_id
 
-    def reinforce(self, prop_id: int, confidence: float, observation_ids: Iterable[int]) -> None:
-        """The same proposition was inferred again: new evidence and confidence, same row."""
+    def reinforce(self, prop_id: int, confidence: float, observation_ids: Iterable[int],
+                  provenance: str = "") -> None:
+        """The same proposition was inferred again: new evidence and confidence, same row.
+
+        Provenance only rises: evidence of the person acting ("did") stays, whatever comes after."""
         with self.write() as conn:
             self._require_proposition(conn, prop_id)
             conn.execute(
-                "UPDATE propositions SET confidence = ?, updated_at = ? WHERE id = ?",
-                (float(confidence), self.clock(), prop_id),
+                "UPDATE propositions SET confidence = ?, updated_at = ?, provenance = CASE "
+                "WHEN provenance = 'did' OR ? = '' THEN provenance ELSE ? END WHERE id = ?",
+                (float(confidence), self.clock(), provenance, provenance, prop_id),
             )
             self._link(conn, prop_id, list(observation_ids), "supports")
 

@@ -217,7 +217,8 @@ def test_the_report_counts_only_what_committed(store: Store) -> None:
 def test_a_revision_stores_the_models_confidence(store: Store) -> None:
     old = believe(store, "Dana is learning Italian", confidence=0.5)
     same = believe(store, "Dana lives in Bristol", confidence=0.5)
-    observe(store, "Italian B1 certificate passed, Bristol Language School")
+    # a mail the person writes: what they did, so the model's confidence is not capped
+    observe(store, "Italian B1 certificate passed, Bristol Language School", title="Re: B1 results")
     pipe, _ = pipeline(store, [
         proposal(item("Dana passed the B1 Italian exam", 0.9), item("Dana lives in Bristol", 0.6)),
         {"decisions": [revise(0, old, "Dana passed the B1 Italian exam", 0.92),

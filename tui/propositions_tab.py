@@ -266,6 +266,9 @@ def render_detail(detail: PropositionDetail, now: float) -> Group:
                       style="dim"))
     if p.sensitive:
         parts.append(Text(f"flagged for review: {p.sensitive.replace(',', ', ')}", style="yellow"))
+    if p.provenance:
+        parts.append(Text("rests on what you did (wrote, sent, edited, ran)" if p.provenance == "did"
+                          else "rests only on what you were shown", style="dim"))
     if p.reasoning:
         parts.append(Text.assemble(("reasoning: ", "bold"), p.reasoning))
     parts.append(Text(f"evidence ({len(detail.evidence)}):", style="bold"))
