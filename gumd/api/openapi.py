@@ -51,6 +51,9 @@ SCHEMAS: dict[str, Schema] = {
         "user_feedback": _nullable("string", enum=["confirmed", "rejected", "edited", None]),
         "sensitive": {"type": "array", "items": {"type": "string"},
                       "description": "Sensitive categories flagged for the user's review."},
+        "provenance": _nullable("string", enum=["did", "saw", None],
+                                description="did: some evidence shows the person acting (wrote, sent, "
+                                            "edited, ran); saw: only what they were shown."),
         "created_at": TIME,
         "updated_at": TIME,
         "last_evidence_at": TIME,
@@ -62,6 +65,7 @@ SCHEMAS: dict[str, Schema] = {
         "decay": {"type": "string"},
         "user_feedback": _nullable("string"),
         "sensitive": {"type": "array", "items": {"type": "string"}},
+        "provenance": _nullable("string", enum=["did", "saw", None]),
         "score": {"type": "number"},
         "evidence": _object({
             "seen_in": {"type": "array", "items": {"type": "string"},

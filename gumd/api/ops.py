@@ -85,6 +85,7 @@ def context_item(p: Proposition, score: float) -> dict[str, Any]:
         "decay": p.decay,
         "user_feedback": p.user_feedback,
         "sensitive": [c for c in p.sensitive.split(",") if c],
+        "provenance": p.provenance or None,
         "score": round(score, 4),
         "evidence": {"seen_in": [_clip(s) for s in seen_in],
                      "last_seen_at": serialize.iso(p.last_evidence_at or None)},
