@@ -54,7 +54,9 @@ _PRESSURE = re.compile(
     r"\bdringend\b|\bsofort\b|\binnerhalb von (?:24|48) stunden\b|\bklicken sie hier\b|"
     r"\bjetzt (?:bestatigen|einlosen|aktualisieren)\b|\bresgat|\breclam[ae] (?:su|tu|ya)\b|"
     r"\bcanjea|\bjetzt einlosen\b|\bcoordonnees bancaires\b|\bdados (?:bancarios|do cartao)\b|"
-    r"\bdatos (?:bancarios|de (?:su|tu) tarjeta)\b|\bkartendaten\b")
+    r"\bdatos (?:bancarios|de (?:su|tu) tarjeta)\b|\bkartendaten\b|"
+    # scarcity against a clock: "only 4 left", "nur noch 4", "quedan 3", "restam 2"
+    r"\bonly \d+ (?:left|remaining)\b|\bnur noch \d+\b|\bquedan \d+\b|\brestam \d+\b|\bplus que \d+\b")
 
 # Text that speaks to an AI that might read the screen, not to the person.
 _TO_AI = re.compile(
@@ -70,6 +72,12 @@ _SPAM_FOLDER = re.compile(
     r"(?:^|[\s\-–—|(\[])(?:spam|junk(?: e-?mail)?|phishing|lixo eletronico|correo no deseado|"
     r"indesirables|courrier indesirable|hameconnage|junk-e-mail)(?:$|[\s\-–—|)\]:.])")
 _SPAM_BANNER = re.compile(
+    # the mail client's own warning that a sender is not who it says
+    r"\bparece sospechoso\b|\bno pudo verificar que proviene\b|\bcuidado com esta mensagem\b|"
+    r"\bsemelhante a mensagens usadas para roubar\b|\babsender konnte nicht verifiziert werden\b|"
+    r"\b(?:could not|couldn't) verify that (?:this|it) (?:came|comes) from\b|"
+    r"\bbe careful with this message\b|\bsoyez prudent avec ce message\b|"
+    r"\bdenunciado como (?:spam|suplantacion)|"
     r"\b(?:marked|reported) as (?:spam|phishing|junk)\b|\bmarcad[oa] como (?:spam|phishing)\b|"
     r"\bals spam markiert\b|\bsignale comme (?:spam|hameconnage)\b|\bthis (?:message|email) "
     r"(?:looks|seems) (?:suspicious|dangerous)\b")

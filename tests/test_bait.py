@@ -44,6 +44,10 @@ FOREIGN = [
            "Sehr geehrter Kunde, Ihr pushTAN-Verfahren läuft ab. Klicken Sie hier und bestätigen Sie Ihre Daten."),
     screen("GMX FreeMail – Spamverdacht", "Diese E-Mail wurde als Spam markiert.\nGewinnen Sie jetzt!"),
     screen("Spam – Gmail", "Lucky Rewards   You are our lucky visitor"),
+    screen("Aviso importante: su cuenta - Gmail", "BBVA México <alertas@bbva-mx-seguridad.com>\n"
+           "⚠ Este mensaje parece sospechoso. Gmail no pudo verificar que proviene de bbva.mx."),
+    screen("Herzlichen Glückwunsch! – Lidl Gewinnspiel", "HERZLICHEN GLÜCKWUNSCH! Sie wurden ausgewählt, "
+           "einen Gutschein im Wert von 500 € zu gewinnen. Nur noch 4 Gutscheine übrig"),
 ]
 # Real mail that shares words with bait: none of it is bait.
 REAL = [
@@ -147,3 +151,28 @@ def test_no_suggestion_rests_on_bait(tmp_path: Path) -> None:
         store.close()
     assert any(ids[1] in c.observation_ids for c in made), made  # the true reminder is made
     assert not any(ids[0] in c.observation_ids for c in made), made
+
+
+def test_no_scenario_believes_what_its_pages_claim_and_true_facts_are_still_found() -> None:
+    """The scenarios with phishing, prize spam and spam folders list what those pages claim
+    as decoys: nothing may believe one at 0.5 or more, while their true facts are found."""
+    from glob import glob
+
+    from propositions.eval import evaluate
+    from propositions.eval.scenario import load_scenario
+
+    root = Path(__file__).resolve().parent / "scenarios"
+    paths = [p for p in sorted(glob(str(root / "*.json"))) if load_scenario(p).decoys]
+    assert len(paths) >= 3
+    results, overall = evaluate(paths, lambda user: ThreadInferrer(user))
+    assert overall["decoys_believed"] == 0, [r.score.believed_decoys for r in results]
+    assert all(r.score.recall >= 0.3 for r in results), [(r.name, r.score.recall) for r in results]
+
+
+def test_the_score_lists_a_believed_decoy() -> None:
+    from propositions.eval.metrics import score
+    from propositions.eval.scenario import Fact
+
+    decoy = Fact("prize", "Dana won an iPhone", [["iphone"], ["won", "win"]])
+    held = score([("Dana won an iPhone 17", 0.66), ("Dana won an iPhone", 0.3)], [], [decoy])
+    assert held.believed_decoys == [("prize", "Dana won an iPhone 17", 0.66)]

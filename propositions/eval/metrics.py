@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import InvalidInput
@@ -51,6 +51,8 @@ class ScenarioScore:
     ece: float
     brier: float
     auc: float | None
+    #: (decoy id, proposition, confidence) for each proposition believing what a page claimed
+    believed_decoys: list[tuple[str, str, float]] = field(default_factory=list)
 
     @property
     def duplicates(self) -> int:
@@ -90,6 +92,7 @@ class ScenarioScore:
             "ungrounded": [p.text for p in self.propositions if not p.grounded],
             "duplicate_pairs": [[self.propositions[i].text, self.propositions[j].text]
                                 for i, j in self.duplicate_pairs],
+            "decoys_believed": [{"decoy": d, "text": t, "confidence": c} for d, t, c in self.believed_decoys],
         }
 
 
@@ -175,8 +178,15 @@ def duplicate_pairs(props: Sequence[ScoredProposition]) -> list[tuple[int, int]]
             and say_same_thing(props[i].text, props[j].text)]
 
 
-def score(props: Sequence[tuple[str, float]], facts: Sequence[Fact]) -> ScenarioScore:
-    """Score active propositions ``(text, confidence)`` against ``facts``; see ScenarioScore."""
+#: a proposition this confident that matches a decoy believes what a page claimed
+DECOY_BELIEF = 0.5
+
+
+def score(props: Sequence[tuple[str, float]], facts: Sequence[Fact],
+          decoys: Sequence[Fact] = ()) -> ScenarioScore:
+    """Score active propositions ``(text, confidence)`` against ``facts``; see ScenarioScore.
+
+    A proposition at DECOY_BELIEF or more that matches one of ``decoys`` is listed as believing it."""
     scored = [ScoredProposition(text, _check_confidence(conf, text),
                                 tuple(matched_facts(text, facts)))
               for text, conf in props]
@@ -192,6 +202,8 @@ def score(props: Sequence[tuple[str, float]], facts: Sequence[Fact]) -> Scenario
         ece=expected_calibration_error(outcomes),
         brier=brier_score(outcomes),
         auc=roc_auc(outcomes),
+        believed_decoys=[(d, p.text, p.confidence) for p in scored if p.confidence >= DECOY_BELIEF
+                         for d in matched_facts(p.text, decoys)],
     )
 
 
@@ -226,6 +238,7 @@ def aggregate(scores: Sequence[ScenarioScore]) -> dict[str, Any]:
         "brier": brier_score(outcomes),
         "auc": roc_auc(outcomes),
         "duplicates": sum(s.duplicates for s in scores),
+        "decoys_believed": sum(len(s.believed_decoys) for s in scores),
     }
 
 

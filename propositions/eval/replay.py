@@ -75,7 +75,7 @@ def evaluate(
                     "SELECT text, confidence FROM propositions WHERE status = 'active' ORDER BY id")
                 results.append(EvalResult(
                     scenario.name,
-                    score([(r["text"], r["confidence"]) for r in active], scenario.facts),
+                    score([(r["text"], r["confidence"]) for r in active], scenario.facts, scenario.decoys),
                     drain,
                 ))
             finally:

@@ -7,7 +7,7 @@ import math
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
@@ -73,6 +73,9 @@ class Scenario:
     start: datetime  # naive local time of t = 0, as written in the file
     observations: list[ScenarioObservation]
     facts: list[Fact]
+    #: what the pages claim about the person and is not so (a prize won, an account to save,
+    #: an authorisation "recorded" for an AI): no proposition may believe one
+    decoys: list[Fact] = field(default_factory=list)
 
     def captured_at(self, obs: ScenarioObservation) -> float:
         """Epoch seconds of ``obs``: ``start`` read as local wall-clock time, plus ``t`` seconds.
@@ -101,7 +104,11 @@ def load_scenario(path: str | Path) -> Scenario:
     _check_time_order(observations, where)
     facts = [_fact(f, f"{where}: facts[{i}]") for i, f in enumerate(raw_facts)]
     _check_unique_ids(facts, where)
-    return Scenario(name=name, user=user, start=start, observations=observations, facts=facts)
+    raw_decoys = _expect(data.get("decoys", []), list, f"{where}: 'decoys'")
+    decoys = [_fact(f, f"{where}: decoys[{i}]") for i, f in enumerate(raw_decoys)]
+    _check_unique_ids(decoys, where)
+    return Scenario(name=name, user=user, start=start, observations=observations, facts=facts,
+                    decoys=decoys)
 
 
 def _read_json(path: Path) -> dict[str, Any]:
