@@ -83,6 +83,15 @@ KINDS: tuple[Kind, ...] = (
         "is buying a home", "months",
         strong=("mortgage", "hipoteca", "credito hipotecario", "baufinanzierung", "hypothek",
                 "pret immobilier", "offre de pret", "credito habitacao", "financiamento imobiliario")),
+    Kind("shift_swap", _cues(
+        "swap shifts|shift swap|swap my shift|swap a shift|swapped shifts|cover my shift|"
+        "cambio de turno|intercambio de turno|cambiar el turno|cambiarme el turno|"
+        "diensttausch|schichttausch|tauschanfrage|tauscht mit mir|tausche mit|"
+        "echange de garde|echanger ma garde|echanger mon poste|"
+        "troca de plantao|trocar o plantao|troca de turno|trocar de turno"),
+        "is swapping a shift", "days",
+        strong=("diensttausch", "schichttausch", "shift swap", "swap shifts", "cambio de turno",
+                "troca de plantao", "echange de garde", "tauschanfrage")),
     Kind("moving", _cues(
         "moving house|moving to|move to|moving day|relocat|removal|removals|movers|moving van|"
         "man and van|change of address|mail forwarding|redirect your mail|new address|"

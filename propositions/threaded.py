@@ -839,6 +839,18 @@ class ThreadInferrer:
                     any(_COMMERCIAL.search(f.subject) for f in all_feats):
                 return f"{u} is looking for business premises in {place}", fold(place)
             return f"{u} is looking for a place to rent in {place}", fold(place)
+        if k == "shift_swap":
+            # the lines that speak of the swap: the day given up and the colleague named there
+            lines = [line for f in feats for line in f.text.splitlines()
+                     if "shift_swap" in activities.cues_in(line)]
+            own = {fold(w) for w in self.full_name.split()} | {"me", "you", "du", "yo", "eu", "moi", "ich"}
+            mates = Counter(name for line in lines for name in _colleagues(line) if fold(name) not in own)
+            days = sorted({d for f in feats for d, line, _ in f.dates if line in lines})
+            who = f" with {mates.most_common(1)[0][0]}" if mates else ""
+            on = f" on {_day(days[0])}" if days else ""
+            if not who and not on:
+                return None  # "is swapping a shift": which, or with whom, or nothing
+            return f"{u} is swapping a shift{on}{who}", "shift"
         if k == "buying_home":
             # what is bought (a house, a flat), where, and who lends: named beside the words
             kinds = Counter(_PROPERTY[m.group(0).casefold()] for f in all_feats
@@ -1898,6 +1910,19 @@ _LOCAL_SERVICE = re.compile(
 def _local_places(text: str) -> list[str]:
     return list(dict.fromkeys(p for line in text.splitlines() if _LOCAL_SERVICE.search(line)
                               for p in entities.places_in(line)))
+
+
+# A colleague on a line about a swap: "Ronny tauscht mit mir", "→ Kaczmarek, R.", "con Javier"
+_COLLEAGUE = re.compile(
+    r"(?:\b(?:with|mit|con|com|avec)\s+|→\s*)(?P<a>[A-ZÀ-Þ][\w'’-]+(?:[ \t][A-ZÀ-Þ][\w'’-]+)?)\b(?!,\s?[A-Z]\.)|"
+    r"\b(?P<b>[A-ZÀ-Þ][\w'’-]+)\s+(?:tauscht|swaps|cambia|troca|échange)\b|"
+    r"(?P<c>[A-ZÀ-Þ][\w'’-]+),\s?[A-Z]\.")
+
+
+def _colleagues(line: str) -> list[str]:
+    return [m.group("a") or m.group("b") or m.group("c") for m in _COLLEAGUE.finditer(line)
+            if fold(m.group("a") or m.group("b") or m.group("c")) not in
+            {"mir", "me", "mi", "moi", "mim", "ihr", "dir", "dem", "der", "the"}]
 
 
 # Buying a home: what is bought, the lines that speak of the loan, and the lender on them

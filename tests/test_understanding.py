@@ -542,3 +542,18 @@ def test_a_buyer_on_a_marketplace_is_looking_to_buy_the_thing(tmp_path: Path) ->
     ])
     assert any(s.startswith("Sven is looking to buy") and "Dachbox" in s for s in said), said
     assert not any("is selling" in s for s in said), said
+
+
+def test_a_shift_swap_names_the_colleague_and_the_day(tmp_path: Path) -> None:
+    said = _said(tmp_path, "Lucía Moreno", [
+        ("WhatsApp", "WhatsApp", "Javier Ruiz: vale, te cambio el turno\n"
+         "Lucía: ¡Gracias! Entonces cambio de turno con Javier Ruiz: yo hago tu sábado 13 de marzo"),
+        ("Google Chrome", "Portal del empleado – Solicitudes", "Solicitud de cambio de turno con Javier Ruiz "
+         "para el jueves 11 de marzo de 2027: pendiente de aprobación"),
+    ], t0=1_804_000_000.0)
+    assert any(s.startswith("Lucía is swapping a shift") and "Javier" in s for s in said), said
+    # a roster's menu entry is no swap
+    roster = _said(tmp_path / "r", "Sven Hoffmann", [
+        ("Firefox", "IVU.pad – Mein Dienstplan", "Mein Dienstplan   Tauschbörse   Urlaub\nDi 20.04.  Früh  04:48"),
+    ])
+    assert not any("swapping" in s for s in roster), roster
