@@ -476,6 +476,7 @@ class ThreadInferrer:
         out += self._documents(act)
         out += self._tools(act)
         out += self._self_statements(act)
+        out += self._health(act)
         out += roles_said
         out += self._others(act)
         out += self._app_use(act)
@@ -1173,6 +1174,35 @@ class ThreadInferrer:
             confidence=_probability("tools", obs, strength=len(used)),
             reasoning="named on screen in " + ", ".join(f"{spelled[k]} ({len(seen[k])})" for k in used),
             decay="months", evidence=_ids(obs), topic_key="tools")]
+
+    def _health(self, act: _Activity) -> list[Candidate]:
+        """A condition the person has: named on two screens or more (an appointment, a search,
+        a message about it), or on a medical document naming them as the patient; never one a
+        line gives a relative ("my mother's cataract")."""
+        first = fold(first_name(self.full_name))
+        seen: dict[str, list[Observation]] = defaultdict(list)
+        for o in self._screens(act):
+            text = self.features(o).text
+            named_patient = bool(re.search(rf"(?i)\b(?:patient|paciente|patientin|patiente)\b[^\n]{{0,12}}"
+                                           rf"{re.escape(first)}", fold(text))) if first else False
+            found = {cond for line in text.splitlines() if not _RELATIVE.search(fold(line))
+                     for cond in _conditions(fold(line))}
+            for cond in found:
+                seen[cond].append(o)
+                if named_patient:
+                    seen[cond].append(o)  # a document naming them the patient counts twice
+        out = []
+        for cond, obs in seen.items():
+            if len(obs) < 2:
+                continue
+            distinct = list({o.id: o for o in obs}.values())
+            out.append(Candidate(
+                text=f"{self.user} has {cond}",
+                confidence=_probability("health", distinct, strength=1.0 + len(distinct)),
+                reasoning=f"{len(distinct)} observation(s) name it, none as a relative's",
+                decay="weeks", evidence=_ids(distinct), topic_key=f"health:{fold(cond)}",
+                sensitive=["health"]))
+        return out
 
     def _self_statements(self, act: _Activity) -> list[Candidate]:
         """What the person says of themselves in what they write ("I'm vegetarian")."""
@@ -1910,6 +1940,40 @@ _LOCAL_SERVICE = re.compile(
 def _local_places(text: str) -> list[str]:
     return list(dict.fromkeys(p for line in text.splitlines() if _LOCAL_SERVICE.search(line)
                               for p in entities.places_in(line)))
+
+
+# Conditions, in five languages (folded stems), said in English: generic data.
+_CONDITIONS: tuple[tuple[str, re.Pattern[str]], ...] = tuple((name, re.compile(r"\b(?:" + words + r")")) for name, words in (
+    ("back pain", r"back pain|backache|lower back|lumbago|sciatica|lumbalg|ciatic|dolor de espalda|"
+                  r"lo de la espalda|medico espalda|ruckenschmerz|bandscheibe|ischias|mal de dos|"
+                  r"lombalg|sciatique|dor nas costas|dor lombar"),
+    ("an infected bite", r"(?:bite|mordedura|mordida|biss|morsure)\b.{0,60}\b(?:infect|infecc|infecc|"
+                         r"celul|cellul|entzund|antibiot)|(?:celul|cellul|infect|infecc)\w*\b.{0,60}"
+                         r"\b(?:bite|mordedura|mordida|biss|morsure)"),
+    ("migraines", r"migrain|migran|migran|enxaquec"),
+    ("a sprain", r"sprain|esguince|verstauchung|entorse"),
+    ("a fracture", r"fracture|fractura|fratura|knochenbruch|broken (?:arm|leg|wrist|ankle)"),
+    ("the flu", r"\bflu\b|influenza|\bgripe\b|\bgrippe\b"),
+    ("tendinitis", r"tendinit|tendinite|sehnenscheidenentzund"),
+    ("insomnia", r"insomni|schlafstorung|schlaflos"),
+))
+# a line about someone else's health: a relative named on it
+_RELATIVE = re.compile(r"\b(?:mother|father|mum|mom|dad|son|daughter|sister|brother|husband|wife|"
+                       r"grandm|grandf|madre|padre|mama|papa|hij[oa]|herman[oa]|abuel[oa]|"
+                       r"mae|pai|filh[oa]|irma|irmao|avo|mutter|vater|sohn|tochter|schwester|"
+                       r"bruder|oma|opa|mere|pere|fils|fille|soeur|frere|grand-m|grand-p)\b")
+
+
+_ANIMALS = {"cat": "cat", "gato": "cat", "gata": "cat", "katze": "cat", "chat": "cat", "dog": "dog",
+            "perro": "dog", "cao": "dog", "cachorro": "dog", "hund": "dog", "chien": "dog"}
+_ANIMAL = re.compile(r"\b(" + "|".join(_ANIMALS) + r")s?\b")
+
+
+def _conditions(folded_line: str) -> set[str]:
+    found = {name for name, pattern in _CONDITIONS if pattern.search(folded_line)}
+    if "an infected bite" in found and (animal := _ANIMAL.search(folded_line)):
+        found = (found - {"an infected bite"}) | {f"an infected {_ANIMALS[animal.group(1)]} bite"}
+    return found
 
 
 # A colleague on a line about a swap: "Ronny tauscht mit mir", "→ Kaczmarek, R.", "con Javier"

@@ -557,3 +557,15 @@ def test_a_shift_swap_names_the_colleague_and_the_day(tmp_path: Path) -> None:
         ("Firefox", "IVU.pad – Mein Dienstplan", "Mein Dienstplan   Tauschbörse   Urlaub\nDi 20.04.  Früh  04:48"),
     ])
     assert not any("swapping" in s for s in roster), roster
+
+
+def test_a_condition_named_on_two_screens_and_never_a_relatives(tmp_path: Path) -> None:
+    said = _said(tmp_path, "Javier Ortega", [
+        ("Google Chrome", "Lumbalgia con ciática: cuándo ir al médico – CuídatePlus",
+         "Lumbalgia con ciática: cuándo ir al médico. El dolor que baja por la pierna…"),
+        ("WhatsApp", "WhatsApp", "Marta: no te olvides de la cita del médico del jueves por lo de la espalda"),
+        ("WhatsApp", "WhatsApp", "Marta: mi madre tiene migraña otra vez, hoy no viene"),
+        ("Google Chrome", "Migraña: síntomas – CuídatePlus", "Migraña: síntomas y tratamiento"),
+    ])
+    assert "Javier has back pain" in said, said
+    assert not any("migraine" in s for s in said), said  # the mother's, and one article
