@@ -62,7 +62,7 @@ KINDS: tuple[Kind, ...] = (
         "vaga|emprego|curriculo"),
         "is looking for a new job", "weeks",
         strong=("cover letter", "interview", "applicat", "applicant", "post a job", "bewerb",
-                "candidatur", "postul")),
+                "candidatur", "postul", "entrevista", "vorstellungsgesprach", "entretien d'embauche")),
     Kind("home_search", _cues(
         "apartment|flat$|flats$|rent$|rental|landlord|viewing|lease|tenan|bedroom|sq ft|"
         "piso$|alquiler|arrendador|casero|fianza|mudanza|"

@@ -162,7 +162,11 @@ _ROLE = re.compile(
     r"\b(?:(?:Senior|Junior|Lead|Staff|Principal|Head of|Chief)\s+)?"
     r"(?:[A-Z][a-z]+\s+){0,2}(?:Engineer|Developer|Scientist|Analyst|Designer|Manager|"
     r"Nurse|Teacher|Consultant|Accountant|Architect|Specialist|Coordinator|Researcher|"
-    r"Administrator|Technician|Assistant|Director|Editor|Writer|Translator|Lawyer)\b")
+    r"Administrator|Technician|Assistant|Director|Editor|Writer|Translator|Lawyer)\b|"
+    # the head noun first, as Spanish, Portuguese, French and German name posts
+    r"\b(?:Auxiliar|Asistente|Assistente|Técnic[oa]|Recepcionista|Atendente|Vendedor(?:a)?|"
+    r"Cajer[oa]|Camarer[oa]|Cociner[oa]|Mitarbeiter(?:in)?|Assistent(?:in)?|Fachkraft|"
+    r"Vendeu(?:r|se)|Serveu(?:r|se)|Assistante?|Auxiliaire)(?:[ \t]+[A-ZÀ-Þa-zà-ÿ][\wà-ÿ]+(?:\(a\))?)?")
 # A vacancy open only to the employer's own staff, and the post it names: "Convocatoria interna:
 # Gerente de Distrito CDMX Sur", "Internal vacancy – Team Lead", "Interne Stellenausschreibung: …"
 _INTERNAL_POST = re.compile(
@@ -773,9 +777,12 @@ class ThreadInferrer:
             if hiring > seeking:
                 # the employer's side: job ads posted, applicants to read
                 org = Counter(org for f in all_feats for org in f.orgs)
-                what = f" {_plural(role)}" if role else ""
+                what = "" if not role else (f" {_plural(role)}" if role.isascii() else f" {_article(role)} {role}")
                 at = f" for {org.most_common(1)[0][0]}" if org else ""
                 return f"{u} is hiring{what or ' staff'}{at}", "hiring"
+            if not seeking and sum(1 for o in self._screens(self._act)
+                                   if self.features(o).scan("employer_side", _EMPLOYER_SIDE.search)) >= 2:
+                return None  # an employer's interview notes are no job hunt of their own
             orgs = Counter(org for f in feats for org in f.orgs)
             # anywhere in what was seen: the chat about it is the same application
             internal = [m.group("role") for o in self._screens(self._act)
@@ -1697,8 +1704,13 @@ _JOB_WORDS = re.compile(r"(?i)\b(?:job|position|role|vacanc\w*|interview|career\
                         r"stelle|emploi|poste|vaga|emprego)\b")
 _HIRING = re.compile(r"\b(?i:we(?:'re| are) hiring|(?:is|are) hiring|for employers|post(?:ed)? a job|job ad|job post(?:ing)?|"
                      r"applicants|candidates|shortlist|hiring for|recruiting for|employer|"
+                     r"para empresas|para empleadores|für arbeitgeber|pour les employeurs|novos candidatos|"
                      r"estamos contratando|ofertas publicadas|wir stellen ein|stellenanzeige|"
                      r"nous recrutons|offre publiée|candidats|estamos a contratar|candidatos)\b")
+# an employer's own side of a job board, which a job seeker's screens never show
+_EMPLOYER_SIDE = re.compile(r"\b(?i:for employers|para empresas|para empleadores|für arbeitgeber|"
+                            r"pour les employeurs|post(?:ed)? a job|we(?:'re| are) hiring|estamos contratando|"
+                            r"wir stellen ein|nous recrutons|novos candidatos|new applicants)\b")
 _SEEKING = re.compile(r"\b(?i:my (?:cv|resume|résumé)|cover letter|your application|application "
                       r"received|thank you for applying|applied|interview invitation|mi cv|"
                       r"lebenslauf|anschreiben|ma candidature|lettre de motivation|a minha candidatura)\b")

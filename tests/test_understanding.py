@@ -569,3 +569,17 @@ def test_a_condition_named_on_two_screens_and_never_a_relatives(tmp_path: Path) 
     ])
     assert "Javier has back pain" in said, said
     assert not any("migraine" in s for s in said), said  # the mother's, and one article
+
+
+def test_an_employer_hiring_in_portuguese_names_the_post_and_hunts_no_job(tmp_path: Path) -> None:
+    said = _said(tmp_path, "Camila Ribeiro", [
+        ("Google Chrome", "Indeed para Empresas - Candidatos",
+         "indeed para empresas   Vagas   Candidatos   Entrevistas\nAuxiliar Veterinário(a) – Belo Horizonte · CLT\n"
+         "12 novos candidatos · Jéssica Martins – Entrevista agendada: ter 11/05 14:00"),
+        ("Google Chrome", "Indeed para Empresas - Mensagens", "Mensagem para Jéssica Martins: confirmo a "
+         "entrevista para a vaga de Auxiliar Veterinário(a). Salário R$ 1.900"),
+        ("Microsoft Word", "Entrevista Jéssica Martins.docx - Word",
+         "Entrevista – vaga Auxiliar Veterinário(a)\nPontos fortes: contenção de gatos; currículo: Senac"),
+    ])
+    assert any(s.startswith("Camila is hiring an Auxiliar Veterinário(a)") for s in said), said
+    assert not any("internship" in s or "looking for a new job" in s for s in said), said
