@@ -255,7 +255,9 @@ def why_line(p: Proposition, calibrated: float, *, uses: int = 0,
     if p.sensitive:
         parts.append(f"flagged {p.sensitive.replace(',', ', ')}: asked before it is shared")
     if contradicted_by is not None:
-        parts.append(f"at odds with “{contradicted_by.text}”")
+        # A flagged proposition's words are not quoted where an assistant may read them.
+        parts.append(f"at odds with #{contradicted_by.id}" if contradicted_by.sensitive
+                     else f"at odds with “{contradicted_by.text}”")
     line = "; ".join(parts)
     return line if len(line) <= WHY_CHARS else line[:WHY_CHARS - 1] + "…"
 
@@ -281,11 +283,13 @@ def day_start(now: float) -> float:
 
 def choose(store: Store, policy: QuestionPolicy, *, limit: int | None = None,
            everything: bool = False, calibrations: conf.Calibrations | None = None,
-           now: float | None = None) -> list[Question]:
+           now: float | None = None, include_sensitive: bool = True) -> list[Question]:
     """The questions to put to the user now, best first; they are recorded as asked.
 
     Without ``limit`` or ``everything``, questions already put today come again and at
-    most ``policy.per_day`` new ones a day join them.
+    most ``policy.per_day`` new ones a day join them. Without ``include_sensitive``
+    (an assistant asking on gumd's behalf, not allowed to see flagged propositions),
+    questions about flagged ones are left out and not recorded as asked.
     """
     now = store.clock() if now is None else now
     if calibrations is None:
@@ -301,6 +305,8 @@ def choose(store: Store, policy: QuestionPolicy, *, limit: int | None = None,
     for c in cands:
         p: Proposition = c["proposition"]
         if excluded_only(apps.get(p.id, []), policy.excluded_app):
+            continue
+        if p.sensitive and not include_sensitive:
             continue
         cal = calibrations(p.confidence, p.source, p.topic_key)
         worth, reasons = score(cal, uses=c["uses"], sensitive=bool(p.sensitive),

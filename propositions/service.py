@@ -410,11 +410,8 @@ class Service:
                   include_sensitive: bool = True) -> list[Question]:
         """The questions to ask now, best first (at most a few new ones a day unless
         ``limit`` or ``everything``); they are recorded as asked."""
-        found = questions_mod.choose(self.store, self.question_policy, limit=limit,
-                                     everything=everything)
-        if not include_sensitive:
-            found = [q for q in found if not (q.proposition and q.proposition.sensitive)]
-        return found
+        return questions_mod.choose(self.store, self.question_policy, limit=limit,
+                                    everything=everything, include_sensitive=include_sensitive)
 
     def question(self, qid: int) -> Question:
         row = self.store.get_question(qid)
