@@ -330,23 +330,33 @@ def choose(store: Store, policy: QuestionPolicy, *, limit: int | None = None,
             elif budget > 0:
                 picked.append(r)
                 budget -= 1
+    writable = store.read_only is None
     out: list[Question] = []
     for r in picked:
         p = r["proposition"]
         other = partners.get(r["contradicted_by"]) if r["contradicted_by"] else None
-        qid = store.upsert_question(
-            p.id, word_question(p.text, policy.user),
-            why_line(p, r["calibrated"], uses=r["uses"], contradicted_by=other),
-            r["score"], r["reasons"])
-        out.append(Question(id=qid, proposition_id=p.id, question="", why="", score=r["score"],
-                            reasons=r["reasons"], proposition=p,
+        wording = (word_question(p.text, policy.user),
+                   why_line(p, r["calibrated"], uses=r["uses"], contradicted_by=other),
+                   r["score"], r["reasons"])
+        held = state.get(p.id)
+        # Written only when new or changed: the dashboard lists them every few seconds.
+        if held is None or (held["question"], held["why"], held["score"],
+                            held["reasons"]) != wording:
+            if not writable:
+                if held is None:
+                    continue  # a read-only database can only ask what it asked before
+            else:
+                held = {**(held or {}), "id": store.upsert_question(p.id, *wording),
+                        "status": "open", "asked_at": (held or {}).get("asked_at")}
+        out.append(Question(id=held["id"], proposition_id=p.id, question=wording[0],
+                            why=wording[1], score=r["score"], reasons=r["reasons"],
+                            status="open", asked_at=held["asked_at"], proposition=p,
                             calibrated_confidence=r["calibrated"]))
-    store.mark_questions_asked([q.id for q in out], since=today)
-    rows = {row["id"]: row for row in store.get_questions([q.id for q in out])}
-    for q in out:
-        row = rows[q.id]
-        q.question, q.why, q.asked_at, q.status = (row["question"], row["why"], row["asked_at"],
-                                                   row["status"])
+    due = [q for q in out if q.asked_at is None or q.asked_at < today]
+    if due and writable:
+        store.mark_questions_asked([q.id for q in due], since=today)
+        for q in due:
+            q.asked_at = now
     return out
 
 

@@ -1509,9 +1509,10 @@ class Store:
                 "WHERE status = 'skipped' AND skipped_until <= ?", (now,)).rowcount
 
     def question_state(self) -> dict[int, dict[str, Any]]:
-        """proposition id -> its question's id, status and asked_at, for every question."""
-        return {r["proposition_id"]: dict(r) for r in self.read(
-            "SELECT id, proposition_id, status, asked_at FROM questions")}
+        """proposition id -> its question (id, status, asked_at, wording, score), for each."""
+        return {r["proposition_id"]: _question_row(r) for r in self.read(
+            "SELECT id, proposition_id, status, asked_at, question, why, score, reasons "
+            "FROM questions")}
 
     def questions_asked_since(self, since: float) -> int:
         """Questions first put to the user at or after ``since`` (the daily cap counts these)."""

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from propositions import InvalidInput, NotFound, Observation, Proposition, Store
+from propositions import DatabaseReadOnly, InvalidInput, NotFound, Observation, Proposition, Store
 from propositions.confidence import MIN_GROUP_FEEDBACK, expected_calibration_error
 from propositions.infer import Candidate, Pipeline, rule_reconcile
 from propositions.models import Suggestion
@@ -334,3 +334,24 @@ def test_new_propositions_of_that_source_start_calibrated(svc: Service, store: S
     pipe.run_batch()
     (p,) = [p for p in svc.recent() if "Sam" in p.text]
     assert p.confidence < 0.8
+
+
+def test_listing_again_writes_nothing(svc: Service, store: Store) -> None:
+    # The dashboard lists them every few seconds: no write lock, no WAL growth for that.
+    add(store, "Dana is moving to Chicago", 0.5)
+    add(store, "Dana has a sister", 0.6)
+    first = svc.questions()
+    before = store.conn.total_changes
+    assert [q.id for q in svc.questions()] == [q.id for q in first]
+    assert store.conn.total_changes == before
+
+
+def test_a_read_only_database_asks_what_it_asked_before(store: Store) -> None:
+    add(store, "Dana is moving to Chicago", 0.5)
+    asked = Service(store).questions()
+    add(store, "Dana has a sister", 0.6)
+    # As a store opened on a read-only folder or a full disk is (root may write anywhere).
+    store.read_only = DatabaseReadOnly("database cannot be written", str(store.path))
+    before = store.conn.total_changes
+    assert [q.id for q in Service(store).questions(everything=True)] == [asked[0].id]
+    assert store.conn.total_changes == before
