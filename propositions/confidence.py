@@ -12,16 +12,23 @@ Every confidence is a probability that the proposition is true.
    reconciler states for the new sentence (the model's), calibrated as in
    step 1, not at a value built on the old version's. Only rule reconciliation,
    which states none, builds a reworded restatement on the old value.
-3. Recalibration: once the user has confirmed or rejected at least
-   ``MIN_FEEDBACK`` propositions, a Platt map ``p' = sigmoid(a * logit(p) + b)``
-   is fitted to (stored confidence, confirmed?) pairs and applied to every new
-   confidence, so a model that is systematically over- or under-confident is
-   corrected by what the user actually said. Until then the map is identity.
-   Each source (inferrer) and each kind of proposition (the topic key's first
-   part: ``relation``, ``employer``, ``project``…) with ``MIN_GROUP_FEEDBACK``
-   answers gets its own map, fitted with the global one as its prior, so an
-   answer about one kind rescales the confidence of the others of that kind
-   most (``fit_calibrations``).
+3. Recalibration (``fit_calibrations``): every proposition the user confirmed
+   or rejected is a pair (stored confidence ``p_i``, true?). A confidence ``p``
+   is corrected by the answers given about propositions stated near ``p``::
+
+       c(p) = (sum_i K(p, p_i) * (y_i - p_i) + M * c_parent(p)) / (sum_i K(p, p_i) + M)
+       p'   = clamp(p + c(p)),   K = exp(-(logit p - logit p_i)^2 / (2 * H^2))
+
+   first over all answers (``c_parent = 0``), then over the answers about the
+   same source (inferrer), then about the same source and kind of proposition
+   (the topic key's first part: ``relation``, ``employer``, ``mail``…), each
+   level shrunk towards the one above by ``M`` (``PRIOR_ANSWERS``) answers'
+   worth. So answers about one kind move the unanswered of that kind most, and
+   with no answers the map is identity. Local, not a fitted curve: questions are
+   asked about the uncertain middle, and a Platt map (``fit_calibration``)
+   fitted there extrapolated to the confident ones and made them worse
+   (benchmarks/README.md, Questions). ``fit_calibration`` stays for fitting a
+   curve to a spread of feedback.
 4. The user's word is final: a confirmed proposition ranks as at least
    ``CONFIRMED_FLOOR`` confident (its stored confidence keeps the model's
    estimate, which step 3 learns from) and is never revised by inference; a
@@ -31,15 +38,18 @@ Every confidence is a probability that the proposition is true.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 
 REINFORCE = 0.3
 MAX_CONFIDENCE = 0.97
 MIN_CONFIDENCE = 0.02
 CONFIRMED_FLOOR = 0.95
 MIN_FEEDBACK = 20
-#: answers about one source or kind of proposition before it gets a map of its own
-MIN_GROUP_FEEDBACK = 5
+#: how far apart (in logit) two confidences may be for an answer about one to count for the other
+KERNEL_LOGIT = 0.15
+#: how many answers' worth the level above (or no correction, at the top) weighs
+PRIOR_ANSWERS = 10.0
 
 
 def clamp(p: float) -> float:
@@ -75,36 +85,28 @@ class Calibration:
         return clamp(sigmoid(self.a * logit(p) + self.b))
 
 
-def fit_calibration(pairs: list[tuple[float, bool]], iterations: int = 100,
-                    prior: Calibration | None = None) -> Calibration:
+def fit_calibration(pairs: list[tuple[float, bool]], iterations: int = 100) -> Calibration:
     """Fit ``a, b`` by Newton steps with backtracking on the logistic log-likelihood, with an
     L2 prior pulling towards the identity map (it also keeps the fit finite when the
-    feedback happens to separate perfectly).
-
-    With ``prior`` (the map fitted to all feedback) the pull is towards it instead, and a
-    few answers are enough: this fits one kind or source of propositions, which falls back
-    to the prior where it has little feedback of its own (see ``fit_calibrations``)."""
-    if prior is None and (len(pairs) < MIN_FEEDBACK or len({y for _, y in pairs}) < 2):
+    feedback happens to separate perfectly)."""
+    if len(pairs) < MIN_FEEDBACK or len({y for _, y in pairs}) < 2:
         return Calibration(samples=len(pairs))
-    if prior is not None and len(pairs) < MIN_GROUP_FEEDBACK:
-        return prior
-    a0, b0 = (prior.a, prior.b) if prior is not None else (1.0, 0.0)
     xs = [logit(p) for p, _ in pairs]
     ys = [1.0 if y else 0.0 for _, y in pairs]
     ridge = 1.0
 
     def loss(a: float, b: float) -> float:
-        total = 0.5 * ridge * ((a - a0) ** 2 + (b - b0) ** 2)
+        total = 0.5 * ridge * ((a - 1) ** 2 + b ** 2)
         for x, y in zip(xs, ys):
             z = a * x + b
             # log(1 + e^z) - y z, computed without overflow
             total += (z if z > 0 else 0.0) + math.log1p(math.exp(-abs(z))) - y * z
         return total
 
-    a, b = a0, b0
+    a, b = 1.0, 0.0
     current = loss(a, b)
     for _ in range(iterations):
-        ga, gb = ridge * (a - a0), ridge * (b - b0)
+        ga, gb = ridge * (a - 1), ridge * b
         haa = hbb = ridge
         hab = 0.0
         for x, y in zip(xs, ys):
@@ -146,56 +148,51 @@ def kind_of(topic_key: str | None) -> str | None:
 
 @dataclass(frozen=True)
 class Calibrations:
-    """The global map, and maps per source and per (source, kind) where answers allow."""
+    """Corrections learnt from the user's answers, overall, per source and per (source, kind);
+    see step 3 of the module docstring."""
 
-    overall: Calibration = Calibration()
-    by_source: dict[str, Calibration] | None = None
-    by_kind: dict[tuple[str, str], Calibration] | None = None
+    #: (logit of the stated confidence, outcome - stated confidence, source, kind) per answer
+    answers: tuple[tuple[float, float, str | None, str | None], ...] = ()
+    _memo: dict[tuple[float, str | None, str | None], float] = field(
+        default_factory=dict, compare=False, repr=False)
 
-    def for_(self, source: str | None, topic_key: str | None = None) -> Calibration:
-        """The most specific map there is feedback for: source and kind, source, or all."""
-        kind = kind_of(topic_key)
-        if source and kind and self.by_kind and (source, kind) in self.by_kind:
-            return self.by_kind[(source, kind)]
-        if source and self.by_source and source in self.by_source:
-            return self.by_source[source]
-        return self.overall
+    @property
+    def samples(self) -> int:
+        return len(self.answers)
+
+    def for_(self, source: str | None, topic_key: str | None = None) -> Callable[[float], float]:
+        """The map for propositions of this source and kind."""
+        return lambda p: self(p, source, topic_key)
 
     def __call__(self, p: float, source: str | None = None, topic_key: str | None = None) -> float:
-        return self.for_(source, topic_key)(p)
+        kind = kind_of(topic_key)
+        x = round(logit(p), 3)
+        key = (x, source, kind)
+        if key not in self._memo:
+            c = self._shrunk(x, self.answers, 0.0)
+            if source:
+                mine = [a for a in self.answers if a[2] == source]
+                c = self._shrunk(x, mine, c)
+                if kind:
+                    c = self._shrunk(x, [a for a in mine if a[3] == kind], c)
+            self._memo[key] = c
+        return clamp(p + self._memo[key])
+
+    @staticmethod
+    def _shrunk(x: float, answers: Sequence[tuple[float, float, str | None, str | None]],
+                parent: float) -> float:
+        num = den = 0.0
+        for xi, residual, _, _ in answers:
+            d = (x - xi) / KERNEL_LOGIT
+            if d * d < 50:  # beyond that the weight is nil
+                k = math.exp(-0.5 * d * d)
+                num += k * residual
+                den += k
+        return (num + PRIOR_ANSWERS * parent) / (den + PRIOR_ANSWERS)
 
 
-def fit_calibrations(rows: list[FeedbackRow]) -> Calibrations:
-    """Fit the global map to all feedback, then per source and per (source, kind), each
-    pulled towards the level above it."""
-    overall = fit_calibration([(p, y) for p, y, _, _ in rows])
-    sources: dict[str, list[tuple[float, bool]]] = {}
-    kinds: dict[tuple[str, str], list[tuple[float, bool]]] = {}
-    for p, y, source, topic in rows:
-        if not source:
-            continue
-        sources.setdefault(source, []).append((p, y))
-        kind = kind_of(topic)
-        if kind:
-            kinds.setdefault((source, kind), []).append((p, y))
-    by_source = {s: fit_calibration(pairs, prior=overall) for s, pairs in sources.items()
-                 if len(pairs) >= MIN_GROUP_FEEDBACK}
-    by_kind = {k: fit_calibration(pairs, prior=by_source.get(k[0], overall))
-               for k, pairs in kinds.items() if len(pairs) >= MIN_GROUP_FEEDBACK}
-    return Calibrations(overall, by_source, by_kind)
+def fit_calibrations(rows: Sequence[FeedbackRow]) -> Calibrations:
+    """The corrections the user's confirmations and rejections call for."""
+    return Calibrations(tuple((logit(p), (1.0 if y else 0.0) - p, source, kind_of(topic))
+                              for p, y, source, topic in rows))
 
-
-def expected_calibration_error(pairs: list[tuple[float, bool]], bins: int = 10) -> float:
-    """ECE: the gap between stated probability and how often it came true, averaged over
-    equal-width bins weighted by how many fall in each (0: perfectly calibrated)."""
-    if not pairs:
-        return 0.0
-    total = 0.0
-    for i in range(bins):
-        lo, hi = i / bins, (i + 1) / bins
-        inside = [(p, y) for p, y in pairs if lo <= p < hi or (i == bins - 1 and p == 1.0)]
-        if inside:
-            mean_p = sum(p for p, _ in inside) / len(inside)
-            rate = sum(1 for _, y in inside if y) / len(inside)
-            total += len(inside) * abs(mean_p - rate)
-    return total / len(pairs)

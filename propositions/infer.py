@@ -701,7 +701,7 @@ class Pipeline:
         cand: Candidate,
         decision: Decision,
         similar: dict[int, Proposition],
-        calibrate: conf.Calibration,
+        calibrate: Callable[[float], float],
         report: BatchReport,
         state: _BatchState,
     ) -> None:
