@@ -636,22 +636,26 @@ class Pipeline:
     def _not_rejected(self, candidates: list[Candidate],
                       known: dict[int, Observation]) -> list[Candidate]:
         """Drop a candidate restating what the user rejected (same topic, or near-identical
-        wording) unless it cites something seen after the rejection: the evidence the user
-        already said no to does not bring the statement back."""
+        wording) unless it cites something new: seen after the rejection, and not the same
+        text (app, title, content) as the rejected one's evidence, so a page seen again is
+        the evidence the user already said no to."""
         rejected = self.store.rejected_propositions()
         if not rejected:
             return candidates
+        hashes = self.store.evidence_hashes([p.id for p, _ in rejected if p.id is not None])
         kept = []
         for cand in candidates:
             words = _words(cand.text)
-            when = [at for p, at in rejected
-                    if (p.topic_key and p.topic_key in cand.topics)
-                    or p.text.casefold() == cand.text.casefold()
-                    or retrieve.jaccard(words, _words(p.text)) >= 0.75]
-            if when:
-                newest = max((known[i].captured_at + known[i].duration for i in cand.evidence
-                              if i in known), default=None)
-                if newest is None or newest <= max(when):
+            matching = [(p, at) for p, at in rejected
+                        if (p.topic_key and p.topic_key in cand.topics)
+                        or p.text.casefold() == cand.text.casefold()
+                        or retrieve.jaccard(words, _words(p.text)) >= 0.75]
+            if matching:
+                since = max(at for _, at in matching)
+                seen = set().union(*(hashes.get(p.id, set()) for p, _ in matching))
+                cited = [known[i] for i in cand.evidence if i in known]
+                if not any(o.captured_at + o.duration > since and o.content_hash not in seen
+                           for o in cited):
                     log.info("dropped a proposition the user rejected, restated on old evidence")
                     continue
             kept.append(cand)

@@ -1579,6 +1579,20 @@ class Store:
                          "WHERE status = 'rejected' AND user_feedback = 'rejected'")
         return [(self.proposition_from_row(r), r["feedback_at"] or r["updated_at"]) for r in rows]
 
+    def evidence_hashes(self, prop_ids: Sequence[int]) -> dict[int, set[str]]:
+        """The content hashes of each proposition's supporting observations."""
+        out: dict[int, set[str]] = {}
+        unique = list(dict.fromkeys(int(p) for p in prop_ids))
+        for i in range(0, len(unique), 500):
+            chunk = unique[i:i + 500]
+            for r in self.read(
+                "SELECT e.proposition_id, o.content_hash FROM proposition_evidence e "
+                "JOIN observations o ON o.id = e.observation_id WHERE e.relation = 'supports' "
+                f"AND o.content_hash IS NOT NULL AND e.proposition_id IN "
+                f"({','.join('?' * len(chunk))})", chunk):
+                out.setdefault(r["proposition_id"], set()).add(r["content_hash"])
+        return out
+
     # == end of questions ===========================================================
 
 

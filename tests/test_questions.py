@@ -361,3 +361,39 @@ def test_a_read_only_database_asks_what_it_asked_before(store: Store) -> None:
     before = store.conn.total_changes
     assert [q.id for q in Service(store).questions(everything=True)] == [asked[0].id]
     assert store.conn.total_changes == before
+
+
+def test_with_the_thread_inferrer_a_page_seen_again_does_not_bring_a_no_back(
+        tmp_path: Path) -> None:
+    from propositions.threaded import ThreadInferrer
+
+    t0 = 1_792_400_000.0  # October 2026
+    clock = FakeClock(t0 + 3600)
+    store = Store(tmp_path / "gumd.db", clock=clock)
+    svc = Service(store, questions=QuestionPolicy(user="Megan Hughes"))
+    pipe = Pipeline(store, ThreadInferrer("Megan Hughes"), batch_size=20)
+
+    def screen(at: float, app: str, title: str, text: str) -> None:
+        store.enqueue([Observation(captured_at=at, observer="screen", app=app,
+                                   window_title=title, content=text)])
+
+    screen(t0, "Google Chrome", "Order confirmed", "Your order will be delivered to: Megan "
+           "Hughes, 14 Station Road, Cardiff CF15 8AA")
+    screen(t0 + 60, "Google Chrome", "Policy", "Named insureds: Megan Hughes, Rhys Hughes (spouse)")
+    pipe.run_batch()
+    lives = [q for q in svc.questions(everything=True) if q.proposition.text == "Megan lives in Cardiff"]
+    assert lives and lives[0].question == "Do you live in Cardiff?"
+    svc.answer_question(lives[0].id, "no")
+    clock.advance(3600)
+    # The same page again, later: the evidence already answered.
+    screen(clock.now - 60, "Google Chrome", "Order confirmed", "Your order will be delivered "
+           "to: Megan Hughes, 14 Station Road, Cardiff CF15 8AA")
+    pipe.run_batch()
+    assert "Megan lives in Cardiff" not in {p.text for p in svc.recent(50)}
+    # Something new that says it: it may come back, and be asked about again.
+    clock.advance(3600)
+    screen(clock.now - 60, "Google Chrome", "Council tax", "Council tax bill for Megan Hughes, "
+           "14 Station Road, Cardiff CF15 8AA")
+    pipe.run_batch()
+    assert "Megan lives in Cardiff" in {p.text for p in svc.recent(50)}
+    store.close()
