@@ -1536,25 +1536,6 @@ class Store:
             raise NotFound(f"no question with id {qid}; `gumd questions` lists them")
         return _question_row(rows[0])
 
-    def get_questions(self, ids: Sequence[int]) -> list[dict[str, Any]]:
-        """The questions with these ids, in the order given (missing ones left out)."""
-        if not ids:
-            return []
-        rows = self.read(f"SELECT * FROM questions WHERE id IN ({','.join('?' * len(ids))})",
-                         [int(i) for i in ids])
-        found = {r["id"]: _question_row(r) for r in rows}
-        return [found[i] for i in ids if i in found]
-
-    def list_question_rows(self, statuses: Sequence[str] | None = None,
-                           limit: int = 100) -> list[dict[str, Any]]:
-        sql, params = "SELECT * FROM questions WHERE 1", []
-        if statuses:
-            sql += f" AND status IN ({','.join('?' * len(statuses))})"
-            params += list(statuses)
-        rows = self.read(sql + " ORDER BY coalesce(answered_at, asked_at, created_at) DESC, "
-                         "id DESC LIMIT ?", [*params, int(limit)])
-        return [_question_row(r) for r in rows]
-
     def record_answer(self, qid: int, answer: str, *, skipped_until: float | None = None,
                       new_proposition_id: int | None = None) -> dict[str, Any]:
         """Store the user's answer to question ``qid`` (yes, no, skip, edit)."""

@@ -163,6 +163,10 @@ def test_forgetting_a_proposition_forgets_its_question(svc: Service, store: Stor
     svc.questions()
     svc.forget(ForgetRequest(ids=[pid]))
     assert store.read("SELECT count(*) FROM questions")[0][0] == 0
+    add(store, "Dana has a sister", 0.5)
+    assert len(svc.questions()) == 1
+    svc.forget(ForgetRequest(everything=True))
+    assert store.read("SELECT count(*) FROM questions")[0][0] == 0
 
 
 # -- answers ----------------------------------------------------------------------------
