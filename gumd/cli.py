@@ -47,7 +47,8 @@ class App:
             click.echo(f"gumd: warning: {store.path} was an empty (0-byte) file; it is now a new, "
                        "empty database (restore a backup over it if it should hold your data)",
                        err=True)
-        return Service(store, weights=self.settings.retrieval.weights())
+        return Service(store, weights=self.settings.retrieval.weights(),
+                       questions=self.settings.question_policy())
 
     def inferrer(self, user: str | None = None) -> Inferrer:
         from .daemon import make_inferrer
@@ -1376,6 +1377,11 @@ def service_status() -> None:
     from . import service
 
     click.echo(service.status().line())
+
+
+from .cli_questions import register as _register_questions  # noqa: E402
+
+_register_questions(cli)
 
 
 def main() -> None:

@@ -145,7 +145,8 @@ def make_api_app(settings: Settings, privacy: PrivacyFilter, port: int) -> Any:
     from .controls import LocalControls
 
     a = settings.api
-    svc = Service(make_store(settings), weights=settings.retrieval.weights())  # the app closes it
+    svc = Service(make_store(settings), weights=settings.retrieval.weights(),  # the app closes it
+                  questions=settings.question_policy())
     readers = None
     if a.workers:  # the app closes it too
         readers = ReadPool(ServiceSpec(str(settings.db_path), settings.store.busy_timeout_s,

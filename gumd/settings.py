@@ -12,6 +12,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 
 from propositions import Weights
 from propositions.backends import BackendConfig
+from propositions.questions import QuestionPolicy
 from propositions.suggest import SuggestConfig
 
 from . import paths
@@ -320,6 +321,14 @@ class SuggestionSettings(Section):
         )
 
 
+class QuestionSettings(Section):
+    per_day: int = Field(3, ge=0)
+    """New questions put to you a day when you do not ask for more (`gumd questions --limit N` or `--all` do)."""
+
+    skip_days: float = Field(7.0, gt=0)
+    """A question you skip comes back after this many days."""
+
+
 class ApiSettings(Section):
     enabled: bool = False
     """Run the local HTTP API for assistants (and MCP at /mcp) inside the daemon, on 127.0.0.1 only."""
@@ -383,8 +392,21 @@ class Settings(BaseSettings):
     api: ApiSettings = ApiSettings()
     """The local HTTP API and MCP server for assistants."""
 
+    questions: QuestionSettings = QuestionSettings()
+    """What gumd asks you about, to learn from your answers."""
+
     privacy: PrivacySettings = PrivacySettings()
     """What is never observed, and what is redacted before anything is stored."""
+
+    def question_policy(self) -> QuestionPolicy:
+        """How often and about what gumd asks; evidence only from apps excluded now (kept
+        from before they were) is not asked about."""
+        from .privacy import PauseState, PrivacyFilter
+
+        gate = PrivacyFilter(self.privacy, PauseState.for_home(self.home))
+        return QuestionPolicy(per_day=self.questions.per_day, skip_days=self.questions.skip_days,
+                              user=self.inference.user_name,
+                              excluded_app=lambda app: gate.is_excluded(app, None))
 
     # Not a setting: the home this object was loaded for, filled by load().
     _home: Path = PrivateAttr(default_factory=paths.home_dir)

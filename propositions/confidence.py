@@ -12,11 +12,23 @@ Every confidence is a probability that the proposition is true.
    reconciler states for the new sentence (the model's), calibrated as in
    step 1, not at a value built on the old version's. Only rule reconciliation,
    which states none, builds a reworded restatement on the old value.
-3. Recalibration: once the user has confirmed or rejected at least
-   ``MIN_FEEDBACK`` propositions, a Platt map ``p' = sigmoid(a * logit(p) + b)``
-   is fitted to (stored confidence, confirmed?) pairs and applied to every new
-   confidence, so a model that is systematically over- or under-confident is
-   corrected by what the user actually said. Until then the map is identity.
+3. Recalibration (``fit_calibrations``): every proposition the user confirmed
+   or rejected is a pair (stored confidence ``p_i``, true?). A confidence ``p``
+   is corrected by the answers given about propositions stated near ``p``::
+
+       c(p) = (sum_i K(p, p_i) * (y_i - p_i) + M * c_parent(p)) / (sum_i K(p, p_i) + M)
+       p'   = clamp(p + c(p)),   K = exp(-(logit p - logit p_i)^2 / (2 * H^2))
+
+   first over all answers (``c_parent = 0``), then over the answers about the
+   same source (inferrer), then about the same source and kind of proposition
+   (the topic key's first part: ``relation``, ``employer``, ``mail``…), each
+   level shrunk towards the one above by ``M`` (``PRIOR_ANSWERS``) answers'
+   worth. So answers about one kind move the unanswered of that kind most, and
+   with no answers the map is identity. Local, not a fitted curve: questions are
+   asked about the uncertain middle, and a Platt map (``fit_calibration``)
+   fitted there extrapolated to the confident ones and made them worse
+   (benchmarks/README.md, Questions). ``fit_calibration`` stays for fitting a
+   curve to a spread of feedback.
 4. The user's word is final: a confirmed proposition ranks as at least
    ``CONFIRMED_FLOOR`` confident (its stored confidence keeps the model's
    estimate, which step 3 learns from) and is never revised by inference; a
@@ -26,13 +38,18 @@ Every confidence is a probability that the proposition is true.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 
 REINFORCE = 0.3
 MAX_CONFIDENCE = 0.97
 MIN_CONFIDENCE = 0.02
 CONFIRMED_FLOOR = 0.95
 MIN_FEEDBACK = 20
+#: how far apart (in logit) two confidences may be for an answer about one to count for the other
+KERNEL_LOGIT = 0.15
+#: how many answers' worth the level above (or no correction, at the top) weighs
+PRIOR_ANSWERS = 10.0
 
 
 def clamp(p: float) -> float:
@@ -116,3 +133,66 @@ def fit_calibration(pairs: list[tuple[float, bool]], iterations: int = 100) -> C
         if improvement < 1e-10:
             break
     return Calibration(a=a, b=b, samples=len(pairs))
+
+
+#: feedback row for ``fit_calibrations``: (stored confidence, confirmed?, source, topic_key)
+FeedbackRow = tuple[float, bool, str | None, str | None]
+
+
+def kind_of(topic_key: str | None) -> str | None:
+    """The kind of thing a topic key names: its part before the first colon."""
+    if not topic_key:
+        return None
+    return topic_key.split(":", 1)[0] or None
+
+
+@dataclass(frozen=True)
+class Calibrations:
+    """Corrections learnt from the user's answers, overall, per source and per (source, kind);
+    see step 3 of the module docstring."""
+
+    #: (logit of the stated confidence, outcome - stated confidence, source, kind) per answer
+    answers: tuple[tuple[float, float, str | None, str | None], ...] = ()
+    _memo: dict[tuple[float, str | None, str | None], float] = field(
+        default_factory=dict, compare=False, repr=False)
+
+    @property
+    def samples(self) -> int:
+        return len(self.answers)
+
+    def for_(self, source: str | None, topic_key: str | None = None) -> Callable[[float], float]:
+        """The map for propositions of this source and kind."""
+        return lambda p: self(p, source, topic_key)
+
+    def __call__(self, p: float, source: str | None = None, topic_key: str | None = None) -> float:
+        kind = kind_of(topic_key)
+        x = round(logit(p), 3)
+        key = (x, source, kind)
+        if key not in self._memo:
+            c = self._shrunk(x, self.answers, 0.0)
+            if source:
+                mine = [a for a in self.answers if a[2] == source]
+                c = self._shrunk(x, mine, c)
+                if kind:
+                    c = self._shrunk(x, [a for a in mine if a[3] == kind], c)
+            self._memo[key] = c
+        return clamp(p + self._memo[key])
+
+    @staticmethod
+    def _shrunk(x: float, answers: Sequence[tuple[float, float, str | None, str | None]],
+                parent: float) -> float:
+        num = den = 0.0
+        for xi, residual, _, _ in answers:
+            d = (x - xi) / KERNEL_LOGIT
+            if d * d < 50:  # beyond that the weight is nil
+                k = math.exp(-0.5 * d * d)
+                num += k * residual
+                den += k
+        return (num + PRIOR_ANSWERS * parent) / (den + PRIOR_ANSWERS)
+
+
+def fit_calibrations(rows: Sequence[FeedbackRow]) -> Calibrations:
+    """The corrections the user's confirmations and rejections call for."""
+    return Calibrations(tuple((logit(p), (1.0 if y else 0.0) - p, source, kind_of(topic))
+                              for p, y, source, topic in rows))
+

@@ -579,6 +579,7 @@ class Pipeline:
         candidates = merge_same_text([c for c in candidates if c.text.strip()])
         known = {o.id: o for o in batch if o.id is not None}
         candidates = self._ground(candidates, known)
+        candidates = self._not_rejected(candidates, known)
         user = getattr(self.inferrer, "user", "")
         for c in candidates:
             c.provenance = provenance.of((known[i] for i in c.evidence if i in known), user)
@@ -589,11 +590,13 @@ class Pipeline:
         pairs = [(c, self._similar(c)) for c in candidates]
         decisions = [self._ground_rewrite(c, s, d, known)
                      for (c, s), d in zip(pairs, self.inferrer.reconcile(pairs))]
-        calibrate = conf.fit_calibration(self.store.feedback_pairs())
+        # Per source and kind where the user's answers allow, else over all of them.
+        calibrations = conf.fit_calibrations(self.store.feedback_rows())
         tally = BatchReport()
         state = _BatchState()
         with self.store.write():  # one batch, one transaction: all of it lands or none
             for i, ((cand, similar), decision) in enumerate(zip(pairs, decisions), 1):
+                calibrate = calibrations.for_(self.inferrer.name, cand.topic_key)
                 self._apply(cand, decision, state.known(similar), calibrate, tally, state)
                 self._step(REVISING, i, len(candidates))
             self.store.mark_done(done)
@@ -637,6 +640,34 @@ class Pipeline:
             names = ", ".join(f"“{m}”" for m in found.missing)
             cand.reasoning = _beside(cand.reasoning, f"Its evidence does not name {names}, so "
                                                      f"its confidence is capped at {cap:g}.")
+            kept.append(cand)
+        return kept
+
+    def _not_rejected(self, candidates: list[Candidate],
+                      known: dict[int, Observation]) -> list[Candidate]:
+        """Drop a candidate restating what the user rejected (same topic, or near-identical
+        wording) unless it cites something new: seen after the rejection, and not the same
+        text (app, title, content) as the rejected one's evidence, so a page seen again is
+        the evidence the user already said no to."""
+        rejected = self.store.rejected_propositions()
+        if not rejected:
+            return candidates
+        hashes = self.store.evidence_hashes([p.id for p, _ in rejected if p.id is not None])
+        kept = []
+        for cand in candidates:
+            words = _words(cand.text)
+            matching = [(p, at) for p, at in rejected
+                        if (p.topic_key and p.topic_key in cand.topics)
+                        or p.text.casefold() == cand.text.casefold()
+                        or retrieve.jaccard(words, _words(p.text)) >= 0.75]
+            if matching:
+                since = max(at for _, at in matching)
+                seen = set().union(*(hashes.get(p.id, set()) for p, _ in matching))
+                cited = [known[i] for i in cand.evidence if i in known]
+                if not any(o.captured_at + o.duration > since and o.content_hash not in seen
+                           for o in cited):
+                    log.info("dropped a proposition the user rejected, restated on old evidence")
+                    continue
             kept.append(cand)
         return kept
 
@@ -684,7 +715,7 @@ class Pipeline:
         cand: Candidate,
         decision: Decision,
         similar: dict[int, Proposition],
-        calibrate: conf.Calibration,
+        calibrate: Callable[[float], float],
         report: BatchReport,
         state: _BatchState,
     ) -> None:

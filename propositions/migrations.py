@@ -209,6 +209,35 @@ def m008_provenance(db: Database) -> None:
     db.execute("ALTER TABLE propositions ADD COLUMN provenance TEXT NOT NULL DEFAULT ''")
 
 
+@migrations()
+def m009_questions(db: Database) -> None:
+    # One question per proposition, kept across listings so it is never asked twice;
+    # it goes with its proposition when that is forgotten (its text quotes it).
+    db.execute(
+        """
+        CREATE TABLE questions (
+            id INTEGER PRIMARY KEY,
+            proposition_id INTEGER NOT NULL UNIQUE
+                REFERENCES propositions (id) ON DELETE CASCADE,
+            question TEXT NOT NULL,
+            why TEXT NOT NULL DEFAULT '',
+            score REAL NOT NULL DEFAULT 0,
+            reasons TEXT NOT NULL DEFAULT '[]',
+            created_at REAL NOT NULL,
+            asked_at REAL,
+            answered_at REAL,
+            answer TEXT CHECK (answer IN ('yes', 'no', 'skip', 'edit')),
+            status TEXT NOT NULL DEFAULT 'open'
+                CHECK (status IN ('open', 'answered', 'skipped')),
+            skipped_until REAL,
+            -- the version an edit made
+            new_proposition_id INTEGER
+        )
+        """
+    )
+    db.execute("CREATE INDEX idx_questions_status ON questions (status, asked_at)")
+
+
 def apply(db: Database) -> None:
     migrations.apply(db)
 

@@ -8,10 +8,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from . import confidence as conf
+from . import questions as questions_mod
 from . import retrieve, serialize
 from .actions import SupportsRun, describe_for
 from .errors import InvalidInput
 from .models import EvidenceLink, HistoryEntry, Proposition, Suggestion
+from .questions import Question, QuestionPolicy
 from .retrieve import Weights
 from .store import DEFAULT_BUSY_TIMEOUT_S, MMAP_BYTES, CheckReport, Clock, Store, guarded
 from .suggest import record_feedback
@@ -82,16 +85,20 @@ class Service:
         *,
         weights: retrieve.Weights = retrieve.Weights(),
         clock: Clock | None = None,
+        questions: QuestionPolicy | None = None,
     ) -> None:
         self.store = store
         self.weights = weights
         self.clock = clock or store.clock
+        #: how often and about what questions are asked (the application sets it from settings)
+        self.question_policy = questions or QuestionPolicy()
 
     @classmethod
     def open(cls, path: str | Path, *, weights: retrieve.Weights | None = None,
-             **store_options: Any) -> "Service":
+             questions: QuestionPolicy | None = None, **store_options: Any) -> "Service":
         """A Service over the database at ``path``; ``store_options`` go to the Store."""
-        return cls(Store(path, **store_options), weights=weights or retrieve.Weights())
+        return cls(Store(path, **store_options), weights=weights or retrieve.Weights(),
+                   questions=questions)
 
     def close(self) -> None:
         self.store.close()
@@ -382,3 +389,69 @@ class Service:
         return shown
 
     # == end of suggestions ==========================================================
+
+    # == questions ====================================================================
+    # What gumd is least sure of and what matters most, asked in plain words
+    # (propositions.questions); every answer is feedback that calibration learns from.
+
+    ANSWERS = ("yes", "no", "skip", "edit")
+
+    def calibrations(self) -> conf.Calibrations:
+        """The confidence maps fitted to every confirmation and rejection so far."""
+        return conf.fit_calibrations(self.store.feedback_rows())
+
+    def calibrated(self, prop: Proposition,
+                   calibrations: conf.Calibrations | None = None) -> float:
+        """``prop``'s confidence rescaled by what the user said about its source and kind."""
+        cal = calibrations or self.calibrations()
+        return cal(prop.confidence, prop.source, prop.topic_key)
+
+    def questions(self, *, limit: int | None = None, everything: bool = False,
+                  include_sensitive: bool = True) -> list[Question]:
+        """The questions to ask now, best first (at most a few new ones a day unless
+        ``limit`` or ``everything``); they are recorded as asked."""
+        return questions_mod.choose(self.store, self.question_policy, limit=limit,
+                                    everything=everything, include_sensitive=include_sensitive)
+
+    def question(self, qid: int) -> Question:
+        row = self.store.get_question(qid)
+        prop = self.store.get_proposition(row["proposition_id"])
+        return questions_mod.from_row(row, prop, self.calibrated(prop))
+
+    def answer_question(self, qid: int, answer: str, text: str | None = None
+                        ) -> tuple[Question, Proposition]:
+        """Answer question ``qid``: yes confirms its proposition, no rejects it (and the same
+        evidence will not bring it back), skip puts it off for ``skip_days``, edit rewords it
+        (with ``text``). Returns the question as answered and the proposition as it now stands
+        (for an edit, the new version)."""
+        answer = (answer or "").strip().lower()
+        if answer not in self.ANSWERS:
+            raise InvalidInput(f"answer yes, no, skip or edit (with text), not {answer!r}")
+        if answer == "edit" and not (text or "").strip():
+            raise InvalidInput("an edit needs the corrected text")
+        if answer != "edit" and text:
+            raise InvalidInput(f"{answer} takes no text; to reword, answer edit with the text")
+        row = self.store.get_question(qid)
+        if row["status"] == "answered":
+            raise InvalidInput(f"question {qid} was already answered ({row['answer']})")
+        pid = row["proposition_id"]
+        prop = self.store.get_proposition(pid)
+        if prop.status != "active":
+            raise InvalidInput(f"question {qid} is about proposition {pid}, which is "
+                               f"{prop.status} now; list the questions again")
+        with self.store.write():  # the answer and its effect land together
+            new_id = None
+            if answer == "yes":
+                prop = self.confirm(pid)
+            elif answer == "no":
+                prop = self.reject(pid)
+            elif answer == "edit":
+                prop = self.edit(pid, text or "")
+                new_id = prop.id
+            until = (self.clock() + self.question_policy.skip_days * 86400
+                     if answer == "skip" else None)
+            done = self.store.record_answer(qid, answer, skipped_until=until,
+                                            new_proposition_id=new_id)
+        return questions_mod.from_row(done, prop), prop
+
+    # == end of questions ===============================================================

@@ -21,7 +21,7 @@ from .test_api import TOKEN, ExcludingSink, FakeControls, Seed, seed
 
 ROOT = Path(__file__).resolve().parent.parent
 TOOLS = {"get_user_context", "search_propositions", "get_proposition", "record_feedback",
-         "list_suggestions", "recent_activity"}
+         "list_suggestions", "recent_activity", "ask_user_question", "answer_question"}
 TIMEOUT_S = 60
 
 

@@ -22,15 +22,16 @@ from .overview import OverviewPane
 from .pane import Pane
 from .privacy import PrivacyPane
 from .propositions_tab import PropositionsPane, forget_summary
+from .questions import QuestionsPane
 from .suggestions import SuggestionsPane
 from .timeline import TimelinePane
 
 PANES: tuple[type[Pane], ...] = (OverviewPane, PropositionsPane, SuggestionsPane, TimelinePane,
-                                 PrivacyPane)
+                                 PrivacyPane, QuestionsPane)
 
 
 class GumdApp(App[None]):
-    """Tabs over one Service: Overview, Propositions, Suggestions, Timeline, Privacy."""
+    """Tabs over one Service: Overview, Propositions, Suggestions, Timeline, Privacy, Questions."""
 
     TITLE = "gumd"
     ENABLE_COMMAND_PALETTE = False

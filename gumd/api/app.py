@@ -134,6 +134,21 @@ class Api:
         until = self.clock() + params.parse_duration(params.required_str(body, "for", 20), "for")
         return await run_in_threadpool(ops.snooze_suggestion, self.svc, _id(request), until)
 
+    # -- questions --------------------------------------------------------------------
+
+    async def questions(self, request: Request) -> dict[str, Any]:
+        q = self.query(request)
+        limit = q.integer("limit", 0, 1, ops.MAX_LIMIT) or None
+        everything = q.choice("all", ("true", "false")) == "true"
+        return await run_in_threadpool(ops.questions, self.svc, limit, everything,
+                                       self.share_sensitive)
+
+    async def answer(self, request: Request) -> dict[str, Any]:
+        body = await _json(request)
+        return await run_in_threadpool(ops.answer_question, self.svc, _id(request),
+                                       body.get("answer"), params.optional_str(body, "text"),
+                                       self.share_sensitive)
+
     # -- the daemon -------------------------------------------------------------------
 
     async def status(self, request: Request) -> dict[str, Any]:
@@ -289,6 +304,8 @@ def create_app(
         Route("/v1/suggestions/{id:int}/accept", _endpoint(api.accept), methods=["POST"]),
         Route("/v1/suggestions/{id:int}/dismiss", _endpoint(api.dismiss), methods=["POST"]),
         Route("/v1/suggestions/{id:int}/snooze", _endpoint(api.snooze), methods=["POST"]),
+        Route("/v1/questions", _endpoint(api.questions), methods=["GET"]),
+        Route("/v1/questions/{id:int}/answer", _endpoint(api.answer), methods=["POST"]),
         Route("/v1/status", _endpoint(api.status), methods=["GET"]),
         Route("/v1/pause", _endpoint(api.pause), methods=["POST"]),
         Route("/v1/resume", _endpoint(api.resume), methods=["POST"]),

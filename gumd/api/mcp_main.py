@@ -19,6 +19,7 @@ def open_service(settings: settings_mod.Settings) -> Service:
     paths.ensure_private_dir(settings.home)
     # The ranking `gumd query` uses.
     return Service.open(settings.db_path, weights=settings.retrieval.weights(),
+                        questions=settings.question_policy(),
                         busy_timeout_s=settings.store.busy_timeout_s,
                         claim_timeout_s=settings.store.claim_timeout_s,
                         max_attempts=settings.store.max_attempts,

@@ -24,7 +24,9 @@ INSTRUCTIONS = (
     "about them (projects, plans, habits, preferences), each with a confidence between 0 and 1 "
     "and the evidence it was inferred from. Call get_user_context at the start of a task to "
     "personalise your help; treat low-confidence propositions as guesses. When the user says a "
-    "proposition is right, wrong or needs rewording, call record_feedback."
+    "proposition is right, wrong or needs rewording, call record_feedback. When the user is "
+    "talking with you anyway and a pause fits, ask_user_question gives what gumd would like to "
+    "ask them; put it to them in your own words and pass their answer to answer_question."
 )
 
 #: propositions.models.SUGGESTION_STATUSES as a type, so the tool's schema lists them (a test keeps them equal)
@@ -122,6 +124,35 @@ def build_mcp(
         if text:
             raise ToolError(f"{action} takes no text; use action 'edit' to reword")
         return run(ops.feedback, service(), id, action, share_sensitive)
+
+    @server.tool()
+    def ask_user_question(
+        limit: Annotated[int | None, Field(ge=1, le=ops.MAX_LIMIT, description=(
+            "Most questions to return; omit for gumd's own daily few."))] = None,
+    ) -> dict[str, Any]:
+        """Questions gumd would like the user asked, best first: about what it is least sure
+        of and what matters most. Each has an id, the question in plain words, why (the
+        evidence in one line) and the proposition it is about. Ask only when the user is
+        talking with you anyway and it does not interrupt their task; never answer for them.
+        Pass their reply to answer_question.
+        """
+        return run(ops.questions, service(), limit, False, share_sensitive)
+
+    @server.tool()
+    def answer_question(
+        id: Annotated[int, Field(ge=1, description="A question id from ask_user_question.")],
+        answer: Annotated[Literal["yes", "no", "skip", "edit"], Field(description=(
+            "yes: the user says it is true. no: it is false (it leaves the model for good). "
+            "skip: they would rather not say now (asked again in a week). edit: they correct "
+            "it (give text)."))],
+        text: Annotated[str | None, Field(description=(
+            "For edit only: what is true, as a sentence about the user."))] = None,
+    ) -> dict[str, Any]:
+        """Record the user's answer to a gumd question. Only on the user's own word. Returns
+        the question as answered and the proposition as it now stands."""
+        if answer == "edit" and not (text or "").strip():
+            raise ToolError("edit needs text: what is true")
+        return run(ops.answer_question, service(), id, answer, text or None, share_sensitive)
 
     @server.tool()
     def list_suggestions(

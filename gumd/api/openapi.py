@@ -155,6 +155,29 @@ SCHEMAS: dict[str, Schema] = {
     "Suggestions": _object({"suggestions": {"type": "array", "items": _ref("Suggestion")}}),
     "Accept": _object({"suggestion": _ref("Suggestion"),
                        "result": {"description": "What the action runner reported."}}),
+    "Question": _object({
+        "id": {"type": "integer"},
+        "proposition_id": {"type": "integer", "description": "The proposition it asks about."},
+        "question": {"type": "string", "description": "In plain words, to put to the user as is."},
+        "why": {"type": "string", "description": "The evidence and the reason to ask, in one line."},
+        "score": {"type": "number", "description": (
+            "What an answer is worth: uncertainty, suggestions resting on it, a sensitive "
+            "flag, a contradiction.")},
+        "reasons": {"type": "array", "items": {"type": "string", "enum": [
+            "uncertain", "used", "sensitive", "contradicted"]}},
+        "status": {"type": "string", "enum": ["open", "answered", "skipped"]},
+        "answer": _nullable("string", enum=["yes", "no", "skip", "edit", None]),
+        "asked_at": TIME, "answered_at": TIME,
+        "text": _nullable("string", description="The proposition's text."),
+        "confidence": _nullable("number", description="Its stored confidence."),
+        "calibrated_confidence": _nullable("number", description=(
+            "Its confidence rescaled by the user's answers about its source and kind.")),
+        "sensitive": {"type": "array", "items": {"type": "string"}},
+    }),
+    "Questions": _object({"questions": {"type": "array", "items": _ref("Question")}}),
+    "Answered": _object({"question": _ref("Question"), "proposition": _ref("Proposition")},
+                        description="The question as answered and the proposition as it now "
+                                    "stands (after an edit, the new version)."),
     "Status": _object({
         "daemon": {"type": "object", "description": (
             "State, pause, last capture and inference, as `gumd status --json`; `model_usage`: "
@@ -302,6 +325,24 @@ def build_spec() -> dict[str, Any]:
                 {**_ok("Suggestion"), **common, **_errors(404, 413)}, tag="suggest",
                 op_id="snoozeSuggestion", params=[ID],
                 body=_body(_object({"for": DURATION})))},
+            "/v1/questions": {"get": _op(
+                "What gumd would like the user asked, best first: a few new ones a day unless "
+                "limit or all is given; each is recorded as asked",
+                {**_ok("Questions"), **common}, tag="questions", op_id="listQuestions",
+                params=[_param("limit", "query", {"type": "integer", "minimum": 1, "maximum": 100},
+                               "Up to this many, past the daily cap."),
+                        _param("all", "query", {"type": "string", "enum": ["true", "false"]},
+                               "Every question worth asking now.")])},
+            "/v1/questions/{id}/answer": {"post": _op(
+                "Record the user's answer: yes confirms, no rejects, skip asks again later, "
+                "edit rewords (with text). Only on the user's word",
+                {**_ok("Answered"), **common, **_errors(404, 413)}, tag="questions",
+                op_id="answerQuestion", params=[ID],
+                body=_body(_object({"answer": {"type": "string",
+                                               "enum": ["yes", "no", "skip", "edit"]},
+                                    "text": {"type": "string", "minLength": 1,
+                                             "description": "For edit only: what is true."}},
+                                   required=["answer"])))},
             "/v1/status": {"get": _op(
                 "The daemon's state, the database's counts and this API's capabilities",
                 {**_ok("Status"), **common}, tag="daemon", op_id="getStatus")},

@@ -301,3 +301,28 @@ def make_observation(text: str, *, app: str | None, title: str | None, url: str 
 def _clip(text: str) -> str:
     line = " ".join(text.split())
     return line if len(line) <= TITLE_CHARS else line[: TITLE_CHARS - 1] + "…"
+
+
+# -- questions: what gumd would ask the user ---------------------------------------------
+
+ANSWERS = ("yes", "no", "skip", "edit")
+
+
+def questions(svc: Service, limit: int | None = None, everything: bool = False,
+              share_sensitive: bool = False) -> dict[str, Any]:
+    """The questions to ask the user now, best first (a few new ones a day unless ``limit``
+    or ``everything``); ones about sensitive propositions only with ``share_sensitive``."""
+    found = svc.questions(limit=limit, everything=everything, include_sensitive=share_sensitive)
+    return {"questions": [q.to_dict() for q in found]}
+
+
+def answer_question(svc: Service, qid: int, answer: Any, text: str | None = None,
+                    share_sensitive: bool = False) -> dict[str, Any]:
+    """Record the user's answer; the question as answered and the proposition as it now stands."""
+    if answer not in ANSWERS:
+        raise InvalidInput(f"answer: must be one of {', '.join(ANSWERS)}, got {answer!r}")
+    q = svc.question(qid)
+    if q.proposition is not None and q.proposition.sensitive and not share_sensitive:
+        raise NotFound(f"no question with id {qid}")
+    question, prop = svc.answer_question(qid, answer, text)
+    return {"question": question.to_dict(), "proposition": serialize.proposition(prop)}
