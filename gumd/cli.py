@@ -39,7 +39,7 @@ class App:
 
     @cached_property
     def service(self) -> Service:
-        from .daemon import make_store
+        from .wiring import make_service, make_store
 
         store = make_store(self.settings)
         if store.started_empty:
@@ -47,15 +47,15 @@ class App:
             click.echo(f"gumd: warning: {store.path} was an empty (0-byte) file; it is now a new, "
                        "empty database (restore a backup over it if it should hold your data)",
                        err=True)
-        return Service(store, weights=self.settings.retrieval.weights())
+        return make_service(self.settings, store)
 
     def inferrer(self, user: str | None = None) -> Inferrer:
-        from .daemon import make_inferrer
+        from .wiring import make_inferrer
 
         return make_inferrer(self.settings, user)
 
     def pipeline(self, inferrer: Inferrer | None = None) -> Pipeline:
-        from .daemon import make_pipeline
+        from .wiring import make_pipeline
 
         return make_pipeline(self.settings, self.service.store, inferrer)
 
@@ -541,7 +541,7 @@ def ingest(app: App, sources: tuple[Path, ...], no_process: bool) -> None:
     stored (under any name) is reported and not stored again; once it
     changes, it is.
     """
-    from .daemon import make_privacy
+    from .wiring import make_privacy
 
     files: list[Path] = []
     for p in sources:
@@ -602,7 +602,8 @@ def replay(app: App, scenarios: tuple[str, ...]) -> None:
     from propositions.scenario import load_scenario
 
     from . import examples
-    from .daemon import admit_all, make_privacy
+    from .privacy import admit_all
+    from .wiring import make_privacy
 
     for path in [examples.resolve(s) for s in scenarios]:
         scenario = load_scenario(path)
@@ -707,7 +708,7 @@ def demo(app: App, name: str | None, no_tui: bool, keep: bool, list_examples: bo
                 from tui import run_tui
 
                 from .controls import LocalControls
-                from .daemon import make_action_runner
+                from .wiring import make_action_runner
 
                 run_tui(run.service, LocalControls(run.settings, run.service),
                         runner=make_action_runner(run.settings))
@@ -943,7 +944,7 @@ EXPLAIN_LIMIT = 20
 @pass_app
 def suggest(app: App, force: bool, explain: bool, as_json: bool) -> None:
     """Look for suggestions now, from what gumd has seen and learnt."""
-    from .daemon import make_suggester
+    from .wiring import make_suggester
 
     suggester = make_suggester(app.settings, app.service.store)
     verdicts = suggester.review(force=force, explain=explain)
@@ -1029,7 +1030,7 @@ def suggestions_accept(app: App, sugg_id: int, yes: bool) -> None:
     """Accept suggestion ID: only now is its action run (after you confirm)."""
     from propositions.actions import escape_invisible
 
-    from .daemon import make_action_runner
+    from .wiring import make_action_runner
 
     sg = app.service.get_suggestion(sugg_id)
     runner = make_action_runner(app.settings)
@@ -1072,7 +1073,7 @@ def tui(app: App) -> None:
     from tui import run_tui
 
     from .controls import LocalControls
-    from .daemon import make_action_runner
+    from .wiring import make_action_runner
 
     run_tui(app.service, LocalControls(app.settings, app.service),
             runner=make_action_runner(app.settings))
@@ -1088,7 +1089,7 @@ def api_group(ctx: click.Context, port: int | None) -> None:
     import logging
 
     from .api import bind, serve
-    from .daemon import make_api_app, make_privacy
+    from .wiring import make_api_app, make_privacy
 
     s = ctx.ensure_object(App).settings
     paths.require_writable(s.home, "serve the API (its token lives there)")

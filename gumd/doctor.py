@@ -100,10 +100,10 @@ def _ocr(s: Settings) -> Check:
 def _model(s: Settings) -> Check:
     if s.model.kind == "statistical":
         return Check("model", "ok", f"statistical inferrer (built in, no model); {MODEL_SETUP_HINT}")
-    from propositions.backends import make_backend
+    from .wiring import make_model_backend
 
     try:
-        backend = make_backend(s.model.backend_config())
+        backend = make_model_backend(s.model)
         backend.complete([{"role": "user", "content": "Reply with OK."}])
     except GumdError as exc:
         return Check("model", "fail", str(exc), "see README: Choosing an inferrer")

@@ -496,3 +496,9 @@ class PrivacyFilter:
             text, n = _redact_phones(text)
             kinds += ["phone"] * n
         return text
+
+
+def admit_all(privacy: PrivacyFilter, observations: list[Observation]) -> list[Observation]:
+    """What the user handed over on purpose, through exclusions and redaction (not the pause)."""
+    admitted = (privacy.admit(o, respect_pause=False) for o in observations)
+    return [o for o in admitted if o is not None]

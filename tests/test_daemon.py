@@ -483,7 +483,7 @@ def test_the_pipeline_built_for_the_daemon_redacts_as_the_privacy_filter_does(se
     from propositions.backends.scripted import ScriptedBackend
     from propositions.infer import ModelInferrer
 
-    from gumd.daemon import make_pipeline, make_store
+    from gumd.wiring import make_pipeline, make_store
 
     settings.privacy.redact_emails = True
     store = make_store(settings)

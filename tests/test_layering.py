@@ -26,6 +26,18 @@ SERVICE_SURFACE = {"propositions.service", "propositions.models", "propositions.
 # TUI...) reads without it.
 HARNESS = ("propositions.eval", "propositions.scenario", "propositions.replay")
 HARNESS_USERS = {"gumd/cli.py", "gumd/demo.py", "propositions/scenario.py", "propositions/replay.py"}
+# Entry points that hand parts built by gumd.wiring to a thin adapter.
+ENTRY_POINTS = {"gumd/api/mcp_main.py"}
+# The parts gumd builds from Settings: only gumd/wiring.py constructs them (the library
+# builds its own internals; tests are exempt).
+PARTS = {"Store", "Service", "make_backend", "ModelInferrer", "StatisticalInferrer", "ThreadInferrer",
+         "Suggester", "PrivacyFilter", "PauseState", "ActionRunner", "Pipeline", "WindowObserver",
+         "ScreenObserver", "InputObserver", "FilesObserver", "MacWindowSource", "X11WindowSource"}
+PART_EXCEPTIONS = {
+    "gumd/api/pool.py": {"Service"},  # a worker opens the ServiceSpec that wiring.service_spec made
+    "gumd/doctor.py": {"X11WindowSource"},  # probing the display is the check itself
+    "gumd/model_setup.py": {"Store", "StatisticalInferrer"},  # a scratch probe, never the user's database
+}
 
 
 def _modules() -> list[Path]:
@@ -77,6 +89,8 @@ def test_import_rules(path: Path) -> None:
                 assert mod in SERVICE_SURFACE, f"{rel}: talk to propositions.service, not {mod}"
             if head == "gumd":
                 allowed = ("gumd.settings", "gumd.paths", "gumd.errors", "gumd.api")
+                if rel in ENTRY_POINTS:
+                    allowed += ("gumd.wiring",)
                 assert mod == "gumd" or mod.startswith(allowed), f"{rel}: imports {mod}"
         if not rel.startswith("propositions/eval/") and rel not in HARNESS_USERS:
             assert not (mod + ".").startswith(tuple(h + "." for h in HARNESS)), (
@@ -88,6 +102,38 @@ def test_import_rules(path: Path) -> None:
             )
         if top:
             assert head not in LAZY_ONLY, f"{rel}: import {mod} lazily, inside the function using it"
+
+
+def _constructed(path: Path) -> list[tuple[str, int]]:
+    """(part, line) for each call that builds a part: ``Store(...)``, ``Service.open(...)``, ``x.Suggester(...)``."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if not isinstance(node, ast.Call):
+            continue
+        f = node.func
+        if isinstance(f, ast.Attribute) and f.attr == "open" and isinstance(f.value, ast.Name):
+            name = f.value.id
+        else:
+            name = f.id if isinstance(f, ast.Name) else f.attr if isinstance(f, ast.Attribute) else ""
+        if name in PARTS:
+            found.append((name, node.lineno))
+    return found
+
+
+@pytest.mark.parametrize("path", [p for p in _modules() if not _rel(p).startswith("propositions/")],
+                         ids=_rel)
+def test_only_wiring_builds_parts(path: Path) -> None:
+    rel = _rel(path)
+    if rel == "gumd/wiring.py":
+        return
+    built = [(n, line) for n, line in _constructed(path) if n not in PART_EXCEPTIONS.get(rel, set())]
+    assert not built, f"{rel} builds {built}: build parts from Settings in gumd/wiring.py"
+
+
+def test_the_checker_sees_construction(tmp_path: Path) -> None:
+    probe = tmp_path / "probe.py"
+    probe.write_text("s = Service.open(p)\nt = Store(p)\nu = suggest.Suggester(s)\nv = Other(p)\n")
+    assert _constructed(probe) == [("Service", 1), ("Store", 2), ("Suggester", 3)]
 
 
 def test_the_checker_sees_violations(tmp_path: Path) -> None:
