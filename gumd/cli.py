@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 import os
 import sqlite3
 import sys
@@ -1182,56 +1181,21 @@ def _name_hint(settings: settings_mod.Settings) -> None:
 def status(app: App, as_json: bool) -> None:
     """Running or not, paused, last capture and inference, queue, backend, database size."""
     from . import health
-    from .privacy import PauseState
+    from .status import daemon_status
 
     s = app.settings
-    daemon = health.read_status(s.home)
-    store = app.service.store
-    queue = store.queue_counts()
-    # The pause file is the truth whether or not the daemon runs (it reads the same file).
-    paused_until = PauseState.for_home(s.home).paused_until()
-    verdict = health.judge(s.home, daemon, queue, store.oldest_pending_at(),
-                           paused=paused_until is not None)
-    live = verdict["state"] not in ("stopped", "starting")  # else the file is the last run's
-    out: dict[str, Any] = {
-        "state": verdict["state"],
-        "problems": verdict["problems"],
-        "running": verdict["running"],
-        "pid": (daemon.pid if daemon and live
-                else health.read_pid(s.home / health.LOCK_NAME) if verdict["running"] else None),
-        "paused": paused_until is not None,
-        "paused_until": serialize.iso(paused_until) if paused_until and math.isfinite(paused_until) else None,
-        "idle": bool(daemon and daemon.idle and verdict["running"]),
-        "capture_blocked": daemon.capture_blocked if daemon and verdict["running"] else None,
-        "observers": daemon.observers if daemon and verdict["running"] else [],
-        "last_capture_at": serialize.iso(daemon.last_capture_at) if daemon and daemon.last_capture_at else None,
-        "last_inference_at": serialize.iso(daemon.last_inference_at) if daemon and daemon.last_inference_at else None,
-        "model_unavailable": daemon.model_unavailable if daemon and verdict["running"] else None,
-        "inference_waits": health.inference_wait(daemon) if verdict["running"] else None,
-        "frames_captured": daemon.frames_captured if daemon else 0,
-        "frames_skipped": daemon.frames_skipped if daemon else 0,
-        "queue": queue,
-        "backend": s.model.kind,
-        "model": s.model.name or None,
-        "db_path": str(s.db_path),
-        "db_bytes": store.size_bytes(),
-        "progress": _progress_json(daemon.progress) if daemon and live and daemon.progress else None,
-        # null with no model in use (the statistical inferrer), and while stopped or starting
-        "model_usage": (_usage_json(daemon.model_usage) if daemon and live and daemon.model_usage
-                        else None),
-        "api": ({"url": daemon.api_url, "workers": daemon.api_workers,
-                 "workers_resting": daemon.api_workers_resting}
-                if daemon and verdict["running"] and daemon.api_url else None),
-    }
+    out = daemon_status(s, app.service.store)
+    queue = out["queue"]
+    live = out["state"] not in ("stopped", "starting")
     if as_json:
-        _emit_json(out)
+        _emit_json(serialize.iso_times(out))
         return
     line = out["state"] + (f" (pid {out['pid']})" if out["pid"] else "")
     click.echo(f"gumd: {line}")
     for problem in out["problems"]:
         click.echo(f"  ! {problem}")
     if out["paused"]:
-        click.echo(f"  paused until {out['paused_until'] or 'you resume'}")
+        click.echo(f"  paused until {serialize.iso(out['paused_until']) or 'you resume'}")
     if out["capture_blocked"]:
         click.echo(f"  capture held back: {out['capture_blocked']}")
     if out["state"] == "starting":
@@ -1239,11 +1203,11 @@ def status(app: App, as_json: bool) -> None:
     elif out["running"]:
         click.echo(f"  observers: {', '.join(out['observers']) or 'none'}"
                    + (" (you are idle)" if out["idle"] else ""))
-        click.echo(f"  last capture: {_ago(daemon.last_capture_at if daemon else 0)}; "
+        click.echo(f"  last capture: {_ago(out['last_capture_at'])}; "
                    f"frames {out['frames_captured']} captured, {out['frames_skipped']} unchanged")
-        click.echo(f"  last inference: {_ago(daemon.last_inference_at if daemon else 0)}")
-    if out["progress"] and daemon and daemon.progress:
-        click.echo(f"  now: {health.describe_progress(daemon.progress, queue['pending'], time.time())}")
+        click.echo(f"  last inference: {_ago(out['last_inference_at'])}")
+    if out["progress"]:
+        click.echo(f"  now: {health.describe_progress(out['progress'], queue['pending'], time.time())}")
     if out["api"]:
         api = out["api"]
         click.echo(f"  API: {api['url']}, {api['workers']} worker processes"
@@ -1265,20 +1229,6 @@ def status(app: App, as_json: bool) -> None:
                f"{queue['failed']} failed, {queue['done']} done")
     click.echo(f"  backend: {s.model.kind}" + (f" ({s.model.name})" if s.model.name else ""))
     click.echo(f"  database: {s.db_path} ({out['db_bytes'] / 1e6:.1f} MB)")
-
-
-def _usage_json(usage: dict[str, Any]) -> dict[str, Any]:
-    out = dict(usage)
-    since = out.get("started_at")
-    out["started_at"] = serialize.iso(since) if since else None
-    return out
-
-
-def _progress_json(progress: dict[str, Any]) -> dict[str, Any]:
-    out = dict(progress)
-    since = out.get("step_started_at")
-    out["step_started_at"] = serialize.iso(since) if since else None
-    return out
 
 
 @cli.command()

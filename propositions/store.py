@@ -671,6 +671,19 @@ class Store:
             counts[row["status"]] = row["n"]
         return counts
 
+    def captured_since(self, since: float, observer: str | None = None) -> int:
+        """How many observations (of ``observer``, or of any) were captured at or after ``since``."""
+        if observer is None:
+            return int(self.read("SELECT count(*) FROM observations WHERE captured_at >= ?",
+                                 (since,))[0][0])
+        return int(self.read("SELECT count(*) FROM observations WHERE observer = ? AND captured_at >= ?",
+                             (observer, since))[0][0])
+
+    def processed_since(self, since: float) -> int:
+        """How many observations inference finished with at or after ``since``."""
+        return int(self.read("SELECT count(*) FROM observations WHERE status = 'done' AND processed_at >= ?",
+                             (since,))[0][0])
+
     def failed_observations(self, limit: int = 100) -> list[Observation]:
         rows = self.read(
             f"SELECT {OBS_COLUMNS} FROM observations WHERE status = 'failed' "
