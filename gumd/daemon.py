@@ -505,10 +505,9 @@ class Daemon:
             if not done or self.store.size_bytes() / 1e6 < max_mb:
                 break
             chunk = max(1, done // 10)
-            gone = self.store.forget(
-                observation_where="id IN (SELECT id FROM observations WHERE status = 'done' "
-                                  "ORDER BY captured_at LIMIT ?)",
-                observation_params=[chunk], keep_propositions=True)
+            where, params = self.store.oldest_done_condition(chunk)
+            gone = self.store.forget(observation_where=where, observation_params=params,
+                                     keep_propositions=True)
             total += gone["observations"]
             self.store.reclaim()
         return total

@@ -318,9 +318,7 @@ class StatisticalInferrer:
         by_id = {o.id: o for o in docs}
         # A topic held from earlier batches keeps its key when its head term is
         # still in a cluster, so the new wording revises it instead of duplicating it.
-        held = [r["topic_key"][len("topic:"):] for r in store.read(
-            "SELECT DISTINCT topic_key FROM propositions WHERE status = 'active' "
-            "AND topic_key LIKE 'topic:%'")]
+        held = [key[len("topic:"):] for key in store.active_topic_keys("topic:")]
         out = []
         for cluster in clusters[: self.max_topics]:
             ids = sorted(set().union(*(occurrences[t] for t in cluster)),

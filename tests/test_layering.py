@@ -6,6 +6,7 @@ import ast
 import importlib
 import os
 import pkgutil
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -134,6 +135,18 @@ def test_the_checker_sees_construction(tmp_path: Path) -> None:
     probe = tmp_path / "probe.py"
     probe.write_text("s = Service.open(p)\nt = Store(p)\nu = suggest.Suggester(s)\nv = Other(p)\n")
     assert _constructed(probe) == [("Service", 1), ("Store", 2), ("Suggester", 3)]
+
+
+# The schema has one owner: SQL lives in the store (and its migrations), and the ranking
+# queries in retrieval, which reads the store's tables and indexes for search.
+SQL_OWNERS = {"propositions/store.py", "propositions/migrations.py", "propositions/retrieve.py"}
+SQL = re.compile(r"SELECT |INSERT |UPDATE |DELETE |store\.read\(|\.execute\(")
+
+
+@pytest.mark.parametrize("path", [p for p in _modules() if _rel(p) not in SQL_OWNERS], ids=_rel)
+def test_sql_only_in_the_store(path: Path) -> None:
+    found = [n for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if SQL.search(line)]
+    assert not found, f"{_rel(path)} runs SQL at lines {found}: name the read as a Store method"
 
 
 def test_the_checker_sees_violations(tmp_path: Path) -> None:
