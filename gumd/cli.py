@@ -19,6 +19,7 @@ from propositions.infer import DrainReport, Inferrer, Pipeline
 from propositions.service import EXPORTABLE, ForgetRequest, Service
 from propositions.store import file_size_bytes, translate_error
 from propositions.timeparse import parse_time
+from tui.timefmt import ago
 
 from . import __version__, paths
 from . import settings as settings_mod
@@ -115,15 +116,7 @@ def _parse(value: str | None) -> float | None:
 
 
 def _ago(ts: float | None) -> str:
-    if not ts:
-        return "never"
-    delta = _now() - ts
-    if delta < 0:
-        return "in the future"
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
-        if delta >= size:
-            return f"{int(delta // size)}{unit} ago"
-    return "just now"
+    return ago(ts, _now())
 
 
 def _emit_json(obj: Any) -> None:
@@ -1289,44 +1282,44 @@ def service_group() -> None:
 @pass_app
 def service_install(app: App) -> None:
     """Write the service file for this home and this Python, and start it."""
-    from . import service
+    from . import autostart
 
-    path = service.install(app.settings.home)
+    path = autostart.install(app.settings.home)
     click.echo(f"Installed and started: {path}")
 
 
 @service_group.command("uninstall")
 def service_uninstall() -> None:
     """Stop the service and delete its file."""
-    from . import service
+    from . import autostart
 
-    click.echo("Removed." if service.uninstall() else "Not installed; nothing to do.")
+    click.echo("Removed." if autostart.uninstall() else "Not installed; nothing to do.")
 
 
 @service_group.command("start")
 def service_start() -> None:
     """Start the installed service (on macOS this restarts a running daemon)."""
-    from . import service
+    from . import autostart
 
-    service.start()
+    autostart.start()
     click.echo("Started.")
 
 
 @service_group.command("stop")
 def service_stop() -> None:
     """Stop the service until the next login or `gumd service start`."""
-    from . import service
+    from . import autostart
 
-    service.stop()
+    autostart.stop()
     click.echo("Stopped.")
 
 
 @service_group.command("status")
 def service_status() -> None:
     """Installed? loaded? running?"""
-    from . import service
+    from . import autostart
 
-    click.echo(service.status().line())
+    click.echo(autostart.status().line())
 
 
 def main() -> None:

@@ -128,7 +128,7 @@ class Daemon:
         self._pipeline_factory = pipeline_factory
         self.store: Store | None = None
         self.pipeline: Pipeline | None = None
-        self.status = health.DaemonStatus(capture_interval_s=settings.capture.interval_s,
+        self.status = health.DaemonReport(capture_interval_s=settings.capture.interval_s,
                                           max_wait_s=settings.daemon.max_wait_s,
                                           backend=settings.model.kind)
         self._scheduler: Any = None
