@@ -10,13 +10,11 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field, PrivateAttr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
-from propositions import Weights
-from propositions.backends import BackendConfig
-from propositions.suggest import SuggestConfig
+from propositions.config import BackendConfig, SuggestConfig, Weights
 
 from . import paths
 from .errors import ConfigError
-from .privacy import PrivacySettings
+from .privacy_config import PrivacySettings
 from .section import Section
 
 ENV_PREFIX = "GUMD_"

@@ -47,6 +47,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 
 from .confidence import CONFIRMED_FLOOR
+from .config import Weights
 from .decay import recency
 from .errors import InvalidInput
 from .migrations import FTS_TOKENIZE
@@ -61,17 +62,6 @@ _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 #: what ranking needs, in the order _score reads them: a match's other columns are read
 #: only if it gets near the answer
 _RANK_COLS = "p.id, p.confidence, p.half_life_s, p.last_evidence_at, p.user_feedback"
-
-
-@dataclass(frozen=True)
-class Weights:
-    """Weights of the ranking formula (see the module docstring)."""
-
-    text: float = 0.6
-    recency: float = 0.25
-    confidence: float = 0.15
-    mmr_lambda: float = 0.7
-    candidates: int = 200
 
 
 @dataclass

@@ -149,6 +149,20 @@ def test_sql_only_in_the_store(path: Path) -> None:
     assert not found, f"{_rel(path)} runs SQL at lines {found}: name the read as a Store method"
 
 
+# Config does not depend on features: the settings build the library's config dataclasses
+# and their own sections, and import nothing that does work.
+CONFIG_LEVEL = {"propositions.config", "propositions.errors", "gumd.paths", "gumd.errors", "gumd.section",
+                "gumd.privacy_config"}
+
+
+def test_settings_import_only_config() -> None:
+    for rel in ("gumd/settings.py", "gumd/privacy_config.py", "propositions/config.py"):
+        path = ROOT / rel
+        for mod, _ in _imports(path, _package(path)):
+            if mod.split(".")[0] in PACKAGES:
+                assert mod in CONFIG_LEVEL, f"{rel} imports {mod}: move the config it needs to a config module"
+
+
 def test_the_checker_sees_violations(tmp_path: Path) -> None:
     """The AST walk finds relative, absolute and nested imports (so the rules can fail)."""
     probe = tmp_path / "probe.py"
