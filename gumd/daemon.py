@@ -448,8 +448,9 @@ class Daemon:
             if r.screenshots_hours > 0:
                 self.store.expire_screenshots(now - r.screenshots_hours * 3600)
             cutoff = now - r.observations_days * 86400
-            gone = self.store.forget(observation_where="status = 'done' AND captured_at < ?",
-                                     observation_params=[cutoff], keep_propositions=True)
+            where, params = self.store.status_condition("done", captured_before=cutoff)
+            gone = self.store.forget(observation_where=where, observation_params=params,
+                                     keep_propositions=True)
             if self.store.size_bytes() / 1e6 >= r.max_db_mb:
                 gone2 = self._trim_to_size(r.max_db_mb)
                 gone["observations"] += gone2
@@ -505,7 +506,7 @@ class Daemon:
             if not done or self.store.size_bytes() / 1e6 < max_mb:
                 break
             chunk = max(1, done // 10)
-            where, params = self.store.oldest_done_condition(chunk)
+            where, params = self.store.status_condition("done", oldest=chunk)
             gone = self.store.forget(observation_where=where, observation_params=params,
                                      keep_propositions=True)
             total += gone["observations"]

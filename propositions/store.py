@@ -1230,10 +1230,16 @@ class Store:
         return (" AND ".join(conds) if conds else None), params
 
     @staticmethod
-    def oldest_done_condition(count: int) -> tuple[str, list[Any]]:
-        """The ``observation_where`` for the ``count`` oldest processed observations (retention by size)."""
-        return ("id IN (SELECT id FROM observations WHERE status = 'done' ORDER BY captured_at LIMIT ?)",
-                [count])
+    def status_condition(status: str, *, captured_before: float | None = None,
+                         oldest: int | None = None) -> tuple[str, list[Any]]:
+        """The ``observation_where`` for observations in queue state ``status`` (done, failed...):
+        captured before ``captured_before``, or only the ``oldest`` few (retention, `gumd queue purge-failed`)."""
+        if oldest is not None:
+            return ("id IN (SELECT id FROM observations WHERE status = ? ORDER BY captured_at LIMIT ?)",
+                    [status, oldest])
+        if captured_before is not None:
+            return "status = ? AND captured_at < ?", [status, captured_before]
+        return "status = ?", [status]
 
     def propositions_matching(self, *, match: str | None = None, since: float | None = None,
                               until: float | None = None, app: str | None = None) -> list[int]:

@@ -26,7 +26,7 @@ SERVICE_SURFACE = {"propositions.service", "propositions.models", "propositions.
 # scenarios on purpose may import it; the runtime (daemon, inference, store, service, API,
 # TUI...) reads without it.
 HARNESS = ("propositions.eval", "propositions.scenario", "propositions.replay")
-HARNESS_USERS = {"gumd/cli.py", "gumd/demo.py", "propositions/scenario.py", "propositions/replay.py"}
+HARNESS_USERS = {"gumd/cli/eval.py", "gumd/demo.py", "propositions/scenario.py", "propositions/replay.py"}
 # Entry points that hand parts built by gumd.wiring to a thin adapter.
 ENTRY_POINTS = {"gumd/api/mcp_main.py"}
 # The parts gumd builds from Settings: only gumd/wiring.py constructs them (the library

@@ -33,7 +33,7 @@ def test_keywords_and_naive_times_are_in_the_given_zone() -> None:
 def test_the_api_reads_yesterday_and_the_cli_reads_epochs() -> None:
     assert params.parse_time is parse_time
     assert parse_time("yesterday", NOW, "since") < NOW - 86400 + 1
-    from gumd import cli
+    from gumd.cli import common as cli
 
     assert cli._parse("1770000000") == 1_770_000_000.0
 
