@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from pydantic import Field, field_validator
+from pydantic import Field, ValidationInfo, field_validator
 
 from .section import Section
 
@@ -95,19 +95,14 @@ class PrivacySettings(Section):
     redact_phones: bool = False
     """Replace phone numbers (9 or more digits) with [REDACTED:phone] before anything is stored."""
 
-    @field_validator("exclude_title_patterns", "extra_exclude_title_patterns")
+    @field_validator("exclude_title_patterns", "extra_exclude_title_patterns", "exclude_names",
+                     "extra_exclude_names")
     @classmethod
-    def _patterns_compile(cls, value: list[str]) -> list[str]:
+    def _entries_valid(cls, value: list[str], info: ValidationInfo) -> list[str]:
         # ValueError: settings.load() turns it into a one-line ConfigError naming the key
-        for pattern in value:
-            compile_title_pattern(pattern, ValueError)
-        return value
-
-    @field_validator("exclude_names", "extra_exclude_names")
-    @classmethod
-    def _names_are_names(cls, value: list[str]) -> list[str]:
+        check = compile_title_pattern if "title" in info.field_name else check_name
         for entry in value:
-            check_name(entry, ValueError)
+            check(entry, ValueError)
         return value
 
     def all_apps(self) -> list[str]:

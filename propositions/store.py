@@ -322,6 +322,21 @@ def file_size_bytes(path: str | Path) -> int:
     return total
 
 
+Condition = tuple[str, list[Any]]
+
+
+def _all_of(*parts: Condition | None) -> tuple[str | None, list[Any]]:
+    """SQL conditions joined with AND, each with its parameters; None parts are left out."""
+    kept = [p for p in parts if p is not None]
+    return (" AND ".join(sql for sql, _ in kept) or None), [v for _, params in kept for v in params]
+
+
+def _window(column: str, since: float | None, until: float | None) -> tuple[Condition | None, Condition | None]:
+    """``column`` at or after ``since`` and at or before ``until``, each when given."""
+    return ((f"{column} >= ?", [since]) if since is not None else None,
+            (f"{column} <= ?", [until]) if until is not None else None)
+
+
 class Store:
     """One user's database. Thread-safe: each thread gets its own connection.
 
@@ -709,20 +724,25 @@ class Store:
         return [self._observation(r) for r in rows]
 
     def get_observation(self, obs_id: int) -> Observation:
-        rows = self.read(f"SELECT {OBS_COLUMNS} FROM observations WHERE id = ?", (obs_id,))
-        if not rows:
-            raise NotFound(f"no observation with id {obs_id}")
-        return self._observation(rows[0])
+        return self._observation(self._row_by_id("observations", OBS_COLUMNS, obs_id, "observation"))
 
     def get_observations(self, ids: Sequence[int]) -> dict[int, Observation]:
         """The observations with these ids that exist, by id."""
-        out: dict[int, Observation] = {}
+        return {r["id"]: self._observation(r) for r in self._rows_by_ids("observations", OBS_COLUMNS, ids)}
+
+    def _row_by_id(self, table: str, columns: str, row_id: int, noun: str) -> sqlite3.Row:
+        rows = self.read(f"SELECT {columns} FROM {table} WHERE id = ?", (row_id,))
+        if not rows:
+            raise NotFound(f"no {noun} with id {row_id}")
+        return rows[0]
+
+    def _rows_by_ids(self, table: str, columns: str, ids: Sequence[int]) -> list[sqlite3.Row]:
+        """The rows with these ids that exist, read 500 at a time (SQLite's limit on bound parameters)."""
         unique = list(dict.fromkeys(ids))
-        for i in range(0, len(unique), 500):  # SQLite's limit on bound parameters
+        out: list[sqlite3.Row] = []
+        for i in range(0, len(unique), 500):
             chunk = unique[i:i + 500]
-            rows = self.read(f"SELECT {OBS_COLUMNS} FROM observations WHERE id IN "
-                             f"({','.join('?' * len(chunk))})", chunk)
-            out.update((r["id"], self._observation(r)) for r in rows)
+            out += self.read(f"SELECT {columns} FROM {table} WHERE id IN ({','.join('?' * len(chunk))})", chunk)
         return out
 
     @staticmethod
@@ -959,17 +979,10 @@ class Store:
         return row
 
     def get_proposition(self, prop_id: int) -> Proposition:
-        rows = self.read(f"SELECT {PROP_COLUMNS} FROM propositions WHERE id = ?", (prop_id,))
-        if not rows:
-            raise NotFound(f"no proposition with id {prop_id}")
-        return self.proposition_from_row(rows[0])
+        return self.proposition_from_row(self._row_by_id("propositions", PROP_COLUMNS, prop_id, "proposition"))
 
     def get_propositions(self, ids: Sequence[int]) -> dict[int, Proposition]:
-        if not ids:
-            return {}
-        marks = ",".join("?" * len(ids))
-        rows = self.read(f"SELECT {PROP_COLUMNS} FROM propositions WHERE id IN ({marks})", list(ids))
-        return {r["id"]: self.proposition_from_row(r) for r in rows}
+        return {r["id"]: self.proposition_from_row(r) for r in self._rows_by_ids("propositions", PROP_COLUMNS, ids)}
 
     @staticmethod
     def proposition_from_row(row: sqlite3.Row) -> Proposition:
@@ -1062,10 +1075,7 @@ class Store:
         return Suggestion.from_row(dict(rows[0])) if rows else None
 
     def get_suggestion(self, sugg_id: int) -> Suggestion:
-        rows = self.read("SELECT * FROM suggestions WHERE id = ?", (sugg_id,))
-        if not rows:
-            raise NotFound(f"no suggestion with id {sugg_id}")
-        return Suggestion.from_row(dict(rows[0]))
+        return Suggestion.from_row(dict(self._row_by_id("suggestions", "*", sugg_id, "suggestion")))
 
     def list_suggestions(
         self, statuses: Sequence[str] | None = None, limit: int = 50, since: float | None = None
@@ -1211,23 +1221,12 @@ class Store:
         """The ``observation_where`` (and its parameters) for `forget`: observations whose text
         matches the FTS query ``match`` (or whose URL has ``url_words``), captured in the window,
         in ``app``; None selects none by condition."""
-        conds: list[str] = []
-        params: list[Any] = []
-        if match is not None:
-            # The index covers the text, window title and app; the URL is matched word by word.
-            conds.append("(id IN (SELECT rowid FROM observations_fts WHERE observations_fts MATCH ?) "
-                         "OR gumd_url_has_word(url, ?))")
-            params += [match, url_words]
-        if since is not None:
-            conds.append("captured_at >= ?")
-            params.append(since)
-        if until is not None:
-            conds.append("captured_at <= ?")
-            params.append(until)
-        if app:
-            conds.append("app = ? COLLATE NOCASE")
-            params.append(app)
-        return (" AND ".join(conds) if conds else None), params
+        # The index covers the text, window title and app; the URL is matched word by word.
+        return _all_of(
+            ("(id IN (SELECT rowid FROM observations_fts WHERE observations_fts MATCH ?) "
+             "OR gumd_url_has_word(url, ?))", [match, url_words]) if match is not None else None,
+            *_window("captured_at", since, until),
+            ("app = ? COLLATE NOCASE", [app]) if app else None)
 
     @staticmethod
     def status_condition(status: str, *, captured_before: float | None = None,
@@ -1245,22 +1244,13 @@ class Store:
                               until: float | None = None, app: str | None = None) -> list[int]:
         """Propositions whose text matches the FTS query ``match``, created in the window, with
         evidence from ``app``: every given filter holds."""
-        conds: list[str] = []
-        params: list[Any] = []
-        if match is not None:
-            conds.append("id IN (SELECT rowid FROM propositions_fts WHERE propositions_fts MATCH ?)")
-            params.append(match)
-        if since is not None:
-            conds.append("created_at >= ?")
-            params.append(since)
-        if until is not None:
-            conds.append("created_at <= ?")
-            params.append(until)
-        if app:
-            conds.append("id IN (SELECT e.proposition_id FROM proposition_evidence e JOIN observations o "
-                         "ON o.id = e.observation_id WHERE o.app = ? COLLATE NOCASE)")
-            params.append(app)
-        rows = self.read(f"SELECT id FROM propositions WHERE {' AND '.join(conds) or '1'}", params)
+        where, params = _all_of(
+            ("id IN (SELECT rowid FROM propositions_fts WHERE propositions_fts MATCH ?)", [match])
+            if match is not None else None,
+            *_window("created_at", since, until),
+            ("id IN (SELECT e.proposition_id FROM proposition_evidence e JOIN observations o "
+             "ON o.id = e.observation_id WHERE o.app = ? COLLATE NOCASE)", [app]) if app else None)
+        rows = self.read(f"SELECT id FROM propositions WHERE {where or '1'}", params)
         return [r["id"] for r in rows]
 
     # -- forgetting -----------------------------------------------------------

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from propositions.errors import InvalidInput
@@ -31,25 +31,20 @@ class Query:
         return value
 
     def integer(self, name: str, default: int, lo: int, hi: int) -> int:
-        raw = self.params.get(name)
-        if raw is None or raw == "":
-            return default
-        try:
-            value = int(raw.strip())
-        except ValueError:
-            raise InvalidInput(f"{name}: expected a whole number, got {_show(raw)}") from None
-        if not lo <= value <= hi:
-            raise InvalidInput(f"{name}: must be between {lo} and {hi}, got {value}")
-        return value
+        return int(self._bounded(name, default, lo, hi, int, "a whole number"))
 
     def number(self, name: str, default: float, lo: float, hi: float) -> float:
+        return self._bounded(name, default, lo, hi, float, "a number")
+
+    def _bounded(self, name: str, default: float, lo: float, hi: float,
+                 convert: Callable[[str], float], what: str) -> float:
         raw = self.params.get(name)
         if raw is None or raw == "":
             return default
         try:
-            value = float(raw.strip())
+            value = convert(raw.strip())
         except ValueError:
-            raise InvalidInput(f"{name}: expected a number, got {_show(raw)}") from None
+            raise InvalidInput(f"{name}: expected {what}, got {_show(raw)}") from None
         if not (math.isfinite(value) and lo <= value <= hi):
             raise InvalidInput(f"{name}: must be between {lo} and {hi}, got {_show(raw)}")
         return value

@@ -46,12 +46,8 @@ class LlamaCppBackend:
         # A Llama object is not thread-safe, and loading it twice would double the memory.
         self._lock = threading.Lock()
 
-    def complete(
-        self,
-        messages: list[Message],
-        images: list[Image] | None = None,
-        schema: dict[str, Any] | None = None,
-    ) -> str | dict[str, Any]:
+    def complete(self, messages: list[Message], images: list[Image] | None = None,
+                 schema: dict[str, Any] | None = None) -> str | dict[str, Any]:
         try:
             if images:
                 raise BackendUnavailable(

@@ -66,12 +66,8 @@ class MLXBackend:
         # MLX models are not safe to drive from two threads at once, and loading twice wastes GBs.
         self._lock = threading.RLock()
 
-    def complete(
-        self,
-        messages: list[Message],
-        images: list[Image] | None = None,
-        schema: dict[str, Any] | None = None,
-    ) -> str | dict[str, Any]:
+    def complete(self, messages: list[Message], images: list[Image] | None = None,
+                 schema: dict[str, Any] | None = None) -> str | dict[str, Any]:
         try:
             if images and not self.vision_model:
                 raise BackendUnavailable(
