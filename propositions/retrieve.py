@@ -347,12 +347,18 @@ def _filters(
     params: list[object] = [min_confidence]
     if not include_sensitive:
         sql += " AND p.sensitive = ''"
-    if since is not None:
-        sql += " AND p.last_evidence_at >= ?"
-        params.append(since)
-    if until is not None:
-        sql += " AND p.created_at <= ?"
-        params.append(until)
+    window, more = _window("p.last_evidence_at", since, "p.created_at", until)
+    return sql + window, params + more
+
+
+def _window(since_column: str, since: float | None, until_column: str,
+            until: float | None) -> tuple[str, list[object]]:
+    """" AND since_column >= ? AND until_column <= ?", each part only when its bound is given."""
+    sql, params = "", []
+    for column, op, bound in ((since_column, ">=", since), (until_column, "<=", until)):
+        if bound is not None:
+            sql += f" AND {column} {op} ?"
+            params.append(bound)
     return sql, params
 
 
@@ -532,13 +538,7 @@ def _observation_hits(
     limit: int,
 ) -> list[ObservationHit]:
     cols = ", ".join(f"o.{c.strip()}" for c in OBS_COLUMNS.split(","))
-    cond, params = "", []
-    if since is not None:
-        cond += " AND o.captured_at >= ?"
-        params.append(since)
-    if until is not None:
-        cond += " AND o.captured_at <= ?"
-        params.append(until)
+    cond, params = _window("o.captured_at", since, "o.captured_at", until)
     if search is None:
         rows = conn.execute(
             f"SELECT {cols}, 0.0 AS bm FROM observations o WHERE 1{cond} "

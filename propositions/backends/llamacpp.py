@@ -11,17 +11,8 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from .base import (
-    BackendConfig,
-    BackendError,
-    BackendUnavailable,
-    CallStats,
-    Image,
-    MalformedOutput,
-    Message,
-    log,
-    parse_json_object,
-)
+from .base import (BackendConfig, BackendError, BackendUnavailable, CallStats, Image, MalformedOutput,
+                   Message, log, parse_json_object)
 
 # Where no wheel exists pip compiles llama.cpp, which needs a C++ compiler and cmake.
 INSTALL_HINT = "pip install llama-cpp-python (building it needs a C++ compiler and cmake)"

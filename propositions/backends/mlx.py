@@ -16,18 +16,8 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from .base import (
-    BackendConfig,
-    BackendError,
-    BackendUnavailable,
-    CallStats,
-    Image,
-    MalformedOutput,
-    Message,
-    estimate_tokens,
-    log,
-    parse_json_object,
-)
+from .base import (BackendConfig, BackendError, BackendUnavailable, CallStats, Image, MalformedOutput,
+                   Message, estimate_tokens, log, parse_json_object)
 
 #: text model used when BackendConfig.model is empty: good JSON discipline at ~2 GB of memory
 DEFAULT_TEXT_MODEL = "mlx-community/Qwen2.5-3B-Instruct-4bit"
