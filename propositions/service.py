@@ -12,8 +12,8 @@ from . import retrieve, serialize
 from .actions import SupportsRun, describe_for
 from .errors import InvalidInput
 from .models import EvidenceLink, HistoryEntry, Proposition, Suggestion
-from .retrieve import Weights
-from .store import DEFAULT_BUSY_TIMEOUT_S, MMAP_BYTES, CheckReport, Clock, Store, guarded
+from .config import Weights  # the front ends take the ranking weights from the facade
+from .store import CheckReport, Clock, Store, guarded
 from .suggest import record_feedback
 
 #: an edit states what the user says is true, so it is held at least this likely
@@ -80,7 +80,7 @@ class Service:
         self,
         store: Store,
         *,
-        weights: retrieve.Weights = retrieve.Weights(),
+        weights: Weights = Weights(),
         clock: Clock | None = None,
     ) -> None:
         self.store = store
@@ -88,10 +88,10 @@ class Service:
         self.clock = clock or store.clock
 
     @classmethod
-    def open(cls, path: str | Path, *, weights: retrieve.Weights | None = None,
+    def open(cls, path: str | Path, *, weights: Weights | None = None,
              **store_options: Any) -> "Service":
         """A Service over the database at ``path``; ``store_options`` go to the Store."""
-        return cls(Store(path, **store_options), weights=weights or retrieve.Weights())
+        return cls(Store(path, **store_options), weights=weights or Weights())
 
     def close(self) -> None:
         self.store.close()
