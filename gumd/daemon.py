@@ -1,4 +1,4 @@
-"""The gumd daemon: wires observers, privacy, the queue and the scheduler; owns the process, lock and health."""
+"""The gumd daemon: runs observers, privacy, the queue and the scheduler (parts built by gumd.wiring); owns the process, lock and health."""
 
 from __future__ import annotations
 
@@ -15,19 +15,16 @@ from pathlib import Path
 from typing import Any
 
 from propositions import Observation, Store
-from propositions.backends import BackendUnavailable, make_backend
-from propositions.infer import (READING, BatchReport, ImageReader, Inferrer, ModelInferrer, Pipeline,
-                               model_image_reader)
-from propositions.actions import ActionRunner
-from propositions.service import Service
-from propositions.statistical import StatisticalInferrer
+from propositions.backends import BackendUnavailable
+from propositions.infer import READING, BatchReport, ModelInferrer, Pipeline
 from propositions.suggest import FocusState, Suggester
 
 from . import health, paths, power
 from .usage import ModelUsage
 from .observers.base import DesktopState, Observer, ObserverContext, WindowInfo
-from .privacy import PauseState, PrivacyFilter
-from .settings import ConfigError, Settings
+from .privacy import PrivacyFilter
+from .settings import Settings
+from .wiring import default_observers, make_api_app, make_pipeline, make_privacy, make_store, make_suggester
 
 log = logging.getLogger("gumd.daemon")
 
@@ -43,182 +40,6 @@ def batch_line(report: BatchReport) -> str:
         parts.append(f"{report.failed_observations} unreadable")
     return (f"batch: {report.observations} observations → {', '.join(parts)}, "
             f"{report.seconds:.1f} s")
-
-
-# -- wiring shared with the CLI ---------------------------------------------------------
-
-
-def make_inferrer(settings: Settings, user: str | None = None) -> Inferrer:
-    name = user or settings.inference.user_name
-    if settings.model.kind == "statistical":
-        if settings.inference.statistical == "threads":
-            from propositions.threaded import ThreadInferrer
-
-            return ThreadInferrer(name)
-        return StatisticalInferrer(name)
-    return ModelInferrer(make_backend(settings.model.backend_config()), user=name,
-                         language=settings.inference.output_language, focus=settings.model.focus)
-
-
-def make_image_reader(settings: Settings) -> ImageReader:
-    """How screenshots become text, as `[inference] screen_reader` says; OCR loads on first use."""
-    from propositions.screen import make_ocr, read_screenshot
-
-    engine: list[Any] = []
-    inference = settings.inference
-
-    def ocr(obs: Observation) -> str:
-        if not engine:
-            if inference.ocr_child:
-                from propositions.ocr_process import OcrProcess
-
-                engine.append(OcrProcess(inference.ocr, idle_s=inference.ocr_child_idle_s))
-            else:
-                engine.append(make_ocr(inference.ocr))
-        return read_screenshot(obs.image_path, engine=engine[0])
-
-    def close() -> None:
-        if engine and hasattr(engine[0], "close"):
-            engine[0].close()
-
-    ocr.close = close  # type: ignore[attr-defined]
-
-    mode = settings.inference.screen_reader
-    if mode == "ocr":
-        return ocr
-    if settings.model.kind == "statistical":
-        raise ConfigError(f"inference.screen_reader = {mode!r} needs a model: set [model] kind, "
-                          'or use screen_reader = "ocr"')
-    return model_image_reader(make_backend(settings.model.backend_config()),
-                              ocr if mode == "both" else None)
-
-
-def make_pipeline(settings: Settings, store: Store, inferrer: Inferrer | None = None,
-                  privacy: PrivacyFilter | None = None) -> Pipeline:
-    return Pipeline(
-        store,
-        inferrer or make_inferrer(settings),
-        batch_size=settings.inference.batch_size,
-        read_image=make_image_reader(settings),
-        keep_images=settings.retention.screenshots_hours > 0,
-        # Text read from screenshots, and propositions, get the same redaction as what is
-        # captured or posted: e-mail addresses and phones too when the settings say so.
-        redact=(privacy or make_privacy(settings)).redact,
-    )
-
-
-def make_privacy(settings: Settings, clock: Callable[[], float] = time.time) -> PrivacyFilter:
-    return PrivacyFilter(settings.privacy, PauseState.for_home(settings.home, clock=clock),
-                         clock=clock)
-
-
-def admit_all(privacy: PrivacyFilter, observations: list[Observation]) -> list[Observation]:
-    """What the user handed over on purpose, through exclusions and redaction (not the pause)."""
-    admitted = (privacy.admit(o, respect_pause=False) for o in observations)
-    return [o for o in admitted if o is not None]
-
-
-def make_action_runner(settings: Settings) -> ActionRunner:
-    s = settings.suggestions
-    return ActionRunner(s.notes_dir or settings.home / "notes",
-                        s.reminders_dir or settings.home / "reminders", notify=s.notify)
-
-
-def make_suggester(settings: Settings, store: Store) -> Suggester:
-    s = settings.suggestions
-    backend = None
-    if s.use_model and settings.model.kind != "statistical":
-        backend = make_backend(settings.model.backend_config())
-    return Suggester(store, s.config(), backend=backend, user=settings.inference.user_name)
-
-
-def make_api_sink(privacy: PrivacyFilter, store: Store) -> Callable[[list[Observation]], list[int]]:
-    """What assistants POST goes through the same filter as captured observations, pause included."""
-    def sink(observations: list[Observation]) -> list[int]:
-        admitted = [a for a in (privacy.admit(o) for o in observations) if a is not None]
-        return store.enqueue(admitted) if admitted else []
-    return sink
-
-
-def make_api_app(settings: Settings, privacy: PrivacyFilter, port: int) -> Any:
-    from .api import ReadPool, ServiceSpec, create_app, load_or_create_token, local_hosts
-    from .controls import LocalControls
-
-    a = settings.api
-    svc = Service(make_store(settings), weights=settings.retrieval.weights(),  # the app closes it
-                  questions=settings.question_policy())
-    readers = None
-    if a.workers:  # the app closes it too
-        readers = ReadPool(ServiceSpec(str(settings.db_path), settings.store.busy_timeout_s,
-                                       settings.retrieval.weights(), settings.store.mmap_mb << 20),
-                           a.workers)
-    return create_app(lambda: svc, token=load_or_create_token(settings.home),
-                      allowed_hosts=local_hosts(port), controls=LocalControls(settings, svc),
-                      observation_sink=make_api_sink(privacy, svc.store),
-                      allow_recent_observations=a.allow_recent_observations,
-                      max_body_bytes=a.max_body_kb * 1024,
-                      action_runner=make_action_runner(settings) if a.allow_actions else None,
-                      mcp=a.mcp_http, readers=readers, share_sensitive=a.share_sensitive)
-
-
-def make_store(settings: Settings) -> Store:
-    paths.ensure_private_dir(settings.home)
-    return Store(
-        settings.db_path,
-        busy_timeout_s=settings.store.busy_timeout_s,
-        claim_timeout_s=settings.store.claim_timeout_s,
-        max_attempts=settings.store.max_attempts,
-        mmap_bytes=settings.store.mmap_mb << 20,
-    )
-
-
-def default_observers(settings: Settings) -> list[Observer]:
-    """The observers this platform supports, as configured; what cannot run is logged and left out."""
-    wanted = set(settings.capture.observers)
-    out: list[Observer] = []
-    source = None
-    if wanted & {"window", "screen"}:
-        source = _window_source()
-    if source is not None and "window" in wanted:
-        from .observers.window import WindowObserver
-
-        out.append(WindowObserver(source))
-    if source is not None and "screen" in wanted:
-        from .observers.screen import ScreenObserver
-
-        out.append(ScreenObserver(
-            interval_s=settings.capture.interval_s,
-            idle_after_s=settings.capture.idle_after_s,
-            change_threshold=settings.capture.change_threshold,
-            max_width=settings.capture.max_width,
-        ))
-    if "input" in wanted:
-        from .observers.input import InputObserver
-
-        out.append(InputObserver(idle_after_s=settings.capture.idle_after_s))
-    if "files" in wanted and settings.capture.folders:
-        from .observers.files import DEFAULT_IGNORE, FilesObserver
-
-        out.append(FilesObserver(list(settings.capture.folders),
-                                 ignore=list(DEFAULT_IGNORE) + list(settings.capture.ignore)))
-    return out
-
-
-def _window_source() -> Any:
-    if sys.platform == "darwin":
-        from .observers.macos import MacWindowSource
-
-        return MacWindowSource()
-    from .observers.x11 import WAYLAND_MESSAGE, X11WindowSource, detect_session
-
-    session = detect_session()
-    if session == "wayland":
-        log.warning("%s", WAYLAND_MESSAGE)
-        return None
-    if session == "none":
-        log.warning("no display: window and screen observers are off (is DISPLAY set?)")
-        return None
-    return X11WindowSource()
 
 
 # -- the process ------------------------------------------------------------------------
@@ -307,7 +128,7 @@ class Daemon:
         self._pipeline_factory = pipeline_factory
         self.store: Store | None = None
         self.pipeline: Pipeline | None = None
-        self.status = health.DaemonStatus(capture_interval_s=settings.capture.interval_s,
+        self.status = health.DaemonReport(capture_interval_s=settings.capture.interval_s,
                                           max_wait_s=settings.daemon.max_wait_s,
                                           backend=settings.model.kind)
         self._scheduler: Any = None
@@ -627,8 +448,9 @@ class Daemon:
             if r.screenshots_hours > 0:
                 self.store.expire_screenshots(now - r.screenshots_hours * 3600)
             cutoff = now - r.observations_days * 86400
-            gone = self.store.forget(observation_where="status = 'done' AND captured_at < ?",
-                                     observation_params=[cutoff], keep_propositions=True)
+            where, params = self.store.status_condition("done", captured_before=cutoff)
+            gone = self.store.forget(observation_where=where, observation_params=params,
+                                     keep_propositions=True)
             if self.store.size_bytes() / 1e6 >= r.max_db_mb:
                 gone2 = self._trim_to_size(r.max_db_mb)
                 gone["observations"] += gone2
@@ -684,10 +506,9 @@ class Daemon:
             if not done or self.store.size_bytes() / 1e6 < max_mb:
                 break
             chunk = max(1, done // 10)
-            gone = self.store.forget(
-                observation_where="id IN (SELECT id FROM observations WHERE status = 'done' "
-                                  "ORDER BY captured_at LIMIT ?)",
-                observation_params=[chunk], keep_propositions=True)
+            where, params = self.store.status_condition("done", oldest=chunk)
+            gone = self.store.forget(observation_where=where, observation_params=params,
+                                     keep_propositions=True)
             total += gone["observations"]
             self.store.reclaim()
         return total

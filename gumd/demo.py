@@ -11,11 +11,11 @@ from pathlib import Path
 from propositions.eval import Scenario, load_scenario, replay
 from propositions.infer import DrainReport
 from propositions.service import Service
-from propositions.store import Store
 
-from . import examples, paths
-from .daemon import admit_all, make_inferrer, make_pipeline, make_privacy
+from . import examples
+from .privacy import admit_all
 from .settings import Settings
+from .wiring import make_inferrer, make_pipeline, make_privacy, make_service, make_store
 
 
 @dataclass
@@ -67,10 +67,8 @@ def run(settings: Settings, name: str, home: Path) -> Demo:
     """Replay the example ``name`` into ``home`` through the privacy filter and infer from it."""
     scenario = load_scenario(examples.path(name))
     local = demo_settings(settings, home)
-    paths.ensure_private_dir(home)
-    store = Store(local.db_path, clock=clock_on_the_day(scenario),
-                  busy_timeout_s=local.store.busy_timeout_s, mmap_bytes=local.store.mmap_mb << 20)
-    service = Service(store, weights=local.retrieval.weights())
+    store = make_store(local, clock=clock_on_the_day(scenario))
+    service = make_service(local, store)
     try:
         pipeline = make_pipeline(local, store, make_inferrer(local, scenario.user))
         privacy = make_privacy(local)

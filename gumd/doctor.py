@@ -9,8 +9,8 @@ from typing import Any
 
 from propositions import GumdError, Store
 
-from . import health
 from .settings import USER_NAME_FIX, Settings
+from .status import daemon_status
 
 
 @dataclass
@@ -100,10 +100,10 @@ def _ocr(s: Settings) -> Check:
 def _model(s: Settings) -> Check:
     if s.model.kind == "statistical":
         return Check("model", "ok", f"statistical inferrer (built in, no model); {MODEL_SETUP_HINT}")
-    from propositions.backends import make_backend
+    from .wiring import make_model_backend
 
     try:
-        backend = make_backend(s.model.backend_config())
+        backend = make_model_backend(s.model)
         backend.complete([{"role": "user", "content": "Reply with OK."}])
     except GumdError as exc:
         return Check("model", "fail", str(exc), "see README: Choosing an inferrer")
@@ -117,7 +117,11 @@ def _user_name(s: Settings) -> Check:
 
 
 def _daemon(s: Settings) -> Check:
-    if health.lock_held(s.home):
-        return Check("daemon", "ok", "running")
-    return Check("daemon", "warn", "not running",
-                 "start it with `gumd run`, or in the background with `gumd service install`")
+    # The status `gumd status` shows, judged without opening the database (its check is above).
+    status = daemon_status(s, None)
+    if status["state"] == "stopped":
+        return Check("daemon", "warn", "not running",
+                     "start it with `gumd run`, or in the background with `gumd service install`")
+    if status["problems"]:
+        return Check("daemon", "warn", "; ".join(status["problems"]), "see `gumd status` and the daemon's log")
+    return Check("daemon", "ok", status["state"])

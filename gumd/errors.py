@@ -22,7 +22,7 @@
 ConfigError is an InvalidInput: a value the user gave cannot be used, and an
 adapter that maps the library's errors (the API's ``status_of``) treats it so.
 The classes are also importable from the modules that raise them (settings,
-paths, health, service, observers, api.errors, model_setup). Every message is one line.
+paths, health, autostart, observers, api.errors, model_setup). Every message is one line.
 """
 
 from __future__ import annotations

@@ -77,8 +77,12 @@ def lock_held(home: Path) -> bool:
 
 
 @dataclass
-class DaemonStatus:
-    """What the running daemon reports about itself every few seconds."""
+class DaemonReport:
+    """What the running daemon reports about itself every few seconds (its health file).
+
+    Raw, as the daemon knows it; `gumd.status` judges it with the lock, pause file and queue
+    into the status (the TUI's ``DaemonStatus``) that every front end shows.
+    """
 
     pid: int = 0
     started_at: float = 0.0
@@ -118,7 +122,7 @@ class DaemonStatus:
     model_usage: dict[str, Any] | None = None
 
 
-def announce_starting(home: Path, lock: InstanceLock, now: float | None = None) -> DaemonStatus:
+def announce_starting(home: Path, lock: InstanceLock, now: float | None = None) -> DaemonReport:
     """Take the lock and say "starting" at once, before the slow imports and set-up.
 
     Loading the models' code, opening the database and connecting to the display can take
@@ -126,7 +130,7 @@ def announce_starting(home: Path, lock: InstanceLock, now: float | None = None) 
     """
     lock.acquire()
     now = time.time() if now is None else now
-    status = DaemonStatus(pid=os.getpid(), started_at=now, updated_at=now, starting=True)
+    status = DaemonReport(pid=os.getpid(), started_at=now, updated_at=now, starting=True)
     try:
         write_status(home, status)
     except OSError:
@@ -137,12 +141,12 @@ def announce_starting(home: Path, lock: InstanceLock, now: float | None = None) 
 POWER_WAIT = "inference waits for mains power"
 
 
-def inference_wait(status: DaemonStatus | None) -> str | None:
+def inference_wait(status: DaemonReport | None) -> str | None:
     """Why inference is held back by policy now, for `gumd status`; None when it is not."""
     return POWER_WAIT if status is not None and status.waiting_for_power else None
 
 
-def write_status(home: Path, status: DaemonStatus) -> None:
+def write_status(home: Path, status: DaemonReport) -> None:
     """Replace the status file atomically (0600), so a reader never sees half of it."""
     fd, tmp = tempfile.mkstemp(prefix=".status-", dir=home)
     try:
@@ -154,21 +158,21 @@ def write_status(home: Path, status: DaemonStatus) -> None:
         raise
 
 
-def read_status(home: Path) -> DaemonStatus | None:
+def read_status(home: Path) -> DaemonReport | None:
     try:
         data = json.loads((home / STATUS_NAME).read_text())
     except (OSError, ValueError):
         return None
-    known = {k: v for k, v in data.items() if k in DaemonStatus.__dataclass_fields__}
-    return DaemonStatus(**known)
+    known = {k: v for k, v in data.items() if k in DaemonReport.__dataclass_fields__}
+    return DaemonReport(**known)
 
 
-def _from_an_earlier_run(home: Path, status: DaemonStatus) -> bool:
+def _from_an_earlier_run(home: Path, status: DaemonReport) -> bool:
     pid = read_pid(home / LOCK_NAME)
     return pid is not None and status.pid != pid
 
 
-def judge(home: Path, status: DaemonStatus | None, queue: dict[str, int],
+def judge(home: Path, status: DaemonReport | None, queue: dict[str, int],
           oldest_pending_at: float | None, now: float | None = None,
           paused: bool | None = None) -> dict[str, Any]:
     """The overall state (stopped, starting, running, paused, stalled) with the reasons, for `gumd status`.

@@ -463,7 +463,6 @@ def _verify(part: Path, remote: RemoteFile) -> None:
 def check_model(m: ModelSettings) -> str:
     """One real completion with the model ``m`` describes: what `gumd model test` prints."""
     from propositions import Observation, Store
-    from propositions.backends import make_backend
     from propositions.statistical import StatisticalInferrer
 
     if m.kind == "statistical":
@@ -472,7 +471,9 @@ def check_model(m: ModelSettings) -> str:
         with tempfile.TemporaryDirectory(prefix="gumd-test-") as tmp, Store(Path(tmp) / "t.db") as scratch:
             props = StatisticalInferrer("You").propose([probe], scratch)
         return f"statistical inferrer works ({len(props)} propositions from a test observation)."
-    backend = make_backend(m.backend_config())
+    from .wiring import make_model_backend
+
+    backend = make_model_backend(m)
     start = time.perf_counter()
     answer = backend.complete(
         [{"role": "system", "content": "You answer with JSON only."},

@@ -10,14 +10,11 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field, PrivateAttr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
-from propositions import Weights
-from propositions.backends import BackendConfig
-from propositions.questions import QuestionPolicy
-from propositions.suggest import SuggestConfig
+from propositions.config import BackendConfig, SuggestConfig, Weights
 
 from . import paths
 from .errors import ConfigError
-from .privacy import PrivacySettings
+from .privacy_config import PrivacySettings
 from .section import Section
 
 ENV_PREFIX = "GUMD_"
@@ -397,16 +394,6 @@ class Settings(BaseSettings):
 
     privacy: PrivacySettings = PrivacySettings()
     """What is never observed, and what is redacted before anything is stored."""
-
-    def question_policy(self) -> QuestionPolicy:
-        """How often and about what gumd asks; evidence only from apps excluded now (kept
-        from before they were) is not asked about."""
-        from .privacy import PauseState, PrivacyFilter
-
-        gate = PrivacyFilter(self.privacy, PauseState.for_home(self.home))
-        return QuestionPolicy(per_day=self.questions.per_day, skip_days=self.questions.skip_days,
-                              user=self.inference.user_name,
-                              excluded_app=lambda app: gate.is_excluded(app, None))
 
     # Not a setting: the home this object was loaded for, filled by load().
     _home: Path = PrivateAttr(default_factory=paths.home_dir)

@@ -368,36 +368,37 @@ def merge_same_text(candidates: list[Candidate]) -> list[Candidate]:
 
 
 @dataclass
-class BatchReport:
+class Tally:
+    """What inference did to the model: counted per batch, and summed over a drain."""
+
     observations: int = 0
     created: int = 0
     reinforced: int = 0
     revised: int = 0
     contradicted: int = 0
+
+    def add_counts(self, other: "Tally") -> None:
+        for name in ("observations", "created", "reinforced", "revised", "contradicted"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+
+@dataclass
+class BatchReport(Tally):
     failed_observations: int = 0
     error: str | None = None
     seconds: float = 0.0
 
 
 @dataclass
-class DrainReport:
+class DrainReport(Tally):
     batches: int = 0
-    observations: int = 0
-    created: int = 0
-    reinforced: int = 0
-    revised: int = 0
-    contradicted: int = 0
     failed_batches: int = 0
     unavailable: str | None = None
     errors: list[str] = field(default_factory=list)
 
     def add(self, b: BatchReport) -> None:
         self.batches += 1
-        self.observations += b.observations
-        self.created += b.created
-        self.reinforced += b.reinforced
-        self.revised += b.revised
-        self.contradicted += b.contradicted
+        self.add_counts(b)
         if b.error:
             self.failed_batches += 1
             self.errors.append(b.error)
@@ -600,10 +601,7 @@ class Pipeline:
                 self._apply(cand, decision, state.known(similar), calibrate, tally, state)
                 self._step(REVISING, i, len(candidates))
             self.store.mark_done(done)
-        report.created += tally.created
-        report.reinforced += tally.reinforced
-        report.revised += tally.revised
-        report.contradicted += tally.contradicted
+        report.add_counts(tally)  # its observations are 0: the batch counted them
 
     def _ground(self, candidates: list[Candidate], known: dict[int, Observation]) -> list[Candidate]:
         """Drop a candidate none of whose named things its evidence has; cap one that names

@@ -47,6 +47,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 
 from .confidence import CONFIRMED_FLOOR
+from .config import Weights
 from .decay import recency
 from .errors import InvalidInput
 from .migrations import FTS_TOKENIZE
@@ -61,17 +62,6 @@ _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 #: what ranking needs, in the order _score reads them: a match's other columns are read
 #: only if it gets near the answer
 _RANK_COLS = "p.id, p.confidence, p.half_life_s, p.last_evidence_at, p.user_feedback"
-
-
-@dataclass(frozen=True)
-class Weights:
-    """Weights of the ranking formula (see the module docstring)."""
-
-    text: float = 0.6
-    recency: float = 0.25
-    confidence: float = 0.15
-    mmr_lambda: float = 0.7
-    candidates: int = 200
 
 
 @dataclass
@@ -357,12 +347,18 @@ def _filters(
     params: list[object] = [min_confidence]
     if not include_sensitive:
         sql += " AND p.sensitive = ''"
-    if since is not None:
-        sql += " AND p.last_evidence_at >= ?"
-        params.append(since)
-    if until is not None:
-        sql += " AND p.created_at <= ?"
-        params.append(until)
+    window, more = _window("p.last_evidence_at", since, "p.created_at", until)
+    return sql + window, params + more
+
+
+def _window(since_column: str, since: float | None, until_column: str,
+            until: float | None) -> tuple[str, list[object]]:
+    """" AND since_column >= ? AND until_column <= ?", each part only when its bound is given."""
+    sql, params = "", []
+    for column, op, bound in ((since_column, ">=", since), (until_column, "<=", until)):
+        if bound is not None:
+            sql += f" AND {column} {op} ?"
+            params.append(bound)
     return sql, params
 
 
@@ -542,13 +538,7 @@ def _observation_hits(
     limit: int,
 ) -> list[ObservationHit]:
     cols = ", ".join(f"o.{c.strip()}" for c in OBS_COLUMNS.split(","))
-    cond, params = "", []
-    if since is not None:
-        cond += " AND o.captured_at >= ?"
-        params.append(since)
-    if until is not None:
-        cond += " AND o.captured_at <= ?"
-        params.append(until)
+    cond, params = _window("o.captured_at", since, "o.captured_at", until)
     if search is None:
         rows = conn.execute(
             f"SELECT {cols}, 0.0 AS bm FROM observations o WHERE 1{cond} "

@@ -6,6 +6,7 @@ never renamed or removed, so scripts can rely on them.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 from datetime import datetime, timezone
 from typing import Any
@@ -20,6 +21,19 @@ def iso(ts: float | None) -> str | None:
     return datetime.fromtimestamp(ts, tz=timezone.utc).isoformat(timespec="seconds").replace(
         "+00:00", "Z"
     )
+
+
+def iso_times(data: Mapping[str, Any]) -> dict[str, Any]:
+    """Epoch times (keys ending _at or _until, nested too) as the ISO strings every shape uses."""
+    out: dict[str, Any] = {}
+    for key, value in data.items():
+        timed = key.endswith(("_at", "_until")) and isinstance(value, (int, float))
+        if timed and not isinstance(value, bool):
+            value = iso(value) if value and math.isfinite(value) else None
+        elif isinstance(value, Mapping):  # e.g. the daemon's progress, with its step_started_at
+            value = iso_times(value)
+        out[key] = value
+    return out
 
 
 def proposition(p: Proposition) -> dict[str, Any]:

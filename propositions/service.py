@@ -14,9 +14,9 @@ from . import retrieve, serialize
 from .actions import SupportsRun, describe_for
 from .errors import InvalidInput
 from .models import EvidenceLink, HistoryEntry, Proposition, Suggestion
+from .config import Weights  # the front ends take the ranking weights from the facade
 from .questions import Question, QuestionPolicy
-from .retrieve import Weights
-from .store import DEFAULT_BUSY_TIMEOUT_S, MMAP_BYTES, CheckReport, Clock, Store, guarded
+from .store import CheckReport, Clock, Store, guarded
 from .suggest import record_feedback
 
 #: an edit states what the user says is true, so it is held at least this likely
@@ -83,7 +83,7 @@ class Service:
         self,
         store: Store,
         *,
-        weights: retrieve.Weights = retrieve.Weights(),
+        weights: Weights = Weights(),
         clock: Clock | None = None,
         questions: QuestionPolicy | None = None,
     ) -> None:
@@ -94,11 +94,10 @@ class Service:
         self.question_policy = questions or QuestionPolicy()
 
     @classmethod
-    def open(cls, path: str | Path, *, weights: retrieve.Weights | None = None,
+    def open(cls, path: str | Path, *, weights: Weights | None = None,
              questions: QuestionPolicy | None = None, **store_options: Any) -> "Service":
         """A Service over the database at ``path``; ``store_options`` go to the Store."""
-        return cls(Store(path, **store_options), weights=weights or retrieve.Weights(),
-                   questions=questions)
+        return cls(Store(path, **store_options), weights=weights or Weights(), questions=questions)
 
     def close(self) -> None:
         self.store.close()
@@ -135,23 +134,15 @@ class Service:
 
     def recent(self, limit: int = 20) -> list[Proposition]:
         """Active propositions with the newest evidence first."""
-        rows = self.store.read(
-            "SELECT id FROM propositions WHERE status = 'active' "
-            "ORDER BY last_evidence_at DESC, id DESC LIMIT ?",
-            (limit,),
-        )
-        found = self.store.get_propositions([r["id"] for r in rows])
-        return [found[r["id"]] for r in rows]
+        ids = self.store.active_proposition_ids(limit)
+        found = self.store.get_propositions(ids)
+        return [found[i] for i in ids]
 
     def flagged(self, limit: int = 200) -> list[Proposition]:
         """Active propositions the audit flagged as sensitive, newest evidence first, for review."""
-        rows = self.store.read(
-            "SELECT id FROM propositions WHERE status = 'active' AND sensitive != '' "
-            "ORDER BY last_evidence_at DESC, id DESC LIMIT ?",
-            (limit,),
-        )
-        found = self.store.get_propositions([r["id"] for r in rows])
-        return [found[r["id"]] for r in rows if r["id"] in found]
+        ids = self.store.active_proposition_ids(limit, flagged_only=True)
+        found = self.store.get_propositions(ids)
+        return [found[i] for i in ids if i in found]
 
     def show(self, prop_id: int) -> PropositionDetail:
         prop = self.store.get_proposition(prop_id)
@@ -240,49 +231,19 @@ class Service:
         return self.store.wipe_pending
 
     def _observation_filter(self, request: ForgetRequest) -> tuple[str | None, list[Any]]:
-        conds: list[str] = []
-        params: list[Any] = []
+        match = None
         if request.query:
             match = retrieve.fts_query(request.query)
             if match is None:
                 raise InvalidInput(f"the query {request.query!r} has no words to match")
-            # The index covers the text, window title and app; the URL is matched word by word.
-            conds.append("(id IN (SELECT rowid FROM observations_fts WHERE observations_fts MATCH ?) "
-                         "OR gumd_url_has_word(url, ?))")
-            params += [match, " ".join(retrieve.terms(request.query))]
-        if request.since is not None:
-            conds.append("captured_at >= ?")
-            params.append(request.since)
-        if request.until is not None:
-            conds.append("captured_at <= ?")
-            params.append(request.until)
-        if request.app:
-            conds.append("app = ? COLLATE NOCASE")
-            params.append(request.app)
-        return (" AND ".join(conds) if conds else None), params
+        return self.store.observation_condition(
+            match=match, url_words=" ".join(retrieve.terms(request.query)) if request.query else "",
+            since=request.since, until=request.until, app=request.app)
 
     def _matching_propositions(self, request: ForgetRequest) -> list[int]:
-        conds: list[str] = []
-        params: list[Any] = []
-        if request.query:
-            conds.append(
-                "id IN (SELECT rowid FROM propositions_fts WHERE propositions_fts MATCH ?)"
-            )
-            params.append(retrieve.fts_query(request.query))
-        if request.since is not None:
-            conds.append("created_at >= ?")
-            params.append(request.since)
-        if request.until is not None:
-            conds.append("created_at <= ?")
-            params.append(request.until)
-        if request.app:
-            conds.append(
-                "id IN (SELECT e.proposition_id FROM proposition_evidence e JOIN observations o "
-                "ON o.id = e.observation_id WHERE o.app = ? COLLATE NOCASE)"
-            )
-            params.append(request.app)
-        rows = self.store.read(f"SELECT id FROM propositions WHERE {' AND '.join(conds)}", params)
-        return [r["id"] for r in rows]
+        return self.store.propositions_matching(
+            match=retrieve.fts_query(request.query) if request.query else None,
+            since=request.since, until=request.until, app=request.app)
 
     # -- export ----------------------------------------------------------------
 
@@ -290,11 +251,9 @@ class Service:
         """Every row of one kind as its stable JSON shape, streamed in id order."""
         if what not in EXPORTABLE:
             raise InvalidInput(f"can export {', '.join(EXPORTABLE)}, not {what!r}")
-        conn = self.store.conn
         with guarded(self.store.path):
             if what == "propositions":
-                cur = conn.execute("SELECT id FROM propositions ORDER BY id")
-                while chunk := [r[0] for r in cur.fetchmany(500)]:
+                for chunk in self.store.all_ids("propositions"):
                     props = self.store.get_propositions(chunk)
                     ev = self._evidence_ids(chunk)
                     for pid in chunk:
@@ -302,26 +261,16 @@ class Service:
                         row["evidence"] = ev.get(pid, [])
                         yield row
             elif what == "observations":
-                cur = conn.execute("SELECT id FROM observations ORDER BY id")
-                while chunk := [r[0] for r in cur.fetchmany(500)]:
+                for chunk in self.store.all_ids("observations"):
                     for oid in chunk:
                         yield serialize.observation(self.store.get_observation(oid))
             else:
-                for row in conn.execute("SELECT * FROM suggestions ORDER BY id").fetchall():
-                    yield serialize.suggestion(Suggestion.from_row(dict(row)))
+                for row in self.store.all_suggestion_rows():
+                    yield serialize.suggestion(Suggestion.from_row(row))
 
     def _evidence_ids(self, prop_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
-        marks = ",".join("?" * len(prop_ids))
-        out: dict[int, list[dict[str, Any]]] = {}
-        for r in self.store.read(
-            f"SELECT proposition_id, observation_id, relation FROM proposition_evidence "
-            f"WHERE proposition_id IN ({marks}) ORDER BY observation_id",
-            prop_ids,
-        ):
-            out.setdefault(r["proposition_id"], []).append(
-                {"observation_id": r["observation_id"], "relation": r["relation"]}
-            )
-        return out
+        return {pid: [{"observation_id": oid, "relation": rel} for oid, rel in links]
+                for pid, links in self.store.evidence_links(prop_ids).items()}
 
     # -- database --------------------------------------------------------------
 

@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import lru_cache
 from pathlib import PurePosixPath
+from typing import Any
 from urllib.parse import urlparse
 
 from .dates import MONTHS as _MONTHS
@@ -223,11 +224,10 @@ class StatisticalInferrer:
                 cand.evidence = sorted(set(cand.evidence) | {o.id for o in obs[-10:]})
                 continue
             text = f"{self.user} uses {app}" + (f" for “{subject}”" if subject else "")
-            out.append(Candidate(
-                text=f"{text} ({minutes} minutes)", confidence=_confidence(obs, 0.3, 0.7, 3.0),
+            out.append(_found(
+                obs, (0.3, 0.7, 3.0), text=f"{text} ({minutes} minutes)",
                 reasoning=f"{len(obs)} observations of {app} in the recent window, {minutes} minutes",
-                decay="weeks", evidence=[o.id for o in obs[-20:]], topic_key=f"app:{app.casefold()}",
-            ))
+                decay="weeks", topic_key=f"app:{app.casefold()}"))
         return out
 
     def _project_files(self, act: _Activity) -> dict[str, list[Observation]]:
@@ -266,13 +266,11 @@ class StatisticalInferrer:
         out = []
         for language, obs in by_lang.items():
             projects = sorted({_project_of(o.window_title or "") or "" for o in obs} - {""})
-            out.append(Candidate(
+            out.append(_found(
+                obs, (0.4, 0.85, 2.0),
                 text=f"{self.user} programs in {language} ({', '.join(projects[:3])})",
-                confidence=_confidence(obs, 0.4, 0.85, 2.0),
                 reasoning=f"{len(obs)} changes to {language} files",
-                decay="months", evidence=[o.id for o in obs[-20:]],
-                topic_key=f"language:{language.casefold()}",
-            ))
+                decay="months", topic_key=f"language:{language.casefold()}"))
         return out
 
     def _commands(self, act: _Activity) -> list[Candidate]:
@@ -318,9 +316,7 @@ class StatisticalInferrer:
         by_id = {o.id: o for o in docs}
         # A topic held from earlier batches keeps its key when its head term is
         # still in a cluster, so the new wording revises it instead of duplicating it.
-        held = [r["topic_key"][len("topic:"):] for r in store.read(
-            "SELECT DISTINCT topic_key FROM propositions WHERE status = 'active' "
-            "AND topic_key LIKE 'topic:%'")]
+        held = [key[len("topic:"):] for key in store.active_topic_keys("topic:")]
         out = []
         for cluster in clusters[: self.max_topics]:
             ids = sorted(set().union(*(occurrences[t] for t in cluster)),
@@ -336,13 +332,11 @@ class StatisticalInferrer:
             apps = sorted({o.app for o in obs if o.app})
             listed = terms[0] if len(terms) == 1 else ", ".join(terms[:-1]) + " and " + terms[-1]
             where = f" (in {', '.join(apps[:3])})" if apps else ""
-            out.append(Candidate(
+            out.append(_found(
+                obs, (0.3, 0.8, 3.0),
                 text=f"{self.user} is spending time on {listed}{where}",
-                confidence=_confidence(obs, 0.3, 0.8, 3.0),
                 reasoning=f"these terms are unusually frequent in {len(obs)} recent observations",
-                decay="weeks", evidence=[o.id for o in obs[-20:]],
-                topic_key=f"topic:{key}", merges_topics=[f"topic:{h}" for h in mine[1:]],
-            ))
+                decay="weeks", topic_key=f"topic:{key}", merges_topics=[f"topic:{h}" for h in mine[1:]]))
         return out
 
     def _dates(self, act: _Activity) -> list[Candidate]:
@@ -359,13 +353,11 @@ class StatisticalInferrer:
             at = f" at {hour}" if hour else ""
             titles = Counter(o.window_title for o in obs if o.window_title)
             context = f" (seen in “{titles.most_common(1)[0][0]}”)" if titles else ""
-            out.append(Candidate(
+            out.append(_found(
+                obs, (0.5, 0.85, 1.5),
                 text=f"{self.user} has something on {when:%a %d %b %Y}{at}: “{quote}”{context}",
-                confidence=_confidence(obs, 0.5, 0.85, 1.5),
                 reasoning=f"a date mentioned in {len(obs)} observation(s)",
-                decay="days", evidence=[o.id for o in obs[-20:]],
-                topic_key=f"date:{when.isoformat()}",
-            ))
+                decay="days", topic_key=f"date:{when.isoformat()}"))
         return out
 
     def _schedule(self, act: _Activity) -> list[Candidate]:
@@ -390,6 +382,12 @@ class StatisticalInferrer:
 
 
 # -- helpers ---------------------------------------------------------------------
+
+
+def _found(obs: list[Observation], confidence: tuple[float, float, float], **fields: Any) -> Candidate:
+    """A candidate resting on ``obs`` (the 20 latest as its evidence), its confidence from
+    ``_confidence(obs, floor, ceiling, scale)``."""
+    return Candidate(confidence=_confidence(obs, *confidence), evidence=[o.id for o in obs[-20:]], **fields)
 
 
 def _confidence(obs: list[Observation], floor: float, ceiling: float, scale: float) -> float:

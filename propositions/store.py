@@ -322,6 +322,21 @@ def file_size_bytes(path: str | Path) -> int:
     return total
 
 
+Condition = tuple[str, list[Any]]
+
+
+def _all_of(*parts: Condition | None) -> tuple[str | None, list[Any]]:
+    """SQL conditions joined with AND, each with its parameters; None parts are left out."""
+    kept = [p for p in parts if p is not None]
+    return (" AND ".join(sql for sql, _ in kept) or None), [v for _, params in kept for v in params]
+
+
+def _window(column: str, since: float | None, until: float | None) -> tuple[Condition | None, Condition | None]:
+    """``column`` at or after ``since`` and at or before ``until``, each when given."""
+    return ((f"{column} >= ?", [since]) if since is not None else None,
+            (f"{column} <= ?", [until]) if until is not None else None)
+
+
 class Store:
     """One user's database. Thread-safe: each thread gets its own connection.
 
@@ -671,6 +686,19 @@ class Store:
             counts[row["status"]] = row["n"]
         return counts
 
+    def captured_since(self, since: float, observer: str | None = None) -> int:
+        """How many observations (of ``observer``, or of any) were captured at or after ``since``."""
+        if observer is None:
+            return int(self.read("SELECT count(*) FROM observations WHERE captured_at >= ?",
+                                 (since,))[0][0])
+        return int(self.read("SELECT count(*) FROM observations WHERE observer = ? AND captured_at >= ?",
+                             (observer, since))[0][0])
+
+    def processed_since(self, since: float) -> int:
+        """How many observations inference finished with at or after ``since``."""
+        return int(self.read("SELECT count(*) FROM observations WHERE status = 'done' AND processed_at >= ?",
+                             (since,))[0][0])
+
     def failed_observations(self, limit: int = 100) -> list[Observation]:
         rows = self.read(
             f"SELECT {OBS_COLUMNS} FROM observations WHERE status = 'failed' "
@@ -688,21 +716,33 @@ class Store:
         )
         return [self._observation(r) for r in rows]
 
+    def observations_between(self, start: float, end: float, limit: int) -> list[Observation]:
+        """Observations captured in [start, end] whatever their status, newest first."""
+        rows = self.read(
+            f"SELECT {OBS_COLUMNS} FROM observations WHERE captured_at >= ? AND captured_at <= ? "
+            "ORDER BY captured_at DESC, id DESC LIMIT ?", (start, end, limit))
+        return [self._observation(r) for r in rows]
+
     def get_observation(self, obs_id: int) -> Observation:
-        rows = self.read(f"SELECT {OBS_COLUMNS} FROM observations WHERE id = ?", (obs_id,))
-        if not rows:
-            raise NotFound(f"no observation with id {obs_id}")
-        return self._observation(rows[0])
+        return self._observation(self._row_by_id("observations", OBS_COLUMNS, obs_id, "observation"))
 
     def get_observations(self, ids: Sequence[int]) -> dict[int, Observation]:
         """The observations with these ids that exist, by id."""
-        out: dict[int, Observation] = {}
+        return {r["id"]: self._observation(r) for r in self._rows_by_ids("observations", OBS_COLUMNS, ids)}
+
+    def _row_by_id(self, table: str, columns: str, row_id: int, noun: str) -> sqlite3.Row:
+        rows = self.read(f"SELECT {columns} FROM {table} WHERE id = ?", (row_id,))
+        if not rows:
+            raise NotFound(f"no {noun} with id {row_id}")
+        return rows[0]
+
+    def _rows_by_ids(self, table: str, columns: str, ids: Sequence[int]) -> list[sqlite3.Row]:
+        """The rows with these ids that exist, read 500 at a time (SQLite's limit on bound parameters)."""
         unique = list(dict.fromkeys(ids))
-        for i in range(0, len(unique), 500):  # SQLite's limit on bound parameters
+        out: list[sqlite3.Row] = []
+        for i in range(0, len(unique), 500):
             chunk = unique[i:i + 500]
-            rows = self.read(f"SELECT {OBS_COLUMNS} FROM observations WHERE id IN "
-                             f"({','.join('?' * len(chunk))})", chunk)
-            out.update((r["id"], self._observation(r)) for r in rows)
+            out += self.read(f"SELECT {columns} FROM {table} WHERE id IN ({','.join('?' * len(chunk))})", chunk)
         return out
 
     @staticmethod
@@ -944,17 +984,10 @@ class Store:
         return row
 
     def get_proposition(self, prop_id: int) -> Proposition:
-        rows = self.read(f"SELECT {PROP_COLUMNS} FROM propositions WHERE id = ?", (prop_id,))
-        if not rows:
-            raise NotFound(f"no proposition with id {prop_id}")
-        return self.proposition_from_row(rows[0])
+        return self.proposition_from_row(self._row_by_id("propositions", PROP_COLUMNS, prop_id, "proposition"))
 
     def get_propositions(self, ids: Sequence[int]) -> dict[int, Proposition]:
-        if not ids:
-            return {}
-        marks = ",".join("?" * len(ids))
-        rows = self.read(f"SELECT {PROP_COLUMNS} FROM propositions WHERE id IN ({marks})", list(ids))
-        return {r["id"]: self.proposition_from_row(r) for r in rows}
+        return {r["id"]: self.proposition_from_row(r) for r in self._rows_by_ids("propositions", PROP_COLUMNS, ids)}
 
     @staticmethod
     def proposition_from_row(row: sqlite3.Row) -> Proposition:
@@ -1047,10 +1080,7 @@ class Store:
         return Suggestion.from_row(dict(rows[0])) if rows else None
 
     def get_suggestion(self, sugg_id: int) -> Suggestion:
-        rows = self.read("SELECT * FROM suggestions WHERE id = ?", (sugg_id,))
-        if not rows:
-            raise NotFound(f"no suggestion with id {sugg_id}")
-        return Suggestion.from_row(dict(rows[0]))
+        return Suggestion.from_row(dict(self._row_by_id("suggestions", "*", sugg_id, "suggestion")))
 
     def list_suggestions(
         self, statuses: Sequence[str] | None = None, limit: int = 50, since: float | None = None
@@ -1107,6 +1137,126 @@ class Store:
             (since,),
         )
         return {r["status"]: r["n"] for r in rows}
+
+    # -- reads the facade and the suggesters name -------------------------------
+
+    def active_proposition_ids(self, limit: int, *, flagged_only: bool = False,
+                               min_confidence: float | None = None,
+                               evidence_since: float | None = None) -> list[int]:
+        """Active propositions, the newest evidence first: all, or only those the audit flagged
+        sensitive, at least ``min_confidence`` sure, with evidence since ``evidence_since``."""
+        conds, params = ["status = 'active'"], []
+        if flagged_only:
+            conds.append("sensitive != ''")
+        if min_confidence is not None:
+            conds.append("confidence >= ?")
+            params.append(min_confidence)
+        if evidence_since is not None:
+            conds.append("last_evidence_at >= ?")
+            params.append(evidence_since)
+        rows = self.read(f"SELECT id FROM propositions WHERE {' AND '.join(conds)} "
+                         "ORDER BY last_evidence_at DESC, id DESC LIMIT ?", [*params, limit])
+        return [r["id"] for r in rows]
+
+    def active_texts(self) -> list[tuple[str, float]]:
+        """(text, confidence) of every active proposition, in id order (what an evaluation scores)."""
+        return [(r["text"], r["confidence"]) for r in
+                self.read("SELECT text, confidence FROM propositions WHERE status = 'active' ORDER BY id")]
+
+    def supporting_propositions(self, obs_ids: Sequence[int]) -> dict[int, list[int]]:
+        """The active propositions each observation supports, by observation id."""
+        found: dict[int, list[int]] = {}
+        for i in range(0, len(obs_ids), 500):  # SQLite's limit on bound parameters
+            chunk = list(obs_ids[i:i + 500])
+            for r in self.read(
+                "SELECT e.observation_id, e.proposition_id FROM proposition_evidence e "
+                "JOIN propositions p ON p.id = e.proposition_id WHERE p.status = 'active' "
+                f"AND e.relation = 'supports' AND e.observation_id IN ({','.join('?' * len(chunk))})",
+                chunk,
+            ):
+                found.setdefault(r["observation_id"], []).append(r["proposition_id"])
+        return found
+
+    def suggestion_titles(self, kind: str, since: float) -> list[str]:
+        """The titles of suggestions of ``kind`` made since ``since``."""
+        return [r["title"] for r in self.read(
+            "SELECT title FROM suggestions WHERE kind = ? AND created_at >= ?", (kind, since))]
+
+    def feedback_counts(self, since: float) -> dict[tuple[str, str], int]:
+        """How many suggestions of each kind made since ``since`` were accepted or dismissed."""
+        return {(r["kind"], r["feedback"]): r["n"] for r in self.read(
+            "SELECT kind, feedback, count(*) AS n FROM suggestions WHERE created_at >= ? "
+            "AND feedback IN ('accepted', 'dismissed') GROUP BY kind, feedback", (since,))}
+
+    def all_ids(self, table: str, chunk: int = 500) -> Iterator[list[int]]:
+        """Every id of ``propositions``, ``observations`` or ``suggestions``, in order, a chunk at a time."""
+        if table not in ("propositions", "observations", "suggestions"):
+            raise ValueError(table)
+        cur = self.conn.execute(f"SELECT id FROM {table} ORDER BY id")
+        while ids := [r[0] for r in cur.fetchmany(chunk)]:
+            yield ids
+
+    def all_suggestion_rows(self) -> list[dict[str, Any]]:
+        """Every suggestion row as stored, in id order (for export)."""
+        return [dict(r) for r in self.read("SELECT * FROM suggestions ORDER BY id")]
+
+    def evidence_links(self, prop_ids: Sequence[int]) -> dict[int, list[tuple[int, str]]]:
+        """(observation id, relation) per proposition, observations in id order."""
+        out: dict[int, list[tuple[int, str]]] = {}
+        if not prop_ids:
+            return out
+        marks = ",".join("?" * len(prop_ids))
+        for r in self.read(f"SELECT proposition_id, observation_id, relation FROM proposition_evidence "
+                           f"WHERE proposition_id IN ({marks}) ORDER BY observation_id", list(prop_ids)):
+            out.setdefault(r["proposition_id"], []).append((r["observation_id"], r["relation"]))
+        return out
+
+    def active_topic_keys(self, prefix: str) -> list[str]:
+        """The distinct topic keys of active propositions that start with ``prefix``."""
+        rows = self.read("SELECT DISTINCT topic_key FROM propositions WHERE status = 'active' "
+                         "AND substr(topic_key, 1, length(?)) = ?", (prefix, prefix))
+        return [r["topic_key"] for r in rows]
+
+    # -- selections for forgetting and retention ---------------------------------
+
+    @staticmethod
+    def observation_condition(*, match: str | None = None, url_words: str = "",
+                              since: float | None = None, until: float | None = None,
+                              app: str | None = None) -> tuple[str | None, list[Any]]:
+        """The ``observation_where`` (and its parameters) for `forget`: observations whose text
+        matches the FTS query ``match`` (or whose URL has ``url_words``), captured in the window,
+        in ``app``; None selects none by condition."""
+        # The index covers the text, window title and app; the URL is matched word by word.
+        return _all_of(
+            ("(id IN (SELECT rowid FROM observations_fts WHERE observations_fts MATCH ?) "
+             "OR gumd_url_has_word(url, ?))", [match, url_words]) if match is not None else None,
+            *_window("captured_at", since, until),
+            ("app = ? COLLATE NOCASE", [app]) if app else None)
+
+    @staticmethod
+    def status_condition(status: str, *, captured_before: float | None = None,
+                         oldest: int | None = None) -> tuple[str, list[Any]]:
+        """The ``observation_where`` for observations in queue state ``status`` (done, failed...):
+        captured before ``captured_before``, or only the ``oldest`` few (retention, `gumd queue purge-failed`)."""
+        if oldest is not None:
+            return ("id IN (SELECT id FROM observations WHERE status = ? ORDER BY captured_at LIMIT ?)",
+                    [status, oldest])
+        if captured_before is not None:
+            return "status = ? AND captured_at < ?", [status, captured_before]
+        return "status = ?", [status]
+
+    def propositions_matching(self, *, match: str | None = None, since: float | None = None,
+                              until: float | None = None, app: str | None = None) -> list[int]:
+        """Propositions whose text matches the FTS query ``match``, created in the window, with
+        evidence from ``app``: every given filter holds."""
+        where, params = _all_of(
+            ("id IN (SELECT rowid FROM propositions_fts WHERE propositions_fts MATCH ?)", [match])
+            if match is not None else None,
+            *_window("created_at", since, until),
+            ("id IN (SELECT e.proposition_id FROM proposition_evidence e JOIN observations o "
+             "ON o.id = e.observation_id WHERE o.app = ? COLLATE NOCASE)", [app]) if app else None)
+        rows = self.read(f"SELECT id FROM propositions WHERE {where or '1'}", params)
+        return [r["id"] for r in rows]
 
     # -- forgetting -----------------------------------------------------------
 

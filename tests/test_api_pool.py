@@ -17,7 +17,7 @@ from gumd import settings as settings_module
 from gumd.api import ApiServer, ReadPool, ServiceSpec, bind, create_app, local_hosts, serve
 from gumd.api import pool as pool_module
 from gumd.api.pool import MAX_DEATHS
-from gumd.daemon import make_api_app, make_privacy
+from gumd.wiring import make_api_app, make_privacy
 from propositions import Proposition, Store
 from propositions.service import Service, Weights
 

@@ -240,7 +240,7 @@ def test_sigterm_finishes_the_batch_in_hand(settings, tmp_path: Path) -> None:  
 
 def test_status_judges_stalled_inference(settings) -> None:  # type: ignore[no-untyped-def]
     now = time.time()
-    status = health.DaemonStatus(pid=os.getpid(), started_at=now - 7200, updated_at=now, running=True,
+    status = health.DaemonReport(pid=os.getpid(), started_at=now - 7200, updated_at=now, running=True,
                                  observers=[], last_inference_at=now - 7000, max_wait_s=300)
     lock = health.InstanceLock(settings.home)
     lock.acquire()
@@ -483,7 +483,7 @@ def test_the_pipeline_built_for_the_daemon_redacts_as_the_privacy_filter_does(se
     from propositions.backends.scripted import ScriptedBackend
     from propositions.infer import ModelInferrer
 
-    from gumd.daemon import make_pipeline, make_store
+    from gumd.wiring import make_pipeline, make_store
 
     settings.privacy.redact_emails = True
     store = make_store(settings)
@@ -595,7 +595,7 @@ def test_status_says_starting_until_the_daemon_is_up(settings) -> None:  # type:
 
 def test_a_held_lock_without_a_fresh_status_is_starting_not_stopped(settings) -> None:  # type: ignore[no-untyped-def]
     now = time.time()
-    old = health.DaemonStatus(pid=999_999, started_at=now - 600, updated_at=now - 300)  # last run's
+    old = health.DaemonReport(pid=999_999, started_at=now - 600, updated_at=now - 300)  # last run's
     lock = health.InstanceLock(settings.home)
     lock.acquire()
     try:

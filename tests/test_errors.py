@@ -63,7 +63,7 @@ def test_the_old_homes_still_export_the_names() -> None:
     from gumd.health import AlreadyRunning
     from gumd.observers.x11 import DisplayUnavailable
     from gumd.paths import HomeNotWritable
-    from gumd.service import NoUserManager
+    from gumd.autostart import NoUserManager
     from gumd.settings import ConfigError
     from propositions.actions import ActionError
     from propositions.backends.base import BackendError, BackendUnavailable, MalformedOutput

@@ -210,7 +210,7 @@ def test_through_an_openai_compatible_server(server: FakeServer, store: Store) -
 
 
 def test_focus_is_checked_and_the_setting_reaches_the_inferrer(gumd_home: Path) -> None:
-    from gumd.daemon import make_inferrer
+    from gumd.wiring import make_inferrer
     from gumd.settings import load as load_settings
 
     with pytest.raises(InvalidInput):

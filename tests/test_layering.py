@@ -6,6 +6,7 @@ import ast
 import importlib
 import os
 import pkgutil
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -20,12 +21,24 @@ LAZY_ONLY = {"Xlib", "Quartz", "AppKit", "Foundation", "objc", "mlx", "mlx_lm", 
              "llama_cpp", "pynput", "rapidocr", "onnxruntime", "Vision"}
 # What the thin adapters may see of the library: the facade and the types it returns.
 SERVICE_SURFACE = {"propositions.service", "propositions.models", "propositions.serialize",
-                   "propositions.errors"}
+                   "propositions.errors", "propositions.timeparse"}
 # The quality harness (and the old names of its modules). Only the commands that replay
 # scenarios on purpose may import it; the runtime (daemon, inference, store, service, API,
 # TUI...) reads without it.
 HARNESS = ("propositions.eval", "propositions.scenario", "propositions.replay")
-HARNESS_USERS = {"gumd/cli.py", "gumd/demo.py", "propositions/scenario.py", "propositions/replay.py"}
+HARNESS_USERS = {"gumd/cli/eval.py", "gumd/demo.py", "propositions/scenario.py", "propositions/replay.py"}
+# Entry points that hand parts built by gumd.wiring to a thin adapter.
+ENTRY_POINTS = {"gumd/api/mcp_main.py"}
+# The parts gumd builds from Settings: only gumd/wiring.py constructs them (the library
+# builds its own internals; tests are exempt).
+PARTS = {"Store", "Service", "make_backend", "ModelInferrer", "StatisticalInferrer", "ThreadInferrer",
+         "Suggester", "PrivacyFilter", "PauseState", "ActionRunner", "Pipeline", "WindowObserver",
+         "ScreenObserver", "InputObserver", "FilesObserver", "MacWindowSource", "X11WindowSource"}
+PART_EXCEPTIONS = {
+    "gumd/api/pool.py": {"Service"},  # a worker opens the ServiceSpec that wiring.service_spec made
+    "gumd/doctor.py": {"X11WindowSource"},  # probing the display is the check itself
+    "gumd/model_setup.py": {"Store", "StatisticalInferrer"},  # a scratch probe, never the user's database
+}
 
 
 def _modules() -> list[Path]:
@@ -77,6 +90,8 @@ def test_import_rules(path: Path) -> None:
                 assert mod in SERVICE_SURFACE, f"{rel}: talk to propositions.service, not {mod}"
             if head == "gumd":
                 allowed = ("gumd.settings", "gumd.paths", "gumd.errors", "gumd.api")
+                if rel in ENTRY_POINTS:
+                    allowed += ("gumd.wiring",)
                 assert mod == "gumd" or mod.startswith(allowed), f"{rel}: imports {mod}"
         if not rel.startswith("propositions/eval/") and rel not in HARNESS_USERS:
             assert not (mod + ".").startswith(tuple(h + "." for h in HARNESS)), (
@@ -88,6 +103,64 @@ def test_import_rules(path: Path) -> None:
             )
         if top:
             assert head not in LAZY_ONLY, f"{rel}: import {mod} lazily, inside the function using it"
+
+
+def _constructed(path: Path) -> list[tuple[str, int]]:
+    """(part, line) for each call that builds a part: ``Store(...)``, ``Service.open(...)``, ``x.Suggester(...)``."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if not isinstance(node, ast.Call):
+            continue
+        f = node.func
+        if isinstance(f, ast.Attribute) and f.attr == "open" and isinstance(f.value, ast.Name):
+            name = f.value.id
+        else:
+            name = f.id if isinstance(f, ast.Name) else f.attr if isinstance(f, ast.Attribute) else ""
+        if name in PARTS:
+            found.append((name, node.lineno))
+    return found
+
+
+@pytest.mark.parametrize("path", [p for p in _modules() if not _rel(p).startswith("propositions/")],
+                         ids=_rel)
+def test_only_wiring_builds_parts(path: Path) -> None:
+    rel = _rel(path)
+    if rel == "gumd/wiring.py":
+        return
+    built = [(n, line) for n, line in _constructed(path) if n not in PART_EXCEPTIONS.get(rel, set())]
+    assert not built, f"{rel} builds {built}: build parts from Settings in gumd/wiring.py"
+
+
+def test_the_checker_sees_construction(tmp_path: Path) -> None:
+    probe = tmp_path / "probe.py"
+    probe.write_text("s = Service.open(p)\nt = Store(p)\nu = suggest.Suggester(s)\nv = Other(p)\n")
+    assert _constructed(probe) == [("Service", 1), ("Store", 2), ("Suggester", 3)]
+
+
+# The schema has one owner: SQL lives in the store (and its migrations), and the ranking
+# queries in retrieval, which reads the store's tables and indexes for search.
+SQL_OWNERS = {"propositions/store.py", "propositions/migrations.py", "propositions/retrieve.py"}
+SQL = re.compile(r"SELECT |INSERT |UPDATE |DELETE |store\.read\(|\.execute\(")
+
+
+@pytest.mark.parametrize("path", [p for p in _modules() if _rel(p) not in SQL_OWNERS], ids=_rel)
+def test_sql_only_in_the_store(path: Path) -> None:
+    found = [n for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if SQL.search(line)]
+    assert not found, f"{_rel(path)} runs SQL at lines {found}: name the read as a Store method"
+
+
+# Config does not depend on features: the settings build the library's config dataclasses
+# and their own sections, and import nothing that does work.
+CONFIG_LEVEL = {"propositions.config", "propositions.errors", "gumd.paths", "gumd.errors", "gumd.section",
+                "gumd.privacy_config"}
+
+
+def test_settings_import_only_config() -> None:
+    for rel in ("gumd/settings.py", "gumd/privacy_config.py", "propositions/config.py"):
+        path = ROOT / rel
+        for mod, _ in _imports(path, _package(path)):
+            if mod.split(".")[0] in PACKAGES:
+                assert mod in CONFIG_LEVEL, f"{rel} imports {mod}: move the config it needs to a config module"
 
 
 def test_the_checker_sees_violations(tmp_path: Path) -> None:

@@ -96,7 +96,7 @@ def test_prompt_names_the_user_and_sets_the_output_language(store: Store) -> Non
 
 
 def test_output_language_setting_reaches_the_inferrer(gumd_home: Path) -> None:
-    from gumd.daemon import make_inferrer
+    from gumd.wiring import make_inferrer
     from gumd.settings import load as load_settings
 
     gumd_home.mkdir(exist_ok=True)

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from gumd import service
-from gumd.service import LABEL, UNIT, ServiceError
+from gumd import autostart
+from gumd.autostart import LABEL, UNIT, ServiceError
 
 ROOT = Path(__file__).resolve().parent.parent
 UID = os.getuid()
@@ -126,7 +126,7 @@ def gumd_home_dir(tmp_path: Path) -> Path:
 
 def test_plist_has_every_key_with_the_absolute_interpreter(tmp_path: Path) -> None:
     home = tmp_path / "gumd home"
-    job = plistlib.loads(service.launchd_plist("/opt/venv/bin/python3", home, home / "logs"))
+    job = plistlib.loads(autostart.launchd_plist("/opt/venv/bin/python3", home, home / "logs"))
     assert job["Label"] == "com.gumd.daemon"
     assert job["ProgramArguments"] == ["/opt/venv/bin/python3", "-m", "gumd", "run"]
     assert job["EnvironmentVariables"]["GUMD_HOME"] == str(home)
@@ -142,14 +142,14 @@ def test_plist_has_every_key_with_the_absolute_interpreter(tmp_path: Path) -> No
 
 
 def test_plist_label_is_a_parameter(tmp_path: Path) -> None:
-    job = plistlib.loads(service.launchd_plist("/usr/bin/python3", tmp_path, tmp_path, label="org.example.gumd"))
+    job = plistlib.loads(autostart.launchd_plist("/usr/bin/python3", tmp_path, tmp_path, label="org.example.gumd"))
     assert job["Label"] == "org.example.gumd"
 
 
 def test_installed_plist_names_the_absolute_interpreter(user: Path, gumd_home_dir: Path, python: str,
                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(Path(python).parent)
-    path = service.install(gumd_home_dir, python="python3", runner=FakeLaunchctl(), platform="darwin")
+    path = autostart.install(gumd_home_dir, python="python3", runner=FakeLaunchctl(), platform="darwin")
     job = plistlib.loads(path.read_bytes())
     assert job["ProgramArguments"][0] == python
     assert Path(job["ProgramArguments"][0]).is_absolute()
@@ -162,7 +162,7 @@ def test_a_venv_interpreter_symlink_is_kept_not_resolved(user: Path, gumd_home_d
     venv_python = tmp_path / "venv" / "bin" / "python3"
     venv_python.parent.mkdir(parents=True)
     venv_python.symlink_to(python)
-    path = service.install(gumd_home_dir, python=str(venv_python), runner=FakeLaunchctl(), platform="darwin")
+    path = autostart.install(gumd_home_dir, python=str(venv_python), runner=FakeLaunchctl(), platform="darwin")
     assert plistlib.loads(path.read_bytes())["ProgramArguments"][0] == str(venv_python)
 
 
@@ -170,7 +170,7 @@ def test_a_venv_interpreter_symlink_is_kept_not_resolved(user: Path, gumd_home_d
 
 
 def test_unit_has_each_line() -> None:
-    unit = service.systemd_unit("/usr/bin/python3", Path("/home/dana/.local/share/gumd"))
+    unit = autostart.systemd_unit("/usr/bin/python3", Path("/home/dana/.local/share/gumd"))
     lines = unit.splitlines()
     for expected in (
         "[Unit]",
@@ -196,7 +196,7 @@ def test_unit_has_each_line() -> None:
 
 
 def test_unit_quotes_paths_with_spaces() -> None:
-    unit = service.systemd_unit("/Users/Dana Reyes/venv/bin/python3", Path("/home/dana/my gumd"))
+    unit = autostart.systemd_unit("/Users/Dana Reyes/venv/bin/python3", Path("/home/dana/my gumd"))
     lines = unit.splitlines()
     assert 'ExecStart="/Users/Dana Reyes/venv/bin/python3" -m gumd run' in lines
     assert 'Environment="GUMD_HOME=/home/dana/my gumd"' in lines
@@ -205,7 +205,7 @@ def test_unit_quotes_paths_with_spaces() -> None:
 
 
 def test_unit_escapes_specifiers_variables_quotes_and_backslashes() -> None:
-    unit = service.systemd_unit('/opt/100% "py"/$bin\\python3', Path("/home/d/50%"))
+    unit = autostart.systemd_unit('/opt/100% "py"/$bin\\python3', Path("/home/d/50%"))
     lines = unit.splitlines()
     assert 'ExecStart="/opt/100%% \\"py\\"/$$bin\\\\python3" -m gumd run' in lines
     assert "Environment=GUMD_HOME=/home/d/50%%" in lines
@@ -214,7 +214,7 @@ def test_unit_escapes_specifiers_variables_quotes_and_backslashes() -> None:
 
 def test_unit_refuses_a_line_break() -> None:
     with pytest.raises(ServiceError, match="line break"):
-        service.systemd_unit("/usr/bin/python3", Path("/home/d/a\nExecStartPre=/bin/evil"))
+        autostart.systemd_unit("/usr/bin/python3", Path("/home/d/a\nExecStartPre=/bin/evil"))
 
 
 @pytest.mark.skipif(shutil.which("systemd-analyze") is None, reason="systemd-analyze not installed")
@@ -223,7 +223,7 @@ def test_systemd_itself_parses_the_quoted_unit(tmp_path: Path, python: str) -> N
     home = tmp_path / "gumd 100% home"
     home.mkdir()
     unit = tmp_path / UNIT
-    unit.write_text(service.systemd_unit(python, home))
+    unit.write_text(autostart.systemd_unit(python, home))
     done = subprocess.run(["systemd-analyze", "verify", str(unit)], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
 
@@ -231,15 +231,15 @@ def test_systemd_itself_parses_the_quoted_unit(tmp_path: Path, python: str) -> N
 # ---------------------------------------------------------------- committed templates
 
 
-@pytest.mark.parametrize("name", sorted(service.templates()))
+@pytest.mark.parametrize("name", sorted(autostart.templates()))
 def test_committed_templates_match_the_renderers(name: str) -> None:
     committed = ROOT / "launchd" / name
-    assert committed.read_bytes() == service.templates()[name], (
-        f"launchd/{name} is stale: run `python -m gumd.service`")
+    assert committed.read_bytes() == autostart.templates()[name], (
+        f"launchd/{name} is stale: run `python -m gumd.autostart`")
 
 
 def test_templates_use_obvious_placeholders() -> None:
-    for data in service.templates().values():
+    for data in autostart.templates().values():
         assert b"/ABSOLUTE/PATH/TO/python3" in data and b"/ABSOLUTE/PATH/TO/GUMD_HOME" in data
 
 
@@ -247,24 +247,24 @@ def test_templates_use_obvious_placeholders() -> None:
 
 
 def test_service_path_macos(user: Path) -> None:
-    assert service.service_path("darwin") == user / "Library" / "LaunchAgents" / "com.gumd.daemon.plist"
+    assert autostart.service_path("darwin") == user / "Library" / "LaunchAgents" / "com.gumd.daemon.plist"
 
 
 def test_service_path_linux(user: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    assert service.service_path("linux") == user / ".config" / "systemd" / "user" / "gumd.service"
+    assert autostart.service_path("linux") == user / ".config" / "systemd" / "user" / "gumd.service"
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
-    assert service.service_path("linux") == tmp_path / "xdg" / "systemd" / "user" / "gumd.service"
+    assert autostart.service_path("linux") == tmp_path / "xdg" / "systemd" / "user" / "gumd.service"
     monkeypatch.setenv("XDG_CONFIG_HOME", "relative/config")  # invalid per the XDG spec: ignored
-    assert service.service_path("linux") == user / ".config" / "systemd" / "user" / "gumd.service"
+    assert autostart.service_path("linux") == user / ".config" / "systemd" / "user" / "gumd.service"
 
 
 @pytest.mark.parametrize("call", [
-    lambda r: service.service_path("win32"),
-    lambda r: service.install(Path("/tmp/x"), runner=r, platform="win32"),
-    lambda r: service.uninstall(runner=r, platform="win32"),
-    lambda r: service.start(runner=r, platform="win32"),
-    lambda r: service.stop(runner=r, platform="win32"),
-    lambda r: service.status(runner=r, platform="win32"),
+    lambda r: autostart.service_path("win32"),
+    lambda r: autostart.install(Path("/tmp/x"), runner=r, platform="win32"),
+    lambda r: autostart.uninstall(runner=r, platform="win32"),
+    lambda r: autostart.start(runner=r, platform="win32"),
+    lambda r: autostart.stop(runner=r, platform="win32"),
+    lambda r: autostart.status(runner=r, platform="win32"),
 ])
 def test_unsupported_os(call, user: Path) -> None:
     runner = FakeSystemctl()
@@ -278,7 +278,7 @@ def test_unsupported_os(call, user: Path) -> None:
 
 def test_install_macos(user: Path, gumd_home_dir: Path, python: str) -> None:
     runner = FakeLaunchctl()
-    path = service.install(gumd_home_dir, python=python, runner=runner, platform="darwin")
+    path = autostart.install(gumd_home_dir, python=python, runner=runner, platform="darwin")
     assert path == user / "Library" / "LaunchAgents" / "com.gumd.daemon.plist"
     assert runner.calls == [
         ["launchctl", "print", TARGET],
@@ -295,14 +295,14 @@ def test_install_leaves_existing_user_folders_alone(user: Path, gumd_home_dir: P
     agents = user / "Library" / "LaunchAgents"
     agents.mkdir(parents=True)
     agents.chmod(0o755)
-    path = service.install(gumd_home_dir, python=python, runner=FakeLaunchctl(), platform="darwin")
+    path = autostart.install(gumd_home_dir, python=python, runner=FakeLaunchctl(), platform="darwin")
     assert mode(agents) == 0o755
     assert mode(path) == 0o600
 
 
 def test_reinstall_macos_unloads_the_old_job_first(user: Path, gumd_home_dir: Path, python: str) -> None:
     runner = FakeLaunchctl(loaded=True, running=True)
-    path = service.install(gumd_home_dir, python=python, runner=runner, platform="darwin")
+    path = autostart.install(gumd_home_dir, python=python, runner=runner, platform="darwin")
     assert runner.calls == [
         ["launchctl", "print", TARGET],
         ["launchctl", "bootout", TARGET],
@@ -312,23 +312,23 @@ def test_reinstall_macos_unloads_the_old_job_first(user: Path, gumd_home_dir: Pa
 
 def test_uninstall_macos(user: Path, gumd_home_dir: Path, python: str) -> None:
     runner = FakeLaunchctl()
-    path = service.install(gumd_home_dir, python=python, runner=runner, platform="darwin")
+    path = autostart.install(gumd_home_dir, python=python, runner=runner, platform="darwin")
     runner.calls.clear()
-    assert service.uninstall(runner=runner, platform="darwin") is True
+    assert autostart.uninstall(runner=runner, platform="darwin") is True
     assert runner.calls == [["launchctl", "print", TARGET], ["launchctl", "bootout", TARGET]]
     assert not path.exists()
     runner.calls.clear()
-    assert service.uninstall(runner=runner, platform="darwin") is False  # nothing left: no bootout
+    assert autostart.uninstall(runner=runner, platform="darwin") is False  # nothing left: no bootout
     assert runner.calls == [["launchctl", "print", TARGET]]
 
 
 def test_start_stop_macos(user: Path, gumd_home_dir: Path, python: str) -> None:
     runner = FakeLaunchctl()
-    path = service.install(gumd_home_dir, python=python, runner=runner, platform="darwin")
+    path = autostart.install(gumd_home_dir, python=python, runner=runner, platform="darwin")
     runner.calls.clear()
-    service.stop(runner=runner, platform="darwin")
-    service.stop(runner=runner, platform="darwin")  # already stopped: no second kill
-    service.start(runner=runner, platform="darwin")
+    autostart.stop(runner=runner, platform="darwin")
+    autostart.stop(runner=runner, platform="darwin")  # already stopped: no second kill
+    autostart.start(runner=runner, platform="darwin")
     assert runner.calls == [
         ["launchctl", "print", TARGET],
         ["launchctl", "kill", "SIGTERM", TARGET],
@@ -337,24 +337,24 @@ def test_start_stop_macos(user: Path, gumd_home_dir: Path, python: str) -> None:
         ["launchctl", "kickstart", "-k", TARGET],
     ]
     runner = FakeLaunchctl(loaded=False)  # installed, but someone ran bootout
-    service.start(runner=runner, platform="darwin")
+    autostart.start(runner=runner, platform="darwin")
     assert runner.calls == [["launchctl", "print", TARGET], ["launchctl", "bootstrap", f"gui/{UID}", str(path)]]
 
 
 def test_status_macos(user: Path, gumd_home_dir: Path, python: str) -> None:
     runner = FakeLaunchctl()
-    st = service.status(runner=runner, platform="darwin")
+    st = autostart.status(runner=runner, platform="darwin")
     assert (st.manager, st.installed, st.loaded, st.running) == ("launchd", False, False, False)
     assert "gumd service install" in st.line()
-    service.install(gumd_home_dir, python=python, runner=runner, platform="darwin")
+    autostart.install(gumd_home_dir, python=python, runner=runner, platform="darwin")
     runner.calls.clear()
-    st = service.status(runner=runner, platform="darwin")
+    st = autostart.status(runner=runner, platform="darwin")
     assert runner.calls == [["launchctl", "print", TARGET]]
     assert (st.installed, st.loaded, st.running) == (True, True, True)
     assert st.detail == "state = running, pid = 4242, last exit code = (never exited)"
     assert "\n" not in st.line() and st.line().startswith("running: ")
     runner.running = False
-    st = service.status(runner=runner, platform="darwin")
+    st = autostart.status(runner=runner, platform="darwin")
     assert (st.loaded, st.running, st.detail) == (True, False, "state = not running, last exit code = 0")
 
 
@@ -365,7 +365,7 @@ def test_install_linux(user: Path, gumd_home_dir: Path, python: str, tmp_path: P
                        monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
     runner = FakeSystemctl()
-    path = service.install(gumd_home_dir, python=python, runner=runner, platform="linux")
+    path = autostart.install(gumd_home_dir, python=python, runner=runner, platform="linux")
     assert path == tmp_path / "xdg" / "systemd" / "user" / "gumd.service"
     assert runner.calls == [
         ["systemctl", "--user", "daemon-reload"],
@@ -383,7 +383,7 @@ def test_install_linux_leaves_existing_config_alone(user: Path, gumd_home_dir: P
     config = user / ".config"
     config.mkdir(mode=0o755)
     config.chmod(0o755)
-    path = service.install(gumd_home_dir, python=python, runner=FakeSystemctl(), platform="linux")
+    path = autostart.install(gumd_home_dir, python=python, runner=FakeSystemctl(), platform="linux")
     assert path == config / "systemd" / "user" / "gumd.service"
     assert mode(config) == 0o755
     assert mode(config / "systemd") == 0o700
@@ -391,25 +391,25 @@ def test_install_linux_leaves_existing_config_alone(user: Path, gumd_home_dir: P
 
 def test_uninstall_linux(user: Path, gumd_home_dir: Path, python: str) -> None:
     runner = FakeSystemctl()
-    path = service.install(gumd_home_dir, python=python, runner=runner, platform="linux")
+    path = autostart.install(gumd_home_dir, python=python, runner=runner, platform="linux")
     runner.calls.clear()
-    assert service.uninstall(runner=runner, platform="linux") is True
+    assert autostart.uninstall(runner=runner, platform="linux") is True
     assert runner.calls == [
         ["systemctl", "--user", "disable", "--now", "gumd.service"],
         ["systemctl", "--user", "daemon-reload"],
     ]
     assert not path.exists()
     runner.calls.clear()
-    assert service.uninstall(runner=runner, platform="linux") is False
+    assert autostart.uninstall(runner=runner, platform="linux") is False
     assert runner.calls == []
 
 
 def test_start_stop_linux(user: Path, gumd_home_dir: Path, python: str) -> None:
     runner = FakeSystemctl()
-    service.install(gumd_home_dir, python=python, runner=runner, platform="linux")
+    autostart.install(gumd_home_dir, python=python, runner=runner, platform="linux")
     runner.calls.clear()
-    service.start(runner=runner, platform="linux")
-    service.stop(runner=runner, platform="linux")
+    autostart.start(runner=runner, platform="linux")
+    autostart.stop(runner=runner, platform="linux")
     assert runner.calls == [
         ["systemctl", "--user", "start", "gumd.service"],
         ["systemctl", "--user", "stop", "gumd.service"],
@@ -419,16 +419,16 @@ def test_start_stop_linux(user: Path, gumd_home_dir: Path, python: str) -> None:
 def test_status_linux(user: Path, gumd_home_dir: Path, python: str) -> None:
     runner = FakeSystemctl("LoadState=loaded\nActiveState=active\nSubState=running\n"
                            "UnitFileState=enabled\nMainPID=777\n")
-    service.install(gumd_home_dir, python=python, runner=runner, platform="linux")
+    autostart.install(gumd_home_dir, python=python, runner=runner, platform="linux")
     runner.calls.clear()
-    st = service.status(runner=runner, platform="linux")
+    st = autostart.status(runner=runner, platform="linux")
     assert runner.calls == [["systemctl", "--user", "show", "gumd.service",
                              "--property=LoadState,ActiveState,SubState,UnitFileState,MainPID"]]
     assert (st.manager, st.installed, st.loaded, st.running) == ("systemd", True, True, True)
     assert st.detail == "active (running), enabled, pid 777"
     runner.show = "LoadState=not-found\nActiveState=inactive\nSubState=dead\nUnitFileState=\nMainPID=0\n"
-    service.uninstall(runner=runner, platform="linux")
-    st = service.status(runner=runner, platform="linux")
+    autostart.uninstall(runner=runner, platform="linux")
+    st = autostart.status(runner=runner, platform="linux")
     assert (st.installed, st.loaded, st.running) == (False, False, False)
     assert st.detail == "inactive (dead), not installed"
 
@@ -439,7 +439,7 @@ def test_status_linux(user: Path, gumd_home_dir: Path, python: str) -> None:
 @pytest.mark.parametrize("platform", ["darwin", "linux"])
 def test_start_and_stop_need_an_install(user: Path, platform: str) -> None:
     runner = FakeSystemctl()
-    for call in (service.start, service.stop):
+    for call in (autostart.start, autostart.stop):
         with pytest.raises(ServiceError, match="not installed.*gumd service install"):
             call(runner=runner, platform=platform)
     assert runner.calls == []
@@ -449,7 +449,7 @@ def test_failing_systemctl_is_one_line_with_command_and_stderr(user: Path, gumd_
                                                                 python: str) -> None:
     runner = failing(1, "Failed to reload daemon: Access denied\n\nsecond line\n")
     with pytest.raises(ServiceError) as err:
-        service.install(gumd_home_dir, python=python, runner=runner, platform="linux")
+        autostart.install(gumd_home_dir, python=python, runner=runner, platform="linux")
     msg = str(err.value)
     assert msg == ("`systemctl --user daemon-reload` failed (exit 1): "
                    "Failed to reload daemon: Access denied second line")
@@ -467,33 +467,33 @@ BUS_ERRORS = [
 @pytest.mark.parametrize("said", BUS_ERRORS)
 def test_no_user_bus_says_what_to_do(user: Path, gumd_home_dir: Path, python: str, said: str) -> None:
     runner = failing(1, said + "\n")
-    calls = [lambda: service.status(runner=runner, platform="linux"),
-             lambda: service.install(gumd_home_dir, python=python, runner=runner, platform="linux")]
+    calls = [lambda: autostart.status(runner=runner, platform="linux"),
+             lambda: autostart.install(gumd_home_dir, python=python, runner=runner, platform="linux")]
     for call in calls:
-        with pytest.raises(service.NoUserManager) as err:
+        with pytest.raises(autostart.NoUserManager) as err:
             call()
         msg = str(err.value)
         assert msg.startswith("no systemd user session here (Failed to connect to ")
         assert "`gumd run` in a terminal" in msg and "loginctl enable-linger $USER" in msg
         assert "\n" not in msg
     # nothing could load the unit, so none is left to look installed
-    assert not service.service_path("linux").exists()
+    assert not autostart.service_path("linux").exists()
 
 
 def test_no_systemd_at_all(user: Path) -> None:
     runner = failing(1, "System has not been booted with systemd as init system (PID 1). Can't operate.\n"
                         "Failed to connect to bus: Host is down\n")
-    with pytest.raises(service.NoUserManager, match=r"^this system does not run systemd \(System has "
+    with pytest.raises(autostart.NoUserManager, match=r"^this system does not run systemd \(System has "
                                                     r"not been booted.*\): run `gumd run` in a terminal"):
-        service.status(runner=runner, platform="linux")
+        autostart.status(runner=runner, platform="linux")
 
 
 def test_reinstall_without_a_bus_keeps_the_unit_that_was_there(user: Path, gumd_home_dir: Path,
                                                                python: str) -> None:
-    service.install(gumd_home_dir, python=python, runner=FakeSystemctl(), platform="linux")
-    with pytest.raises(service.NoUserManager):
-        service.install(gumd_home_dir, python=python, runner=failing(1, BUS_ERRORS[0]), platform="linux")
-    assert service.service_path("linux").exists()
+    autostart.install(gumd_home_dir, python=python, runner=FakeSystemctl(), platform="linux")
+    with pytest.raises(autostart.NoUserManager):
+        autostart.install(gumd_home_dir, python=python, runner=failing(1, BUS_ERRORS[0]), platform="linux")
+    assert autostart.service_path("linux").exists()
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="systemd user units are Linux's")
@@ -521,11 +521,11 @@ def test_gumd_service_commands_without_a_user_bus(user: Path, tmp_path: Path,
                 "`loginctl enable-linger $USER` and log in again\n")
     for args in (("status",), ("install",)):
         assert gumd(*args) == (1, expected), args
-    assert not service.service_path("linux").exists()
+    assert not autostart.service_path("linux").exists()
     # start, stop and uninstall reach systemctl only for an installed unit
-    unit = service.service_path("linux")
+    unit = autostart.service_path("linux")
     unit.parent.mkdir(parents=True, exist_ok=True)
-    unit.write_text(service.systemd_unit(sys.executable, tmp_path / "home"))
+    unit.write_text(autostart.systemd_unit(sys.executable, tmp_path / "home"))
     for args in (("start",), ("stop",), ("uninstall",)):
         assert gumd(*args) == (1, expected), args
 
@@ -538,14 +538,14 @@ def test_failing_launchctl_bootstrap(user: Path, gumd_home_dir: Path, python: st
                                            "specified action\n")
     with pytest.raises(ServiceError, match=r"^`launchctl bootstrap gui/\d+ .*com\.gumd\.daemon\.plist` "
                                            r"failed \(exit 125\): Bootstrap failed: 125: Domain"):
-        service.install(gumd_home_dir, python=python, runner=runner, platform="darwin")
+        autostart.install(gumd_home_dir, python=python, runner=runner, platform="darwin")
 
 
 @pytest.mark.parametrize("platform, binary", [("darwin", "launchctl"), ("linux", "systemctl")])
 def test_missing_manager_binary(user: Path, gumd_home_dir: Path, python: str, platform: str,
                                 binary: str) -> None:
-    for call in (lambda: service.install(gumd_home_dir, python=python, runner=missing_binary, platform=platform),
-                 lambda: service.status(runner=missing_binary, platform=platform)):
+    for call in (lambda: autostart.install(gumd_home_dir, python=python, runner=missing_binary, platform=platform),
+                 lambda: autostart.status(runner=missing_binary, platform=platform)):
         with pytest.raises(ServiceError, match=f"{binary} not found") as err:
             call()
         assert "\n" not in str(err.value) and f"`{binary} " in str(err.value)
@@ -555,15 +555,15 @@ def test_timeout_is_a_service_error(user: Path) -> None:
     def hangs(args: list[str], **kwargs: object) -> subprocess.CompletedProcess[str]:
         raise subprocess.TimeoutExpired(args, kwargs["timeout"])
     with pytest.raises(ServiceError, match="did not answer"):
-        service.status(runner=hangs, platform="linux")
+        autostart.status(runner=hangs, platform="linux")
 
 
 def test_missing_interpreter(user: Path, gumd_home_dir: Path, tmp_path: Path) -> None:
     runner = FakeLaunchctl()
     with pytest.raises(ServiceError, match="no Python interpreter"):
-        service.install(gumd_home_dir, python=str(tmp_path / "nope" / "python3"), runner=runner, platform="darwin")
+        autostart.install(gumd_home_dir, python=str(tmp_path / "nope" / "python3"), runner=runner, platform="darwin")
     assert runner.calls == []
-    assert not service.service_path("darwin").exists()
+    assert not autostart.service_path("darwin").exists()
 
 
 def test_service_error_is_a_gumd_error() -> None:

@@ -525,7 +525,7 @@ def test_backup_is_a_consistent_copy(store: Store, tmp_path: Path) -> None:
 
 def test_reads_map_the_file_as_configured(gumd_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from gumd import settings as settings_module
-    from gumd.daemon import make_store
+    from gumd.wiring import make_store
 
     default = Store(gumd_home / "a.db")
     assert default.conn.execute("PRAGMA mmap_size").fetchone()[0] == 256 << 20

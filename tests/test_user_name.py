@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from gumd import cli as cli_mod
+from gumd.cli import running as cli_mod
 from gumd import doctor, examples
 from gumd import settings as settings_mod
 from propositions import Observation, Store

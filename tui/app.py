@@ -178,18 +178,9 @@ class GumdApp(App[None]):
         )
 
 
-def make_app(
-    service: Service,
-    controls: DaemonControls,
-    *,
-    runner: ActionRunner | None = None,
-    refresh_s: float | None = 2.0,
-    clock: Callable[[], float] | None = None,
-    tz: tzinfo | None = None,
-) -> GumdApp:
-    """The dashboard over ``service``; ``controls`` reach the daemon, ``runner`` runs accepted
-    suggestions' actions. ``refresh_s`` None turns live refresh off (tests, snapshots)."""
-    return GumdApp(service, controls, runner=runner, refresh_s=refresh_s, clock=clock, tz=tz)
+#: the dashboard over ``service``; ``controls`` reach the daemon, ``runner`` runs accepted
+#: suggestions' actions; ``refresh_s`` None turns live refresh off (tests, snapshots)
+make_app = GumdApp
 
 
 def run_tui(

@@ -10,7 +10,7 @@ STATES = ("starting", "running", "paused", "stalled", "stopped")
 
 
 class DaemonStatus(TypedDict, total=False):
-    """What ``DaemonControls.status()`` returns; every key is optional.
+    """What ``DaemonControls.status()`` returns (gumd builds it in gumd/status.py); every key is optional.
 
     Times are epoch seconds. A key the implementation cannot know (a rate
     while the daemon is stopped) is left out or None, and the dashboard shows
@@ -19,11 +19,17 @@ class DaemonStatus(TypedDict, total=False):
 
     state: str  # one of STATES
     problems: list[str]  # why the state is "stalled", one line each
+    running: bool  # the daemon holds its lock (also while starting or stalled)
     pid: int | None
     paused: bool
     paused_until: float | None  # None while paused: until resumed
     idle: bool  # the user is idle, so capture rests
     observers: list[str]
+    capture_blocked: str | None  # why a resource guard holds capture back
+    model_unavailable: str | None  # why inference waits for the model
+    inference_waits: str | None  # why inference waits by policy (on battery)
+    frames_captured: int
+    frames_skipped: int  # unchanged frames not stored
     last_capture_at: float | None
     last_inference_at: float | None
     captures_per_hour: float | None
@@ -42,6 +48,8 @@ class DaemonStatus(TypedDict, total=False):
     #: prompt_tokens_per_observation, completion_tokens_per_observation, calls_per_batch, ...);
     #: None when no model is in use or the daemon is stopped
     model_usage: dict[str, Any] | None
+    #: the daemon's HTTP API while it serves one: url, workers, workers_resting
+    api: dict[str, Any] | None
 
 
 @runtime_checkable

@@ -12,9 +12,10 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
+from propositions.errors import InvalidInput
 from propositions.service import ForgetRequest
+from propositions.timeparse import parse_time
 
-from .timefmt import parse_since
 
 _DIALOG_CSS = """
 {name} {{
@@ -161,7 +162,10 @@ class ForgetDialog(ModalScreen[ForgetRequest | None]):
         query = self.query_one("#query", Input).value.strip() or None
         since_text = self.query_one("#since", Input).value.strip()
         app = self.query_one("#app", Input).value.strip() or None
-        since = parse_since(since_text, self.now(), self.tz) if since_text else None
+        try:
+            since = parse_time(since_text, self.now(), tz=self.tz) if since_text else None
+        except InvalidInput as err:
+            raise ValueError(str(err)) from None
         request = ForgetRequest(query=query, since=since, app=app)
         if request.is_empty():
             raise ValueError("Say what to forget: some text, a time, or an app.")

@@ -48,8 +48,13 @@ class Pane(Container):
         if self.loaded:
             self.refill()
 
+    #: the id of the table the tab's keys act on ("" for a tab without one)
+    main_table: ClassVar[str] = ""
+
     def focus_main(self) -> None:
-        """Focus the widget the tab's keys act on."""
+        """Focus the widget the tab's keys act on: its table."""
+        if self.main_table:
+            self.query_one(f"#{self.main_table}", DataTable).focus()
 
     def guarded(self, call: Callable[[], T]) -> T | None:
         """Run ``call`` (in a worker thread); an expected failure becomes a notification."""
@@ -62,6 +67,14 @@ class Pane(Container):
     def write(self, call: Callable[[], Any], note: str | Callable[[Any], str]) -> None:
         """Run a write in a worker thread, then say so and have every tab read again."""
         self.gumd.run_write(call, note)
+
+
+def row_table(table_id: str, columns: Sequence[tuple[str, str]]) -> DataTable[str | Text]:
+    """A table picked by row, with these (label, key) columns: every tab lists its rows in one."""
+    table: DataTable[str | Text] = DataTable(id=table_id, cursor_type="row")
+    for label, key in columns:
+        table.add_column(label, key=key)
+    return table
 
 
 def fill(table: DataTable[Any], rows: Sequence[Row], keep: str | None = None) -> None:

@@ -20,7 +20,7 @@ from propositions.service import ForgetRequest
 from . import reads
 from .dialogs import ForgetDialog
 from .messages import PrivacyLoaded
-from .pane import Pane, Row, clip, fill
+from .pane import Pane, Row, clip, fill, row_table
 from .propositions_tab import PropositionFeedback
 from .timefmt import clock_time, day_label
 
@@ -41,6 +41,7 @@ def render_exclusions(exclusions: dict[str, Any]) -> Group:
 
 class PrivacyPane(PropositionFeedback, Pane):
     title = "Privacy"
+    main_table = "flagged"
     DEFAULT_CSS = """
     PrivacyPane #exclusions-box { height: auto; max-height: 7; padding: 0 1; }
     PrivacyPane #flagged-title { height: 1; padding: 0 1; margin-top: 1; }
@@ -62,14 +63,8 @@ class PrivacyPane(PropositionFeedback, Pane):
         with VerticalScroll(id="exclusions-box"):
             yield Static("", id="exclusions")
         yield Static(Text("Flagged for review (sensitive)", style="bold"), id="flagged-title")
-        table: DataTable[str | Text] = DataTable(id="flagged", cursor_type="row")
-        table.add_column("#", key="id")
-        table.add_column("flags", key="flags")
-        table.add_column("proposition", key="text")
-        yield table
+        yield row_table("flagged", [("#", "id"), ("flags", "flags"), ("proposition", "text")])
 
-    def focus_main(self) -> None:
-        self.query_one("#flagged", DataTable).focus()
 
     def reload(self) -> None:
         self._load()

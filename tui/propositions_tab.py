@@ -20,7 +20,7 @@ from propositions.service import ForgetRequest, PropositionDetail
 from . import reads
 from .dialogs import EditDialog
 from .messages import DetailLoaded, PropositionsLoaded
-from .pane import Pane, Row, clip, fill, selected_key
+from .pane import Pane, Row, clip, fill, row_table, selected_key
 from .timefmt import ago
 
 #: how long the highlighted row must stay put before its detail is read
@@ -74,6 +74,7 @@ class PropositionFeedback:
 
 class PropositionsPane(PropositionFeedback, Pane):
     title = "Propositions"
+    main_table = "results"
     DEFAULT_CSS = """
     PropositionsPane #search-row { height: 1; margin-bottom: 1; }
     PropositionsPane #search { width: 1fr; }
@@ -106,17 +107,11 @@ class PropositionsPane(PropositionFeedback, Pane):
             yield Input(placeholder="Search propositions (type to filter, ↓ to the list)",
                         id="search", compact=True)
             yield Static(self._sort_label(), id="sort")
-        table: DataTable[str | Text] = DataTable(id="results", cursor_type="row")
-        table.add_column("#", key="id")
-        table.add_column("conf", key="conf")
-        table.add_column("proposition", key="text")
-        table.add_column("evidence", key="seen")
-        yield table
+        yield row_table("results", [("#", "id"), ("conf", "conf"), ("proposition", "text"),
+                                    ("evidence", "seen")])
         with VerticalScroll(id="detail-box"):
             yield Static("", id="detail")
 
-    def focus_main(self) -> None:
-        self.query_one("#results", DataTable).focus()
 
     @property
     def text(self) -> str:

@@ -19,7 +19,7 @@ from propositions.models import Suggestion
 
 from .dialogs import ConfirmDialog
 from .messages import SuggestionsLoaded
-from .pane import Pane, Row, clip, fill, selected_key
+from .pane import Pane, Row, clip, fill, row_table, selected_key
 from .timefmt import ago, until
 
 SNOOZE_S = 3600.0
@@ -37,6 +37,7 @@ class NoRunner:
 
 class SuggestionsPane(Pane):
     title = "Suggestions"
+    main_table = "suggestions"
     DEFAULT_CSS = """
     SuggestionsPane #suggestions { height: 1fr; }
     SuggestionsPane #suggestion-box { height: 1fr; border-top: solid $primary-darken-2; padding: 0 1; }
@@ -55,17 +56,10 @@ class SuggestionsPane(Pane):
         self.fresh: set[int] = set()
 
     def compose(self) -> ComposeResult:
-        table: DataTable[str | Text] = DataTable(id="suggestions", cursor_type="row")
-        table.add_column("", key="mark")
-        table.add_column("suggestion", key="title")
-        table.add_column("status", key="status")
-        table.add_column("made", key="made")
-        yield table
+        yield row_table("suggestions", [("", "mark"), ("suggestion", "title"), ("status", "status"), ("made", "made")])
         with VerticalScroll(id="suggestion-box"):
             yield Static("", id="suggestion")
 
-    def focus_main(self) -> None:
-        self.query_one("#suggestions", DataTable).focus()
 
     def reload(self) -> None:
         self._load()

@@ -1,13 +1,9 @@
-"""Times and sizes as the dashboard prints them, and the `since` a person types."""
+"""Times and sizes as the dashboard (and `gumd`'s own lines) print them; propositions.timeparse reads them."""
 
 from __future__ import annotations
 
-import re
 from datetime import datetime, timedelta, tzinfo
 
-_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
-_RELATIVE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*(?:ago)?\s*$", re.IGNORECASE)
-_ABSOLUTE = ("%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%Y-%m-%d")
 
 
 def ago(ts: float | None, now: float) -> str:
@@ -68,17 +64,3 @@ def size(n: int | None) -> str:
             return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
         value /= 1000
     return f"{value:.1f} GB"
-
-
-def parse_since(text: str, now: float, tz: tzinfo | None) -> float:
-    """"2h", "3d", "30m ago" (before now) or "2026-05-01[ 14:00]" (in ``tz``); ValueError otherwise."""
-    match = _RELATIVE.match(text)
-    if match:
-        return now - float(match.group(1)) * _UNITS[match.group(2).lower()]
-    for fmt in _ABSOLUTE:
-        try:
-            parsed = datetime.strptime(text.strip(), fmt)
-        except ValueError:
-            continue
-        return parsed.replace(tzinfo=tz).timestamp() if tz else parsed.timestamp()
-    raise ValueError(f"cannot read {text!r} as a time: use 30m, 2h, 3d, 1w or 2026-05-01 14:00")

@@ -18,7 +18,7 @@ from propositions.models import Observation
 
 from . import reads
 from .messages import TimelineLoaded
-from .pane import Pane, Row, clip, fill
+from .pane import Pane, Row, clip, fill, row_table
 from .timefmt import clock_time, day_bounds, day_label, duration
 
 #: a stretch this long with nothing recorded shows as a gap row
@@ -69,6 +69,7 @@ def time_by_app(observations: Sequence[Observation], top: int = 4) -> str:
 
 class TimelinePane(Pane):
     title = "Timeline"
+    main_table = "timeline"
     DEFAULT_CSS = """
     TimelinePane #day { height: auto; padding: 0 1; margin-bottom: 1; }
     TimelinePane #timeline { height: 1fr; }
@@ -86,15 +87,8 @@ class TimelinePane(Pane):
 
     def compose(self) -> ComposeResult:
         yield Static("", id="day")
-        table: DataTable[str | Text] = DataTable(id="timeline", cursor_type="row")
-        table.add_column("time", key="time")
-        table.add_column("for", key="for")
-        table.add_column("app", key="app")
-        table.add_column("what", key="what")
-        yield table
+        yield row_table("timeline", [("time", "time"), ("for", "for"), ("app", "app"), ("what", "what")])
 
-    def focus_main(self) -> None:
-        self.query_one("#timeline", DataTable).focus()
 
     def reload(self) -> None:
         start, end = day_bounds(self.gumd.clock(), self.gumd.tz, self.days_back)

@@ -7,23 +7,11 @@ import logging
 import sys
 
 from propositions.errors import GumdError
-from propositions.service import Service
 
-from gumd import paths
 from gumd import settings as settings_mod
+from gumd.wiring import make_service
 
 from .mcp_server import run_stdio
-
-
-def open_service(settings: settings_mod.Settings) -> Service:
-    paths.ensure_private_dir(settings.home)
-    # The ranking `gumd query` uses.
-    return Service.open(settings.db_path, weights=settings.retrieval.weights(),
-                        questions=settings.question_policy(),
-                        busy_timeout_s=settings.store.busy_timeout_s,
-                        claim_timeout_s=settings.store.claim_timeout_s,
-                        max_attempts=settings.store.max_attempts,
-                        mmap_bytes=settings.store.mmap_mb << 20)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -39,7 +27,7 @@ def main(argv: list[str] | None = None) -> int:
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         settings = settings_mod.load()
-        run_stdio(lambda: open_service(settings),
+        run_stdio(lambda: make_service(settings),  # the ranking `gumd query` uses
                   allow_recent_observations=args.allow_recent_observations,
                   share_sensitive=args.share_sensitive or settings.api.share_sensitive)
     except GumdError as exc:

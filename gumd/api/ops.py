@@ -260,7 +260,7 @@ class Capabilities:
 
 
 def status(svc: Service, controls: DaemonControls, caps: Capabilities) -> dict[str, Any]:
-    return {"daemon": iso_times(controls.status()), "database": svc.stats(), "api": caps.to_dict()}
+    return {"daemon": serialize.iso_times(controls.status()), "database": svc.stats(), "api": caps.to_dict()}
 
 
 def pause(controls: DaemonControls, until: float | None) -> dict[str, Any]:
@@ -271,19 +271,6 @@ def pause(controls: DaemonControls, until: float | None) -> dict[str, Any]:
 def resume(controls: DaemonControls) -> dict[str, Any]:
     controls.resume()
     return {"paused": False, "paused_until": None}
-
-
-def iso_times(data: dict[str, Any]) -> dict[str, Any]:
-    """The daemon's epoch times (keys ending _at or _until) as the ISO strings every shape uses."""
-    out: dict[str, Any] = {}
-    for key, value in data.items():
-        timed = key.endswith(("_at", "_until")) and isinstance(value, (int, float))
-        if timed and not isinstance(value, bool):
-            value = serialize.iso(value) if value and math.isfinite(value) else None
-        elif isinstance(value, dict):  # e.g. the daemon's progress, with its step_started_at
-            value = iso_times(value)
-        out[key] = value
-    return out
 
 
 def add_observations(sink: ObservationSink, observations: list[Observation]) -> dict[str, Any]:

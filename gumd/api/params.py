@@ -3,56 +3,12 @@
 from __future__ import annotations
 
 import math
-import re
-from collections.abc import Mapping
-from datetime import datetime
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from propositions.errors import InvalidInput
-
-_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*$", re.I)
-_NUMBER = re.compile(r"^\s*\d+(?:\.\d+)?\s*$")
-#: the largest epoch time accepted (year 5138): beyond it datetime cannot represent the value
-_MAX_EPOCH = 1e11
-TIME_HELP = "epoch seconds, an ISO 8601 time (2026-06-01T09:30:00Z) or a duration back from now (2h, 3d)"
-
-
-def parse_duration(text: str, field: str = "duration") -> float:
-    """Seconds in ``30s``, ``30m``, ``2h``, ``1.5d`` or ``1w``."""
-    m = _DURATION.match(text or "") if isinstance(text, str) else None
-    if not m:
-        raise InvalidInput(f"{field}: cannot read {_show(text)} as a duration; use e.g. 30m, 2h, 3d, 1w")
-    seconds = float(m.group(1)) * _UNITS[m.group(2).lower()]
-    if not 0 < seconds <= 10 * 365 * 86400:
-        raise InvalidInput(f"{field}: a duration must be more than 0 and at most 10 years")
-    return seconds
-
-
-def parse_time(value: Any, now: float, field: str = "time") -> float:
-    """Epoch seconds for a number, an ISO 8601 time (naive means local) or a duration back from now."""
-    if isinstance(value, bool):
-        raise InvalidInput(f"{field}: expected {TIME_HELP}")
-    if isinstance(value, (int, float)):
-        return _epoch(float(value), field)
-    if not isinstance(value, str):
-        raise InvalidInput(f"{field}: expected {TIME_HELP}")
-    raw = value.strip()
-    if _NUMBER.match(raw):
-        return _epoch(float(raw), field)
-    if _DURATION.match(raw):
-        return now - parse_duration(raw, field)
-    try:
-        return _epoch(datetime.fromisoformat(raw).timestamp(), field)
-    except (ValueError, OverflowError, OSError):
-        raise InvalidInput(f"{field}: cannot read {_show(value)}; use {TIME_HELP}") from None
-
-
-def _epoch(value: float, field: str) -> float:
-    if not math.isfinite(value) or not 0 <= value <= _MAX_EPOCH:
-        raise InvalidInput(f"{field}: {value!r} is not a time in epoch seconds")
-    return value
-
+# The one parser of times and durations, the CLI's and the dashboard's too.
+from propositions.timeparse import TIME_HELP, parse_duration, parse_time  # noqa: F401
 
 def _show(value: Any) -> str:
     text = repr(value)
@@ -75,25 +31,20 @@ class Query:
         return value
 
     def integer(self, name: str, default: int, lo: int, hi: int) -> int:
-        raw = self.params.get(name)
-        if raw is None or raw == "":
-            return default
-        try:
-            value = int(raw.strip())
-        except ValueError:
-            raise InvalidInput(f"{name}: expected a whole number, got {_show(raw)}") from None
-        if not lo <= value <= hi:
-            raise InvalidInput(f"{name}: must be between {lo} and {hi}, got {value}")
-        return value
+        return int(self._bounded(name, default, lo, hi, int, "a whole number"))
 
     def number(self, name: str, default: float, lo: float, hi: float) -> float:
+        return self._bounded(name, default, lo, hi, float, "a number")
+
+    def _bounded(self, name: str, default: float, lo: float, hi: float,
+                 convert: Callable[[str], float], what: str) -> float:
         raw = self.params.get(name)
         if raw is None or raw == "":
             return default
         try:
-            value = float(raw.strip())
+            value = convert(raw.strip())
         except ValueError:
-            raise InvalidInput(f"{name}: expected a number, got {_show(raw)}") from None
+            raise InvalidInput(f"{name}: expected {what}, got {_show(raw)}") from None
         if not (math.isfinite(value) and lo <= value <= hi):
             raise InvalidInput(f"{name}: must be between {lo} and {hi}, got {_show(raw)}")
         return value

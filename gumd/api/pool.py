@@ -29,12 +29,12 @@ import sys
 import time
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from typing import Any
 
 from propositions.errors import GumdError
-from propositions.service import DEFAULT_BUSY_TIMEOUT_S, MMAP_BYTES, Service, Weights
+from propositions.service import Service, Weights
 
 from . import ops
 
@@ -49,13 +49,13 @@ class ServiceSpec:
     """How a worker opens its own Service: plain values, so it crosses into a spawned process."""
 
     db_path: str
-    busy_timeout_s: float = DEFAULT_BUSY_TIMEOUT_S
     weights: Weights = Weights()
-    mmap_bytes: int = MMAP_BYTES
+    #: the Store's keyword arguments; gumd.wiring.service_spec fills them from the settings,
+    #: so a worker opens the database exactly as the daemon and the CLI do
+    store_options: dict[str, Any] = field(default_factory=dict)
 
     def open(self) -> Service:
-        return Service.open(self.db_path, weights=self.weights, busy_timeout_s=self.busy_timeout_s,
-                            mmap_bytes=self.mmap_bytes)
+        return Service.open(self.db_path, weights=self.weights, **self.store_options)
 
 
 def dumps(obj: Any) -> bytes:

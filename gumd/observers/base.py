@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections import deque
@@ -11,6 +12,8 @@ from pathlib import Path
 from typing import Protocol
 
 from propositions.models import Observation
+
+log = logging.getLogger("gumd.observers")
 
 Clock = Callable[[], float]
 #: where observers hand observations: the daemon's privacy filter, then the store's queue
@@ -139,3 +142,28 @@ class Observer(Protocol):
     def stop(self) -> None:
         """Stop and join the thread; safe to call twice."""
         ...
+
+
+class ObserverThread:
+    """The one thread an observer works in: started once, told to stop by ``_stopping``,
+    joined for a bounded time (a stuck platform call must not hang the daemon's exit)."""
+
+    _thread: threading.Thread | None = None
+    _stopping: threading.Event
+
+    def _run(self) -> None:
+        raise NotImplementedError
+
+    def _start_thread(self, name: str) -> None:
+        self._stopping.clear()
+        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
+        self._thread.start()
+
+    def _stop_thread(self, timeout_s: float, what: str = "") -> None:
+        """Stop and join; ``what`` names the observer in a warning if the thread outlives the wait."""
+        self._stopping.set()
+        thread, self._thread = self._thread, None
+        if thread is not None:
+            thread.join(timeout=timeout_s)
+            if thread.is_alive() and what:
+                log.warning("%s thread did not stop within %.0f s", what, timeout_s)

@@ -15,7 +15,7 @@ from watchdog.observers import Observer as WatchdogObserver
 
 from propositions.models import Observation
 
-from .base import ObserverContext
+from .base import ObserverContext, ObserverThread
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +60,7 @@ def merge(previous: str | None, new: str) -> str | None:
     return MODIFIED
 
 
-class FilesObserver:
+class FilesObserver(ObserverThread):
     """Watches folders recursively with watchdog and emits one observation per burst per file."""
 
     name = "files"
@@ -75,7 +75,7 @@ class FilesObserver:
         self._roots: list[Path] = []
         self._watchdog: WatchdogObserver | None = None
         self._thread: threading.Thread | None = None
-        self._stop = threading.Event()
+        self._stopping = threading.Event()
         self._ready = threading.Event()
         self._lock = threading.Lock()
         self._bursts: dict[str, _Burst] = {}
@@ -86,17 +86,12 @@ class FilesObserver:
         if self._thread is not None:
             return
         self._ctx = ctx
-        self._stop.clear()
         self._ready.clear()
         self._roots = []
-        self._thread = threading.Thread(target=self._run, name="gumd-files", daemon=True)
-        self._thread.start()
+        self._start_thread("gumd-files")
 
     def stop(self) -> None:
-        self._stop.set()
-        thread, self._thread = self._thread, None
-        if thread is not None:
-            thread.join(timeout=10)
+        self._stop_thread(10)
 
     # -- status ------------------------------------------------------------
 
@@ -122,7 +117,7 @@ class FilesObserver:
             self._ready.set()
         tick = min(0.5, max(0.05, self.coalesce_s / 4))
         try:
-            while not self._stop.wait(tick) and not ctx.stop.is_set():
+            while not self._stopping.wait(tick) and not ctx.stop.is_set():
                 self.flush()
         finally:
             if self._watchdog is not None:

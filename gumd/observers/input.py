@@ -13,7 +13,7 @@ from typing import Protocol
 from propositions.models import Observation
 
 from ..errors import InputUnavailable
-from .base import ObserverContext
+from .base import ObserverContext, ObserverThread
 
 log = logging.getLogger(__name__)
 
@@ -100,7 +100,7 @@ def _how_to_fix() -> str:
     return "install pynput (pip install pynput) on a supported desktop"
 
 
-class InputObserver:
+class InputObserver(ObserverThread):
     """Counts keyboard and mouse events and reports each idle period when input resumes.
 
     Only the fact and the time of an event are kept: the callback ignores its
@@ -117,7 +117,7 @@ class InputObserver:
         self._ready_timeout_s = ready_timeout_s
         self._ctx: ObserverContext | None = None
         self._thread: threading.Thread | None = None
-        self._stop = threading.Event()
+        self._stopping = threading.Event()
         self._started = threading.Event()  # listener start-up finished, successfully or not
         self._listening = False
         self._lock = threading.Lock()
@@ -131,16 +131,11 @@ class InputObserver:
         if self._thread is not None:
             return
         self._ctx = ctx
-        self._stop.clear()
         self._started.clear()
-        self._thread = threading.Thread(target=self._run, name="gumd-input", daemon=True)
-        self._thread.start()
+        self._start_thread("gumd-input")
 
     def stop(self) -> None:
-        self._stop.set()
-        thread, self._thread = self._thread, None
-        if thread is not None:
-            thread.join(timeout=self._ready_timeout_s + 5)
+        self._stop_thread(self._ready_timeout_s + 5)
 
     # -- status ------------------------------------------------------------
 
@@ -162,7 +157,7 @@ class InputObserver:
         self._listening = bool(listeners)
         self._started.set()
         try:
-            while not self._stop.wait(self._poll_s) and not ctx.stop.is_set():
+            while not self._stopping.wait(self._poll_s) and not ctx.stop.is_set():
                 self.check_idle()
         finally:
             self._listening = False

@@ -17,7 +17,7 @@ from PIL import Image, ImageChops, ImageStat
 from gumd.paths import ensure_private_dir
 from propositions.models import Observation
 
-from .base import ObserverContext, WindowInfo
+from .base import ObserverContext, ObserverThread, WindowInfo
 
 log = logging.getLogger("gumd.observers.screen")
 
@@ -106,7 +106,7 @@ def _same_window(a: WindowInfo | None, b: WindowInfo | None) -> bool:
     return (a is None and b is None) or (a is not None and a.same_window(b))
 
 
-class ScreenObserver:
+class ScreenObserver(ObserverThread):
     """Captures the active window on a switch, after a pause in typing, and now and then.
 
     Triggers (checked every ``tick_s``): the active window changed (after ``settle_s``
@@ -160,17 +160,10 @@ class ScreenObserver:
         # The first capture comes from the first window the window observer reports, not
         # from a periodic trigger racing it (which would grab the whole monitor).
         self._last_check_at = ctx.clock()
-        self._stopping.clear()
-        self._thread = threading.Thread(target=self._run, name="gumd-screen", daemon=True)
-        self._thread.start()
+        self._start_thread("gumd-screen")
 
     def stop(self) -> None:
-        self._stopping.set()
-        thread, self._thread = self._thread, None
-        if thread is not None:
-            thread.join(timeout=10.0)
-            if thread.is_alive():
-                log.warning("screen observer thread did not stop within 10 s")
+        self._stop_thread(10.0, "screen observer")
 
     # -- the thread --------------------------------------------------------------------
 

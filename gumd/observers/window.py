@@ -7,7 +7,7 @@ import threading
 
 from propositions.models import Observation
 
-from .base import ObserverContext, WindowInfo, WindowSource
+from .base import ObserverContext, ObserverThread, WindowInfo, WindowSource
 from .x11 import DisplayUnavailable
 
 log = logging.getLogger("gumd.observers.window")
@@ -16,7 +16,7 @@ log = logging.getLogger("gumd.observers.window")
 _ERROR_BACKOFF_S = 1.0
 
 
-class WindowObserver:
+class WindowObserver(ObserverThread):
     """Follows the active window and emits it once it loses focus, with how long it had it.
 
     Consecutive reports of the same window are merged into one observation whose
@@ -43,17 +43,10 @@ class WindowObserver:
         if self._thread is not None:
             return
         self._ctx = ctx
-        self._stopping.clear()
-        self._thread = threading.Thread(target=self._run, name="gumd-window", daemon=True)
-        self._thread.start()
+        self._start_thread("gumd-window")
 
     def stop(self) -> None:
-        self._stopping.set()
-        thread, self._thread = self._thread, None
-        if thread is not None:
-            thread.join(timeout=self.poll_s + 5.0)
-            if thread.is_alive():
-                log.warning("window observer thread did not stop within %.0f s", self.poll_s + 5.0)
+        self._stop_thread(self.poll_s + 5.0, "window observer")
         try:
             self.source.close()
         except Exception as exc:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
+from ..config import BackendConfig  # noqa: F401 - the backends take it from here
 from ..errors import BackendError, BackendUnavailable, MalformedOutput  # noqa: F401 - their old home
 
 log = logging.getLogger("propositions.backends")
@@ -20,23 +21,6 @@ log = logging.getLogger("propositions.backends")
 Message = dict[str, str]
 #: an image handed to a vision model: a file path or encoded bytes (PNG/JPEG/WebP)
 Image = Path | bytes
-
-
-@dataclass(frozen=True)
-class BackendConfig:
-    """What selects and configures a backend; built from the application's settings."""
-
-    kind: str = "statistical"  # statistical | openai | mlx | llamacpp | scripted
-    model: str = ""  # model id, GGUF path or served model name
-    vision_model: str = ""  # mlx: a separate vision-language model id
-    base_url: str = "http://127.0.0.1:11434/v1"  # openai: server root including /v1
-    api_key: str = ""
-    timeout_s: float = 120.0
-    max_retries: int = 2
-    # A full proposal (8 propositions with reasoning) is about 1,000 tokens: room to finish it.
-    max_tokens: int = 2048
-    temperature: float = 0.2
-    context_tokens: int = 8192
 
 
 #: how many recent calls a backend's CallStats keeps in its history
@@ -111,12 +95,8 @@ class Backend(Protocol):
     supports_images: bool
     stats: CallStats
 
-    def complete(
-        self,
-        messages: list[Message],
-        images: list[Image] | None = None,
-        schema: dict[str, Any] | None = None,
-    ) -> str | dict[str, Any]: ...
+    def complete(self, messages: list[Message], images: list[Image] | None = None,
+                 schema: dict[str, Any] | None = None) -> str | dict[str, Any]: ...
 
 
 _FENCE = re.compile(r"```(?:json)?\s*(.*?)```", re.S | re.I)

@@ -11,17 +11,8 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from .base import (
-    BackendConfig,
-    BackendError,
-    BackendUnavailable,
-    CallStats,
-    Image,
-    MalformedOutput,
-    Message,
-    log,
-    parse_json_object,
-)
+from .base import (BackendConfig, BackendError, BackendUnavailable, CallStats, Image, MalformedOutput,
+                   Message, log, parse_json_object)
 
 # Where no wheel exists pip compiles llama.cpp, which needs a C++ compiler and cmake.
 INSTALL_HINT = "pip install llama-cpp-python (building it needs a C++ compiler and cmake)"
@@ -46,12 +37,8 @@ class LlamaCppBackend:
         # A Llama object is not thread-safe, and loading it twice would double the memory.
         self._lock = threading.Lock()
 
-    def complete(
-        self,
-        messages: list[Message],
-        images: list[Image] | None = None,
-        schema: dict[str, Any] | None = None,
-    ) -> str | dict[str, Any]:
+    def complete(self, messages: list[Message], images: list[Image] | None = None,
+                 schema: dict[str, Any] | None = None) -> str | dict[str, Any]:
         try:
             if images:
                 raise BackendUnavailable(

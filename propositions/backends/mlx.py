@@ -16,18 +16,8 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from .base import (
-    BackendConfig,
-    BackendError,
-    BackendUnavailable,
-    CallStats,
-    Image,
-    MalformedOutput,
-    Message,
-    estimate_tokens,
-    log,
-    parse_json_object,
-)
+from .base import (BackendConfig, BackendError, BackendUnavailable, CallStats, Image, MalformedOutput,
+                   Message, estimate_tokens, log, parse_json_object)
 
 #: text model used when BackendConfig.model is empty: good JSON discipline at ~2 GB of memory
 DEFAULT_TEXT_MODEL = "mlx-community/Qwen2.5-3B-Instruct-4bit"
@@ -66,12 +56,8 @@ class MLXBackend:
         # MLX models are not safe to drive from two threads at once, and loading twice wastes GBs.
         self._lock = threading.RLock()
 
-    def complete(
-        self,
-        messages: list[Message],
-        images: list[Image] | None = None,
-        schema: dict[str, Any] | None = None,
-    ) -> str | dict[str, Any]:
+    def complete(self, messages: list[Message], images: list[Image] | None = None,
+                 schema: dict[str, Any] | None = None) -> str | dict[str, Any]:
         try:
             if images and not self.vision_model:
                 raise BackendUnavailable(

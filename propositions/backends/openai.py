@@ -97,12 +97,8 @@ class OpenAIBackend:
 
     # -- public --------------------------------------------------------------
 
-    def complete(
-        self,
-        messages: list[Message],
-        images: list[Image] | None = None,
-        schema: dict[str, Any] | None = None,
-    ) -> str | dict[str, Any]:
+    def complete(self, messages: list[Message], images: list[Image] | None = None,
+                 schema: dict[str, Any] | None = None) -> str | dict[str, Any]:
         if not self.model:
             raise BackendUnavailable(
                 "no model name is set for the openai backend; "

@@ -28,12 +28,8 @@ class ScriptedBackend:
         self.calls: list[dict[str, Any]] = []
         self.stats = CallStats()
 
-    def complete(
-        self,
-        messages: list[Message],
-        images: list[Image] | None = None,
-        schema: dict[str, Any] | None = None,
-    ) -> str | dict[str, Any]:
+    def complete(self, messages: list[Message], images: list[Image] | None = None,
+                 schema: dict[str, Any] | None = None) -> str | dict[str, Any]:
         self.calls.append({"messages": messages, "images": images or [], "schema": schema})
         if not self.replies:
             raise AssertionError("ScriptedBackend ran out of replies")

@@ -71,11 +71,9 @@ def evaluate(
             try:
                 pipeline = Pipeline(store, make_inferrer(scenario.user), batch_size=batch_size)
                 drain = replay(scenario, pipeline)
-                active = store.read(
-                    "SELECT text, confidence FROM propositions WHERE status = 'active' ORDER BY id")
                 results.append(EvalResult(
                     scenario.name,
-                    score([(r["text"], r["confidence"]) for r in active], scenario.facts, scenario.decoys),
+                    score(store.active_texts(), scenario.facts, scenario.decoys),
                     drain,
                 ))
             finally:

@@ -177,12 +177,10 @@ class Detectors:
         )
 
     def _dated_propositions(self, now: float) -> list[Proposition]:
-        rows = self.store.read(
-            "SELECT id FROM propositions WHERE status = 'active' AND confidence >= 0.5 "
-            "AND last_evidence_at >= ? ORDER BY last_evidence_at DESC LIMIT 200",
-            (now - self.config.lookback_days * DAY,))
-        found = self.store.get_propositions([r["id"] for r in rows])
-        return [found[r["id"]] for r in rows]
+        ids = self.store.active_proposition_ids(200, min_confidence=0.5,
+                                                evidence_since=now - self.config.lookback_days * DAY)
+        found = self.store.get_propositions(ids)
+        return [found[i] for i in ids]
 
     def _without_user(self, text: str) -> str:
         """"Sam has a call on Friday" -> "a call on Friday": the user needs no naming to themself."""
@@ -381,9 +379,8 @@ class Detectors:
         asker = ModelInferrer(self.backend, self.user)  # type: ignore[arg-type]
         answer = asker._ask(messages, SUGGEST_SCHEMA, SuggestionProposal)
         by_id = {p.id: p for p in props}
-        made = [_content_words(r["title"]) for r in self.store.read(
-            "SELECT title FROM suggestions WHERE kind = 'model' AND created_at >= ?",
-            (ctx.now - self.config.feedback_window_days * DAY,))]
+        made = [_content_words(title) for title in self.store.suggestion_titles(
+            "model", ctx.now - self.config.feedback_window_days * DAY)]
         out = []
         for item in answer.suggestions:
             cited = [i for i in dict.fromkeys(item.propositions) if i in by_id]
@@ -405,11 +402,9 @@ class Detectors:
         return out
 
     def _confident_propositions(self) -> list[Proposition]:
-        rows = self.store.read(
-            "SELECT id FROM propositions WHERE status = 'active' AND confidence >= ? "
-            "ORDER BY last_evidence_at DESC, id DESC LIMIT ?",
-            (self.config.model_min_confidence, self.config.model_max_propositions))
-        found = self.store.get_propositions([r["id"] for r in rows])
-        return [found[r["id"]] for r in rows]
+        ids = self.store.active_proposition_ids(self.config.model_max_propositions,
+                                                min_confidence=self.config.model_min_confidence)
+        found = self.store.get_propositions(ids)
+        return [found[i] for i in ids]
 
 

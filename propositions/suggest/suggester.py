@@ -7,14 +7,13 @@ import math
 import time
 from collections import OrderedDict, defaultdict
 from collections.abc import Callable
-from dataclasses import fields
 from typing import Any
 
 from .. import bait
 from ..actions import CopyText
 from ..backends.base import Backend
 from ..errors import BackendError
-from ..models import UNKNOWN_USER, Observation, Suggestion
+from ..models import UNKNOWN_USER, Suggestion
 from ..redact import redact_secrets
 from ..store import Store
 from .candidate import (BELOW_THRESHOLD, HOURLY_LIMIT, MADE, MADE_BEFORE, QUIET_HOURS, TYPING, UNREADABLE,
@@ -25,7 +24,6 @@ from .scoring import expected_utility, in_quiet_hours, in_typing_burst, interrup
 
 log = logging.getLogger(__name__)
 
-_OBS_COLUMNS = ", ".join(f.name for f in fields(Observation))
 
 
 class Suggester(Detectors):
@@ -135,11 +133,8 @@ class Suggester(Detectors):
         now = self.clock() if now is None else now
         since = now - self.config.feedback_window_days * DAY
         net: dict[str, int] = defaultdict(int)
-        for row in self.store.read(
-            "SELECT kind, feedback, count(*) AS n FROM suggestions WHERE created_at >= ? "
-            "AND feedback IN ('accepted', 'dismissed') GROUP BY kind, feedback", (since,)
-        ):
-            net[row["kind"]] += row["n"] if row["feedback"] == "dismissed" else -row["n"]
+        for (kind, feedback), n in self.store.feedback_counts(since).items():
+            net[kind] += n if feedback == "dismissed" else -n
         c = self.config
         return defaultdict(lambda: c.threshold, {
             kind: min(c.threshold_max, max(c.threshold_min, c.threshold + c.threshold_step * net[kind]))
@@ -174,23 +169,10 @@ class Suggester(Detectors):
 
     def _context(self, now: float) -> _Context:
         start = now - self.config.lookback_days * DAY
-        rows = self.store.read(
-            f"SELECT {_OBS_COLUMNS} FROM observations WHERE captured_at >= ? AND captured_at <= ? "
-            "ORDER BY captured_at DESC, id DESC LIMIT ?", (start, now, self.config.max_observations))
+        rows = self.store.observations_between(start, now, self.config.max_observations)
         # bait (a prize mail's "claim before Friday") is no reminder and no request to follow up
-        observations = [kept for r in reversed(rows)
-                        if (kept := bait.without_bait(Observation(**dict(r)))) is not None]
+        observations = [kept for o in reversed(rows) if (kept := bait.without_bait(o)) is not None]
         return _Context(now, observations, self._grounding([o.id for o in observations if o.id]))
 
     def _grounding(self, obs_ids: list[int]) -> dict[int, list[int]]:
-        found: dict[int, list[int]] = defaultdict(list)
-        for i in range(0, len(obs_ids), 500):
-            chunk = obs_ids[i:i + 500]
-            for r in self.store.read(
-                "SELECT e.observation_id, e.proposition_id FROM proposition_evidence e "
-                "JOIN propositions p ON p.id = e.proposition_id WHERE p.status = 'active' "
-                f"AND e.relation = 'supports' AND e.observation_id IN ({','.join('?' * len(chunk))})",
-                chunk,
-            ):
-                found[r["observation_id"]].append(r["proposition_id"])
-        return found
+        return defaultdict(list, self.store.supporting_propositions(obs_ids))

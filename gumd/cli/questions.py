@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-import json
-from typing import Any
-
 import click
 
 from propositions import serialize
 
-
-def _emit_json(obj: Any) -> None:
-    click.echo(json.dumps(obj, ensure_ascii=False, indent=2))
+from .common import App, _emit_json, cli
 
 
 @click.command("questions")
@@ -28,8 +23,6 @@ def questions_cmd(ctx: click.Context, limit: int | None, everything: bool, as_js
     most a few new ones a day ([questions] per_day) unless you ask for more.
     Answer with `gumd answer QID yes|no|skip` or `gumd answer QID --edit "TEXT"`.
     """
-    from .cli import App
-
     app = ctx.ensure_object(App)
     found = app.service.questions(limit=limit, everything=everything)
     if as_json:
@@ -60,8 +53,6 @@ def answer_cmd(ctx: click.Context, qid: int, reply: str | None, text: str | None
     gumd answer 4 no
     gumd answer 4 --edit "Dana is moving to Evanston"
     """
-    from .cli import App
-
     if text is not None and reply:
         raise click.UsageError("give yes, no or skip, or --edit TEXT, not both")
     if text is None and not reply:
@@ -79,6 +70,5 @@ def answer_cmd(ctx: click.Context, qid: int, reply: str | None, text: str | None
     click.echo(said[question.answer or ""])
 
 
-def register(cli: click.Group) -> None:
-    cli.add_command(questions_cmd)
-    cli.add_command(answer_cmd)
+cli.add_command(questions_cmd)
+cli.add_command(answer_cmd)

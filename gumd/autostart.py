@@ -139,7 +139,7 @@ def templates() -> dict[str, bytes]:
 
 
 def write_templates(folder: Path = TEMPLATE_DIR) -> list[Path]:
-    """Regenerate the launchd/ templates (``python -m gumd.service``)."""
+    """Regenerate the launchd/ templates (``python -m gumd.autostart``)."""
     written = []
     for name, data in templates().items():
         (folder / name).write_bytes(data)

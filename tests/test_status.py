@@ -1,0 +1,40 @@
+"""One status builder: `gumd status --json`, the API's controls and `gumd doctor` say the same."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from gumd import doctor
+from gumd import settings as settings_mod
+from gumd.cli import cli
+from gumd.controls import LocalControls
+from gumd.status import daemon_status
+from gumd.wiring import make_service
+from propositions import serialize
+
+
+def test_cli_api_and_doctor_share_one_status(gumd_home: Path) -> None:
+    settings = settings_mod.load()
+    svc = make_service(settings)
+    try:
+        built = daemon_status(settings, svc.store)
+        assert LocalControls(settings, svc).status().keys() == built.keys()
+        assert {"model_usage", "progress", "api", "inference_waits", "captures_per_hour"} <= built.keys()
+        result = CliRunner().invoke(cli, ["status", "--json"])
+        assert result.exit_code == 0, result.output
+        assert json.loads(result.stdout) == serialize.iso_times(built)
+    finally:
+        svc.close()
+    assert daemon_status(settings, None)["state"] == built["state"] == "stopped"
+    check = doctor._daemon(settings)
+    assert (check.level, check.message) == ("warn", "not running")
+
+
+def test_iso_times_converts_nested_epochs() -> None:
+    out = serialize.iso_times({"paused_until": None, "last_capture_at": 0, "idle": True,
+                               "progress": {"step_started_at": 1_780_000_000.0}})
+    assert out == {"paused_until": None, "last_capture_at": None, "idle": True,
+                   "progress": {"step_started_at": "2026-05-28T20:26:40Z"}}
