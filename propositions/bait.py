@@ -124,7 +124,10 @@ def without_bait(o: Observation) -> Observation | None:
     if o.observer not in ("screen", "api") or not o.content:
         return o
     lines = o.content.splitlines()
-    kept = [line for line in lines if _judge("", fold(line)) is None]
+    folded = fold(o.content).splitlines()  # folding keeps the line breaks: one pass, not one a line
+    if len(folded) != len(lines):
+        folded = [fold(line) for line in lines]
+    kept = [line for line, f in zip(lines, folded) if _judge("", f) is None]
     return o if len(kept) == len(lines) else replace(o, content="\n".join(kept))
 
 

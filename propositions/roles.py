@@ -348,18 +348,31 @@ _TRADES: dict[str, re.Pattern[str]] = {name: re.compile(r"(?i)\b(?:" + words + r
 }.items()}
 
 
-def trade(texts: list[str]) -> tuple[str, list[int]] | None:
-    """The profession whose work vocabulary these screens hold most (at least three of its
-    words, on at least three screens), and which screens hold it; None where none stands out."""
-    best: tuple[str, list[int]] | None = None
+def trade_words(text: str) -> dict[str, frozenset[str]]:
+    """The words of each trade's vocabulary one screen holds (only the trades it holds any of)."""
+    out = {}
     for name, pattern in _TRADES.items():
+        found = frozenset(m.group(0).casefold() for m in pattern.finditer(text))
+        if found:
+            out[name] = found
+    return out
+
+
+def trade(texts: list[str], words_of: list[dict[str, frozenset[str]]] | None = None
+          ) -> tuple[str, list[int]] | None:
+    """The profession whose work vocabulary these screens hold most (at least three of its
+    words, on at least three screens), and which screens hold it; None where none stands out.
+
+    ``words_of`` is each text's ``trade_words``, where the caller keeps them already."""
+    per_screen = words_of if words_of is not None else [trade_words(t) for t in texts]
+    best: tuple[str, list[int]] | None = None
+    for name in _TRADES:
         words: set[str] = set()
         screens: list[int] = []
-        for i, text in enumerate(texts):
-            found = {m.group(0).casefold() for m in pattern.finditer(text)}
-            if found:
+        for i, found in enumerate(per_screen):
+            if name in found:
                 screens.append(i)
-                words |= found
+                words |= found[name]
         if len(words) >= 3 and len(screens) >= 3 and (best is None or len(screens) > len(best[1])):
             best = (name, screens)
     return best

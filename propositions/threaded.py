@@ -442,6 +442,8 @@ class ThreadInferrer:
         self._home_seen: dict[str, list[Observation]] = {}
         self._teaches = False
         self._act = _Activity([])
+        #: what bait leaves of each observation of the last window (None: all of it was bait)
+        self._unbaited: dict[int, Observation | None] = {}
 
     def features(self, o: Observation) -> _Features:
         key = (o.id, len(o.content or ""), len(o.window_title or ""))
@@ -508,9 +510,20 @@ class ThreadInferrer:
         batch_ids = {o.id for o in batch}
         earlier = [o for o in store.recent_done(start, end, self.max_window)
                    if o.id not in batch_ids]
-        # bait (a prize mail, a phishing page) says nothing about the person, then or now
-        obs = sorted((kept for o in earlier + list(batch) if (kept := bait.without_bait(o)) is not None),
-                     key=lambda o: (o.captured_at, o.id or 0))
+        # bait (a prize mail, a phishing page) says nothing about the person, then or now;
+        # judged once per observation, not again in every window it stays in
+        judged: dict[int, Observation | None] = {}
+        obs = []
+        for o in earlier + list(batch):
+            if o.id is None:
+                kept = bait.without_bait(o)
+            else:
+                kept = self._unbaited[o.id] if o.id in self._unbaited else bait.without_bait(o)
+                judged[o.id] = kept
+            if kept is not None:
+                obs.append(kept)
+        self._unbaited = judged  # only what this window holds: it never outgrows the window
+        obs.sort(key=lambda o: (o.captured_at, o.id or 0))
         activity = _Activity(obs)
         for cur, nxt in zip(obs, obs[1:] + [None]):
             if cur.observer == "input":  # idle periods are not active time
@@ -957,7 +970,7 @@ class ThreadInferrer:
             return f"{u} is caring for their {rel}", rel
         if k == "invoicing":
             unpaid = any(re.search(r"unpaid|overdue|past due|reminder|impag|mahnung|impaye|relance|"
-                                   r"em atraso|atrasad", fold(f.text)) for f in feats)
+                                   r"em atraso|atrasad", f.folded) for f in feats)
             who = [p for p, _ in people.most_common(1)]
             if unpaid:
                 return f"{u} is chasing an unpaid invoice" + (f" from {who[0]}" if who else ""), \
@@ -1189,11 +1202,12 @@ class ThreadInferrer:
         first = fold(first_name(self.full_name))
         seen: dict[str, list[Observation]] = defaultdict(list)
         for o in self._screens(act):
-            text = self.features(o).text
+            f = self.features(o)
             named_patient = bool(re.search(rf"(?i)\b(?:patient|paciente|patientin|patiente)\b[^\n]{{0,12}}"
-                                           rf"{re.escape(first)}", fold(text))) if first else False
-            found = {cond for line in text.splitlines() if not _RELATIVE.search(fold(line))
-                     for cond in _conditions(fold(line))}
+                                           rf"{re.escape(first)}", f.folded)) if first else False
+            found = f.scan("conditions", lambda _t, f=f: {
+                cond for line in f.folded.splitlines() if not _RELATIVE.search(line)
+                for cond in _conditions(line)})
             for cond in found:
                 seen[cond].append(o)
                 if named_patient:
@@ -1288,7 +1302,7 @@ class ThreadInferrer:
         if not found:
             # no role said in words: the trade whose vocabulary their work screens hold
             work = [o for o in self._screens(act) if not _CHAT_APPS.search(o.app or "")]
-            made = roles.trade([self.features(o).text for o in work])
+            made = roles.trade([], [self.features(o).scan("trades", roles.trade_words) for o in work])
             if made:
                 name, held = made
                 hits = [work[i] for i in held]
