@@ -369,16 +369,23 @@ _LIVE_IN = re.compile(
     r"\bmoramos|\bj'habite|\bj’habite|\bnous habitons)\s+"
     r"(?i:in|en|em|no|na|nos|nas|à|a|au|im|am|bei)\s+(?:(?i:the|der|die|el|la|o|a)\s+)?"
     rf"(?P<place>{_NAME}(?:[ -]{_NAME}){{0,2}})")
-_OWN_TURN = r"^\s*(?:me|you|du|yo|tú|eu|você|moi|ich|{first})\s*:"
+
+
+@lru_cache(maxsize=64)
+def own_turn(user: str) -> re.Pattern[str]:
+    """A line of folded text that is the person's own chat turn or reply: "Me:", "You:", "Du:",
+    "Eu:", "Moi:", "Reply:", or their first name and a colon (matches per line: re.M)."""
+    first = fold(user.split()[0]) if user.split() else ""
+    names = "me|you|du|yo|tu|eu|voce|moi|ich|reply" + (f"|{re.escape(first)}" if first else "")
+    return re.compile(rf"^\s*(?:{names})\s*:", re.M)
 
 
 def said_home(text: str, user: str) -> list[str]:
     """Where the person says, in a chat turn of their own, that they live."""
-    first = re.escape(user.split()[0]) if user.split() else "me"
-    turn = re.compile(_OWN_TURN.format(first=first), re.I)
+    turn = own_turn(user)
     out = []
     for line in text.splitlines():
-        if not turn.match(line):
+        if not turn.match(fold(line)):
             continue
         for m in _LIVE_IN.finditer(line):
             place = m.group("place")

@@ -15,6 +15,7 @@ import re
 from collections.abc import Iterable
 
 from .activities import fold
+from .entities import own_turn
 from .models import Observation
 
 DID = "did"
@@ -38,10 +39,8 @@ def acted(o: Observation, user: str = "") -> bool:
         return True  # a file they created, changed or moved
     if o.observer not in ("screen", "api"):
         return False
-    first = fold(user.split()[0]) if user.split() else ""
-    own_turn = rf"^\s*(?:me|you|du|yo|tu|eu|voce|moi|ich|reply{'|' + re.escape(first) if first else ''})\s*:"
     text = o.content or ""
-    if re.search(own_turn, fold(text), re.M):
+    if own_turn(user).search(fold(text)):
         return True
     title, app = o.window_title or "", o.app or ""
     if _WRITING_TITLE.search(title) or _WRITING_APP.search(app):

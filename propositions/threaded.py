@@ -333,9 +333,7 @@ def _features(o: Observation, user: str) -> _Features:
             outcomes.append("failed")
         elif _PASSED.search(content):
             outcomes.append("passed")
-    first = fold(first_name(user))
-    wrote = bool(re.search(rf"^\s*(?:reply|me|you|{re.escape(first)})\s*:", fold(content), re.M)) \
-        or o.observer == "files"
+    wrote = bool(entities.own_turn(user).search(fold(content))) or o.observer == "files"
     # the people, places and organisations a text names, and the things it prices: what
     # links one window of an activity to the next
     items = _items_in(text) if o.observer in ("screen", "api") else []
