@@ -25,13 +25,11 @@ from __future__ import annotations
 
 import math
 import re
-from collections import Counter, OrderedDict, defaultdict
-from dataclasses import dataclass, field
+from collections import Counter, defaultdict
+from dataclasses import dataclass
 from datetime import date, datetime
-from functools import lru_cache
 from pathlib import PurePosixPath
 from typing import Any
-from urllib.parse import urlparse
 
 from .dates import MONTHS as _MONTHS
 from .dates import WEEKDAYS as _WEEKDAYS
@@ -39,12 +37,13 @@ from .dates import dates_in as _dates_in
 from .dates import sentences as _sentences
 from .dates import time_in as _time_in
 from .infer import Candidate, Decision, rule_reconcile
-from .models import UNKNOWN_USER, Observation, Proposition
+from .models import Observation, Proposition
+from .window import PerObservation, active_window, earlier, first_name, schedule
+from .words import general_log_freq
+from .window import Activity as _Activity
 from .store import Store
 
-DAY = 86400.0
 #: an observation stands for at most this much active time (the rest is a gap)
-MAX_SPAN_S = 600.0
 _TOKEN = re.compile(r"[^\W\d_][\w'’-]*[^\W_]|[^\W\d_]", re.UNICODE)
 _CAP_PHRASE = re.compile(r"\b([A-Z][\w'’-]+(?:[ \t]+(?:[A-Z][\w'’-]+|de|da|van|von|del)){1,3})\b")
 # a shell prompt: "$ cmd" at the start of a line or after "user@host:path"
@@ -64,30 +63,8 @@ _CONTAINER_DIRS = {"~", "home", "users", "src", "code", "dev", "projects", "repo
                    "work", "documents", "desktop", "downloads", "tests", "test", "lib", "docs"}
 
 
-@lru_cache(maxsize=1)
-def _zipf():  # type: ignore[no-untyped-def]
-    from wordfreq import zipf_frequency  # imported on first use: it loads a large table
-
-    return zipf_frequency
 
 
-@lru_cache(maxsize=200_000)
-def general_log_freq(word: str) -> float:
-    """log10 of the word's frequency per word in general English (floor for unseen words)."""
-    z = _zipf()(word, "en")
-    return (z if z > 0 else 1.0) - 9.0
-
-
-@dataclass
-class _Activity:
-    """The recent window of observations, with per-observation active time."""
-
-    observations: list[Observation]
-    active_s: dict[int, float] = field(default_factory=dict)
-
-
-def first_name(user: str) -> str:
-    return (user or "").split()[0] if (user or "").strip() else UNKNOWN_USER.capitalize()
 
 
 @dataclass
@@ -148,19 +125,10 @@ class StatisticalInferrer:
         self.max_topics = max_topics
         # Text analysis per observation is the costly part and never changes once
         # an observation is processed, so it is done once, not once per batch.
-        self._cache: OrderedDict[tuple[int | None, int, int], _Features] = OrderedDict()
-        self._cache_size = max_window * 2
+        self._features = PerObservation(lambda o: _features(o), max_window * 2)
 
     def features(self, o: Observation) -> _Features:
-        key = (o.id, len(o.content or ""), len(o.window_title or ""))
-        found = self._cache.get(key)
-        if found is None:
-            found = self._cache[key] = _features(o)
-            if len(self._cache) > self._cache_size:
-                self._cache.popitem(last=False)
-        else:
-            self._cache.move_to_end(key)
-        return found
+        return self._features(o)
 
     # -- the protocol ------------------------------------------------------------
 
@@ -183,20 +151,9 @@ class StatisticalInferrer:
     # -- the window ----------------------------------------------------------------
 
     def _window(self, batch: list[Observation], store: Store) -> _Activity:
-        end = max(o.captured_at for o in batch)
-        start = end - self.window_days * DAY
-        batch_ids = {o.id for o in batch}
-        earlier = [o for o in store.recent_done(start, end, self.max_window)
-                   if o.id not in batch_ids]
-        obs = sorted(earlier + list(batch), key=lambda o: (o.captured_at, o.id))
-        activity = _Activity(obs)
-        for cur, nxt in zip(obs, obs[1:] + [None]):
-            if cur.observer == "input":  # idle periods are not active time
-                activity.active_s[cur.id] = 0.0
-                continue
-            gap = (nxt.captured_at - cur.captured_at) if nxt else 60.0
-            activity.active_s[cur.id] = max(cur.duration, min(max(gap, 0.0), MAX_SPAN_S))
-        return activity
+        before = earlier(batch, store, self.window_days, self.max_window)
+        obs = sorted(before + list(batch), key=lambda o: (o.captured_at, o.id))
+        return active_window(obs)
 
     # -- signals -------------------------------------------------------------------
 
@@ -361,24 +318,8 @@ class StatisticalInferrer:
         return out
 
     def _schedule(self, act: _Activity) -> list[Candidate]:
-        days: dict[date, list[Observation]] = defaultdict(list)
-        for o in act.observations:
-            if act.active_s.get(o.id):
-                days[datetime.fromtimestamp(o.captured_at).date()].append(o)
-        if len(days) < 3:  # one session says nothing about habits
-            return []
-        starts = sorted(datetime.fromtimestamp(min(o.captured_at for o in obs)).hour
-                        for obs in days.values())
-        ends = sorted(datetime.fromtimestamp(max(o.captured_at for o in obs)).hour
-                      for obs in days.values())
-        start, end = starts[len(starts) // 2], ends[len(ends) // 2]
-        obs = [o for obs in days.values() for o in obs]
-        return [Candidate(
-            text=f"{self.user} is usually at the computer from about {start}:00 to {end + 1}:00",
-            confidence=min(0.85, 0.4 + 0.05 * len(days)),
-            reasoning=f"median first and last activity over {len(days)} days",
-            decay="months", evidence=[o.id for o in obs[-20:]], topic_key="schedule",
-        )]
+        made = schedule(act, self.user)
+        return [made] if made else []
 
 
 # -- helpers ---------------------------------------------------------------------

@@ -32,12 +32,11 @@ from __future__ import annotations
 
 import math
 import re
-from collections import Counter, OrderedDict, defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 from collections.abc import Callable, Collection
 from datetime import date, datetime
-from functools import lru_cache
 from pathlib import PurePosixPath
 
 from . import activities, bait, entities, roles
@@ -45,12 +44,13 @@ from .activities import fold
 from .chrome import is_clock, strip_chrome
 from .dates import date_mentions, format_time, clock_time, sentences
 from .infer import Candidate, Decision, rule_reconcile
-from .models import UNKNOWN_USER, Observation, Proposition
+from .models import Observation, Proposition
+from .window import PerObservation, DAY, active_window, earlier, first_name, schedule
+from .words import _zipf
+from .window import Activity as _Activity
 from .store import Store
 
-DAY = 86400.0
 #: an observation stands for at most this much active time (the rest is a gap)
-MAX_SPAN_S = 600.0
 _TOKEN = re.compile(r"[^\W\d_][\w'’-]*[^\W_]|[^\W\d_]", re.UNICODE)
 # a shell prompt: "$ cmd" at the start of a line or after "user@host:path"
 # a shell prompt: "$ cmd" at the start of a line, or after "user@host:path" / "(venv) path"
@@ -200,30 +200,8 @@ _SUBJECT_PREFIX = re.compile(r"^\s*(?:(?:re|fwd?|aw|wg|tr|rv|enc|res)\s*:\s*)+",
 _COUNTER = re.compile(r"\s*\(\d+\)\s*|\s+\d+\s+unread\b", re.I)
 
 
-@lru_cache(maxsize=1)
-def _zipf():  # type: ignore[no-untyped-def]
-    from wordfreq import zipf_frequency  # imported on first use: it loads a large table
-
-    return zipf_frequency
 
 
-@lru_cache(maxsize=200_000)
-def general_log_freq(word: str) -> float:
-    """log10 of the word's frequency per word in general English (floor for unseen words)."""
-    z = _zipf()(word, "en")
-    return (z if z > 0 else 1.0) - 9.0
-
-
-def first_name(user: str) -> str:
-    return (user or "").split()[0] if (user or "").strip() else UNKNOWN_USER.capitalize()
-
-
-@dataclass
-class _Activity:
-    """The recent window of observations, with per-observation active time."""
-
-    observations: list[Observation]
-    active_s: dict[int, float] = field(default_factory=dict)
 
 
 @dataclass
@@ -434,8 +412,7 @@ class ThreadInferrer:
         self.max_window = max_window
         # Text analysis per observation is the costly part and never changes once
         # an observation is processed, so it is done once, not once per batch.
-        self._cache: OrderedDict[tuple[int | None, int, int], _Features] = OrderedDict()
-        self._cache_size = max_window * 2
+        self._features = PerObservation(lambda o: _features(o, self.full_name), max_window * 2)
         self._homes: set[str] = set()
         self._home_seen: dict[str, list[Observation]] = {}
         self._teaches = False
@@ -444,15 +421,7 @@ class ThreadInferrer:
         self._unbaited: dict[int, Observation | None] = {}
 
     def features(self, o: Observation) -> _Features:
-        key = (o.id, len(o.content or ""), len(o.window_title or ""))
-        found = self._cache.get(key)
-        if found is None:
-            found = self._cache[key] = _features(o, self.full_name)
-            if len(self._cache) > self._cache_size:
-                self._cache.popitem(last=False)
-        else:
-            self._cache.move_to_end(key)
-        return found
+        return self._features(o)
 
     # -- the protocol ------------------------------------------------------------
 
@@ -503,16 +472,12 @@ class ThreadInferrer:
     # -- the window ----------------------------------------------------------------
 
     def _window(self, batch: list[Observation], store: Store) -> _Activity:
-        end = max(o.captured_at for o in batch)
-        start = end - self.window_days * DAY
-        batch_ids = {o.id for o in batch}
-        earlier = [o for o in store.recent_done(start, end, self.max_window)
-                   if o.id not in batch_ids]
+        before = earlier(batch, store, self.window_days, self.max_window)
         # bait (a prize mail, a phishing page) says nothing about the person, then or now;
         # judged once per observation, not again in every window it stays in
         judged: dict[int, Observation | None] = {}
         obs = []
-        for o in earlier + list(batch):
+        for o in before + list(batch):
             if o.id is None:
                 kept = bait.without_bait(o)
             else:
@@ -522,14 +487,7 @@ class ThreadInferrer:
                 obs.append(kept)
         self._unbaited = judged  # only what this window holds: it never outgrows the window
         obs.sort(key=lambda o: (o.captured_at, o.id or 0))
-        activity = _Activity(obs)
-        for cur, nxt in zip(obs, obs[1:] + [None]):
-            if cur.observer == "input":  # idle periods are not active time
-                activity.active_s[cur.id] = 0.0
-                continue
-            gap = (nxt.captured_at - cur.captured_at) if nxt else 60.0
-            activity.active_s[cur.id] = max(cur.duration, min(max(gap, 0.0), MAX_SPAN_S))
-        return activity
+        return active_window(obs)
 
     def _screens(self, act: _Activity) -> list[Observation]:
         return [o for o in act.observations if o.observer in ("screen", "api")
@@ -935,8 +893,6 @@ class ThreadInferrer:
                             else (o.window_title or "").rsplit(" - ", 1)[-1].strip()
                             for o in cued)
             site = sites.most_common(1)[0][0] if sites else ""
-            langs = Counter(LANGUAGES.get(ext) for f in feats
-                            for ext in re.findall(r"\bdef |\bclass Solution|\bfunc |\bfn ", f.text))
             on = f" on {site}" if site and len(site) < 30 else ""
             return f"{u} is practising coding interview problems{on}", "practice"
         if k == "studying":
@@ -1429,24 +1385,8 @@ class ThreadInferrer:
             decay="days", evidence=_ids(obs), topic_key=f"focus:{fold(subject)}")]
 
     def _schedule(self, act: _Activity) -> list[Candidate]:
-        days: dict[date, list[Observation]] = defaultdict(list)
-        for o in act.observations:
-            if act.active_s.get(o.id):
-                days[datetime.fromtimestamp(o.captured_at).date()].append(o)
-        if len(days) < 3:  # one session says nothing about habits
-            return []
-        starts = sorted(datetime.fromtimestamp(min(o.captured_at for o in obs)).hour
-                        for obs in days.values())
-        ends = sorted(datetime.fromtimestamp(max(o.captured_at for o in obs)).hour
-                      for obs in days.values())
-        start, end = starts[len(starts) // 2], ends[len(ends) // 2]
-        obs = [o for obs in days.values() for o in obs]
-        return [Candidate(
-            text=f"{self.user} is usually at the computer from about {start}:00 to {end + 1}:00",
-            confidence=min(0.85, 0.4 + 0.05 * len(days)),
-            reasoning=f"median first and last activity over {len(days)} days",
-            decay="months", evidence=_ids(obs), topic_key="schedule",
-        )]
+        made = schedule(act, self.user)
+        return [made] if made else []
 
 
 # Aspects of an activity: (folded pattern, sentence). {u} is the person, {what} the subject
