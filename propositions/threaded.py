@@ -417,6 +417,8 @@ class ThreadInferrer:
         self._home_seen: dict[str, list[Observation]] = {}
         self._teaches = False
         self._act = _Activity([])
+        #: days an event sentence of a thread names, this batch: no second event that day
+        self._event_days: set[date] = set()
         #: what bait leaves of each observation of the last window (None: all of it was bait)
         self._unbaited: dict[int, Observation | None] = {}
 
@@ -437,6 +439,7 @@ class ThreadInferrer:
         self._teaches = any((f := self.features(o).roles) is not None and f.teaches is not None
                             for o in self._screens(act))
         self._act = act
+        self._event_days = set()
         out: list[Candidate] = []
         projects = self._projects(act)
         out += projects
@@ -717,6 +720,8 @@ class ThreadInferrer:
             on = f" on {_day(days[0])}" if days else ""
             if not days and not hosts:
                 return None  # "is going to a wedding": whose, or when, or nothing
+            if days:
+                self._event_days.add(days[0])
             whose_s = (_join(hosts) + "'s " if hosts else "a ") + event
             # the place named beside the event, not anywhere in the thread (nor a host whose
             # name is also a town's)
@@ -944,7 +949,7 @@ class ThreadInferrer:
         out = []
         dated = getattr(self, "_dated", set())
         for when, mentions in found.items():
-            if all(o.id in dated for o, _, _ in mentions):
+            if all(o.id in dated for o, _, _ in mentions) or when in getattr(self, "_event_days", ()):
                 continue  # a thread's sentence already says what happens that day
             named = [(o, line, at, ev) for o, line, at in mentions
                      if _involves_user(line, o) and (ev := _event_phrase(line, when, o.captured_at) or (

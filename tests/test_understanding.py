@@ -459,6 +459,7 @@ def test_an_event_is_on_the_day_said_beside_it_and_in_no_person_or_dog(tmp_path:
     wedding = [s for s in said if "wedding" in s]
     assert wedding and all("Sat 14 Nov" in s for s in wedding), said
     assert not any(w in s for s in wedding for w in (" in Lucas", " in Labrador", " in Lista")), said
+    assert not any("party" in s for s in said), said  # the party after it is the same day's event
     assert entities.places_after_in("Abflug nach Lissabon, dann in Porto Alegre") == ["Lisbon", "Porto Alegre"]
 
 
