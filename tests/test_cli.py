@@ -288,9 +288,9 @@ conn.execute("COMMIT")
 def test_forget_while_another_process_reads_says_so_and_the_next_run_finishes(
     seeded: dict[str, int], gumd_home: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import propositions.store
+    import propositions.store.base
 
-    monkeypatch.setattr(propositions.store, "WIPE_WAIT_S", 0.2)
+    monkeypatch.setattr(propositions.store.base, "WIPE_WAIT_S", 0.2)
     db = gumd_home / "gumd.db"
     reader = subprocess.Popen([sys.executable, "-c", READER, str(db)], stdin=subprocess.PIPE,
                               stdout=subprocess.PIPE, text=True)
