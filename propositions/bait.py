@@ -17,7 +17,7 @@ import re
 from dataclasses import replace
 
 from .activities import fold
-from .models import Observation
+from .models import TEXT_OBSERVERS, Observation
 
 # What makes a reader want to act: a prize, a selection, a gift they did not ask for.
 _PRIZE = re.compile(
@@ -108,7 +108,7 @@ def reason(o: Observation) -> str | None:
 
     A list of mails is not judged as a whole: one phishing subject among twenty real ones
     makes only its own line bait (see ``without_bait``)."""
-    if o.observer not in ("screen", "api"):
+    if o.observer not in TEXT_OBSERVERS:
         return None
     title = fold(o.window_title or "")
     text = fold(o.content or "")
@@ -121,7 +121,7 @@ def without_bait(o: Observation) -> Observation | None:
     """``o`` as inference may read it: None where it is bait, else without its bait lines."""
     if reason(o) is not None:
         return None
-    if o.observer not in ("screen", "api") or not o.content:
+    if o.observer not in TEXT_OBSERVERS or not o.content:
         return o
     lines = o.content.splitlines()
     folded = fold(o.content).splitlines()  # folding keeps the line breaks: one pass, not one a line

@@ -20,7 +20,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 
-from .models import Observation
+from .models import TEXT_OBSERVERS, Observation
 # the thread inferrer's own reading of one observation: the same names, dates and subjects
 from .threaded import _Features, _features, group_threads
 
@@ -68,7 +68,7 @@ class Thread:
 
 
 def _is_screen(o: Observation) -> bool:
-    return o.observer in ("screen", "api") and bool(o.content or o.window_title)
+    return o.observer in TEXT_OBSERVERS and bool(o.content or o.window_title)
 
 
 def _top(counts: Counter[str]) -> list[str]:

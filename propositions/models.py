@@ -14,6 +14,9 @@ SUGGESTION_STATUSES = ("new", "shown", "accepted", "dismissed", "snoozed", "done
 FEEDBACK_VALUES = ("confirmed", "rejected", "edited")
 #: how propositions name the person while no name is known ("The user is ...")
 UNKNOWN_USER = "the user"
+#: observers whose observations carry text to read: screens (OCR or a window's text), what
+#: assistants post through the API, and files and screenshots the person hands over (`gumd ingest`)
+TEXT_OBSERVERS = ("screen", "api", "ingest")
 
 
 @dataclass(slots=True)

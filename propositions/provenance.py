@@ -16,7 +16,7 @@ from collections.abc import Iterable
 
 from .activities import fold
 from .entities import own_turn
-from .models import Observation
+from .models import TEXT_OBSERVERS, Observation
 
 DID = "did"
 SAW = "saw"
@@ -37,7 +37,7 @@ def acted(o: Observation, user: str = "") -> bool:
     """Whether ``o`` shows the person acting (writing, sending, editing, running), not only reading."""
     if o.observer == "files":
         return True  # a file they created, changed or moved
-    if o.observer not in ("screen", "api"):
+    if o.observer not in TEXT_OBSERVERS:
         return False
     text = o.content or ""
     if own_turn(user).search(fold(text)):

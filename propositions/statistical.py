@@ -37,7 +37,7 @@ from .dates import dates_in as _dates_in
 from .dates import sentences as _sentences
 from .dates import time_in as _time_in
 from .infer import Candidate, Decision, rule_reconcile
-from .models import Observation, Proposition
+from .models import TEXT_OBSERVERS, Observation, Proposition
 from .window import PerObservation, active_window, earlier, first_name, schedule
 from .words import general_log_freq
 from .window import Activity as _Activity
@@ -98,7 +98,7 @@ def _features(o: Observation) -> _Features:
         forms[key][phrase] += 1
     dates: list[tuple[date, str]] = []
     commands: list[str] = []
-    if o.observer in ("screen", "api") and o.content:
+    if o.observer in TEXT_OBSERVERS and o.content:
         seen_at = datetime.fromtimestamp(o.captured_at)
         seen: set[date] = set()
         for line in _sentences(o.content):
@@ -251,7 +251,7 @@ class StatisticalInferrer:
         )]
 
     def _topics(self, act: _Activity, store: Store) -> list[Candidate]:
-        docs = [o for o in act.observations if o.observer in ("screen", "api") and
+        docs = [o for o in act.observations if o.observer in TEXT_OBSERVERS and
                 (o.content or o.window_title)]
         if not docs:
             return []

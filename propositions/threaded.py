@@ -44,7 +44,7 @@ from .activities import fold
 from .chrome import is_clock, strip_chrome
 from .dates import date_mentions, format_time, clock_time, sentences
 from .infer import Candidate, Decision, rule_reconcile
-from .models import Observation, Proposition
+from .models import TEXT_OBSERVERS, Observation, Proposition
 from .window import PerObservation, DAY, active_window, earlier, first_name, schedule
 from .words import _zipf
 from .window import Activity as _Activity
@@ -272,22 +272,22 @@ def subject_of(title: str | None, app: str | None) -> str:
 
 def _features(o: Observation, user: str) -> _Features:
     content = o.content or ""
-    if o.observer in ("screen", "api"):
+    if o.observer in TEXT_OBSERVERS:
         content = strip_chrome(content, app=o.app, title=o.window_title)
-    subject = subject_of(o.window_title, o.app) if o.observer in ("screen", "api") else ""
+    subject = subject_of(o.window_title, o.app) if o.observer in TEXT_OBSERVERS else ""
     # the whole title counts for what the window is about ("Coin Change - LeetCode")
-    title = o.window_title or "" if o.observer in ("screen", "api") else ""
+    title = o.window_title or "" if o.observer in TEXT_OBSERVERS else ""
     text = f"{title}\n{content}" if title else content
     people = entities.people_in(content, user)
     # the person, the people named and the chat's speakers: no place, whatever towns share the name
     names = frozenset(fold(w) for w in [*user.split(), *(w for p in people for w in p.split()),
                                         *(m.group(1) for m in _SPEAKER.finditer(content))])
-    places = entities.places_in(text, names) if o.observer in ("screen", "api") else []
-    orgs = entities.organisations_in(text) if o.observer in ("screen", "api") else []
+    places = entities.places_in(text, names) if o.observer in TEXT_OBSERVERS else []
+    orgs = entities.organisations_in(text) if o.observer in TEXT_OBSERVERS else []
     dates: list[tuple[date, str, str | None]] = []
     commands: list[tuple[str, str]] = []
     outcomes: list[str] = []
-    if o.observer in ("screen", "api") and content:
+    if o.observer in TEXT_OBSERVERS and content:
         seen_at = datetime.fromtimestamp(o.captured_at)
         seen: set[date] = set()
         for line in _lines(content):
@@ -314,9 +314,9 @@ def _features(o: Observation, user: str) -> _Features:
     wrote = bool(entities.own_turn(user).search(fold(content))) or o.observer == "files"
     # the people, places and organisations a text names, and the things it prices: what
     # links one window of an activity to the next
-    items = _items_in(text) if o.observer in ("screen", "api") else []
+    items = _items_in(text) if o.observer in TEXT_OBSERVERS else []
     names = frozenset(fold(n) for n in [*people, *places, *orgs, *items])
-    screen = o.observer in ("screen", "api")
+    screen = o.observer in TEXT_OBSERVERS
     tools = tuple((key, m.group(0)) for m in _TOOL_WORD.finditer(text)
                   if (key := fold(m.group(0))) in TOOLS
                   # "spring" or "helm" in lower case is an everyday word; "docker" is the tool
@@ -344,9 +344,9 @@ def _features(o: Observation, user: str) -> _Features:
                      cues=activities.cues_in(f"{o.app or ''}\n{text}"), people=people,
                      places=places, orgs=orgs,
                      relations=_own_relations(content, user, o.window_title or ""),
-                     children=entities.children_in(content) if o.observer in ("screen", "api") else [],
+                     children=entities.children_in(content) if o.observer in TEXT_OBSERVERS else [],
                      homes=entities.home_places_in(content, user) + entities.said_home(content, user)
-                     if o.observer in ("screen", "api") else [],
+                     if o.observer in TEXT_OBSERVERS else [],
                      dates=dates, commands=commands, outcomes=outcomes, names=names,
                      wrote=wrote)
 
@@ -493,7 +493,7 @@ class ThreadInferrer:
         return active_window(obs)
 
     def _screens(self, act: _Activity) -> list[Observation]:
-        return [o for o in act.observations if o.observer in ("screen", "api")
+        return [o for o in act.observations if o.observer in TEXT_OBSERVERS
                 and (o.content or o.window_title)]
 
     # -- projects and commands -------------------------------------------------------

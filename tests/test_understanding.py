@@ -584,3 +584,16 @@ def test_an_employer_hiring_in_portuguese_names_the_post_and_hunts_no_job(tmp_pa
     ])
     assert any(s.startswith("Camila is hiring an Auxiliar Veterinário(a)") for s in said), said
     assert not any("internship" in s or "looking for a new job" in s for s in said), said
+
+
+def test_what_the_person_ingests_is_read_like_a_screen(tmp_path: Path) -> None:
+    store = Store(tmp_path / "gumd.db")
+    store.enqueue([Observation(captured_at=1_792_400_000.0, observer="ingest", window_title="porto.txt",
+                               content="Trip plan: flight Lisbon → Porto on Fri 23 Oct 2026 at 09:10, "
+                                       "hotel booking confirmed for 23–25 Oct, flight home Sun 25 Oct")])
+    report = Pipeline(store, ThreadInferrer("Dana Reyes")).run_batch()
+    said = [p.text for p in store.get_propositions(
+        [r["id"] for r in store.read("SELECT id FROM propositions WHERE status = 'active'")]).values()]
+    store.close()
+    assert report is not None and report.created >= 1, said
+    assert any("Porto" in s for s in said), said

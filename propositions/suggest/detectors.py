@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 from ..actions import CopyText, CreateReminder, OpenUrl
 from ..backends.base import Backend
 from ..infer import ModelInferrer
-from ..models import Observation, Proposition
+from ..models import TEXT_OBSERVERS, Observation, Proposition
 from ..retrieve import jaccard
 from ..store import Store
 from .candidate import Candidate
@@ -38,7 +38,7 @@ from .work import _UNFINISHED, _is_file, _local_path, _open_action, _open_file_a
 log = logging.getLogger(__name__)
 
 #: observers whose content is text that was on screen
-_TEXT_OBSERVERS = ("screen", "api")
+_TEXT_OBSERVERS = TEXT_OBSERVERS
 
 
 @dataclass
