@@ -534,3 +534,26 @@ def test_reads_map_the_file_as_configured(gumd_home: Path, monkeypatch: pytest.M
     configured = make_store(settings_module.load())
     assert configured.conn.execute("PRAGMA mmap_size").fetchone()[0] == 0
     configured.close()
+
+
+def test_a_screenshot_read_later_is_fingerprinted_by_what_was_read(store: Store) -> None:
+    """Before OCR a screenshot has no text: its fingerprint, made from the empty text, would be
+    that of every screenshot of the window; once read it is made again from the text. A
+    fingerprint the caller gave (an ingested file's bytes) is kept."""
+    from propositions.store.base import content_hash
+
+    ids = store.enqueue([
+        Observation(captured_at=1.0, observer="screen", app="Xmessage", window_title="Calendar",
+                    content_type="image/png", image_path=None),
+        Observation(captured_at=2.0, observer="screen", app="Xmessage", window_title="Calendar",
+                    content_type="image/png", image_path=None),
+        Observation(captured_at=3.0, observer="ingest", window_title="shot.png", content_type="image/png",
+                    image_path=None, content_hash="bytes-digest"),
+    ])
+    store.set_observation_content(ids[0], "Tomorrow 2 pm: interview with Acme")
+    store.set_observation_content(ids[1], "Friday: dentist")
+    store.set_observation_content(ids[2], "Friday: dentist")
+    got = {o.id: o.content_hash for o in (store.get_observation(i) for i in ids)}
+    assert got[ids[0]] == content_hash("Tomorrow 2 pm: interview with Acme", "Xmessage", "Calendar")
+    assert got[ids[0]] != got[ids[1]]
+    assert got[ids[2]] == "bytes-digest"

@@ -17,7 +17,7 @@ from ..models import (
     Observation,
     Proposition,
 )
-from .base import OBS_COLUMNS, PROP_COLUMNS, ConnectionBase, clean_text
+from .base import OBS_COLUMNS, PROP_COLUMNS, ConnectionBase, clean_text, content_hash
 
 _DIGEST_MAX_CHARS = 1000
 
@@ -220,13 +220,21 @@ class PropositionsMixin(ConnectionBase):
     ) -> None:
         """Store text read from a screenshot; the image file goes unless it is kept."""
         with self.write() as conn:
-            row = conn.execute("SELECT image_path FROM observations WHERE id = ?", (obs_id,)).fetchone()
+            row = conn.execute("SELECT image_path, content, app, window_title, content_hash "
+                               "FROM observations WHERE id = ?", (obs_id,)).fetchone()
             if row is None:
                 raise NotFound(f"no observation with id {obs_id}")
+            text = clean_text(content)
+            # A fingerprint made from the (empty) text before it was read says the same page as
+            # every other screenshot of that window: it is made again from what was read. One
+            # a caller gave (an ingested file's bytes) stays.
+            digest = row["content_hash"]
+            if digest == content_hash(row["content"], row["app"], row["window_title"]):
+                digest = content_hash(text, row["app"], row["window_title"])
             conn.execute(
-                "UPDATE observations SET content = ?, image_path = CASE WHEN ? THEN NULL "
-                "ELSE image_path END WHERE id = ?",
-                (clean_text(content), 1 if drop_image else 0, obs_id),
+                "UPDATE observations SET content = ?, content_hash = ?, image_path = CASE WHEN ? "
+                "THEN NULL ELSE image_path END WHERE id = ?",
+                (text, digest, 1 if drop_image else 0, obs_id),
             )
         if drop_image and row["image_path"]:
             try:
