@@ -557,3 +557,23 @@ def test_a_screenshot_read_later_is_fingerprinted_by_what_was_read(store: Store)
     assert got[ids[0]] == content_hash("Tomorrow 2 pm: interview with Acme", "Xmessage", "Calendar")
     assert got[ids[0]] != got[ids[1]]
     assert got[ids[2]] == "bytes-digest"
+
+
+def test_first_opens_at_once_set_the_database_up_once(tmp_path: Path) -> None:
+    """Several commands started together on a new home (`gumd run &` then `gumd status`): one
+    sets the database up, the others wait for it; none sees a half-made file as a 0-byte one."""
+    import os
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parent.parent
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    for round_ in range(6):
+        path, go = tmp_path / f"r{round_}" / "gumd.db", tmp_path / f"go{round_}"
+        path.parent.mkdir()
+        children = [subprocess.Popen([sys.executable, "-m", "tests.store_opener", str(path), str(go)],
+                                     cwd=root, env=env, stdout=subprocess.PIPE, text=True)
+                    for _ in range(4)]
+        go.touch()
+        said = [c.communicate(timeout=60)[0].strip() for c in children]
+        assert said == ["ok"] * 4, said

@@ -123,6 +123,26 @@ def translate_error(exc: sqlite3.Error, path: Path | str) -> StoreError:
 
 
 @contextmanager
+def setting_up(path: Path) -> Iterator[None]:
+    """One process at a time sets a database up (WAL mode, migrations): two first commands at
+    once would otherwise both run the same migration ("duplicate column") or find the file
+    locked mid-switch. An advisory lock on a file of its own beside the database (never on the
+    database file: closing another descriptor of it would drop SQLite's own locks)."""
+    try:
+        import fcntl
+        fd = os.open(path.with_name(path.name + ".setup-lock"), os.O_RDWR | os.O_CREAT, 0o600)
+    except (ImportError, OSError):  # no fcntl (Windows) or a folder it cannot write: unguarded
+        yield
+        return
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        os.close(fd)
+
+
+@contextmanager
 def guarded(path: Path | str) -> Iterator[None]:
     try:
         yield
@@ -289,18 +309,20 @@ class ConnectionBase:
         #: why writes are refused (None: they are not); set when the file opened read-only
         self.read_only: StoreError | None = None
         #: the file was there but empty (0 bytes), and became a new, empty database
-        self.started_empty = _size(self.path) == 0
+        self.started_empty = False
         if not _writable(self.path):
             if not _size(self.path):
                 raise read_only_error(self.path, "there is no database to read yet")
             self._open_read_only(read_only_error(self.path))
             return
         try:
-            _secure_touch(self.path)
-        except OSError as exc:
-            raise StoreError(f"database {self.path}: cannot create it: {exc.strerror}") from None
-        try:
-            with guarded(self.path):
+            with guarded(self.path), setting_up(self.path):
+                # under the lock: an empty file here is no other process's half-made database
+                self.started_empty = _size(self.path) == 0
+                try:
+                    _secure_touch(self.path)
+                except OSError as exc:
+                    raise StoreError(f"database {self.path}: cannot create it: {exc.strerror}") from None
                 conn = self.conn
                 conn.execute("PRAGMA journal_mode=WAL")
                 db = Database(conn, execute_plugins=False)
