@@ -186,6 +186,10 @@ class Service:
             last_evidence_at=old.last_evidence_at,
             # Rewording does not make it less sensitive: the audit's flags carry over.
             sensitive=old.sensitive,
+            # Still about the same thing: the inferrer's next restatement of it finds this
+            # version (and adds its evidence) instead of bringing the old wording back.
+            topic_key=old.topic_key,
+            provenance=old.provenance,
         )
         new_id = self.store.supersede([prop_id], new, "user_edit", note="edited by the user")
         return self.store.get_proposition(new_id)

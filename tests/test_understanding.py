@@ -597,3 +597,25 @@ def test_what_the_person_ingests_is_read_like_a_screen(tmp_path: Path) -> None:
     store.close()
     assert report is not None and report.created >= 1, said
     assert any("Porto" in s for s in said), said
+
+
+def test_an_edit_is_not_undone_by_the_next_batch(tmp_path: Path) -> None:
+    from propositions.service import Service
+
+    store = Store(tmp_path / "gumd.db")
+    pipe = Pipeline(store, ThreadInferrer("Dana Reyes"), batch_size=50)
+    trip = ("Firefox", "Flights Lisbon to Porto - Kayak", "Lisbon → Porto  Fri 23 Oct 2026 09:10, TAP, €59")
+    hotel = ("Firefox", "Hotel Porto Ribeira - Booking.com", "Booking confirmed: Hotel Porto Ribeira, Porto, 23–25 Oct")
+    store.enqueue([_screen(None, 1_792_400_000.0, *trip), _screen(None, 1_792_400_600.0, *hotel)])  # type: ignore[arg-type]
+    pipe.run_batch()
+    active = lambda: {p.text: p for p in store.get_propositions(  # noqa: E731
+        [r["id"] for r in store.read("SELECT id FROM propositions WHERE status = 'active'")]).values()}
+    first = next(p for t, p in active().items() if "Porto" in t)
+    edited = Service(store).edit(first.id, "Dana is flying to Porto on 23 October for a weekend")
+    store.enqueue([_screen(None, 1_792_401_200.0, "Firefox", "Hotel Porto Ribeira - Booking.com",
+                           "Your stay: Hotel Porto Ribeira, Porto, 23–25 Oct. Check-in from 15:00")])  # type: ignore[arg-type]
+    pipe.run_batch()
+    now = active()
+    store.close()
+    assert edited.text in now, now
+    assert not [t for t in now if "Porto" in t and t != edited.text and "trip" in t], now
