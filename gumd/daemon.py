@@ -339,11 +339,16 @@ class Daemon:
                 try:
                     report = self.pipeline.run_batch()
                 except BackendUnavailable as exc:
+                    # Said once when the model goes away (and again if the reason changes), not
+                    # every retry: `gumd status` shows it the whole time.
+                    if self.status.model_unavailable != str(exc):
+                        log.warning("model unavailable, observations stay queued: %s", exc)
                     self.status.model_unavailable = str(exc)
-                    log.warning("model unavailable, observations stay queued: %s", exc)
                     return
                 finally:
                     self._progress(None)
+                if self.status.model_unavailable is not None:
+                    log.info("model reachable again")
                 self.status.model_unavailable = None
                 if report is None:
                     return

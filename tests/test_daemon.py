@@ -712,3 +712,29 @@ def test_the_first_batch_runs_after_a_few_observations(settings) -> None:  # typ
         assert not d.batch_due()  # with results out, batches are full again
     finally:
         d.stop()
+
+
+def test_a_model_that_stays_away_is_logged_once_and_its_return_once(
+        daemon, caplog: pytest.LogCaptureFixture) -> None:  # type: ignore[no-untyped-def]
+    from propositions.backends.base import BackendUnavailable
+
+    d, obs = daemon
+    assert obs.see("Firefox", "Flights to Porto", "booking ref 123")
+    calls = {"n": 0}
+    real = d.pipeline.run_batch
+
+    def away_then_back() -> object:
+        calls["n"] += 1
+        if calls["n"] <= 3:
+            raise BackendUnavailable("cannot reach the model server at 127.0.0.1:9")
+        return real()
+
+    d.pipeline.run_batch = away_then_back  # type: ignore[method-assign]
+    d.batch_due = lambda: calls["n"] < 4 or d.store.pending_count() > 0  # type: ignore[method-assign]
+    with caplog.at_level("INFO", logger="gumd.daemon"):
+        for _ in range(4):
+            d._inference_job()
+    said = [r.getMessage() for r in caplog.records if r.name == "gumd.daemon"]
+    assert sum("model unavailable" in m for m in said) == 1, said
+    assert sum("model reachable again" in m for m in said) == 1, said
+    assert d.status.model_unavailable is None
