@@ -279,7 +279,11 @@ def hub_endpoint() -> str:
 
 def list_repo(repo: str, filename: str = "", endpoint: str | None = None) -> Listing:
     """The files of ``repo`` at its current commit (just ``filename`` when given), with checksums."""
-    from huggingface_hub import HfApi
+    try:
+        from huggingface_hub import HfApi
+    except ImportError as exc:  # a dependency; an install that lost it says so in one line
+        raise SetupError("huggingface_hub is not installed, and model setup reads the hub with it: "
+                         "pip install 'huggingface_hub>=0.26'") from exc
     from huggingface_hub.errors import (
         EntryNotFoundError,
         GatedRepoError,

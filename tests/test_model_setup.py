@@ -383,3 +383,18 @@ def test_model_test_still_runs_the_configured_model(ollama: FakeOllama, monkeypa
     monkeypatch.setenv("GUMD_MODEL__BASE_URL", ollama.url + "/v1")
     code, out, _ = run("model", "test")
     assert code == 0 and out.startswith('openai qwen2.5:7b: answered {"ok": true} in ') and ollama.chats == 1
+
+
+def test_without_huggingface_hub_setup_says_what_to_install_in_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    import builtins
+
+    real_import = builtins.__import__
+
+    def no_hub(name: str, *args: object, **kwargs: object) -> object:
+        if name.startswith("huggingface_hub"):
+            raise ImportError("No module named 'huggingface_hub'")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_hub)
+    with pytest.raises(ms.SetupError, match="pip install 'huggingface_hub"):
+        ms.list_repo("org/tiny", endpoint="http://127.0.0.1:9")
