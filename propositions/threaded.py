@@ -645,7 +645,7 @@ class ThreadInferrer:
                 self._dated.update(o.id for o in thread)
             out.append(Candidate(
                 text=made[0], confidence=_probability(f"kind:{kind_id}", cued, strength=score),
-                reasoning=f"{len(cued)} observations show {kind_id.replace('_', ' ')} ("
+                reasoning=f"{len(cued)} observation(s) show {kind_id.replace('_', ' ')} ("
                           + ", ".join(cues[:6]) + ")",
                 decay=kind.decay, evidence=_ids(cued), topic_key=f"{kind_id}:{key}"))
             out += self._aspects(kind_id, cued, thread)
@@ -1046,7 +1046,8 @@ class ThreadInferrer:
                                       "their doctor, school or town hall is in"))
         if homes:
             out.append(self._home(homes, "home", "lives in",
-                                  "their own address (a delivery, a form, a lease) is in"))
+                                  "their own address (a delivery, a form, a lease) or their own "
+                                  "words in a chat place them in"))
         workspaces: dict[str, list[Observation]] = defaultdict(list)
         for o in self._screens(act):
             if ws := _workspace(o.window_title):

@@ -39,7 +39,10 @@ def model_show(app: App, as_json: bool) -> None:
     if m.kind == "statistical":
         click.echo("statistical: the built-in inferrer (no model). Set [model] kind to use one.")
     for k, v in info.items():
-        click.echo(f"{k}: {v}" if v or k != "user_name" else "user_name: (not set: propositions say 'the user')")
+        if k == "user_name" and not v:
+            click.echo("user_name: (not set: propositions say 'the user')")
+        elif v is not None:  # "model: None" says nothing: the line above says there is none
+            click.echo(f"{k}: {v}")
 
 
 @model.command("test")
