@@ -238,6 +238,16 @@ def m009_questions(db: Database) -> None:
     db.execute("CREATE INDEX idx_questions_status ON questions (status, asked_at)")
 
 
+@migrations()
+def m010_id_floor(db: Database) -> None:
+    # The highest id each table has given: SQLite gives max + 1, so without this a forgotten
+    # newest row's id went to the next row (see store.base.next_id).
+    db.execute("CREATE TABLE id_floor (name TEXT PRIMARY KEY, last INTEGER NOT NULL)")
+    for table in ("observations", "propositions", "suggestions", "questions"):
+        db.execute(f"INSERT INTO id_floor (name, last) SELECT ?, coalesce(max(id), 0) FROM {table}",
+                   [table])
+
+
 def apply(db: Database) -> None:
     migrations.apply(db)
 

@@ -577,3 +577,21 @@ def test_first_opens_at_once_set_the_database_up_once(tmp_path: Path) -> None:
         go.touch()
         said = [c.communicate(timeout=60)[0].strip() for c in children]
         assert said == ["ok"] * 4, said
+
+
+def test_an_id_is_never_given_again_after_its_row_is_forgotten(store: Store) -> None:
+    """SQLite gives the highest id + 1: forgetting the newest row would hand its id to the next,
+    and an assistant holding the old id would act on another fact."""
+    from propositions import Proposition, Suggestion
+
+    obs = store.enqueue([Observation(captured_at=1.0, observer="screen", app="A", content="one"),
+                         Observation(captured_at=2.0, observer="screen", app="A", content="two")])
+    first = store.add_proposition(Proposition(text="Dana lives in Gohlis", confidence=0.6), [obs[1]])
+    sugg = store.add_suggestion(Suggestion(title="Book it", kind="reminder", dedupe_key="k1"))
+    qid = store.upsert_question(first, "Do you live in Gohlis?", "a chat line", 0.5, ["uncertain"])
+    store.forget(everything=True)
+    again = store.enqueue([Observation(captured_at=3.0, observer="screen", app="A", content="three")])
+    second = store.add_proposition(Proposition(text="Dana lives in Leipzig", confidence=0.6), again)
+    sugg2 = store.add_suggestion(Suggestion(title="Book it again", kind="reminder", dedupe_key="k2"))
+    assert again[0] > obs[1] and second > first and sugg2 is not None and sugg is not None and sugg2 > sugg
+    assert store.upsert_question(second, "Do you live in Leipzig?", "", 0.5, []) > qid

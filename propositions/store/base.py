@@ -253,6 +253,26 @@ def content_hash(text: str, app: str | None = None, title: str | None = None) ->
     return h.hexdigest()
 
 
+#: tables whose ids leave gumd (the CLI, the API, MCP): an id is never given twice
+ID_TABLES = ("observations", "propositions", "suggestions", "questions")
+
+
+def next_id(conn: sqlite3.Connection, table: str) -> int:
+    """The id a new row of ``table`` gets. SQLite hands out the highest id + 1, so forgetting the
+    newest row would give its id to the next one, and an assistant holding the old id would act
+    on another fact; the highest id ever used is kept in ``id_floor`` instead."""
+    assert table in ID_TABLES
+    return int(conn.execute(
+        f"SELECT max(coalesce((SELECT max(id) FROM {table}), 0), "
+        "coalesce((SELECT last FROM id_floor WHERE name = ?), 0)) + 1", (table,)).fetchone()[0])
+
+
+def used_id(conn: sqlite3.Connection, table: str, last: int) -> None:
+    """Record that ids of ``table`` up to ``last`` have been given."""
+    conn.execute("INSERT INTO id_floor (name, last) VALUES (?, ?) ON CONFLICT (name) DO UPDATE "
+                 "SET last = max(last, excluded.last)", (table, int(last)))
+
+
 @dataclass
 class CheckReport:
     """Result of ``Store.check_file``: ``ok`` is False when any problem was found."""

@@ -17,7 +17,7 @@ from ..models import (
     Observation,
     Proposition,
 )
-from .base import OBS_COLUMNS, PROP_COLUMNS, ConnectionBase, clean_text, content_hash
+from .base import OBS_COLUMNS, PROP_COLUMNS, ConnectionBase, clean_text, content_hash, next_id, used_id
 
 _DIGEST_MAX_CHARS = 1000
 
@@ -64,11 +64,13 @@ class PropositionsMixin(ConnectionBase):
         created = prop.created_at or now
         # Digest and evidence time go in with the row, so it is indexed once, not twice.
         digest, seen = self._evidence_fields(conn, evidence) if relation == "supports" else ("", None)
-        cur = conn.execute(
-            "INSERT INTO propositions (text, reasoning, confidence, decay, half_life_s, created_at, "
+        new_id = next_id(conn, "propositions")
+        conn.execute(
+            "INSERT INTO propositions (id, text, reasoning, confidence, decay, half_life_s, created_at, "
             "updated_at, last_evidence_at, status, source, user_feedback, topic_key, sensitive, "
-            "evidence_digest, provenance) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'active', ?, ?, ?, ?, ?, ?)",
+            "evidence_digest, provenance) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', ?, ?, ?, ?, ?, ?)",
             (
+                new_id,
                 text,
                 clean_text(prop.reasoning) or "",
                 float(prop.confidence),
@@ -85,7 +87,7 @@ class PropositionsMixin(ConnectionBase):
                 prop.provenance if prop.provenance in ("did", "saw") else "",
             ),
         )
-        new_id = int(cur.lastrowid)
+        used_id(conn, "propositions", new_id)
         if evidence:
             self._link(conn, new_id, evidence, relation, refresh=relation != "supports")
         prop.id = new_id

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import InvalidInput, NotFound
 from ..models import Proposition
-from .base import PROP_COLUMNS, ConnectionBase, clean_text
+from .base import PROP_COLUMNS, ConnectionBase, clean_text, next_id, used_id
 
 
 class QuestionsMixin(ConnectionBase):
@@ -80,15 +80,17 @@ class QuestionsMixin(ConnectionBase):
         now = self.clock()
         with self.write() as conn:
             conn.execute(
-                "INSERT INTO questions (proposition_id, question, why, score, reasons, created_at) "
-                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (proposition_id) DO UPDATE SET "
+                "INSERT INTO questions (id, proposition_id, question, why, score, reasons, created_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (proposition_id) DO UPDATE SET "
                 "question = excluded.question, why = excluded.why, score = excluded.score, "
                 "reasons = excluded.reasons WHERE questions.status = 'open'",
-                (int(prop_id), clean_text(question), clean_text(why), float(score),
-                 json.dumps(list(reasons)), now),
+                (next_id(conn, "questions"), int(prop_id), clean_text(question), clean_text(why),
+                 float(score), json.dumps(list(reasons)), now),
             )
-            return int(conn.execute("SELECT id FROM questions WHERE proposition_id = ?",
-                                    (int(prop_id),)).fetchone()[0])
+            qid = int(conn.execute("SELECT id FROM questions WHERE proposition_id = ?",
+                                   (int(prop_id),)).fetchone()[0])
+            used_id(conn, "questions", qid)
+            return qid
 
     def reopen_skipped_questions(self) -> int:
         """Skipped questions whose time away ran out are open again; how many."""

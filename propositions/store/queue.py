@@ -8,7 +8,7 @@ import sqlite3
 from collections.abc import Iterable, Sequence
 
 from ..models import Observation
-from .base import OBS_COLUMNS, ConnectionBase, clean_text, content_hash
+from .base import OBS_COLUMNS, ConnectionBase, clean_text, content_hash, next_id, used_id
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +47,9 @@ class QueueMixin(ConnectionBase):
         with self.write() as conn:
             # Under the write lock, rowids are handed out consecutively from max + 1,
             # so one executemany can insert the batch and the ids are known.
-            first = conn.execute("SELECT coalesce(max(id), 0) + 1 FROM observations").fetchone()[0]
+            first = next_id(conn, "observations")
+            if batch:
+                used_id(conn, "observations", first + len(batch) - 1)
             conn.executemany(
                 "INSERT INTO observations (id, captured_at, duration, observer, app, window_title, "
                 "url, content, content_type, image_path, content_hash, status, enqueued_at) "

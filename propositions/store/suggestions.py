@@ -8,7 +8,7 @@ from typing import Any
 
 from ..errors import InvalidInput, NotFound
 from ..models import SUGGESTION_STATUSES, Suggestion
-from .base import ConnectionBase, clean_text
+from .base import ConnectionBase, clean_text, next_id, used_id
 
 
 def _json(value: Any) -> str:
@@ -25,19 +25,21 @@ class SuggestionsMixin(ConnectionBase):
             raise InvalidInput(f"suggestion status must be one of {SUGGESTION_STATUSES}")
         now = self.clock()
         with self.write() as conn:
+            new_id = next_id(conn, "suggestions")
             cur = conn.execute(
-                "INSERT INTO suggestions (created_at, updated_at, kind, title, body, action, scores, "
+                "INSERT INTO suggestions (id, created_at, updated_at, kind, title, body, action, scores, "
                 "status, feedback, dedupe_key, proposition_ids, snoozed_until, due_at, "
-                "observation_ids) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                "observation_ids) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
                 "ON CONFLICT (dedupe_key) DO NOTHING",
-                (sugg.created_at or now, now, sugg.kind, clean_text(sugg.title),
+                (new_id, sugg.created_at or now, now, sugg.kind, clean_text(sugg.title),
                  clean_text(sugg.body), _json(sugg.action), json.dumps(sugg.scores), sugg.status,
                  sugg.feedback, clean_text(sugg.dedupe_key), json.dumps(sugg.proposition_ids),
                  sugg.snoozed_until, sugg.due_at, json.dumps(sugg.observation_ids)),
             )
             if cur.rowcount == 0:
                 return None
-            sugg.id = int(cur.lastrowid)
+            used_id(conn, "suggestions", new_id)
+            sugg.id = new_id
             return sugg.id
 
     def find_suggestion(self, dedupe_key: str) -> Suggestion | None:
