@@ -59,6 +59,11 @@ def daemon_status(settings: Settings, store: Store | None, *, now: float | None 
         "model": settings.model.name or None,
     }
     if store is not None:
+        # What the database says ran last, whichever process ran it (this daemon before a
+        # restart, `gumd queue process`, `gumd ingest`): not "never" when batches ran.
+        ran = store.last_processed_at()
+        if ran and ran > (out["last_inference_at"] or 0):
+            out["last_inference_at"] = ran
         out.update({
             "captures_per_hour": store.captured_since(now - 3600, observer="screen"),
             "inferences_per_hour": store.processed_since(now - 3600),

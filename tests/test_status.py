@@ -38,3 +38,19 @@ def test_iso_times_converts_nested_epochs() -> None:
                                "progress": {"step_started_at": 1_780_000_000.0}})
     assert out == {"paused_until": None, "last_capture_at": None, "idle": True,
                    "progress": {"step_started_at": "2026-05-28T20:26:40Z"}}
+
+
+def test_last_inference_is_what_the_database_says_ran_not_only_this_daemon(gumd_home: Path) -> None:
+    from propositions import Observation
+
+    settings = settings_mod.load()
+    svc = make_service(settings)
+    try:
+        assert daemon_status(settings, svc.store)["last_inference_at"] is None
+        ids = svc.store.enqueue([Observation(captured_at=1_800_000_000.0, observer="screen", app="A",
+                                             content="x")])
+        svc.store.mark_done(ids)  # what `gumd queue process` or a daemon before a restart did
+        ran = daemon_status(settings, svc.store)["last_inference_at"]
+        assert ran is not None and abs(ran - svc.store.clock()) < 60
+    finally:
+        svc.close()

@@ -230,6 +230,10 @@ class QueueMixin(ConnectionBase):
         return int(self.read("SELECT count(*) FROM observations WHERE observer = ? AND captured_at >= ?",
                              (observer, since))[0][0])
 
+    def last_processed_at(self) -> float | None:
+        """When inference last finished with an observation (whichever process ran it)."""
+        return self.read("SELECT max(processed_at) FROM observations WHERE status = 'done'")[0][0]
+
     def processed_since(self, since: float) -> int:
         """How many observations inference finished with at or after ``since``."""
         return int(self.read("SELECT count(*) FROM observations WHERE status = 'done' AND processed_at >= ?",
