@@ -54,3 +54,13 @@ def test_last_inference_is_what_the_database_says_ran_not_only_this_daemon(gumd_
         assert ran is not None and abs(ran - svc.store.clock()) < 60
     finally:
         svc.close()
+
+
+def test_pause_and_status_say_the_same_wall_clock_time(gumd_home: Path) -> None:
+    runner = CliRunner()
+    paused = runner.invoke(cli, ["pause", "--for", "30m"])
+    assert paused.exit_code == 0, paused.output
+    when = paused.output.strip().removeprefix("Paused until ").rstrip(".")
+    shown = runner.invoke(cli, ["status"])
+    assert f"paused until {when}" in shown.output, shown.output
+    runner.invoke(cli, ["resume"])

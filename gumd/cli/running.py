@@ -81,7 +81,9 @@ def status(app: App, as_json: bool) -> None:
     for problem in out["problems"]:
         click.echo(f"  ! {problem}")
     if out["paused"]:
-        click.echo(f"  paused until {serialize.iso(out['paused_until']) or 'you resume'}")
+        # the clock on the wall, as `gumd pause` said it (--json keeps UTC ISO times)
+        until = out["paused_until"]
+        click.echo(f"  paused until {time.strftime('%H:%M', time.localtime(until)) if until else 'you resume'}")
     if out["capture_blocked"]:
         click.echo(f"  capture held back: {out['capture_blocked']}")
     if out["state"] == "starting":
