@@ -23,7 +23,7 @@ from propositions.backends.scripted import ScriptedBackend
 from propositions.service import Service
 
 from .conftest import FakeClock
-from .test_backend_openai import FakeServer, Step, chat
+from .test_backend_openai import FakeServer, Step, chat, server  # noqa: F401 (fixture)
 from .test_cli import run
 
 EMPTY = json.dumps({"propositions": []})
@@ -34,14 +34,6 @@ def answer(prompt: int, completion: int, delay_s: float = 0.0) -> Step:
                               "total_tokens": prompt + completion})
     step.delay_s = delay_s
     return step
-
-
-@pytest.fixture
-def server() -> Iterator[FakeServer]:
-    s = FakeServer()
-    s.start()
-    yield s
-    s.stop()
 
 
 def write_settings(home: Path, model: str = "") -> settings_mod.Settings:

@@ -61,14 +61,24 @@ class QuestionsMixin(ConnectionBase):
     def evidence_apps(self, prop_ids: Sequence[int]) -> dict[int, list[str | None]]:
         """The apps of each proposition's supporting observations (None: no app)."""
         out: dict[int, list[str | None]] = {}
+        for pid, app in self._supporting(prop_ids, "app", distinct=True):
+            out.setdefault(pid, []).append(app)
+        return out
+
+    def _supporting(self, prop_ids: Sequence[int], column: str, *, distinct: bool = False,
+                    not_null: bool = False) -> list[tuple[int, Any]]:
+        """(proposition id, ``column`` of a supporting observation) for each of ``prop_ids``,
+        read 500 ids a query (SQLite's variable limit)."""
         unique = list(dict.fromkeys(int(p) for p in prop_ids))
+        out = []
         for i in range(0, len(unique), 500):
             chunk = unique[i:i + 500]
-            for r in self.read(
-                "SELECT DISTINCT e.proposition_id, o.app FROM proposition_evidence e "
-                "JOIN observations o ON o.id = e.observation_id WHERE e.relation = 'supports' "
-                f"AND e.proposition_id IN ({','.join('?' * len(chunk))})", chunk):
-                out.setdefault(r["proposition_id"], []).append(r["app"])
+            out += [(r[0], r[1]) for r in self.read(
+                f"SELECT {'DISTINCT ' if distinct else ''}e.proposition_id, o.{column} "
+                "FROM proposition_evidence e JOIN observations o ON o.id = e.observation_id "
+                "WHERE e.relation = 'supports' "
+                + (f"AND o.{column} IS NOT NULL " if not_null else "")
+                + f"AND e.proposition_id IN ({','.join('?' * len(chunk))})", chunk)]
         return out
 
     def upsert_question(self, prop_id: int, question: str, why: str, score: float,
@@ -160,15 +170,8 @@ class QuestionsMixin(ConnectionBase):
     def evidence_hashes(self, prop_ids: Sequence[int]) -> dict[int, set[str]]:
         """The content hashes of each proposition's supporting observations."""
         out: dict[int, set[str]] = {}
-        unique = list(dict.fromkeys(int(p) for p in prop_ids))
-        for i in range(0, len(unique), 500):
-            chunk = unique[i:i + 500]
-            for r in self.read(
-                "SELECT e.proposition_id, o.content_hash FROM proposition_evidence e "
-                "JOIN observations o ON o.id = e.observation_id WHERE e.relation = 'supports' "
-                f"AND o.content_hash IS NOT NULL AND e.proposition_id IN "
-                f"({','.join('?' * len(chunk))})", chunk):
-                out.setdefault(r["proposition_id"], set()).add(r["content_hash"])
+        for pid, digest in self._supporting(prop_ids, "content_hash", not_null=True):
+            out.setdefault(pid, set()).add(digest)
         return out
 
     # == end of questions ===========================================================
