@@ -582,8 +582,13 @@ class Pipeline:
         candidates = self._ground(candidates, known)
         candidates = self._not_rejected(candidates, known)
         user = getattr(self.inferrer, "user", "")
+        acted: dict[int, bool] = {}  # each observation read once, however many candidates cite it
         for c in candidates:
-            c.provenance = provenance.of((known[i] for i in c.evidence if i in known), user)
+            cited = [i for i in c.evidence if i in known]
+            for i in cited:
+                if i not in acted:
+                    acted[i] = provenance.acted(known[i], user)
+            c.provenance = provenance.DID if any(acted[i] for i in cited) else provenance.SAW
         if not candidates:
             self.store.mark_done(done)
             return

@@ -1161,10 +1161,11 @@ class ThreadInferrer:
         line gives a relative ("my mother's cataract")."""
         first = fold(first_name(self.full_name))
         seen: dict[str, list[Observation]] = defaultdict(list)
+        patient = re.compile(rf"\b(?:patient|paciente|patientin|patiente)\b[^\n]{{0,12}}{re.escape(first)}") \
+            if first else None
         for o in self._screens(act):
             f = self.features(o)
-            named_patient = bool(re.search(rf"(?i)\b(?:patient|paciente|patientin|patiente)\b[^\n]{{0,12}}"
-                                           rf"{re.escape(first)}", f.folded)) if first else False
+            named_patient = bool(patient and patient.search(f.folded))
             found = f.scan("conditions", lambda _t, f=f: {
                 cond for line in f.folded.splitlines() if not _RELATIVE.search(line)
                 for cond in _conditions(line)})
