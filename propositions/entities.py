@@ -11,11 +11,13 @@ from __future__ import annotations
 import gzip
 import re
 from collections import Counter
+from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path, PurePosixPath
 
 from .activities import fold
 from .dates import MONTHS, WEEKDAYS
+from .packed import PackedMap
 
 _NAME = r"[A-ZÀ-ÖØ-Þ][a-zà-öø-ÿ'’-]+"
 _FULL_NAME = rf"{_NAME}(?:[ \t]+(?:(?:de|da|do|dos|van|von|der|del|la|le)[ \t]+)?{_NAME}){{0,2}}"
@@ -94,19 +96,35 @@ CONTAINER_DIRS = frozenset(fold(d) for d in (
 
 
 @lru_cache(maxsize=1)
-def _places() -> dict[str, tuple[str, str, int]]:
-    """Folded place name -> (name as people write it, kind, population). Loaded once, on first use."""
+def _places() -> PackedMap:
+    """The gazetteer: folded place name -> "name as people write it\tkind\tpopulation".
+
+    Loaded once, on first use, and packed (see packed.py).
+    """
     path = Path(__file__).parent / "data" / "places.tsv.gz"
-    out: dict[str, tuple[str, str, int]] = {}
-    with gzip.open(path, "rt", encoding="utf-8") as f:
-        for line in f:
-            key, name, kind, pop = line.rstrip("\n").split("\t")
-            # Another name of a town that shares nothing with its own ("Nadia" for Navadwīp) is
-            # far likelier a person's; exonyms of big cities ("Köln", "Genf", "Praha") stay.
-            if " " not in key and fold(name)[:3] != key[:3] and int(pop or 0) < 200_000:
-                continue
-            out[key] = (name, kind, int(pop or 0))
-    return out
+
+    def rows() -> Iterator[tuple[str, str]]:
+        with gzip.open(path, "rt", encoding="utf-8") as f:
+            for line in f:
+                key, name, kind, pop = line.rstrip("\n").split("\t")
+                # Another name of a town that shares nothing with its own ("Nadia" for
+                # Navadwīp) is far likelier a person's; exonyms of big cities ("Köln",
+                # "Genf", "Praha") stay.
+                if " " not in key and fold(name)[:3] != key[:3] and int(pop or 0) < 200_000:
+                    continue
+                yield key, f"{name}\t{kind}\t{int(pop or 0)}"
+
+    return PackedMap(rows())
+
+
+@lru_cache(maxsize=8192)
+def _place(key: str) -> tuple[str, str, int] | None:
+    """The gazetteer's (name, kind, population) for a folded name, or None."""
+    row = _places().get(key)
+    if row is None:
+        return None
+    name, kind, pop = row.split("\t")
+    return name, kind, int(pop)
 
 
 #: a town this small is said as one only after "in", "to", "nach" … or a postcode
@@ -138,7 +156,6 @@ def places_in(text: str, names: frozenset[str] = frozenset()) -> list[str]:
     an arrow, a comma, or alone on a short line), since many are also people's names
     ("Jordan", "Florence") or words.
     """
-    gazetteer = _places()
     found: list[str] = []
     for m in _CAP_RUN.finditer(text):
         before = text[max(0, m.start() - 12):m.start()]
@@ -160,7 +177,7 @@ def places_in(text: str, names: frozenset[str] = frozenset()) -> list[str]:
         i = 0
         while i < len(words):
             for j in range(min(len(words), i + 4), i, -1):
-                hit = gazetteer.get(fold(" ".join(words[i:j])))
+                hit = _place(fold(" ".join(words[i:j])))
                 if hit and j - i == 1 and fold(words[i]) in names:
                     hit = None
                 if hit and j - i == 1 and (words[i].casefold() in WEEKDAYS or
@@ -188,7 +205,7 @@ def places_after_in(text: str) -> list[str]:
     found = []
     for m in _IN_PLACE.finditer(text):
         words = m.group("run").replace("-", " ").split()
-        hit = next((h for j in range(len(words), 0, -1) if (h := _places().get(fold(" ".join(words[:j]))))),
+        hit = next((h for j in range(len(words), 0, -1) if (h := _place(fold(" ".join(words[:j]))))),
                    None)
         if hit:
             found.append(hit[0])
@@ -351,7 +368,7 @@ def home_places_in(text: str, user: str = "") -> list[str]:
         for run in _CAP_RUN.finditer(address):
             words = run.group(0).replace("-", " ").split()
             hit = next((h for j in range(min(3, len(words)), 0, -1)
-                        if (h := _places().get(fold(" ".join(words[:j]))))), None)
+                        if (h := _place(fold(" ".join(words[:j]))))), None)
             if hit and hit[1] != "city":
                 break
             if hit:

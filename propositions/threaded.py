@@ -46,7 +46,7 @@ from .dates import date_mentions, format_time, clock_time, sentences
 from .infer import Candidate, Decision, rule_reconcile
 from .models import TEXT_OBSERVERS, Observation, Proposition
 from .window import PerObservation, DAY, active_window, earlier, first_name, schedule
-from .words import _zipf
+from .words import common_zipf, everyday_anywhere
 from .window import Activity as _Activity
 from .store import Store
 
@@ -321,8 +321,7 @@ def _features(o: Observation, user: str) -> _Features:
                   if (key := fold(m.group(0))) in TOOLS
                   # "spring" or "helm" in lower case is an everyday word; "docker" is the tool
                   and (m.group(0)[:1].isupper() or not _TOOL_CASE[key][:1].isupper()
-                       or max(_zipf()(m.group(0).casefold(), lang)
-                              for lang in ("en", "es", "de", "fr", "pt")) < 3.0)
+                       or not everyday_anywhere(m.group(0).casefold()))
                   # "Première" is French for first; Premiere is spelt without the accent
                   and m.group(0).casefold() == _TOOL_CASE[key].casefold()) if screen else ()
     signs = None
@@ -1830,7 +1829,7 @@ def _common_subject(obs: list[Observation], inf: ThreadInferrer) -> str | None:
     if len(subject) > 70:
         subject = subject[:69].rsplit(" ", 1)[0] + "…"
     first = subject.split()[0]
-    if len(subject.split()) == 1 and first.islower() and _zipf()(first, "en") >= 3.0:
+    if len(subject.split()) == 1 and first.islower() and common_zipf(first) >= 3.0:
         # "thesis - Chapter 4": their thesis, and which part of it
         parts = Counter(p.strip() for o in obs for p in re.split(r"\s+[-–—|·]\s+",
                         o.window_title or "")[1:2] if p.strip() and fold(p) != fold(o.app or ""))
@@ -1840,7 +1839,7 @@ def _common_subject(obs: list[Observation], inf: ThreadInferrer) -> str | None:
     # nouns, but "Assignment 2: …" is a title
     words = subject.split()
     numbered = len(words) > 1 and words[1][:1].isdigit()
-    if first[0].isupper() and _zipf()(first.lower(), "en") >= 3.5 and not first.isupper() \
+    if first[0].isupper() and common_zipf(first.lower()) >= 3.5 and not first.isupper() \
             and not numbered:
         return f"{_article(first)} {first.lower()}{subject[len(first):]}"
     return f"“{subject}”"
@@ -2050,7 +2049,7 @@ def _is_page_name(subject: str) -> bool:
     words = re.findall(r"[^\W\d_]+", subject)
     # a page is named in title case; a file called "thesis" is the person's own
     return 0 < len(words) <= 2 and len(subject.split()) <= 2 and subject[:1].isupper() and all(
-        _zipf()(w.lower(), "en") >= 3.0 or len(w) <= 2 for w in words) and \
+        common_zipf(w.lower()) >= 3.0 or len(w) <= 2 for w in words) and \
         not any(w.isupper() and len(w) > 1 for w in words)
 
 
@@ -2085,7 +2084,7 @@ def _event_phrase(line: str, when: date, seen: float) -> str | None:
         keep = []
         for w in words[:head]:
             ok = (re.fullmatch(r"[a-z]+|\d+-[a-z]+", w) is not None and w not in _ARTICLE_SKIP
-                  and _zipf()(w.split("-")[-1], "en") >= 2.5) or _ACRONYM.fullmatch(w) is not None
+                  and common_zipf(w.split("-")[-1]) >= 3.0) or _ACRONYM.fullmatch(w) is not None
             keep = keep + [w] if ok else []
         words = keep + words[head:]
         if not words:
