@@ -1,34 +1,48 @@
-"""propositions: a library for a user model kept in SQLite (store, retrieval, service)."""
+"""propositions: a library for a user model kept in SQLite (store, retrieval, service).
 
-from . import migrations
-from .errors import (
-    DatabaseCorrupt,
-    DatabaseLocked,
-    DatabaseReadOnly,
-    DiskFull,
-    GumdError,
-    InvalidInput,
-    NotFound,
-    StoreError,
-)
-from .models import Observation, Proposition, Suggestion
-from .retrieve import Weights, query
-from .store import Store
+The names below are imported on first use (PEP 562), so a process that needs one module (the
+OCR child needs only ``propositions.screen``) does not pay for the store, sqlite-utils and
+the rest: ~10 MB of a small child's memory.
+"""
 
-__all__ = [
-    "DatabaseCorrupt",
-    "DatabaseLocked",
-    "DatabaseReadOnly",
-    "DiskFull",
-    "GumdError",
-    "InvalidInput",
-    "NotFound",
-    "Observation",
-    "Proposition",
-    "Store",
-    "StoreError",
-    "Suggestion",
-    "Weights",
-    "migrations",
-    "query",
-]
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from . import migrations
+    from .errors import (
+        DatabaseCorrupt,
+        DatabaseLocked,
+        DatabaseReadOnly,
+        DiskFull,
+        GumdError,
+        InvalidInput,
+        NotFound,
+        StoreError,
+    )
+    from .models import Observation, Proposition, Suggestion
+    from .retrieve import Weights, query
+    from .store import Store
+
+#: name -> the module that defines it
+_HOMES = {
+    "DatabaseCorrupt": "errors", "DatabaseLocked": "errors", "DatabaseReadOnly": "errors",
+    "DiskFull": "errors", "GumdError": "errors", "InvalidInput": "errors", "NotFound": "errors",
+    "StoreError": "errors", "Observation": "models", "Proposition": "models",
+    "Suggestion": "models", "Weights": "retrieve", "query": "retrieve", "Store": "store",
+}
+
+__all__ = sorted([*_HOMES, "migrations"])
+
+
+def __getattr__(name: str) -> Any:
+    if name == "migrations":
+        return importlib.import_module(".migrations", __name__)
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{home}", __name__), name)
+    globals()[name] = value  # the next lookup is a plain attribute
+    return value

@@ -271,7 +271,7 @@ class RapidOcrEngine:
             raise OcrUnavailable(f"rapidocr cannot be imported ({_one_line(exc)}); "
                                  "fix: pip install 'rapidocr>=3,<4' onnxruntime") from exc
         _without_memory_patterns()
-        return RapidOCR(params={
+        ocr = RapidOCR(params={
             # rapidocr logs through its own stderr handler; keep a daemon's output quiet.
             "Global.log_level": "error",
             # Screen text is upright; the orientation classifier would only cost time.
@@ -288,6 +288,29 @@ class RapidOcrEngine:
             "Det.limit_side_len": RAPIDOCR_DET_MAX_SIDE,
             "Rec.rec_batch_num": RAPIDOCR_REC_BATCH,
         })
+        _in_pieces(ocr)
+        return ocr
+
+
+def _in_pieces(ocr: Any) -> None:
+    """Have rapidocr detect over strips and recognise long lines in pieces (ocr_strips.py).
+
+    Both models are loaded here, once; if a later rapidocr moves the objects this relies on,
+    the frame is read whole, as before.
+    """
+    try:
+        from rapidocr.ch_ppocr_det.utils import TextDetOutput
+        from rapidocr.ch_ppocr_rec.typings import TextRecInput
+
+        from .ocr_strips import PieceRecognizer, StripDetector
+
+        detector, recognizer = ocr._load_det_model(), ocr._load_rec_model()
+        if not hasattr(detector, "limit_side_len"):
+            return
+    except (ImportError, AttributeError):
+        return
+    ocr.text_det = StripDetector(detector, RAPIDOCR_DET_MAX_SIDE, TextDetOutput)
+    ocr.text_rec = PieceRecognizer(recognizer, TextRecInput)
 
 
 def _without_memory_patterns() -> None:
