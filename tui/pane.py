@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, cast
 
+from rich.console import RenderableType
 from rich.text import Text
-from textual.containers import Container
-from textual.widgets import DataTable
+from textual.app import ComposeResult
+from textual.containers import Container, VerticalScroll
+from textual.widgets import DataTable, Static
 
 from propositions.errors import GumdError
 
@@ -67,6 +69,82 @@ class Pane(Container):
     def write(self, call: Callable[[], Any], note: str | Callable[[Any], str]) -> None:
         """Run a write in a worker thread, then say so and have every tab read again."""
         self.gumd.run_write(call, note)
+
+
+class ListPane(Pane, Generic[T]):
+    """A tab that lists items in a table and shows the selected one in a box below it (the
+    questions, the suggestions): the layout, the selection and the refilling, in one place.
+
+    A subclass names its table (``main_table``), its box (``detail``), what one item is called
+    and what the box says when there are none, and gives ``_rows`` and ``describe``.
+    """
+
+    detail: ClassVar[str] = ""
+    noun: ClassVar[str] = ""
+    empty: ClassVar[str] = ""
+    columns: ClassVar[Sequence[tuple[str, str]]] = ()
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if cls.main_table and "DEFAULT_CSS" not in cls.__dict__:
+            cls.DEFAULT_CSS = (
+                f"{cls.__name__} #{cls.main_table} {{ height: 1fr; }}\n"
+                f"{cls.__name__} #{cls.detail}-box {{ height: 1fr; "
+                "border-top: solid $primary-darken-2; padding: 0 1; }\n")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.items: dict[int, T] = {}
+        self.listed: list[T] = []
+
+    def compose(self) -> ComposeResult:
+        yield row_table(self.main_table, self.columns)
+        with VerticalScroll(id=f"{self.detail}-box"):
+            yield Static("", id=self.detail)
+
+    def reload(self) -> None:
+        self._load()
+
+    def _load(self) -> None:
+        """Read the items (in a worker) and post them to the tab."""
+        raise NotImplementedError
+
+    def show_items(self, items: list[T], ids: Sequence[int | None]) -> None:
+        """Lay out freshly read items (``ids``: each one's id)."""
+        self.items = {i: item for i, item in zip(ids, items) if i is not None}
+        self.listed = items
+        self.refill()
+        self.loaded = True
+        self._show_selected()
+
+    def refill(self) -> None:
+        fill(self.query_one(f"#{self.main_table}", DataTable), self._rows(self.listed))
+
+    def _rows(self, items: list[T]) -> list[Row]:
+        raise NotImplementedError
+
+    def describe(self, item: T) -> RenderableType:
+        """What the box below the table shows of the selected item."""
+        raise NotImplementedError
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if event.data_table.id == self.main_table:
+            self._show_selected()
+
+    def _show_selected(self) -> None:
+        item = self._selected(quiet=True)
+        box = self.query_one(f"#{self.detail}", Static)
+        if item is None:
+            box.update(Text(self.empty, style="dim") if not self.items else "")
+        else:
+            box.update(self.describe(item))
+
+    def _selected(self, quiet: bool = False) -> T | None:
+        key = selected_key(self.query_one(f"#{self.main_table}", DataTable))
+        item = self.items.get(int(key)) if key else None
+        if item is None and not quiet:
+            self.app.notify(f"Select a {self.noun} first.", severity="warning")
+        return item
 
 
 def row_table(table_id: str, columns: Sequence[tuple[str, str]]) -> DataTable[str | Text]:

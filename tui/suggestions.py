@@ -8,10 +8,7 @@ from typing import Any
 from rich.console import Group
 from rich.text import Text
 from textual import on, work
-from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import VerticalScroll
-from textual.widgets import DataTable, Static
 from textual.worker import get_current_worker
 
 from propositions.errors import GumdError, InvalidInput
@@ -19,7 +16,7 @@ from propositions.models import Suggestion
 
 from .dialogs import ConfirmDialog
 from .messages import SuggestionsLoaded
-from .pane import Pane, Row, clip, fill, row_table, selected_key
+from .pane import ListPane, Row, clip
 from .timefmt import ago, until
 
 SNOOZE_S = 3600.0
@@ -35,13 +32,13 @@ class NoRunner:
         raise InvalidInput("this dashboard was started without an action runner, so it cannot run actions")
 
 
-class SuggestionsPane(Pane):
+class SuggestionsPane(ListPane[Suggestion]):
     title = "Suggestions"
     main_table = "suggestions"
-    DEFAULT_CSS = """
-    SuggestionsPane #suggestions { height: 1fr; }
-    SuggestionsPane #suggestion-box { height: 1fr; border-top: solid $primary-darken-2; padding: 0 1; }
-    """
+    detail = "suggestion"
+    noun = "suggestion"
+    empty = "No suggestions right now."
+    columns = (("", "mark"), ("suggestion", "title"), ("status", "status"), ("made", "made"))
     BINDINGS = [
         Binding("a", "accept", "Accept"),
         Binding("d", "dismiss", "Dismiss"),
@@ -50,19 +47,8 @@ class SuggestionsPane(Pane):
 
     def __init__(self) -> None:
         super().__init__()
-        self.items: dict[int, Suggestion] = {}
-        self.listed: list[Suggestion] = []
         #: ids that were new when this dashboard first showed them: they stay highlighted
         self.fresh: set[int] = set()
-
-    def compose(self) -> ComposeResult:
-        yield row_table("suggestions", [("", "mark"), ("suggestion", "title"), ("status", "status"), ("made", "made")])
-        with VerticalScroll(id="suggestion-box"):
-            yield Static("", id="suggestion")
-
-
-    def reload(self) -> None:
-        self._load()
 
     @work(thread=True, exclusive=True, group="suggestions")
     def _load(self) -> None:
@@ -80,14 +66,7 @@ class SuggestionsPane(Pane):
     @on(SuggestionsLoaded)
     def _show(self, message: SuggestionsLoaded) -> None:
         self.fresh |= {s.id for s in message.suggestions if s.status == "new" and s.id is not None}
-        self.items = {s.id: s for s in message.suggestions if s.id is not None}
-        self.listed = message.suggestions
-        fill(self.query_one("#suggestions", DataTable), self._rows(message.suggestions))
-        self.loaded = True
-        self._show_selected()
-
-    def refill(self) -> None:
-        fill(self.query_one("#suggestions", DataTable), self._rows(self.listed))
+        self.show_items(message.suggestions, [s.id for s in message.suggestions])
 
     def _rows(self, items: list[Suggestion]) -> list[Row]:
         now = self.gumd.clock()
@@ -106,16 +85,7 @@ class SuggestionsPane(Pane):
             )))
         return rows
 
-    @on(DataTable.RowHighlighted, "#suggestions")
-    def _highlighted(self) -> None:
-        self._show_selected()
-
-    def _show_selected(self) -> None:
-        item = self._selected(quiet=True)
-        box = self.query_one("#suggestion", Static)
-        if item is None:
-            box.update(Text("No suggestions right now.", style="dim") if not self.items else "")
-            return
+    def describe(self, item: Suggestion) -> Group:
         parts = [Text(item.title, style="bold")]
         if item.body:
             parts.append(Text(item.body))
@@ -123,14 +93,7 @@ class SuggestionsPane(Pane):
         if item.proposition_ids:
             parts.append(Text(f"because of propositions {', '.join(f'#{i}' for i in item.proposition_ids)}",
                               style="dim"))
-        box.update(Group(*parts))
-
-    def _selected(self, quiet: bool = False) -> Suggestion | None:
-        key = selected_key(self.query_one("#suggestions", DataTable))
-        item = self.items.get(int(key)) if key else None
-        if item is None and not quiet:
-            self.app.notify("Select a suggestion first.", severity="warning")
-        return item
+        return Group(*parts)
 
     def action_accept(self) -> None:
         item = self._selected()
