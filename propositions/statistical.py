@@ -37,6 +37,7 @@ from .dates import dates_in as _dates_in
 from .dates import sentences as _sentences
 from .dates import time_in as _time_in
 from .infer import Candidate, Decision, rule_reconcile
+from .languages import LANGUAGES
 from .models import TEXT_OBSERVERS, Observation, Proposition
 from .window import PerObservation, active_window, earlier, first_name, schedule
 from .words import general_log_freq
@@ -49,15 +50,6 @@ _CAP_PHRASE = re.compile(r"\b([A-Z][\w'’-]+(?:[ \t]+(?:[A-Z][\w'’-]+|de|da|v
 # a shell prompt: "$ cmd" at the start of a line or after "user@host:path"
 _COMMAND = re.compile(r"(?:^|[\w~/\]])\$[ \t]+([A-Za-z][\w.-]*)", re.M)
 
-# File extensions -> the language a person writes in them.
-LANGUAGES = {
-    ".py": "Python", ".ipynb": "Python", ".js": "JavaScript", ".jsx": "JavaScript",
-    ".ts": "TypeScript", ".tsx": "TypeScript", ".rs": "Rust", ".go": "Go", ".java": "Java",
-    ".kt": "Kotlin", ".swift": "Swift", ".c": "C", ".h": "C", ".cpp": "C++", ".cc": "C++",
-    ".hpp": "C++", ".cs": "C#", ".rb": "Ruby", ".php": "PHP", ".scala": "Scala", ".r": "R",
-    ".jl": "Julia", ".m": "MATLAB", ".sql": "SQL", ".sh": "shell", ".tex": "LaTeX",
-    ".lua": "Lua", ".hs": "Haskell", ".ex": "Elixir", ".erl": "Erlang", ".dart": "Dart",
-}
 # Folder names that hold projects rather than name them.
 _CONTAINER_DIRS = {"~", "home", "users", "src", "code", "dev", "projects", "repos", "git",
                    "work", "documents", "desktop", "downloads", "tests", "test", "lib", "docs"}

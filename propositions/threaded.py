@@ -44,6 +44,7 @@ from .activities import fold
 from .chrome import is_clock, strip_chrome
 from .dates import date_mentions, format_time, clock_time, sentences
 from .infer import Candidate, Decision, rule_reconcile
+from .languages import LANGUAGES
 from .models import TEXT_OBSERVERS, Observation, Proposition
 from .window import PerObservation, DAY, active_window, earlier, first_name, schedule
 from .words import common_zipf, everyday_anywhere
@@ -57,15 +58,6 @@ _TOKEN = re.compile(r"[^\W\d_][\w'’-]*[^\W_]|[^\W\d_]", re.UNICODE)
 _COMMAND = re.compile(r"(?:^|^[^\n$]*?(?:\w@[\w.-]+|~|/|\))[^\n$]*?\s?)[$%❯]\s+"
                       r"(?P<cmd>[a-z][\w.-]*)(?P<args>[^\n]*)", re.M)
 
-# File extensions -> the language a person writes in them.
-LANGUAGES = {
-    ".py": "Python", ".ipynb": "Python", ".js": "JavaScript", ".jsx": "JavaScript",
-    ".ts": "TypeScript", ".tsx": "TypeScript", ".rs": "Rust", ".go": "Go", ".java": "Java",
-    ".kt": "Kotlin", ".swift": "Swift", ".c": "C", ".h": "C", ".cpp": "C++", ".cc": "C++",
-    ".hpp": "C++", ".cs": "C#", ".rb": "Ruby", ".php": "PHP", ".scala": "Scala", ".r": "R",
-    ".jl": "Julia", ".m": "MATLAB", ".sql": "SQL", ".sh": "shell", ".tex": "LaTeX",
-    ".lua": "Lua", ".hs": "Haskell", ".ex": "Elixir", ".erl": "Erlang", ".dart": "Dart",
-}
 # Commands that say which language or ecosystem a project is in.
 _TOOL_LANGUAGE = {"pytest": "Python", "python": "Python", "python3": "Python", "pip": "Python",
                   "cargo": "Rust", "go": "Go", "npm": "JavaScript", "yarn": "JavaScript",
