@@ -8,19 +8,27 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from typing import IO, Any
 
 from PIL import Image
 
-from .screen import OcrError, OcrUnavailable, make_ocr, release_free_memory, to_rgb
+from .errors import ImageError, InvalidInput
+from .screen import (Bounds, ImageSource, OcrError, OcrUnavailable, crop_to_window, fit_for_ocr,
+                     load_image, make_ocr, release_free_memory, to_rgb)
 
 log = logging.getLogger("propositions.ocr_process")
 
-# A request: mode length, mode, width, height, pixel byte count, then the mode and the pixels.
+# A request starts with its kind. Pixels: mode length, width, height, pixel byte count, then
+# the mode and the pixels. A screenshot: whether it is a path (else encoded bytes), whether
+# bounds follow, the bounds, byte count, then the path (UTF-8) or the bytes.
+_KIND = struct.Struct("!B")
+_PIXELS, _SCREENSHOT = 0, 1
 _REQUEST = struct.Struct("!BIII")
-# A reply: status (0 text, 1 an OCR error, 2 OCR unavailable), byte count, then UTF-8.
+_SOURCE = struct.Struct("!BBiiiiI")
+# A reply: status (0 text, 1 an OCR error, 2 OCR unavailable, 3 a bad image), byte count, then UTF-8.
 _REPLY = struct.Struct("!BI")
-_TEXT, _ERROR, _UNAVAILABLE = 0, 1, 2
+_TEXT, _ERROR, _UNAVAILABLE, _BAD_IMAGE = 0, 1, 2, 3
 #: the child's first line: the engine's name, or the reason it has none
 _READY = b"ready "
 
@@ -54,30 +62,46 @@ class OcrProcess:
 
     def read(self, image: Image.Image) -> str:
         rgb = to_rgb(image)
-        pixels = rgb.tobytes()
         mode = rgb.mode.encode()
+        header = _KIND.pack(_PIXELS) + _REQUEST.pack(len(mode), rgb.width, rgb.height,
+                                                     rgb.width * rgb.height * len(rgb.mode)) + mode
+        # band by band: the daemon never holds a second copy of the frame's pixels
+        bands = (rgb.crop((0, top, rgb.width, min(rgb.height, top + 64))).tobytes()
+                 for top in range(0, rgb.height, 64))
+        return self._ask(header, bands, f"a {rgb.width}x{rgb.height} image")
+
+    def read_source(self, source: ImageSource, bounds: Bounds | None = None) -> str:
+        """The text of a screenshot file (or its encoded bytes), cropped to ``bounds``: the child
+        decodes, crops and shrinks it, so the daemon never holds its pixels."""
+        data = source if isinstance(source, bytes) else str(source).encode("utf-8", "surrogateescape")
+        left, top, width, height = bounds or (0, 0, 0, 0)
+        header = _KIND.pack(_SCREENSHOT) + _SOURCE.pack(
+            isinstance(source, bytes), bounds is not None, left, top, width, height, len(data))
+        return self._ask(header, iter((data,)), "a screenshot")
+
+    def _ask(self, header: bytes, body: Iterator[bytes], what: str) -> str:
         with self._lock:
             proc = self._ensure()
             assert proc.stdin is not None and proc.stdout is not None
             try:
-                proc.stdin.write(_REQUEST.pack(len(mode), rgb.width, rgb.height, len(pixels)))
-                proc.stdin.write(mode)
-                proc.stdin.write(pixels)
+                proc.stdin.write(header)
+                for chunk in body:
+                    proc.stdin.write(chunk)
                 proc.stdin.flush()
                 status, size = _REPLY.unpack(_exactly(proc.stdout, _REPLY.size))
                 text = _exactly(proc.stdout, size).decode("utf-8")
             except (OSError, EOFError, struct.error) as exc:
                 self._end(proc)
-                raise OcrError(f"the OCR process ended while reading a {rgb.width}x{rgb.height} "
-                               f"image (exit status {proc.poll()})") from exc
-            finally:
-                del pixels
+                raise OcrError(f"the OCR process ended while reading {what} "
+                               f"(exit status {proc.poll()})") from exc
             self._last_read = time.monotonic()
             self._arm_timer()
         if status == _UNAVAILABLE:
             raise OcrUnavailable(text)
         if status == _ERROR:
             raise OcrError(text)
+        if status == _BAD_IMAGE:
+            raise ImageError(text)
         return text
 
     def close(self) -> None:
@@ -162,26 +186,42 @@ def _child(engine_name: str) -> int:
     out.write(_READY + engine.name.encode() + b"\n")
     out.flush()
     while True:
-        header = inp.read(_REQUEST.size)
-        if len(header) < _REQUEST.size:
+        kind = inp.read(_KIND.size)
+        if len(kind) < _KIND.size:
             return 0  # the daemon closed the pipe (idle, or it stopped)
-        mode_len, width, height, size = _REQUEST.unpack(header)
-        mode = inp.read(mode_len).decode()
-        pixels = inp.read(size)
-        if len(pixels) != size:
-            return 0
         try:
-            text = engine.read(Image.frombytes(mode, (width, height), pixels))
-            status = _TEXT
-        except OcrUnavailable as exc:
-            text, status = str(exc), _UNAVAILABLE
-        except OcrError as exc:
-            text, status = str(exc), _ERROR
-        del pixels
+            image = _next_image(inp, _KIND.unpack(kind)[0])
+        except EOFError:
+            return 0
+        except InvalidInput as exc:  # a damaged or absurd image, or bounds outside it
+            image, text, status = None, str(exc), _BAD_IMAGE
+        if image is not None:
+            try:
+                text = engine.read(image)
+                status = _TEXT
+            except OcrUnavailable as exc:
+                text, status = str(exc), _UNAVAILABLE
+            except OcrError as exc:
+                text, status = str(exc), _ERROR
+        del image
         release_free_memory()
         data = text.encode("utf-8")
         out.write(_REPLY.pack(status, len(data)) + data)
         out.flush()
+
+
+def _next_image(inp: IO[bytes], kind: int) -> Image.Image:
+    """The image of the request that follows (EOFError when the pipe closed mid-request)."""
+    if kind == _PIXELS:
+        mode_len, width, height, size = _REQUEST.unpack(_exactly(inp, _REQUEST.size))
+        mode = _exactly(inp, mode_len).decode()
+        return Image.frombytes(mode, (width, height), _exactly(inp, size))
+    if kind != _SCREENSHOT:
+        raise EOFError(f"unknown request {kind}")  # out of step with the daemon: start again
+    is_bytes, has_bounds, left, top, width, height, size = _SOURCE.unpack(_exactly(inp, _SOURCE.size))
+    data = _exactly(inp, size)
+    source: ImageSource = data if is_bytes else data.decode("utf-8", "surrogateescape")
+    return fit_for_ocr(crop_to_window(load_image(source), (left, top, width, height) if has_bounds else None))
 
 
 def _map_large_blocks_apart() -> None:

@@ -564,5 +564,8 @@ def default_ocr() -> OcrEngine:
 def read_screenshot(source: ImageSource, bounds: Bounds | None = None,
                     engine: OcrEngine | None = None) -> str:
     """The text of a screenshot (or of the window at ``bounds`` in it), lines in reading order."""
-    image = fit_for_ocr(crop_to_window(load_image(source), bounds))
-    return (engine or default_ocr()).read(image)
+    engine = engine or default_ocr()
+    read_source = getattr(engine, "read_source", None)
+    if read_source is not None:  # an engine in another process decodes the file itself
+        return str(read_source(source, bounds))
+    return engine.read(fit_for_ocr(crop_to_window(load_image(source), bounds)))

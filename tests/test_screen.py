@@ -473,6 +473,35 @@ def test_ocr_child_reads_then_ends_when_idle_and_starts_again(desktop_png: Path)
     assert not engine.running
 
 
+@pytest.mark.skipif(shutil.which("tesseract") is None, reason="tesseract is not installed")
+def test_ocr_child_decodes_files_and_bytes_itself_and_refuses_a_damaged_one(
+        desktop_png: Path, tmp_path: Path) -> None:
+    from propositions.ocr_process import OcrProcess
+
+    engine = OcrProcess("tesseract", idle_s=30)
+    try:
+        # the daemon hands over the file (or its bytes); the child decodes, crops and reads it
+        assert _found(WINDOW_LINES, read_screenshot(str(desktop_png), bounds=WINDOW, engine=engine)) >= 0.8
+        assert _found(WINDOW_LINES, read_screenshot(desktop_png.read_bytes(), bounds=WINDOW,
+                                                    engine=engine)) >= 0.8
+        # pixels still go over the pipe for an image already in memory (band by band), any mode
+        left, top, width, height = WINDOW
+        window = Image.open(desktop_png).crop((left, top, left + width, top + height)).convert("L")
+        assert _found(WINDOW_LINES, engine.read(window)) >= 0.8
+        child = engine.pid
+        bad = tmp_path / "damaged.png"
+        bad.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 64)
+        with pytest.raises(ImageError) as err:
+            read_screenshot(bad, engine=engine)
+        assert "\n" not in str(err.value) and "damaged.png" in str(err.value)
+        with pytest.raises(InvalidInput):
+            read_screenshot(desktop_png, bounds=(5000, 5000, 10, 10), engine=engine)
+        assert engine.pid == child  # a bad image costs the child nothing: it reads on
+        assert _found(WINDOW_LINES, read_screenshot(desktop_png, bounds=WINDOW, engine=engine)) >= 0.8
+    finally:
+        engine.close()
+
+
 @pytest.mark.skipif(sys.platform == "darwin", reason="Apple Vision is available on macOS")
 def test_ocr_child_says_why_an_engine_is_unavailable() -> None:
     from propositions.ocr_process import OcrProcess
