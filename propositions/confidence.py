@@ -13,22 +13,28 @@ Every confidence is a probability that the proposition is true.
    step 1, not at a value built on the old version's. Only rule reconciliation,
    which states none, builds a reworded restatement on the old value.
 3. Recalibration (``fit_calibrations``): every proposition the user confirmed
-   or rejected is a pair (stored confidence ``p_i``, true?). A confidence ``p``
-   is corrected by the answers given about propositions stated near ``p``::
+   or rejected is a pair (stored confidence ``p_i``, true?). Two steps, each
+   answer counted once:
 
-       c(p) = (sum_i K(p, p_i) * (y_i - p_i) + M * c_parent(p)) / (sum_i K(p, p_i) + M)
-       p'   = clamp(p + c(p)),   K = exp(-(logit p - logit p_i)^2 / (2 * H^2))
+   - per source (inferrer), a Platt map ``sigmoid(a * logit p + b)`` fitted to
+     that source's answers with an L2 pull of ``PLATT_RIDGE`` towards the map the
+     other sources' answers call for (itself pulled towards the identity). A
+     near-calibrated source answered at random stays where it was; one that is
+     far surer than it is right is pulled in within ten answers, at every
+     confidence, not only near the answered ones;
+   - per kind of proposition (the topic key's first part: ``relation``,
+     ``employer``, ``mail``…), the residuals of that kind's answers from the
+     source's map, averaged near ``p`` with ``PRIOR_ANSWERS`` answers' worth of
+     no correction::
 
-   first over all answers (``c_parent = 0``), then over the answers about the
-   same source (inferrer), then about the same source and kind of proposition
-   (the topic key's first part: ``relation``, ``employer``, ``mail``…), each
-   level shrunk towards the one above by ``M`` (``PRIOR_ANSWERS``) answers'
-   worth. So answers about one kind move the unanswered of that kind most, and
-   with no answers the map is identity. Local, not a fitted curve: questions are
-   asked about the uncertain middle, and a Platt map (``fit_calibration``)
-   fitted there extrapolated to the confident ones and made them worse
-   (benchmarks/README.md, Questions). ``fit_calibration`` stays for fitting a
-   curve to a spread of feedback.
+       c(p) = sum_i K(p, p_i) * (y_i - map(p_i)) / (sum_i K(p, p_i) + M)
+       p'   = clamp(map(p) + c(p)),   K = exp(-(logit p - logit p_i)^2 / (2 * H^2))
+
+   So answers about one kind move the unanswered of that kind most, and with no
+   answers the map is identity. (Shrinking each level towards one fitted on the
+   same answers counted them three times over, and ten random answers about a
+   calibrated source made the rest worse: benchmarks/README.md, Questions.)
+   ``fit_calibration`` stays for fitting one curve to a spread of feedback.
 4. The user's word is final: a confirmed proposition ranks as at least
    ``CONFIRMED_FLOOR`` confident (its stored confidence keeps the model's
    estimate, which step 3 learns from) and is never revised by inference; a
@@ -48,8 +54,12 @@ CONFIRMED_FLOOR = 0.95
 MIN_FEEDBACK = 20
 #: how far apart (in logit) two confidences may be for an answer about one to count for the other
 KERNEL_LOGIT = 0.15
-#: how many answers' worth the level above (or no correction, at the top) weighs
+#: how many answers' worth of no correction a kind's own answers are averaged with
 PRIOR_ANSWERS = 10.0
+#: how strongly a source's Platt map is pulled towards the one above it (the other sources',
+#: then the identity): a near-calibrated source answered at random stays put, an overconfident
+#: one is pulled in within ten answers (benchmarks/README.md, Questions)
+PLATT_RIDGE = 10.0
 
 
 def clamp(p: float) -> float:
@@ -91,22 +101,30 @@ def fit_calibration(pairs: list[tuple[float, bool]], iterations: int = 100) -> C
     feedback happens to separate perfectly)."""
     if len(pairs) < MIN_FEEDBACK or len({y for _, y in pairs}) < 2:
         return Calibration(samples=len(pairs))
-    xs = [logit(p) for p, _ in pairs]
-    ys = [1.0 if y else 0.0 for _, y in pairs]
-    ridge = 1.0
+    a, b = platt([logit(p) for p, _ in pairs], [1.0 if y else 0.0 for _, y in pairs],
+                 ridge=1.0, iterations=iterations)
+    return Calibration(a=a, b=b, samples=len(pairs))
+
+
+def platt(xs: Sequence[float], ys: Sequence[float], *, prior: tuple[float, float] = (1.0, 0.0),
+          ridge: float = 1.0, iterations: int = 100) -> tuple[float, float]:
+    """The ``a, b`` of ``sigmoid(a * x + b)`` that best predict the outcomes ``ys`` from the
+    logits ``xs``, with an L2 pull of ``ridge`` towards ``prior`` (Newton steps with
+    backtracking; with no outcomes, the prior)."""
+    a0, b0 = prior
 
     def loss(a: float, b: float) -> float:
-        total = 0.5 * ridge * ((a - 1) ** 2 + b ** 2)
+        total = 0.5 * ridge * ((a - a0) ** 2 + (b - b0) ** 2)
         for x, y in zip(xs, ys):
             z = a * x + b
             # log(1 + e^z) - y z, computed without overflow
             total += (z if z > 0 else 0.0) + math.log1p(math.exp(-abs(z))) - y * z
         return total
 
-    a, b = 1.0, 0.0
+    a, b = a0, b0
     current = loss(a, b)
     for _ in range(iterations):
-        ga, gb = ridge * (a - 1), ridge * b
+        ga, gb = ridge * (a - a0), ridge * (b - b0)
         haa = hbb = ridge
         hab = 0.0
         for x, y in zip(xs, ys):
@@ -132,7 +150,7 @@ def fit_calibration(pairs: list[tuple[float, bool]], iterations: int = 100) -> C
         improvement, current = current - trial, trial
         if improvement < 1e-10:
             break
-    return Calibration(a=a, b=b, samples=len(pairs))
+    return a, b
 
 
 #: feedback row for ``fit_calibrations``: (stored confidence, confirmed?, source, topic_key)
@@ -148,12 +166,14 @@ def kind_of(topic_key: str | None) -> str | None:
 
 @dataclass(frozen=True)
 class Calibrations:
-    """Corrections learnt from the user's answers, overall, per source and per (source, kind);
-    see step 3 of the module docstring."""
+    """Corrections learnt from the user's answers, per source and per (source, kind); see
+    step 3 of the module docstring."""
 
-    #: (logit of the stated confidence, outcome - stated confidence, source, kind) per answer
+    #: (logit of the stated confidence, outcome 0 or 1, source, kind) per answer
     answers: tuple[tuple[float, float, str | None, str | None], ...] = ()
     _memo: dict[tuple[float, str | None, str | None], float] = field(
+        default_factory=dict, compare=False, repr=False)
+    _maps: dict[str | None, tuple[float, float]] = field(
         default_factory=dict, compare=False, repr=False)
 
     @property
@@ -165,34 +185,52 @@ class Calibrations:
         return lambda p: self(p, source, topic_key)
 
     def __call__(self, p: float, source: str | None = None, topic_key: str | None = None) -> float:
+        if not self.answers:
+            return clamp(p)
         kind = kind_of(topic_key)
         x = round(logit(p), 3)
         key = (x, source, kind)
         if key not in self._memo:
-            c = self._shrunk(x, self.answers, 0.0)
-            if source:
-                mine = [a for a in self.answers if a[2] == source]
-                c = self._shrunk(x, mine, c)
-                if kind:
-                    c = self._shrunk(x, [a for a in mine if a[3] == kind], c)
-            self._memo[key] = c
-        return clamp(p + self._memo[key])
+            a, b = self._map(source)
+            mapped = sigmoid(a * x + b)
+            # each answer counts once: the kind's own answers, as residuals from the
+            # source's map, shrunk towards that map
+            own = [(xi, yi - sigmoid(a * xi + b)) for xi, yi, s, k in self.answers
+                   if s == source and k == kind] if kind else []
+            self._memo[key] = mapped + _kernel_mean(x, own)
+        return clamp(self._memo[key])
 
-    @staticmethod
-    def _shrunk(x: float, answers: Sequence[tuple[float, float, str | None, str | None]],
-                parent: float) -> float:
-        num = den = 0.0
-        for xi, residual, _, _ in answers:
-            d = (x - xi) / KERNEL_LOGIT
-            if d * d < 50:  # beyond that the weight is nil
-                k = math.exp(-0.5 * d * d)
-                num += k * residual
-                den += k
-        return (num + PRIOR_ANSWERS * parent) / (den + PRIOR_ANSWERS)
+    def _map(self, source: str | None) -> tuple[float, float]:
+        """The source's Platt map: fitted on its answers, pulled towards the map the other
+        sources' answers call for (itself pulled towards the identity)."""
+        if source not in self._maps:
+            mine = [(xi, yi) for xi, yi, s, _ in self.answers if s == source]
+            others = [(xi, yi) for xi, yi, s, _ in self.answers if s != source]
+            prior = platt(*_columns(others), ridge=PLATT_RIDGE) if others else (1.0, 0.0)
+            self._maps[source] = platt(*_columns(mine), prior=prior, ridge=PLATT_RIDGE) \
+                if mine else prior
+        return self._maps[source]
+
+
+def _columns(pairs: Sequence[tuple[float, float]]) -> tuple[list[float], list[float]]:
+    return [x for x, _ in pairs], [y for _, y in pairs]
+
+
+def _kernel_mean(x: float, residuals: Sequence[tuple[float, float]]) -> float:
+    """The residuals of answers stated near ``x`` (in logit), averaged with ``PRIOR_ANSWERS``
+    answers' worth of zero."""
+    num = den = 0.0
+    for xi, residual in residuals:
+        d = (x - xi) / KERNEL_LOGIT
+        if d * d < 50:  # beyond that the weight is nil
+            k = math.exp(-0.5 * d * d)
+            num += k * residual
+            den += k
+    return num / (den + PRIOR_ANSWERS)
 
 
 def fit_calibrations(rows: Sequence[FeedbackRow]) -> Calibrations:
     """The corrections the user's confirmations and rejections call for."""
-    return Calibrations(tuple((logit(p), (1.0 if y else 0.0) - p, source, kind_of(topic))
+    return Calibrations(tuple((logit(p), 1.0 if y else 0.0, source, kind_of(topic))
                               for p, y, source, topic in rows))
 

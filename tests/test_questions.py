@@ -319,11 +319,12 @@ def test_answers_rescale_the_unanswered_of_the_same_kind(svc: Service, store: St
     after = {pid: svc.calibrated(store.get_proposition(pid), cal) for pid in unanswered}
     assert all(after[p] < before[p] - 0.15 for p in unanswered)  # they were overconfident
     # Another source at the same confidence moves by all answers, less than that kind does;
-    # a confidence far from every answer keeps its value.
+    # a confidence far from every answer moves little (the source's map is pulled towards the
+    # identity, and no answer of that kind stands near it).
     moved_other = 0.82 - svc.calibrated(store.get_proposition(other), cal)
     same = min(unanswered, key=lambda p: abs(store.get_proposition(p).confidence - 0.82))
     assert 0.05 < moved_other < before[same] - after[same]
-    assert svc.calibrated(store.get_proposition(far), cal) == pytest.approx(0.3, abs=0.01)
+    assert svc.calibrated(store.get_proposition(far), cal) == pytest.approx(0.3, abs=0.03)
     ece_before = expected_calibration_error([(before[p], truth[p]) for p in unanswered])
     ece_after = expected_calibration_error([(after[p], truth[p]) for p in unanswered])
     assert ece_after < ece_before - 0.2
@@ -401,3 +402,36 @@ def test_with_the_thread_inferrer_a_page_seen_again_does_not_bring_a_no_back(
     pipe.run_batch()
     assert "Megan lives in Cardiff" in {p.text for p in svc.recent(50)}
     store.close()
+
+
+def _answered_at_random(rows: list[tuple[float, bool, str, str]], n: int, seed: int) -> float:
+    """Brier of the unanswered after ``n`` answers picked at random, minus before."""
+    from propositions.confidence import fit_calibrations
+    from propositions.eval.metrics import brier_score
+
+    order = list(range(len(rows)))
+    random.Random(seed).shuffle(order)
+    cal = fit_calibrations([rows[i] for i in order[:n]])
+    left = [rows[i] for i in order[n:]]
+    return brier_score([(cal(p, s, t), y) for p, y, s, t in left]) - \
+        brier_score([(p, y) for p, y, _, _ in left])
+
+
+def test_a_few_answers_leave_a_calibrated_source_alone_and_pull_an_overconfident_one_in() -> None:
+    rng = random.Random(11)
+    kinds = ["relation", "event", "mail", "trip"]
+    # true as often as stated: answers should change next to nothing
+    calibrated = []
+    for i in range(200):
+        p = rng.uniform(0.2, 0.95)
+        calibrated.append((p, rng.random() < p, "threads", f"{kinds[i % 4]}:{i}"))
+    # stated far surer than it is right
+    overconfident = [(0.5 + 0.45 * (p - 0.2) / 0.75, rng.random() < 0.25 + 0.5 * (p - 0.2) / 0.75,
+                      "threads", t) for p, _, _, t in calibrated]
+    for n in (5, 10, 20):
+        drift = [_answered_at_random(calibrated, n, seed) for seed in range(20)]
+        # (a map fitted per kind and level from the same answers drifted 0.005-0.009, up to 0.017)
+        assert sum(drift) / len(drift) < 0.004, (n, drift)
+        assert max(drift) < 0.01, (n, drift)
+        gain = [_answered_at_random(overconfident, n, seed) for seed in range(20)]
+        assert sum(gain) / len(gain) < -0.02, (n, gain)
