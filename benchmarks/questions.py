@@ -14,6 +14,7 @@ confidence (before) and with the confidence calibrated by the answers so far (af
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import glob
 import random
 import sys
@@ -63,42 +64,24 @@ def labelled(paths: list[str], inferrer: str) -> list[tuple[Proposition, bool]]:
     return out
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("scenarios", nargs="*", help="scenario files (default: tests/scenarios "
-                        "and the shared dev set)")
-    parser.add_argument("--steps", default="0,5,10,20,40,80",
-                        help="numbers of answers to report after")
-    parser.add_argument("--inferrer", choices=["threads", "classic"], default="threads")
-    parser.add_argument("--order", choices=["questions", "random"], default="questions",
-                        help="answer in gumd's order of questions, or at random")
-    parser.add_argument("--overconfident", type=float, default=1.0, metavar="K",
-                        help="stretch every confidence to sigmoid(K * logit(p) + 0.5), a source "
-                             "more sure of itself than it should be (1: as inferred)")
-    parser.add_argument("--seed", type=int, default=7)
-    args = parser.parse_args()
-    steps = sorted({int(s) for s in args.steps.split(",")})
-    items = labelled(args.scenarios or default_scenarios(), args.inferrer)
-    n_true = sum(y for _, y in items)
-    print(f"{len(items)} propositions ({n_true} match a fact), inferrer {args.inferrer}"
-          f"{f', overconfident x{args.overconfident:g}' if args.overconfident != 1 else ''}, "
-          f"answered in {args.order} order")
+def one_run(items: list[tuple[Proposition, bool]], args: argparse.Namespace, steps: list[int],
+            seed: int) -> list[tuple[float, float, float, float, float, float]]:
+    """Answer in one order; after each step (answers, left, ECE before, after, Brier before, after)."""
+    out = []
     with tempfile.TemporaryDirectory(prefix="gumd-questions-") as tmp:
         store = Store(Path(tmp) / "gumd.db")
         svc = Service(store, questions=QuestionPolicy(per_day=10**6))
         truth: dict[int, bool] = {}
-        for p, y in items:
-            p.id = None
+        for p0, y in items:
+            p = dataclasses.replace(p0, id=None)
             if args.overconfident != 1.0:
                 p.confidence = clamp(sigmoid(args.overconfident * logit(p.confidence) + 0.5))
             truth[store.add_proposition(p)] = y
-        rng = random.Random(args.seed)
+        rng = random.Random(seed)
         order = list(truth)
         rng.shuffle(order)
         answered: set[int] = set()
         unaskable: set[int] = set()  # not worth a question (sure ones): never answered
-        print(f"{'answers':>7} {'left':>5} {'ECE before':>10} {'ECE after':>9} "
-              f"{'Brier before':>12} {'Brier after':>11}")
         for step in steps:
             while len(answered) < min(step, len(truth)):
                 if args.order == "questions":
@@ -122,10 +105,48 @@ def main() -> int:
             left = [store.get_proposition(pid) for pid in truth if pid not in answered]
             before = [(p.confidence, truth[p.id]) for p in left]
             after = [(svc.calibrated(p, cal), truth[p.id]) for p in left]
-            print(f"{len(answered):>7} {len(left):>5} {expected_calibration_error(before):10.3f} "
-                  f"{expected_calibration_error(after):9.3f} {brier_score(before):12.3f} "
-                  f"{brier_score(after):11.3f}")
+            out.append((len(answered), len(left), expected_calibration_error(before),
+                        expected_calibration_error(after), brier_score(before), brier_score(after)))
         store.close()
+    return out
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("scenarios", nargs="*", help="scenario files (default: tests/scenarios "
+                        "and the shared dev set)")
+    parser.add_argument("--steps", default="0,5,10,20,40,80",
+                        help="numbers of answers to report after")
+    parser.add_argument("--inferrer", choices=["threads", "classic"], default="threads")
+    parser.add_argument("--order", choices=["questions", "random"], default="questions",
+                        help="answer in gumd's order of questions, or at random")
+    parser.add_argument("--overconfident", type=float, default=1.0, metavar="K",
+                        help="stretch every confidence to sigmoid(K * logit(p) + 0.5), a source "
+                             "more sure of itself than it should be (1: as inferred)")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--shuffles", type=int, default=8,
+                        help="with --order random: how many random orders to average over")
+    args = parser.parse_args()
+    steps = sorted({int(s) for s in args.steps.split(",")})
+    items = labelled(args.scenarios or default_scenarios(), args.inferrer)
+    n_true = sum(y for _, y in items)
+    print(f"{len(items)} propositions ({n_true} match a fact), inferrer {args.inferrer}"
+          f"{f', overconfident x{args.overconfident:g}' if args.overconfident != 1 else ''}, "
+          f"answered in {args.order} order")
+    runs = [one_run(items, args, steps, args.seed + k)
+            for k in range(args.shuffles if args.order == "random" else 1)]
+    if len(runs) > 1:
+        print(f"(means over {len(runs)} random orders; the last column is the worst change in Brier)")
+    print(f"{'answers':>7} {'left':>5} {'ECE before':>10} {'ECE after':>9} "
+          f"{'Brier before':>12} {'Brier after':>11}" + (f" {'worst':>7}" if len(runs) > 1 else ""))
+    for i in range(len(steps)):
+        rows = [run[i] for run in runs if i < len(run)]
+        if not rows:
+            break
+        mean = [sum(r[k] for r in rows) / len(rows) for k in range(6)]
+        worst = max(r[5] - r[4] for r in rows)
+        print(f"{round(mean[0]):>7} {round(mean[1]):>5} {mean[2]:10.3f} {mean[3]:9.3f} "
+              f"{mean[4]:12.3f} {mean[5]:11.3f}" + (f" {worst:+7.3f}" if len(runs) > 1 else ""))
     return 0
 
 
