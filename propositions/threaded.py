@@ -2059,6 +2059,33 @@ def _involves_user(line: str, o: Observation) -> bool:
     return bool(_PERSONAL.search(line) or _PERSONAL_APPS.search(f"{o.app} {o.window_title}"))
 
 
+# Before an event noun: someone else's ("his birthday", "son anniversaire"; not "su cita", which
+# is also the formal "your"), or
+# none at all ("no hay clase", "kein Unterricht", "pas de cours", "no class", "cancelled")
+_NOT_THEIRS = re.compile(
+    r"(?:\b(?:his|her|their|sein(?:e[mnrs]?)?|son|sa|ses|leur|leurs)"
+    r"|(?-i:\bihr(?:e[mnrs]?)?)"
+    r"|\b(?:no|not|without|sin|kein(?:e[mnrs]?)?|pas\s+de|pas\s+d'|plus\s+de|sans|n[aã]o|sem)"
+    r"(?:\s+(?:hay|there\s+is|there'?s|gibt\s+es|h[aá]|y\s+a))?"
+    r"|\b(?:cancel+ed|cancelad[oa]|annul[ée]e?s?|abgesagt|desmarcad[oa]|postponed|aplazad[oa])"
+    r")\s+(?:\w+\s+)?$", re.I)
+# "au cours de" is "during", "en cours" "under way": no class
+_NOT_A_CLASS = re.compile(r"(?i)\b(?:au|en|du)\s+$")
+
+
+def _not_their_event(line: str, start: int, noun: str) -> bool:
+    """Whether the event noun at ``start`` is someone else's, negated, or part of a quoted
+    title (« Rééducation vestibulaire : examen clinique … » names a course, not an exam)."""
+    before = line[max(0, start - 30):start]
+    if _NOT_THEIRS.search(before):
+        return True
+    if noun.casefold() == "cours" and _NOT_A_CLASS.search(before):
+        return True
+    head = line[:start]
+    opened = max(head.rfind("«"), head.rfind("“"))
+    return opened >= 0 and opened > max(head.rfind("»"), head.rfind("”"))
+
+
 def _event_phrase(line: str, when: date, seen: float) -> str | None:
     """"a technical interview with Northwind Analytics" from the sentence that holds a date:
     the event named nearest to where the date is mentioned."""
@@ -2079,12 +2106,15 @@ def _event_phrase(line: str, when: date, seen: float) -> str | None:
                   and common_zipf(w.split("-")[-1]) >= 3.0) or _ACRONYM.fullmatch(w) is not None
             keep = keep + [w] if ok else []
         words = keep + words[head:]
-        if not words:
+        if not words or _not_their_event(line, m.start() + m.group("phrase").find(words[0]),
+                                         words[-1]):
             continue
         distance = abs(m.start() - at) if m.start() <= at else 2 * (m.start() - at)
         if best is None or distance < best[0]:
             best = (distance, " ".join(words))
     for m in _FOREIGN_EVENT_RE.finditer(line):
+        if _not_their_event(line, m.start(), m.group("noun")):
+            continue
         distance = abs(m.start() - at) if m.start() <= at else 2 * (m.start() - at)
         if best is None or distance < best[0]:
             # the name after the noun says which ("examen TOEFL iBT": the TOEFL iBT exam)

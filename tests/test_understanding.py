@@ -4,6 +4,7 @@ entries and the things they sell, as the thread inferrer says them."""
 from __future__ import annotations
 
 from collections import Counter
+from datetime import date, datetime
 from pathlib import Path
 
 from propositions import entities, roles
@@ -619,3 +620,23 @@ def test_an_edit_is_not_undone_by_the_next_batch(tmp_path: Path) -> None:
     store.close()
     assert edited.text in now, now
     assert not [t for t in now if "Porto" in t and t != edited.text and "trip" in t], now
+
+
+def test_an_event_that_is_someone_elses_cancelled_or_a_title_is_not_the_persons() -> None:
+    from propositions.threaded import _event_phrase
+
+    seen = datetime(2027, 3, 10, 9, 0).timestamp()
+    thursday = date(2027, 3, 18)
+    friday = date(2027, 3, 19)
+    # theirs, and the person's own
+    assert _event_phrase("His actual birthday is Thursday 18th", thursday, seen) is None
+    assert _event_phrase("Your interview is on Thursday 18 March at 10:00", thursday, seen) == "an interview"
+    # none at all
+    assert _event_phrase("Comunicado: no hay clase del 18 al 19 de marzo", friday, seen) is None
+    assert _event_phrase("Leider kein Termin am 19. März frei", friday, seen) is None
+    # a course's title in quotes, and "au cours de" (during)
+    assert _event_phrase("inscription au module « Rééducation : examen clinique » le 19 mars",
+                         friday, seen) is None
+    assert _event_phrase("au cours de la journée du 19 mars", friday, seen) is None
+    # the formal "su" is "your": the person's own appointment
+    assert _event_phrase("Le confirmamos su cita el 19 de marzo a las 10:00", friday, seen) == "an appointment"
