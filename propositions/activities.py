@@ -51,7 +51,7 @@ KINDS: tuple[Kind, ...] = (
         "vuelo|alojamiento|reserva de hotel|viaje|billete|"
         "flug|fluge|unterkunft|buchung|reise|bahnticket|"
         "vol$|vols$|hebergement|reservation|voyage|billet|sejour|"
-        "voo$|voos$|hospedagem|viagem|passagem|comboio"),
+        "voo$|voos$|hospedagem|viagem|passagem aerea|passagens aereas|comboio"),
         "is planning a trip", "weeks"),
     Kind("job_search", _cues(
         "job$|jobs$|position|vacanc|opening|apply|applied|applicat|applicant|resume|cv$|post a job|"

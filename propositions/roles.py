@@ -178,8 +178,13 @@ def header_roles(text: str, user: str) -> list[str]:
     first, last = (re.escape(w) for w in (words[0], words[-1]))
     name = rf"(?:{first}(?:[ \t]+[\w'’.-]+){{0,2}}?[ \t]+{last}(?:[ \t]+[\w'’-]+)?|{last},[ \t]*{first})"
     out = []
-    for m in re.finditer(rf"\b{name}{_HEADER_SEP}(?P<role>[^·|•–—,\n]{{2,50}}?)[ \t]*(?:[·|•–—,(\n]|$)",
-                         text):
+    # beside the name ("Ana Lima | Senior Nurse"), or under it in a signature ("Inês Carvalho"
+    # on its own line, then "Arquiteta · OA n.º 21457")
+    for m in re.finditer(rf"\b{name}(?:{_HEADER_SEP}|(?<=\S)[ \t]*\n[ \t]*)"
+                         rf"(?P<role>[^·|•–—,\n]{{2,50}}?)[ \t]*(?:[·|•–—,(\n]|$)", text):
+        if "\n" in text[m.start():m.start("role")] and \
+                text[text.rfind("\n", 0, m.start()) + 1:m.start()].strip():
+            continue  # under a line that says more than the name: not a signature
         role = " ".join(m.group("role").split())
         if _HEADER_OCCUPATION.match(role):
             out.append(role)
@@ -294,6 +299,17 @@ _IN_ENGLISH = {
     "contabilista": "accountant", "comptable": "accountant", "buchhalter": "accountant",
     "buchhalterin": "accountant", "diseñador": "designer", "diseñadora": "designer",
     "grafikdesigner": "graphic designer", "grafikdesignerin": "graphic designer",
+    "arquiteto": "architect", "arquiteta": "architect", "arquitecto": "architect",
+    "arquitecta": "architect", "architecte": "architect", "architekt": "architect",
+    "architektin": "architect", "desarrollador": "developer", "desarrolladora": "developer",
+    "desenvolvedor": "developer", "desenvolvedora": "developer", "développeur": "developer",
+    "développeuse": "developer", "entwickler": "developer", "entwicklerin": "developer",
+    "médico": "doctor", "médica": "doctor", "médecin": "doctor", "arzt": "doctor",
+    "ärztin": "doctor", "técnico": "technician", "técnica": "technician",
+    "technicien": "technician", "technicienne": "technician", "techniker": "technician",
+    "technikerin": "technician", "motorista": "driver", "fahrer": "driver", "fahrerin": "driver",
+    "conducteur": "driver", "conductrice": "driver", "analista": "analyst", "analyste": "analyst",
+    "gerente": "manager", "consultor": "consultant", "consultora": "consultant",
 }
 
 

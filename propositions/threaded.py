@@ -107,6 +107,11 @@ _FOREIGN_EVENTS = {
     "abendessen": "dinner", "mittagessen": "lunch", "flug": "flight", "geburtstag": "birthday",
     "schicht": "shift", "besichtigung": "viewing", "sitzung": "session", "frist": "deadline",
     "abgabe": "deadline", "arzttermin": "doctor's appointment",
+    "kennenlerngespräch": "interview", "bewerbungsgespräch": "interview",
+    "telefoninterview": "phone interview", "jobinterview": "interview",
+    "entrevista de emprego": "job interview", "entrevista de trabajo": "job interview",
+    "entretien d'embauche": "job interview", "consulta pré-natal": "prenatal appointment",
+    "consulta prenatal": "prenatal appointment",
 }
 _FOREIGN_EVENT_RE = re.compile(
     r"(?<![\w-])(?P<noun>" + "|".join(sorted((re.escape(w) for w in _FOREIGN_EVENTS), key=len, reverse=True))
@@ -115,6 +120,15 @@ _EVENT_RE = re.compile(
     r"(?P<phrase>(?:(?<![\w'’])[A-Za-z0-9][A-Za-z0-9-]*\s+){0,2}\b(?i:" + "|".join(re.escape(n) for n in _EVENT_NOUNS) +
     r")s?\b(?:\s+(?:with|at|for|of)\s+(?:(?:the|our|my|your)\s+)?"
     r"(?:[A-Z][\w&'’.-]*(?:\s+[A-Z][\w&'’.-]*){0,3}|[a-z]+\s+[a-z]+\s+team|[a-z]+\s+team))?)")
+# the shell's own words and builtins at a prompt ("for f in *.log; do …", "cd", "export"):
+# no tool the person uses
+_SHELL_WORDS = frozenset((
+    "for", "while", "until", "if", "then", "else", "elif", "fi", "do", "done", "case", "esac",
+    "in", "function", "select", "time", "cd", "export", "echo", "set", "unset", "source", "exit",
+    "alias", "history", "clear", "ls", "pwd", "cat", "less", "more", "sudo", "exec", "eval",
+    "read", "true", "false", "test", "let", "local", "return", "shift", "trap", "wait", "jobs",
+    "fg", "bg", "kill", "env", "type", "which", "man", "printf", "sleep", "watch", "then",
+))
 # "TOEFL", "GRE", "MOT", "DELF B2": a name in capitals that says which exam or check it is
 _ACRONYM = re.compile(r"[A-Z]{2,6}[0-9]?")
 _NAMED_AFTER = re.compile(r"[ \t]+([A-Z]{2,6}[0-9]?(?:[ \t]+(?:[A-Z]{1,3}[0-9]|[a-z]{0,3}[A-Z]{1,4}[a-z]{0,3}))?)(?![\w-])")
@@ -293,7 +307,7 @@ def _features(o: Observation, user: str) -> _Features:
                 dates.append((when, line, format_time(found[0]) if found else None))
         for m in _COMMAND.finditer(content):
             tool = m.group("cmd")
-            if len(tool) > 1 and not tool[0].isupper():
+            if len(tool) > 1 and not tool[0].isupper() and tool not in _SHELL_WORDS:
                 commands.append((tool, m.group("args").strip()))
         if _RACE.search(content):
             outcomes.append("race")
@@ -1043,7 +1057,13 @@ class ThreadInferrer:
         for o in self._screens(act):
             if ws := _workspace(o.window_title):
                 workspaces[ws].append(o)
+        # "Chat | Tiago Barros | Microsoft Teams" names whom the chat is with, not the employer
+        people = {fold(p) for o in self._screens(act) for p in self.features(o).people}
         for ws, obs in workspaces.items():
+            speakers = {fold(m.group(1).split()[0]) for o in obs
+                        for m in _SPEAKER.finditer(self.features(o).text)}
+            if fold(ws) in people or (len(ws.split()) <= 3 and fold(ws.split()[0]) in speakers):
+                continue
             if len(ws) > 2 and f"employer:{fold(ws)}" not in said:
                 out.append(Candidate(
                     text=f"{self.user} works at {ws}",
@@ -1170,7 +1190,7 @@ class ThreadInferrer:
                 continue
             distinct = list({o.id: o for o in obs}.values())
             out.append(Candidate(
-                text=f"{self.user} has {cond}",
+                text=f"{self.user} {cond}" if cond.startswith("is ") else f"{self.user} has {cond}",
                 confidence=_probability("health", distinct, strength=1.0 + len(distinct)),
                 reasoning=f"{len(distinct)} observation(s) name it, none as a relative's",
                 decay="weeks", evidence=_ids(distinct), topic_key=f"health:{fold(cond)}",
@@ -1764,10 +1784,21 @@ def _destination(feats: list[_Features], places: Counter[str], homes: set[str]) 
     ends = Counter({p: n for p, n in ends.items() if p not in homes})
     if ends:
         return ends.most_common(1)[0][0]
+    # else the place most named where travel is spoken of: a flight, a hotel, a train near it
+    # (a restaurant in the next town, a brand named like a city, are no trip)
     for place, _ in places.most_common():
-        if place not in starts and place not in homes:
+        if place not in starts and place not in homes and any(
+                "trip" in activities.cues_in(window)
+                for f in feats for window in _near(f.text, place)):
             return place
     return None
+
+
+def _near(text: str, word: str, lines: int = 0) -> list[str]:
+    """The stretches of ``text`` around each line that holds ``word`` (that line and ``lines``
+    either side)."""
+    rows = text.splitlines()
+    return ["\n".join(rows[max(0, i - lines):i + lines + 1]) for i, row in enumerate(rows) if word in row]
 
 
 _PRODUCT = re.compile(
@@ -1918,6 +1949,8 @@ _CONDITIONS: tuple[tuple[str, re.Pattern[str]], ...] = tuple((name, re.compile(r
     ("the flu", r"\bflu\b|influenza|\bgripe\b|\bgrippe\b"),
     ("tendinitis", r"tendinit|tendinite|sehnenscheidenentzund"),
     ("insomnia", r"insomni|schlafstorung|schlaflos"),
+    ("is pregnant", r"pregnan|antenatal|prenatal|pre-natal|gravida|gravidez|gestacao|embarazad|"
+                    r"embarazo|gestacion|schwanger|mutterpass|enceinte|grossesse|prenatale"),
 ))
 # a line about someone else's health: a relative named on it
 _RELATIVE = re.compile(r"\b(?:mother|father|mum|mom|dad|son|daughter|sister|brother|husband|wife|"

@@ -640,3 +640,52 @@ def test_an_event_that_is_someone_elses_cancelled_or_a_title_is_not_the_persons(
     assert _event_phrase("au cours de la journée du 19 mars", friday, seen) is None
     # the formal "su" is "your": the person's own appointment
     assert _event_phrase("Le confirmamos su cita el 19 de marzo a las 10:00", friday, seen) == "an appointment"
+
+
+def test_a_signature_gives_the_role_and_pregnancy_is_a_condition(tmp_path: Path) -> None:
+    said = _said(tmp_path, "Inês Carvalho", [
+        ("Outlook", "Licenciamento – prazo 19/03 - Mensagem (HTML)",
+         "Paulo,\nsegue a memória descritiva revista.\nObrigada,\nInês Carvalho\n"
+         "Arquiteta · OA n.º 21457\nSá Pinto Arquitetos, Lda. · Porto"),
+        ("WhatsApp", "WhatsApp", "Inês: amanhã faço 24 semanas de gravidez, tenho consulta às 10h"),
+        ("Google Chrome", "Boletim de Saúde da Grávida – SNS 24",
+         "Boletim de Saúde da Grávida: Idade gestacional 24s+0d · Data prevista do parto 28/06/2027"),
+    ])
+    assert "Inês is an architect" in said
+    assert "Inês is pregnant" in said
+
+
+def test_shell_words_are_no_tools_and_a_teams_chat_partner_is_no_employer(tmp_path: Path) -> None:
+    said = _said(tmp_path, "Lukas Brandt", [
+        ("iTerm2", "lukas@mbp: ~/code/checkout",
+         "lukas@mbp ~/code/checkout $ for i in $(seq 1 20); do ./gradlew test; done\n"
+         "lukas@mbp ~/code/checkout $ git status\nlukas@mbp ~/code/checkout $ cd build"),
+        ("iTerm2", "lukas@mbp: ~/code/checkout",
+         "lukas@mbp ~/code/checkout $ for f in *.log; do grep -c FAILED $f; done\n"
+         "lukas@mbp ~/code/checkout $ git commit -m 'Await the consumer'\n"
+         "lukas@mbp ~/code/checkout $ export JAVA_HOME=/opt/jdk"),
+        ("Microsoft Teams", "Chat | Tiago Barros | Microsoft Teams",
+         "Tiago Barros   Chat  Ficheiros\nTiago: Vi os alçados, está top  14:36\n"
+         "Lukas: Danke, ich schicke es heute  14:38"),
+        ("Microsoft Teams", "Chat | Tiago Barros | Microsoft Teams",
+         "Tiago: Combinado, conta comigo  14:39\nLukas: Super  14:40"),
+    ])
+    commands = [s for s in said if "at the command line" in s]
+    assert commands and all(" for " not in s.split(" at the command line")[0]
+                            and "export" not in s and " cd" not in s for s in commands), said
+    assert not any("works at Tiago" in s for s in said), said
+
+
+def test_a_trip_goes_where_travel_is_spoken_of_not_to_a_restaurants_town(tmp_path: Path) -> None:
+    said = _said(tmp_path, "Inês Carvalho", [
+        ("WhatsApp", "WhatsApp",
+         "Inês: Pensei no Maré em Matosinhos, a mãe adora peixe. Eu trato da reserva\n"
+         "Marta: Boa! E vê tu os voos e o hotel para a prenda, eu pago metade"),
+        ("WhatsApp", "WhatsApp",
+         "Marta: Já viste os voos?\nInês: Ainda não, amanhã vejo a viagem\n"
+         "Inês: O almoço em Matosinhos fica às 13h"),
+        ("Gmail", "Reserva confirmada – Restaurante Maré, Matosinhos",
+         "A sua reserva está confirmada: domingo, 21 de março de 2027 · 13:00 · 8 pessoas\n"
+         "📍 Rua Heróis de França, 612, Matosinhos"),
+    ])
+    assert not any("trip to Matosinhos" in s for s in said), said
