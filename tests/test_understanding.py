@@ -689,3 +689,36 @@ def test_a_trip_goes_where_travel_is_spoken_of_not_to_a_restaurants_town(tmp_pat
          "📍 Rua Heróis de França, 612, Matosinhos"),
     ])
     assert not any("trip to Matosinhos" in s for s in said), said
+
+
+def test_a_wrapper_script_runs_its_tool_and_the_flaky_test_it_fixed_is_named(tmp_path: Path) -> None:
+    said = _said(tmp_path, "Lukas Brandt", [
+        ("Slack", "#team-checkout - Kiezkauf - Slack",
+         "Aylin Demir  09:02\nschon wieder der flaky OrderEventPublisherIT auf main"),
+        ("iTerm2", "order-service — zsh",
+         "lukas@mbp order-service % ./gradlew :order-service:integrationTest\n"
+         "OrderEventPublisherIT > publishes OrderCreatedEvent after commit() FAILED\n"
+         "2 tests completed, 1 failed\nFAILURE: Build failed with an exception."),
+        ("iTerm2", "order-service — zsh",
+         "lukas@mbp order-service % ./gradlew :order-service:integrationTest\n"
+         "OrderEventPublisherIT > publishes OrderCreatedEvent after commit() PASSED\n"
+         "BUILD SUCCESSFUL in 1m 31s"),
+    ], step=900.0)
+    assert any("fixed the flaky test OrderEventPublisherIT" in s and "(gradle)" in s for s in said), said
+
+
+def test_being_on_call_says_the_days_the_rota_gives_the_person(tmp_path: Path) -> None:
+    said = _said(tmp_path, "Lukas Brandt", [
+        ("Firefox", "Checkout Backend – On-Call Schedule – Opsgenie",
+         "Opsgenie   Alerts  Incidents  Who is on-call  Schedules\n"
+         "Schedule: Checkout Backend – Primary   ◀ Mar 8 – Mar 28, 2027 ▶\n"
+         "Mar 8 09:00 – Mar 15 09:00   Jan Richter\n"
+         "Mar 15 09:00 – Mar 22 09:00  Lukas Brandt   (you)\n"
+         "Mar 22 09:00 – Mar 29 09:00  Aylin Demir"),
+        ("Slack", "#team-checkout - Kiezkauf - Slack",
+         "Sandra Köhler  13:21\nReminder On-Call-Rotation: next week (Mon 15 March – Mon 22 March) "
+         "@Lukas Brandt is primary on-call via Opsgenie"),
+    ], t0=datetime(2027, 3, 10, 9, 0).timestamp())
+    on_call = [s for s in said if "on call" in s]
+    assert on_call and "from Mon 15 Mar 2027 to Mon 22 Mar 2027" in on_call[0], said
+    assert not any("incident" in s for s in on_call), said  # a menu's "Incidents" is none
