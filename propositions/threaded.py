@@ -460,6 +460,7 @@ class ThreadInferrer:
         projects = self._projects(act)
         out += projects
         out += self._commands(act)
+        out += self._reviews(act)
         out += self._threads(act)
         out += self._events(act)
         roles_said = self._roles(act)  # before the workspace: a trade there takes its place
@@ -556,6 +557,47 @@ class ThreadInferrer:
                     confidence=_probability("language", obs, strength=min(3.0, len(obs) / 2)),
                     reasoning=f"{sum(langs.values())} changes to {lang} files in {name}",
                     decay="months", evidence=_ids(obs), topic_key=f"language:{fold(lang)}"))
+        return out
+
+    def _reviews(self, act: _Activity) -> list[Candidate]:
+        """Code review on a pull (merge) request page: the person's own request reviewed by
+        someone, or someone's request the person reviewed, and how the review ended."""
+        prs: dict[str, dict[str, Any]] = {}
+        for o in self._screens(act):
+            m = _PR_TITLE.search(o.window_title or "")
+            if not m:
+                continue
+            key = f"{m.group('repo')}#{m.group('n')}"
+            pr = prs.setdefault(key, {"title": m.group("title").strip(), "n": m.group("n"),
+                                      "author": None, "reviews": [], "obs": []})
+            pr["obs"].append(o)
+            text = o.content or ""
+            author = m.group("by") or next((a.group(1) for a in _PR_AUTHOR.finditer(text)), None)
+            pr["author"] = pr["author"] or author
+            for r in _PR_REVIEW.finditer(text):
+                pr["reviews"].append((r.group("who"), r.group("what").lower(), o.captured_at))
+            if _PR_OWN_REVIEW.search(text):  # the person's own review form, open on screen
+                pr["reviews"].append((None, "commented", o.captured_at))
+        out = []
+        for key, pr in prs.items():
+            author_is_me = pr["author"] is not None and _is_login_of(pr["author"], self.full_name)
+            theirs = [(w, what, t) for w, what, t in pr["reviews"]
+                      if w is None or not _is_login_of(w, self.full_name)]
+            mine = [(what, t) for w, what, t in pr["reviews"] if w is None or _is_login_of(w, self.full_name)]
+            title = f"pull request #{pr['n']} “{_short(pr['title'], 70)}”"
+            if author_is_me and theirs:
+                who = _login_name(next(w for w, _, _ in theirs if w))
+                ended = _review_outcome([what for _, what, _ in sorted(theirs, key=lambda r: r[2])])
+                text = f"{who} reviewed {self.user}'s {title}{ended}"
+            elif pr["author"] and not author_is_me and mine:
+                ended = _review_outcome([what for what, _ in sorted(mine, key=lambda r: r[1])])
+                text = f"{self.user} reviewed {_login_name(pr['author'])}'s {title}{ended}"
+            else:
+                continue
+            out.append(Candidate(
+                text=text, confidence=_probability("review", pr["obs"], strength=1.0 + len(pr["obs"])),
+                reasoning=f"{len(pr['obs'])} views of the pull request page", decay="days",
+                evidence=_ids(pr["obs"]), topic_key=f"review:{fold(key)}"))
         return out
 
     def _commands(self, act: _Activity) -> list[Candidate]:
@@ -1538,9 +1580,9 @@ _SELF_IN_ENGLISH = {
 # Log-odds weights of the features that predict whether a proposition is true, by how it was
 # derived (see _probability). Set by hand from the scenarios in tests/scenarios/; they
 # separate true from false propositions only weakly so far.
-_PRIOR = {"aspect": -0.12, "buying": 0.07, "buying_home": 0.06, "caring": -0.05, "children": 0.07, "coding_practice": 0.03, "commands": -0.05, "documents": -0.05, "employer": 0.15, "event": 0.03, "health": 0.02, "home": 0.01, "home_search": -0.00, "invoicing": -0.05, "job_search": -0.01, "language": -0.14, "learning": 0.04, "listening": 0.07, "mail": 0.26, "moving": -0.02, "news": 0.04, "on_call": 0.06, "outcome": 0.08, "partner": 0.25, "project": -0.02, "relation": 0.02, "role": 0.16, "schedule": -0.20, "self": -0.01, "selling": 0.06, "shift_swap": 0.03, "sibling": 0.02, "stuck": 0.04, "studying": 0.03, "supervisor": 0.03, "time_use": -0.13, "tools": -0.14, "training": 0.05, "trip": -0.11, "writing": 0.05}
+_PRIOR = {"aspect": -0.12, "buying": 0.07, "buying_home": 0.06, "caring": -0.05, "children": 0.07, "coding_practice": 0.03, "commands": -0.06, "documents": -0.05, "employer": 0.14, "event": 0.02, "health": 0.02, "home": 0.01, "home_search": -0.00, "invoicing": -0.05, "job_search": -0.01, "language": -0.14, "learning": 0.03, "listening": 0.07, "mail": 0.25, "moving": -0.02, "news": 0.03, "on_call": 0.06, "outcome": 0.07, "partner": 0.24, "project": -0.02, "relation": 0.02, "review": 0.08, "role": 0.15, "schedule": -0.19, "self": -0.01, "selling": 0.06, "shift_swap": 0.03, "sibling": 0.02, "stuck": 0.04, "studying": 0.03, "supervisor": 0.03, "time_use": -0.13, "tools": -0.14, "training": 0.05, "trip": -0.12, "writing": 0.05}
 _DEFAULT_PRIOR = -0.5
-_W_EVIDENCE, _W_APPS, _W_SPREAD = 0.346, -0.176, -0.020
+_W_EVIDENCE, _W_APPS, _W_SPREAD = 0.357, -0.190, -0.014
 
 
 # How a topic key's prefix names the way a proposition was derived.
@@ -1799,6 +1841,42 @@ def _route_start(text: str) -> str:
     at most ("Alfa Pendular 123  Lisboa - Santa Apolónia" sets out from Lisboa - Santa Apolónia)."""
     last = re.split(r"[.,;:!?]|\s{2,}", text)[-1]
     return " ".join(last.split()[-5:])
+
+
+# A pull (merge) request's page title: GitHub "Title by login · Pull Request #12 · org/repo",
+# GitLab "Title (!12) · Merge requests · org / repo · GitLab"
+_PR_TITLE = re.compile(
+    r"^(?P<title>.+?)(?:\s+by\s+(?P<by>[\w.-]+))?\s+·\s+(?:Pull Request #|Merge requests? !)(?P<n>\d+)"
+    r"\s+·\s+(?P<repo>[\w.-]+\s?/\s?[\w.-]+)")
+_PR_AUTHOR = re.compile(r"^\W*(?:Open|Merged|Closed|Draft)?\s*([\w.-]+)\s+(?:wants to merge|merged \d+ commits?)", re.M)
+_PR_REVIEW = re.compile(r"(?:^|\s)(?P<who>[\w.-]+)\s+(?P<what>requested changes|approved(?: these changes)?|"
+                        r"commented on)\b", re.M)
+_PR_OWN_REVIEW = re.compile(r"\bSubmit review\b")
+
+
+def _is_login_of(login: str, full_name: str) -> bool:
+    """Whether an account name is the person's: "tnowak", "lukasbrandt", "ines-carvalho"."""
+    words = [fold(w) for w in full_name.split() if w]
+    if not words:
+        return False
+    login = re.sub(r"[^a-z0-9]", "", fold(login))
+    first, last = words[0], words[-1]
+    return bool(login) and (login.startswith(first + last) or login.startswith(first[0] + last)
+                            or login == first + last[0] or (len(words) > 1 and login == last + first[0]))
+
+
+def _login_name(login: str) -> str:
+    """A login as a name where it spells one ("aylin-demir" is Aylin Demir), else as it is."""
+    parts = re.split(r"[-._]", login)
+    return " ".join(p.capitalize() for p in parts) if len(parts) > 1 and all(p.isalpha() for p in parts) \
+        else login
+
+
+def _review_outcome(steps: list[str]) -> str:
+    said = [("asked for changes" if s.startswith("requested") else "approved it" if s.startswith("approved")
+             else "") for s in steps]
+    said = [w for i, w in enumerate(said) if w and w not in said[:i]]
+    return (": " + ", then ".join(said)) if said else ""
 
 
 def _destination(feats: list[_Features], places: Counter[str], homes: set[str]) -> str | None:

@@ -722,3 +722,25 @@ def test_being_on_call_says_the_days_the_rota_gives_the_person(tmp_path: Path) -
     on_call = [s for s in said if "on call" in s]
     assert on_call and "from Mon 15 Mar 2027 to Mon 22 Mar 2027" in on_call[0], said
     assert not any("incident" in s for s in on_call), said  # a menu's "Incidents" is none
+
+
+def test_code_review_on_a_pull_request_page_either_way(tmp_path: Path) -> None:
+    said = _said(tmp_path, "Tomasz Nowak", [
+        ("Firefox", "ledger: use i128 minor units for FX conversion by abello · Pull Request #482 · "
+                    "tillpoint/ledger - Mozilla Firefox",
+         "ledger: use i128 minor units for FX conversion #482\n"
+         "Open  abello wants to merge 3 commits into main from abello/fx-i128\nReviewers: tnowak"),
+        ("Firefox", "ledger: use i128 minor units for FX conversion by abello · Pull Request #482 · "
+                    "tillpoint/ledger - Mozilla Firefox",
+         "tnowak commented on src/fx.rs line 234\n○ Comment  ● Request changes  ○ Approve\nSubmit review"),
+        ("Firefox", "ledger: use i128 minor units for FX conversion by abello · Pull Request #482 · "
+                    "tillpoint/ledger - Mozilla Firefox",
+         "tnowak approved these changes now\n  Tests pass locally.\nabello merged commit c39f7b0 into main"),
+        ("Firefox", "Retry webhooks by tnowak · Pull Request #1190 · tillpoint/payments-gateway",
+         "Open  tnowak wants to merge 1 commit into main\nmarta-kowalska requested changes 10:02\n"
+         "marta-kowalska approved these changes 11:40"),
+    ])
+    assert "Tomasz reviewed abello's pull request #482 “ledger: use i128 minor units for FX " \
+           "conversion”: approved it" in said, said
+    assert "Marta Kowalska reviewed Tomasz's pull request #1190 “Retry webhooks”: asked for " \
+           "changes, then approved it" in said, said
