@@ -638,6 +638,11 @@ def test_an_event_that_is_someone_elses_cancelled_or_a_title_is_not_the_persons(
     assert _event_phrase("inscription au module « Rééducation : examen clinique » le 19 mars",
                          friday, seen) is None
     assert _event_phrase("au cours de la journée du 19 mars", friday, seen) is None
+    # a street ("8 cours Foch") is no class; the deed's signing is the event
+    assert _event_phrase("la signature de l'acte authentique de vente au jeudi 18 mars 2027 en notre "
+                         "étude (8 cours Foch, Aubagne)", thursday, seen) == "a deed signing"
+    assert _event_phrase("Inscription confirmée : formation Rééducation vestibulaire le 19 mars",
+                         friday, seen) == "a training course"
     # the formal "su" is "your": the person's own appointment
     assert _event_phrase("Le confirmamos su cita el 19 de marzo a las 10:00", friday, seen) == "an appointment"
 
