@@ -70,11 +70,12 @@ _RELATION = re.compile(
 _TITLE_PERSON = re.compile(rf"\b(?:Prof\.?|Professor|Dr\.?|Mr\.?|Mrs\.?|Ms\.?)\s+(?P<name>{_FULL_NAME})")
 
 _ORG_SUFFIX = re.compile(
-    rf"\b(?P<org>(?:{_NAME}|[A-Z]{{2,}})(?:\s+(?:{_NAME}|[A-Z]{{2,}}|&)){{0,3}}\s+"
-    r"(?:Inc|Ltd|LLC|GmbH|AG|SA|S\.A\.|SL|Lda|Ltda|plc|Corp|Corporation|Company|Group|Labs|"
+    rf"\b(?P<org>(?:{_NAME}|[A-Z]{{2,}})(?:\s+(?:{_NAME}|[A-Z]{{2,}}|&)){{0,3}}"
+    # a legal form may follow a comma ("Sá Pinto Arquitetos, Lda."); other words may not
+    r"(?:,?\s+(?:Inc|Ltd|LLC|GmbH|AG|SA|S\.A\.|SL|Lda|Ltda|plc)|\s+(?:Corp|Corporation|Company|Group|Labs|"
     r"Analytics|Logistics|Systems|Technologies|Solutions|Consulting|Bank|Insurance|"
     r"University|Universidad|Universität|Université|Universidade|Hospital|Clinic|School|"
-    r"College|Institute|Foundation)\b\.?)")
+    r"College|Institute|Foundation))\b\.?)")
 _CURRENCY = r"(?:EUR|USD|GBP|CHF|BRL|€|\$|£|R\$)"
 AMOUNT = re.compile(rf"(?:{_CURRENCY}\s?\d[\d.,]*|\d[\d.,]*\s?{_CURRENCY})")
 

@@ -13,6 +13,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
+from . import entities
 from .activities import fold
 
 _NAME = r"[A-ZÀ-ÖØ-Þ][\w'’-]+"
@@ -172,22 +173,33 @@ _HEADER_SEP = r"[ \t]*(?:·|\||•|–|—|,)[ \t]*"
 
 def header_roles(text: str, user: str) -> list[str]:
     """Occupations that an account header names beside the person's full name."""
+    return [role for role, _ in header_roles_at(text, user)]
+
+
+def header_roles_at(text: str, user: str) -> list[tuple[str, str | None]]:
+    """(occupation, organisation or None) an account header or a signature gives the person:
+    beside the name ("Ana Lima | Senior Nurse"), or under it in a signature ("Inês Carvalho" on
+    its own line, then "Arquiteta · OA n.º 21457", then "Sá Pinto Arquitetos, Lda.")."""
     words = user.split()
     if len(words) < 2:
         return []
     first, last = (re.escape(w) for w in (words[0], words[-1]))
     name = rf"(?:{first}(?:[ \t]+[\w'’.-]+){{0,2}}?[ \t]+{last}(?:[ \t]+[\w'’-]+)?|{last},[ \t]*{first})"
-    out = []
-    # beside the name ("Ana Lima | Senior Nurse"), or under it in a signature ("Inês Carvalho"
-    # on its own line, then "Arquiteta · OA n.º 21457")
+    out: list[tuple[str, str | None]] = []
     for m in re.finditer(rf"\b{name}(?:{_HEADER_SEP}|(?<=\S)[ \t]*\n[ \t]*)"
                          rf"(?P<role>[^·|•–—,\n]{{2,50}}?)[ \t]*(?:[·|•–—,(\n]|$)", text):
-        if "\n" in text[m.start():m.start("role")] and \
-                text[text.rfind("\n", 0, m.start()) + 1:m.start()].strip():
+        signature = "\n" in text[m.start():m.start("role")]
+        if signature and text[text.rfind("\n", 0, m.start()) + 1:m.start()].strip():
             continue  # under a line that says more than the name: not a signature
         role = " ".join(m.group("role").split())
-        if _HEADER_OCCUPATION.match(role):
-            out.append(role)
+        if not _HEADER_OCCUPATION.match(role):
+            continue
+        org = None
+        if signature:  # the firm on the role's line or the next two
+            below = "\n".join(text[m.end("role"):].split("\n")[:3])
+            orgs = entities.organisations_in(below)
+            org = orgs[0] if orgs else None
+        out.append((role, org))
     return out
 
 

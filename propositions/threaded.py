@@ -353,7 +353,7 @@ def _features(o: Observation, user: str) -> _Features:
         course, unis = roles.course_page(text)
         own = (roles.own_roles(text) if wrote or _EDITOR.search(o.app or "") else []) + \
             roles.named_roles(text, user.split()[0] if user.split() else "") + \
-            [(role, None) for role in roles.header_roles(text, user)]
+            roles.header_roles_at(text, user)
         signs = _RoleSigns(own=own, teaches=teaches,
                            subject=roles.class_subject(text) if teaches is not None else None,
                            course=course, universities=unis if course else [],
@@ -1272,8 +1272,15 @@ class ThreadInferrer:
             if len(obs) < 2:
                 continue
             distinct = list({o.id: o for o in obs}.values())
+            due = ""
+            if cond == "is pregnant":  # and when the baby is due, where a line says
+                days = sorted({d for o in distinct for line in (o.content or "").splitlines()
+                               if _DUE_DATE.search(fold(line))
+                               for d, _ in date_mentions(line, datetime.fromtimestamp(o.captured_at),
+                                                         relative=False)})
+                due = f", due on {_day(days[-1])}" if days else ""
             out.append(Candidate(
-                text=f"{self.user} {cond}" if cond.startswith("is ") else f"{self.user} has {cond}",
+                text=(f"{self.user} {cond}{due}" if cond.startswith("is ") else f"{self.user} has {cond}"),
                 confidence=_probability("health", distinct, strength=1.0 + len(distinct)),
                 reasoning=f"{len(distinct)} observation(s) name it, none as a relative's",
                 decay="weeks", evidence=_ids(distinct), topic_key=f"health:{fold(cond)}",
@@ -1316,7 +1323,9 @@ class ThreadInferrer:
         def add(role: roles.Role | None, obs: list[Observation]) -> None:
             if role is not None and obs:
                 prev = found.get(role.key)
-                found[role.key] = (role, (prev[1] if prev else []) + obs)
+                # the fuller sentence of the same role stays ("an architect at Sá Pinto …")
+                keep = role if prev is None or len(role.sentence) >= len(prev[0].sentence) else prev[0]
+                found[role.key] = (keep, (prev[1] if prev else []) + obs)
 
         pairs: Counter[tuple[str, str]] = Counter()
         pair_obs: list[Observation] = []
@@ -1585,9 +1594,9 @@ _SELF_IN_ENGLISH = {
 # Log-odds weights of the features that predict whether a proposition is true, by how it was
 # derived (see _probability). Set by hand from the scenarios in tests/scenarios/; they
 # separate true from false propositions only weakly so far.
-_PRIOR = {"aspect": -0.12, "buying": 0.07, "buying_home": 0.06, "caring": -0.05, "children": 0.06, "coding_practice": 0.03, "commands": -0.06, "documents": -0.05, "employer": 0.14, "event": 0.03, "health": 0.02, "home": 0.01, "home_search": -0.00, "invoicing": -0.05, "job_search": -0.01, "language": -0.14, "learning": 0.03, "listening": 0.07, "mail": 0.25, "moving": -0.02, "news": 0.03, "on_call": 0.06, "outcome": 0.07, "partner": 0.23, "project": -0.02, "relation": 0.02, "review": 0.08, "role": 0.15, "schedule": -0.19, "self": -0.01, "selling": 0.06, "shift_swap": 0.03, "sibling": 0.02, "stuck": 0.03, "studying": 0.03, "supervisor": 0.03, "time_use": -0.13, "tools": -0.14, "training": 0.05, "trip": -0.12, "writing": 0.05}
+_PRIOR = {"aspect": -0.13, "buying": 0.06, "buying_home": 0.05, "caring": -0.05, "children": 0.06, "coding_practice": 0.03, "commands": -0.06, "documents": -0.06, "employer": 0.14, "event": 0.01, "health": 0.09, "home": 0.01, "home_search": -0.01, "invoicing": -0.05, "job_search": -0.02, "language": -0.14, "learning": 0.03, "listening": 0.07, "mail": 0.23, "moving": -0.02, "news": 0.03, "on_call": 0.06, "outcome": 0.07, "partner": 0.22, "project": -0.02, "relation": 0.02, "review": 0.08, "role": 0.22, "schedule": -0.20, "self": -0.01, "selling": 0.06, "shift_swap": 0.03, "sibling": 0.02, "stuck": 0.03, "studying": 0.03, "supervisor": 0.03, "time_use": -0.13, "tools": -0.15, "training": 0.05, "trip": -0.12, "writing": 0.05}
 _DEFAULT_PRIOR = -0.5
-_W_EVIDENCE, _W_APPS, _W_SPREAD = 0.356, -0.192, -0.010
+_W_EVIDENCE, _W_APPS, _W_SPREAD = 0.365, -0.209, 0.009
 
 
 # How a topic key's prefix names the way a proposition was derived.
@@ -2071,6 +2080,10 @@ _CONDITIONS: tuple[tuple[str, re.Pattern[str]], ...] = tuple((name, re.compile(r
     ("is pregnant", r"pregnan|antenatal|prenatal|pre-natal|gravida|gravidez|gestacao|embarazad|"
                     r"embarazo|gestacion|schwanger|mutterpass|enceinte|grossesse|prenatale"),
 ))
+# the day a baby is due, in the five languages
+_DUE_DATE = re.compile(r"due date|\bdue on\b|\bdue\b.{0,20}\bbaby\b|prevista do parto|data provavel do parto|"
+                       r"fecha probable de parto|\bfpp\b|geburtstermin|errechneter termin|"
+                       r"terme prevu|date prevue d.accouchement|\bdpa\b")
 # a line about someone else's health: a relative named on it
 _RELATIVE = re.compile(r"\b(?:mother|father|mum|mom|dad|son|daughter|sister|brother|husband|wife|"
                        r"grandm|grandf|madre|padre|mama|papa|hij[oa]|herman[oa]|abuel[oa]|"

@@ -656,8 +656,8 @@ def test_a_signature_gives_the_role_and_pregnancy_is_a_condition(tmp_path: Path)
         ("Google Chrome", "Boletim de Saúde da Grávida – SNS 24",
          "Boletim de Saúde da Grávida: Idade gestacional 24s+0d · Data prevista do parto 28/06/2027"),
     ])
-    assert "Inês is an architect" in said
-    assert "Inês is pregnant" in said
+    assert "Inês is an architect at Sá Pinto Arquitetos, Lda" in said
+    assert "Inês is pregnant, due on Mon 28 Jun 2027" in said
 
 
 def test_shell_words_are_no_tools_and_a_teams_chat_partner_is_no_employer(tmp_path: Path) -> None:
