@@ -1081,6 +1081,11 @@ class ThreadInferrer:
                     text = f"{who} has {_article(event)} {event} on {_day(when)}{at_s}"
                 else:
                     text = f"{self.user} has {phrase} on {_day(when)}{at_s}"
+                    # "has a deadline": for what, where a mail or a document's title says
+                    subject = _mail_subject(title, o.app) if not _CHAT_APPS.search(o.app or "") else ""
+                    if len(phrase.split()) == 2 and subject and not _is_page_name(subject) \
+                            and fold(subject) != fold(o.app or "") and "@" not in subject:
+                        text += f" (“{_short(subject, 60)}”)"
             out.append(Candidate(
                 text=text,
                 confidence=_probability("event", obs, strength=1.0 + len(named)),
@@ -1594,9 +1599,9 @@ _SELF_IN_ENGLISH = {
 # Log-odds weights of the features that predict whether a proposition is true, by how it was
 # derived (see _probability). Set by hand from the scenarios in tests/scenarios/; they
 # separate true from false propositions only weakly so far.
-_PRIOR = {"aspect": -0.13, "buying": 0.06, "buying_home": 0.05, "caring": -0.05, "children": 0.06, "coding_practice": 0.03, "commands": -0.06, "documents": -0.06, "employer": 0.14, "event": 0.01, "health": 0.09, "home": 0.01, "home_search": -0.01, "invoicing": -0.05, "job_search": -0.02, "language": -0.14, "learning": 0.03, "listening": 0.07, "mail": 0.23, "moving": -0.02, "news": 0.03, "on_call": 0.06, "outcome": 0.07, "partner": 0.22, "project": -0.02, "relation": 0.02, "review": 0.08, "role": 0.22, "schedule": -0.20, "self": -0.01, "selling": 0.06, "shift_swap": 0.03, "sibling": 0.02, "stuck": 0.03, "studying": 0.03, "supervisor": 0.03, "time_use": -0.13, "tools": -0.15, "training": 0.05, "trip": -0.12, "writing": 0.05}
+_PRIOR = {"aspect": -0.12, "buying": 0.05, "buying_home": 0.05, "caring": -0.05, "children": 0.06, "coding_practice": 0.03, "commands": -0.06, "documents": -0.07, "employer": 0.13, "event": 0.09, "health": 0.09, "home": 0.01, "home_search": -0.01, "invoicing": -0.05, "job_search": -0.03, "language": -0.14, "learning": 0.04, "listening": 0.07, "mail": 0.24, "moving": -0.02, "news": 0.04, "on_call": 0.05, "outcome": 0.07, "partner": 0.20, "project": -0.02, "relation": 0.02, "review": 0.08, "role": 0.22, "schedule": -0.20, "self": -0.01, "selling": 0.06, "shift_swap": 0.03, "sibling": 0.02, "stuck": 0.03, "studying": 0.03, "supervisor": 0.03, "time_use": -0.13, "tools": -0.15, "training": 0.04, "trip": -0.13, "writing": 0.05}
 _DEFAULT_PRIOR = -0.5
-_W_EVIDENCE, _W_APPS, _W_SPREAD = 0.365, -0.209, 0.009
+_W_EVIDENCE, _W_APPS, _W_SPREAD = 0.327, -0.210, 0.055
 
 
 # How a topic key's prefix names the way a proposition was derived.
@@ -1669,7 +1674,8 @@ _COMPOSE_PREFIX = re.compile(r"^\s*(?:antwort verfassen|verfassen|redactar|respo
 
 def _mail_subject(title: str, app: str | None) -> str:
     """A mail's subject from its window title, without the app, the account and the site."""
-    title = re.sub(r"\s+[-–—]\s+Message \((?:HTML|Text|Texte|Texto|Nur-Text|Rich Text)\)", "", title)
+    title = re.sub(r"\s+[-–—]\s+(?:Message|Mensagem|Mensaje|Nachricht|Messaggio) "
+                   r"\((?:HTML|Text|Texte|Texto|Nur-Text|Rich Text|Testo)\)", "", title)
     parts = [p.strip() for p in re.split(r"\s+[-–—|·]\s+", _COMPOSE_PREFIX.sub("", title)) if p.strip()]
     app_key = fold(app or "")
     keep = [p for p in parts if not (_BROWSERS.search(p) or "@" in p or

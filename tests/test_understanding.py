@@ -749,3 +749,16 @@ def test_code_review_on_a_pull_request_page_either_way(tmp_path: Path) -> None:
            "conversion”: approved it" in said, said
     assert "Marta Kowalska reviewed Tomasz's pull request #1190 “Retry webhooks”: asked for " \
            "changes, then approved it" in said, said
+
+
+def test_a_bare_event_says_what_it_is_for_from_the_mail_that_holds_it(tmp_path: Path) -> None:
+    said = _said(tmp_path, "Javier Ortega", [
+        ("Mozilla Firefox", "1T 2027 – facturas emitidas y recibidas - javier@gmail.com - Gmail",
+         "De: Elena Puchades <elena@asesoria.es>\nJavier, te adjunto el resumen del trimestre.\n"
+         "El plazo de presentación acaba el 20 de abril de 2027."),
+        ("Outlook", "Licenciamento RB214 – prazo 19/03 - Mensagem (HTML)",
+         "De: Paulo Sá Pinto\nInês, o prazo de entrega na Câmara é sexta-feira, 19 de março de 2027."),
+    ], t0=datetime(2027, 3, 10, 9, 0).timestamp())
+    assert any(s.startswith("Javier has a deadline on Tue 20 Apr 2027 (“1T 2027 – facturas emitidas "
+                            "y recibidas”)") for s in said), said
+    assert not any("Mensagem (HTML)" in s for s in said), said
