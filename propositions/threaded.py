@@ -475,11 +475,17 @@ class ThreadInferrer:
         out += self._tools(act)
         out += self._self_statements(act)
         out += self._health(act)
+        out += self._milestones(act)
         out += roles_said
         out += self._others(act)
         out += self._app_use(act)
         out += self._focus(act, out)
         out += self._schedule(act)
+        # A relative's round birthday an event sentence already gives is not said twice.
+        out = [c for c in out if not (c.topic_key or "").startswith("milestone:") or not any(
+            other is not c and (other.topic_key or "").startswith(("date:", "event:"))
+            and c.topic_key.split(":")[1] in other.text and c.topic_key.split(":")[2] in other.text
+            for other in out)]
         # Going where one moves is part of the move, not a trip.
         moving_to = {c.topic_key.removeprefix("moving:") for c in out
                      if (c.topic_key or "").startswith("moving:")}
@@ -1292,6 +1298,40 @@ class ThreadInferrer:
                 sensitive=["health"]))
         return out
 
+    def _milestones(self, act: _Activity) -> list[Candidate]:
+        """A parent's or grandparent's round birthday ("almoço dos 65 da mãe", "Geschenk 60.
+        Geburtstag Mutter", "Mamá: … son mis 60 años"): the relative and the age on one line, or
+        said by the relative in a chat, on two screens or more; and the day it is kept, where a
+        line beside the relative or the birthday gives one."""
+        seen: dict[tuple[str, int], list[Observation]] = defaultdict(list)
+        days: dict[tuple[str, int], Counter[date]] = defaultdict(Counter)
+        for o in self._screens(act):
+            text = self.features(o).text
+            for line in text.splitlines():
+                speaker = _SPEAKER_LINE.match(line)
+                said_by = entities.RELATIONS.get(speaker.group("name").strip().casefold()) if speaker else None
+                for rel, age in _milestones_in(line, said_by):
+                    seen[(rel, age)].append(o)
+            for (rel, age) in list(seen):
+                for d, line, _ in self.features(o).dates:
+                    # the day of the celebration: a line that speaks of it and of them
+                    if _MILESTONE_DAY.search(fold(line)) and (str(age) in line or any(
+                            entities.RELATIONS.get(w) == rel for w in re.findall(r"[^\W\d_]+", line.casefold()))):
+                        days[(rel, age)][d] += 1
+        out = []
+        for (rel, age), obs in seen.items():
+            distinct = list({o.id: o for o in obs}.values())
+            if len(distinct) < 2:
+                continue
+            whose = "her" if rel in ("mother", "grandmother") else "his"
+            on = f" on {_day(days[(rel, age)].most_common(1)[0][0])}" if days[(rel, age)] else ""
+            out.append(Candidate(
+                text=f"{self.user}'s {rel} has {whose} {_ordinal(age)} birthday{on}",
+                confidence=_probability("event", distinct, strength=1.0 + len(distinct)),
+                reasoning=f"{len(distinct)} observations name the {rel}'s {age}", decay="weeks",
+                evidence=_ids(distinct), topic_key=f"milestone:{rel}:{age}"))
+        return out
+
     def _self_statements(self, act: _Activity) -> list[Candidate]:
         """What the person says of themselves in what they write ("I'm vegetarian")."""
         out = []
@@ -1599,9 +1639,9 @@ _SELF_IN_ENGLISH = {
 # Log-odds weights of the features that predict whether a proposition is true, by how it was
 # derived (see _probability). Set by hand from the scenarios in tests/scenarios/; they
 # separate true from false propositions only weakly so far.
-_PRIOR = {"aspect": -0.12, "buying": 0.05, "buying_home": 0.05, "caring": -0.05, "children": 0.06, "coding_practice": 0.03, "commands": -0.06, "documents": -0.07, "employer": 0.13, "event": 0.09, "health": 0.09, "home": 0.01, "home_search": -0.01, "invoicing": -0.05, "job_search": -0.03, "language": -0.14, "learning": 0.04, "listening": 0.07, "mail": 0.24, "moving": -0.02, "news": 0.04, "on_call": 0.05, "outcome": 0.07, "partner": 0.20, "project": -0.02, "relation": 0.02, "review": 0.08, "role": 0.22, "schedule": -0.20, "self": -0.01, "selling": 0.06, "shift_swap": 0.03, "sibling": 0.02, "stuck": 0.03, "studying": 0.03, "supervisor": 0.03, "time_use": -0.13, "tools": -0.15, "training": 0.04, "trip": -0.13, "writing": 0.05}
+_PRIOR = {"aspect": -0.12, "buying": 0.05, "buying_home": 0.05, "caring": -0.05, "children": 0.06, "coding_practice": 0.03, "commands": -0.06, "documents": -0.07, "employer": 0.13, "event": 0.09, "health": 0.08, "home": 0.01, "home_search": -0.01, "invoicing": -0.05, "job_search": -0.03, "language": -0.14, "learning": 0.04, "listening": 0.07, "mail": 0.24, "milestone": 0.05, "moving": -0.02, "news": 0.04, "on_call": 0.05, "outcome": 0.07, "partner": 0.20, "project": -0.02, "relation": 0.02, "review": 0.07, "role": 0.22, "schedule": -0.20, "self": -0.01, "selling": 0.06, "shift_swap": 0.03, "sibling": 0.02, "stuck": 0.03, "studying": 0.03, "supervisor": 0.03, "time_use": -0.13, "tools": -0.15, "training": 0.04, "trip": -0.13, "writing": 0.05}
 _DEFAULT_PRIOR = -0.5
-_W_EVIDENCE, _W_APPS, _W_SPREAD = 0.327, -0.210, 0.055
+_W_EVIDENCE, _W_APPS, _W_SPREAD = 0.329, -0.216, 0.062
 
 
 # How a topic key's prefix names the way a proposition was derived.
@@ -2086,6 +2126,43 @@ _CONDITIONS: tuple[tuple[str, re.Pattern[str]], ...] = tuple((name, re.compile(r
     ("is pregnant", r"pregnan|antenatal|prenatal|pre-natal|gravida|gravidez|gestacao|embarazad|"
                     r"embarazo|gestacion|schwanger|mutterpass|enceinte|grossesse|prenatale"),
 ))
+# A parent's round age beside them: "65 da mãe", "60. Geburtstag Mutter", "Dad's 70th"
+_PARENT_RELATIONS = {w: r for w, r in entities.RELATIONS.items()
+                 if r in ("mother", "father", "grandmother", "grandfather")}
+_PARENT_RE = re.compile(r"(?i)(?<![\w])(?:" + "|".join(sorted(map(re.escape, _PARENT_RELATIONS), key=len, reverse=True))
+                        + r")(?![\w])")
+_AGE_RE = re.compile(r"(?<![\d.,:/])(?P<age>[4-9]0|[4-9]5|100)(?:\s?(?:st|nd|rd|th|\.|º|\.º|ª))?"
+                     r"(?![\d.,:/%€$£]|\s?(?:km|min|€|%|h\b|kg|m\b|eur|mil))")
+_OWN_AGE = re.compile(r"(?i)\b(?:mis|my|meine[nm]?|meus|mes)\s+(?P<age>[4-9]0|[4-9]5|100)(?:\s?(?:th|\.|º))?\b")
+_MILESTONE_DAY = re.compile(r"birthday|cumple|geburtstag|aniversar|anniversaire|\bfeier\b|fiesta|festa|"
+                            r"almoco|almuerzo|comida|lunch|dinner|jantar|cena|diner|mittagessen|party")
+
+
+def _milestones_in(line: str, said_by: str | None) -> list[tuple[str, int]]:
+    """(relative, age) a line names: the relative and a round age beside a birthday word or
+    each other, or a relative speaking of their own ("son mis 60 años")."""
+    out = []
+    if said_by in ("mother", "father", "grandmother", "grandfather"):
+        m = _OWN_AGE.search(line)
+        if m:
+            out.append((said_by, int(m.group("age"))))
+    rel = _PARENT_RE.search(line)
+    if rel:
+        folded = fold(line)
+        for m in _AGE_RE.finditer(line):
+            near = abs(m.start() - rel.start()) <= 40
+            ordinal = m.group(0) != m.group("age")  # "70th", "zum 60.", "65.º"
+            if near and (ordinal or _MILESTONE_DAY.search(folded)
+                         or re.search(r"\b(?:anos|años|jahre|ans)\b", folded)):
+                out.append((_PARENT_RELATIONS[rel.group(0).casefold()], int(m.group("age"))))
+                break
+    return list(dict.fromkeys(out))
+
+
+def _ordinal(n: int) -> str:
+    return f"{n}{'th' if 10 <= n % 100 <= 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(n % 10, 'th')}"
+
+
 # the day a baby is due, in the five languages
 _DUE_DATE = re.compile(r"due date|\bdue on\b|\bdue\b.{0,20}\bbaby\b|prevista do parto|data provavel do parto|"
                        r"fecha probable de parto|\bfpp\b|geburtstermin|errechneter termin|"

@@ -762,3 +762,20 @@ def test_a_bare_event_says_what_it_is_for_from_the_mail_that_holds_it(tmp_path: 
     assert any(s.startswith("Javier has a deadline on Tue 20 Apr 2027 (“1T 2027 – facturas emitidas "
                             "y recibidas”)") for s in said), said
     assert not any("Mensagem (HTML)" in s for s in said), said
+
+
+def test_a_parents_round_birthday_from_their_own_words_and_a_search(tmp_path: Path) -> None:
+    said = _said(tmp_path, "Jonas Brandtner", [
+        ("Mozilla Firefox", "Geschenk 60. Geburtstag Mutter Ideen – Google Suche",
+         "Google  geschenk 60 geburtstag mutter regensburg\n50 Geschenkideen zum 60. Geburtstag für Mama"),
+        ("WhatsApp", "WhatsApp",
+         "Mama: Jonas, kommst du Freitag mit dem Zug? Die Feier zu meinem 60. Geburtstag ist Samstag "
+         "ab 12 im Gasthof Spitalgarten"),
+        ("Mozilla Firefox", "Kasse – Theater Regensburg",
+         "2 Karten · Personalisierung: „Für Mama zum 60. – von Jonas“ · 78,00 €"),
+    ])
+    assert any(s.startswith("Jonas's mother has her 60th birthday") for s in said), said
+    # an age beside a parent with nothing of a birthday is none ("Mama, 45 min Verspätung")
+    from propositions.threaded import _milestones_in
+    assert _milestones_in("Mama: bin in 45 min da, Zug hat Verspätung", None) == []
+    assert _milestones_in("Mamá: Son mis 60 años, no me vayas a fallar", "mother") == [("mother", 60)]
