@@ -779,3 +779,14 @@ def test_a_parents_round_birthday_from_their_own_words_and_a_search(tmp_path: Pa
     from propositions.threaded import _milestones_in
     assert _milestones_in("Mama: bin in 45 min da, Zug hat Verspätung", None) == []
     assert _milestones_in("Mamá: Son mis 60 años, no me vayas a fallar", "mother") == [("mother", 60)]
+
+
+def test_an_unpaid_invoice_names_who_owes_it_never_a_search_or_a_sentences_first_word() -> None:
+    from propositions.threaded import _debtors
+
+    assert _debtors("Te recuerdo que la factura del Bar El Racó (F-2027-006) sigue sin cobrar",
+                    "Javier Ortega") == ["Bar El Racó"]
+    assert _debtors("4  F-2027-006  Bar El Racó de Patraix  08/02  1.240,00  NO – reclamado 3 veces",
+                    "Javier Ortega") == ["Bar El Racó de Patraix"]
+    assert _debtors("Cómo reclamar una factura impagada", "Javier Ortega") == []
+    assert _debtors("Javier Ortega: factura sin cobrar", "Javier Ortega") == []
