@@ -999,17 +999,11 @@ class ThreadInferrer:
                 return f"{u} is on call{team} and handling {what}", "incident"
             # when: the days said on a rota's lines, beside "on-call" or the person's own name
             first_word = fold(first_name(self.full_name))
-            def days_on(lines_of: Callable[[str], bool]) -> list[date]:
-                return sorted({d for o in cued for line in self.features(o).text.splitlines()
-                               if lines_of(line)
-                               for d, _ in date_mentions(line, datetime.fromtimestamp(o.captured_at),
-                                                         relative=False)
-                               if d >= datetime.fromtimestamp(o.captured_at).date()})
-
             # the rota's line that names them says their days; else any line about being on call
-            span = _cluster(days_on(lambda line: bool(first_word) and first_word in fold(line)
-                                    and bool(_ON_CALL_LINE.search(line) or len(line) < 80))
-                            or days_on(lambda line: bool(_ON_CALL_LINE.search(line))))
+            rows = [row for o in cued for row in self.features(o).scan(
+                "rota", lambda t, o=o: _rota_days(t, fold(t), first_word, o.captured_at))]
+            span = _cluster(sorted({d for d, named in rows if named})) or \
+                _cluster(sorted({d for d, _ in rows}))
             when = (f" from {_day(span[0])} to {_day(span[-1])}" if len(span) > 1
                     else f" on {_day(span[0])}" if span else "")
             return f"{u} is on call{team}{when}", "on call"
@@ -1026,10 +1020,8 @@ class ThreadInferrer:
                                    r"em atraso|atrasad", f.folded) for f in feats)
             # who owes it: the name on the lines that speak of the unpaid invoice
             # (anywhere in the window: the ledger or the chat that names them is often another thread)
-            owed = Counter(n for f in [self.features(o) for o in self._screens(self._act)]
-                           for line in f.text.splitlines()
-                           if _UNPAID_LINE.search(fold(line)) for n in _debtors(line, self.full_name)
-                           if not _is_page_name(n))
+            owed = Counter(n for o in self._screens(self._act)
+                           for n in self.features(o).scan("debtors", lambda t: _debtors_of(t, self.full_name)))
             who = [max((n for n in owed), key=lambda n: (owed[n] + sum(
                 owed[m] for m in owed if m != n and fold(m) in fold(n)), len(n)))] if owed else []
             if unpaid:
@@ -1313,13 +1305,10 @@ class ThreadInferrer:
         seen: dict[tuple[str, int], list[Observation]] = defaultdict(list)
         days: dict[tuple[str, int], Counter[date]] = defaultdict(Counter)
         for o in self._screens(act):
-            text = self.features(o).text
-            for line in text.splitlines():
-                speaker = _SPEAKER_LINE.match(line)
-                said_by = entities.RELATIONS.get(speaker.group("name").strip().casefold()) if speaker else None
-                for rel, age in _milestones_in(line, said_by):
-                    seen[(rel, age)].append(o)
-            for (rel, age) in list(seen):
+            found = self.features(o).scan("milestones", _milestones_of)  # once per observation
+            for rel, age in found:
+                seen[(rel, age)].append(o)
+            for (rel, age) in (found if found else ()):
                 for d, line, _ in self.features(o).dates:
                     # the day of the celebration: a line that speaks of it and of them
                     if _MILESTONE_DAY.search(fold(line)) and (str(age) in line or any(
@@ -2145,6 +2134,18 @@ _MILESTONE_DAY = re.compile(r"birthday|cumple|geburtstag|aniversar|anniversaire|
                             r"almoco|almuerzo|comida|lunch|dinner|jantar|cena|diner|mittagessen|party")
 
 
+def _milestones_of(text: str) -> list[tuple[str, int]]:
+    """(relative, age) of every line of ``text`` that names a parent's round birthday."""
+    if not _PARENT_RE.search(text):
+        return []
+    out: list[tuple[str, int]] = []
+    for line in text.splitlines():
+        speaker = _SPEAKER_LINE.match(line)
+        said_by = entities.RELATIONS.get(speaker.group("name").strip().casefold()) if speaker else None
+        out += _milestones_in(line, said_by)
+    return list(dict.fromkeys(out))
+
+
 def _milestones_in(line: str, said_by: str | None) -> list[tuple[str, int]]:
     """(relative, age) a line names: the relative and a round age beside a birthday word or
     each other, or a relative speaking of their own ("son mis 60 años")."""
@@ -2181,6 +2182,15 @@ _NOT_DEBTOR = frozenset(("te", "el", "la", "le", "the", "si", "if", "hi", "hola"
                          "ola", "olá", "factura", "invoice", "rechnung", "facture", "fatura", "no", "sin"))
 
 
+def _debtors_of(text: str, user: str) -> list[str]:
+    """Who owes what ``text``'s lines about unpaid invoices speak of (see ``_debtors``)."""
+    folded = fold(text)
+    if not _UNPAID_LINE.search(folded):
+        return []
+    return [n for line, low in zip(text.splitlines(), folded.splitlines())
+            if _UNPAID_LINE.search(low) for n in _debtors(line, user) if not _is_page_name(n)]
+
+
 def _debtors(line: str, user: str) -> list[str]:
     """Names of firms or people on a line about an unpaid invoice (never the person's own)."""
     own = {fold(w) for w in user.split()}
@@ -2194,6 +2204,18 @@ def _debtors(line: str, user: str) -> list[str]:
                 and (len(words) > 1 or (len(name) > 3 and not everyday_anywhere(name.casefold()))) \
                 and fold(name) not in WEEKDAYS and fold(name) not in MONTHS:
             out.append(name)
+    return out
+
+
+def _rota_days(text: str, folded: str, first: str, seen: float) -> list[tuple[date, bool]]:
+    """(day, whether the line names the person) for days said on lines about being on call or
+    naming the person (a rota's row: "Mar 15 09:00 – Mar 22 09:00  Lukas Brandt (you)")."""
+    at = datetime.fromtimestamp(seen)
+    out = []
+    for line, low in zip(text.splitlines(), folded.splitlines()):
+        named = bool(first) and first in low and (bool(_ON_CALL_LINE.search(line)) or len(line) < 80)
+        if named or _ON_CALL_LINE.search(line):
+            out += [(d, named) for d, _ in date_mentions(line, at, relative=False) if d >= at.date()]
     return out
 
 
