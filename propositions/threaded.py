@@ -1545,9 +1545,9 @@ class ThreadInferrer:
 _ASPECTS: dict[str, dict[str, tuple[str, str]]] = {
     "job_search": {
         "pay": (r"\bsalar|compensation|total pay|glassdoor|levels\.fyi|gehalt|salaire|salario",
-                "{u} is researching salaries for the roles they are applying to"),
+                "{u} is comparing salaries for the jobs applied for"),
         "documents": (r"\bresume|\bcv\b|cover letter|lebenslauf|anschreiben|curricul|"
-                      r"lettre de motivation", "{u} is updating their resume and cover letter"),
+                      r"lettre de motivation", "{u} is updating a resume and cover letter"),
     },
     "event": {
         "gift": (r"\bregistry|wedding gift|\bgift\b|present for|regalo|geschenk|cadeau|presente",
