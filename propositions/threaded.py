@@ -2393,12 +2393,17 @@ def _not_their_event(line: str, start: int, noun: str) -> bool:
     return opened >= 0 and opened > max(head.rfind("»"), head.rfind("”"))
 
 
+_RELATIVE_DAY = re.compile(r"(?i)\b(?:tomorrow|today|tonight|amanh[ãa]|hoje|(?<!la )ma[ñn]ana|hoy|morgen|heute|"
+                           r"demain|aujourd'hui|ce soir)\b")
+
+
 def _event_phrase(line: str, when: date, seen: float) -> str | None:
     """"a technical interview with Northwind Analytics" from the sentence that holds a date:
     the event named nearest to where the date is mentioned."""
     spans = [span for d, span in date_mentions(line, datetime.fromtimestamp(seen)) if d == when]
     at = spans[0][0] if spans else 0
     best: tuple[int, str] | None = None
+    where = 0
     for m in _EVENT_RE.finditer(line):
         if re.search(r"(?i)packed lunch|lunch ?box|lunch break|dinner time", m.group("phrase")):
             continue  # food to pack, a pause: no event
@@ -2419,6 +2424,7 @@ def _event_phrase(line: str, when: date, seen: float) -> str | None:
         distance = abs(m.start() - at) if m.start() <= at else 2 * (m.start() - at)
         if best is None or distance < best[0]:
             best = (distance, " ".join(words))
+            where = m.start()
     for m in _FOREIGN_EVENT_RE.finditer(line):
         if _not_their_event(line, m.start(), m.group("noun")):
             continue
@@ -2427,7 +2433,13 @@ def _event_phrase(line: str, when: date, seen: float) -> str | None:
             # the name after the noun says which ("examen TOEFL iBT": the TOEFL iBT exam)
             named = _NAMED_AFTER.match(line, m.end())
             best = (distance, (f"{named.group(1)} " if named else "") + _FOREIGN_EVENTS[m.group("noun").casefold()])
+            where = m.start()
     if not best:
+        return None
+    # "Amanhã tenho consulta … a data prevista do parto (28 de junho)": the event is tomorrow,
+    # and the date in the line is another thing's
+    near_day = min((abs(r.start() - where) for r in _RELATIVE_DAY.finditer(line)), default=None)
+    if near_day is not None and near_day < abs(at - where):
         return None
     last = best[1].rsplit(" ", 1)[-1]
     if last.endswith("s") and last[:-1].lower() in _EVENT_NOUNS:  # "swimming lessons": one lesson

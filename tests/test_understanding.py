@@ -643,6 +643,9 @@ def test_an_event_that_is_someone_elses_cancelled_or_a_title_is_not_the_persons(
                          "étude (8 cours Foch, Aubagne)", thursday, seen) == "a deed signing"
     assert _event_phrase("Inscription confirmée : formation Rééducation vestibulaire le 19 mars",
                          friday, seen) == "a training course"
+    # tomorrow's check-up, in a line that also gives another thing's date
+    assert _event_phrase("Amanhã tenho consulta pré-natal e peço a declaração com a data prevista "
+                         "do parto (19 de março).", friday, seen) is None
     # the formal "su" is "your": the person's own appointment
     assert _event_phrase("Le confirmamos su cita el 19 de marzo a las 10:00", friday, seen) == "an appointment"
 
