@@ -19,7 +19,8 @@ from .activities import fold
 from .dates import MONTHS, WEEKDAYS
 from .packed import PackedMap
 
-_NAME = r"[A-ZÀ-ÖØ-Þ][a-zà-öø-ÿ'’-]+"
+# a name's word, hyphenated ones whole ("Hans-Jürgen", "Thiessen-Krüger")
+_NAME = r"[A-ZÀ-ÖØ-Þ][a-zà-öø-ÿ'’]+(?:-[A-ZÀ-ÖØ-Þa-zà-öø-ÿ][a-zà-öø-ÿ'’]+)*-?"
 _FULL_NAME = rf"{_NAME}(?:[ \t]+(?:(?:de|da|do|dos|van|von|der|del|la|le)[ \t]+)?{_NAME}){{0,2}}"
 _HEADER = re.compile(rf"^(?:From|To|Cc|De|Para|Von|An|À|A)\s*:\s*(?P<name>{_FULL_NAME})", re.M)
 _GREETING = re.compile(
@@ -232,6 +233,9 @@ def people_in(text: str, user: str = "") -> Counter[str]:
 
 # Capitalised words that open a line or a message without being anyone's name.
 _NOT_NAMES = frozenset(fold(w) for w in (
+    # pronouns and greetings a chat line may start with ("Vos: …", "Che, …")
+    "Vos", "Vous", "Você", "Usted", "Ustedes", "Tú", "Tu", "Du", "Ihr", "Wir", "Yo", "Je", "Ich",
+    "Eu", "Nós", "Nosotros", "Che", "Hola", "Oi", "Olá", "Hallo", "Salut", "Bonjour", "Buenas",
     "Re", "Fwd", "From", "To", "Cc", "Bcc", "De", "Para", "Von", "An", "Subject", "Date", "Sent", "Reply", "Note", "Todo", "Error", "Warning", "Info",
     "Debug", "Total", "Price", "Status", "Team", "All", "Everyone", "There", "Thanks", "Thank",
     "Hi", "Hello", "Dear", "Best", "Regards", "Love", "Yes", "No", "Ok", "Okay", "Sure", "Today",

@@ -793,3 +793,27 @@ def test_an_unpaid_invoice_names_who_owes_it_never_a_search_or_a_sentences_first
                     "Javier Ortega") == ["Bar El Racó de Patraix"]
     assert _debtors("Cómo reclamar una factura impagada", "Javier Ortega") == []
     assert _debtors("Javier Ortega: factura sin cobrar", "Javier Ortega") == []
+
+
+def test_hyphenated_names_pronouns_and_menu_columns(tmp_path: Path) -> None:
+    from propositions.threaded import _ROLE
+
+    # a hyphenated first name is the person's own, whole; a hyphenated surname another's
+    assert not entities.people_in("From: Hans-Jürgen Thiessen", "Hans-Jürgen Thiessen")
+    assert entities.people_in("Von: Julia Thiessen-Krüger", "Hans-Jürgen Thiessen") == \
+        Counter({"Julia Thiessen-Krüger": 1})
+    # "Vos: …" in a chat is "you", no one's name
+    assert not entities.is_person_name("Vos", "Valeria Giménez")
+    # a role is said in one run of words, not across a menu's column gaps
+    assert [m.group(0) for m in _ROLE.finditer("Archivo  Vista  Ayuda   Editor")] == ["Editor"]
+    assert [m.group(0) for m in _ROLE.finditer("Senior Backend Engineer – Payments")] == \
+        ["Senior Backend Engineer"]
+    said = _said(tmp_path, "Hans-Jürgen Thiessen", [
+        ("Thunderbird", "Entwurf Einladung JHV 20.03.2027 - Thunderbird",
+         "Von: Hans-Jürgen Thiessen <h.thiessen@t-online.de>\nAn: Renate Petersen   CC: KGV Vorstand\n"
+         "Betreff: Entwurf Einladung JHV 20.03.2027\nLiebe Renate, anbei der Entwurf."),
+        ("Thunderbird", "Entwurf Einladung JHV 20.03.2027 - Thunderbird",
+         "Von: Renate Petersen <1.vorsitzende@kgv-osterbek.de>   An: Hans-Jürgen Thiessen\n"
+         "Betreff: Re: Entwurf Einladung JHV 20.03.2027\nDanke, sieht gut aus."),
+    ])
+    assert not any("with Hans-Jürgen" in s or "Petersen CC" in s for s in said), said
