@@ -123,7 +123,10 @@ _OCCUPATION = re.compile(
     r"accountant|pharmacist|researcher|doctor|lawyer|analyst|manager|consultant|scientist|writer|"
     r"editor|architect|electrician|plumber|physio|estudiante|enfermer|profesor|traductor|ingenier|"
     r"electricista|kinésithérapeute|kine|infirmi|enseignant|ingénieur|lehrer|ingenieur|"
-    r"übersetzer|krankenpfleger|grafikdesign|tradutor|enfermeir|engenheir")
+    r"übersetzer|krankenpfleger|grafikdesign|tradutor|enfermeir|engenheir|"
+    # the offices of a club or an association
+    r"treasurer|kassenwart|kassierer|tesorer|tesoureir|trésori|chairman|chairwoman|"
+    r"vorsitzende|schriftführer")
 
 
 def named_roles(text: str, first: str) -> list[tuple[str, str | None]]:
@@ -131,7 +134,8 @@ def named_roles(text: str, first: str) -> list[tuple[str, str | None]]:
     if not first:
         return []
     out = []
-    for m in re.finditer(rf"\b{re.escape(first)}\s*\((?:\d{{1,2}},\s*)?(?P<role>[^)(\n]{{3,60}})\)", text):
+    for m in re.finditer(rf"\b{re.escape(first)}(?:[ \t]+[A-ZÀ-Þ][\w'’-]+){{0,2}}\s*\((?:\d{{1,2}},\s*)?"
+                         rf"(?P<role>[^)(\n]{{3,60}})\)", text):
         role = m.group("role").strip()
         if not _OCCUPATION.search(role):
             continue
@@ -322,6 +326,11 @@ _IN_ENGLISH = {
     "technikerin": "technician", "motorista": "driver", "fahrer": "driver", "fahrerin": "driver",
     "conducteur": "driver", "conductrice": "driver", "analista": "analyst", "analyste": "analyst",
     "gerente": "manager", "consultor": "consultant", "consultora": "consultant",
+    "kassenwart": "treasurer", "kassenwartin": "treasurer", "kassierer": "treasurer",
+    "kassiererin": "treasurer", "tesorero": "treasurer", "tesorera": "treasurer",
+    "tesoureiro": "treasurer", "tesoureira": "treasurer", "trésorier": "treasurer",
+    "trésorière": "treasurer", "vorsitzender": "chair", "vorsitzende": "chair",
+    "schriftführer": "secretary", "schriftführerin": "secretary",
 }
 
 
@@ -446,7 +455,8 @@ def own(role: str, org: str | None) -> Role:
     role = in_english(role)
     article = "an" if role[:1].lower() in "aeiou" else "a"
     at = f" at {org}" if org else ""
-    return Role(f"is {article} {role}{at}", f"own:{fold(role)}")
+    # one role, however much is said beside it: "treasurer" and "treasurer (KGV Osterbek)"
+    return Role(f"is {article} {role}{at}", f"own:{fold(role.split(' (')[0])}")
 
 
 def teacher(school: str, subject: str | None = None) -> Role:

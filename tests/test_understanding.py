@@ -817,3 +817,10 @@ def test_hyphenated_names_pronouns_and_menu_columns(tmp_path: Path) -> None:
          "Betreff: Re: Entwurf Einladung JHV 20.03.2027\nDanke, sieht gut aus."),
     ])
     assert not any("with Hans-Jürgen" in s or "Petersen CC" in s for s in said), said
+
+
+def test_a_club_office_beside_the_full_name_is_a_role() -> None:
+    assert roles.named_roles("Von: Hans-Jürgen Thiessen (Kassenwart KGV Osterbek) <h.t@t-online.de>",
+                             "Hans-Jürgen") == [("Kassenwart KGV Osterbek", None)]
+    assert roles.own("Kassenwart KGV Osterbek", None).sentence == "is a treasurer (KGV Osterbek)"
+    assert roles.own("Kassenwart KGV Osterbek", None).key == roles.own("Kassenwart", None).key
