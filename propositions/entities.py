@@ -341,11 +341,15 @@ _ADDRESS = re.compile(
     r"rue|avenue|boulevard|chemin|allée|impasse)\b\.?"
     r"|\b(?:Rua|Avenida|Av\.|Calle|Avda\.|Paseo|Plaza|Praça|Travessa|Largo|Rue|Avenue|Boulevard|"
     r"Via|Viale|Piazza)\s+(?:[\w'’.-]+,?\s+){1,5}?\d{1,5}[A-Za-z]?\b"
+    # "C/ Poeta Asins, Benimaclet · 46020 Valencia": Spain's short form, often without a number
+    r"|\bC/\s?[A-ZÀ-Þ][\w'’.-]*(?:\s+[A-ZÀ-Þ][\w'’.-]*){0,3}(?:\s+\d{1,4})?"
+    # "14 Heol Isaf, Radyr, Cardiff CF15 8AF": a number and a street name before a UK postcode
+    r"|\b\d{1,4}[A-Za-z]?\s+(?:[A-ZÀ-Þ][\w'’.-]*\s+){0,3}[A-ZÀ-Þ][\w'’.-]*(?=,[^\n]{0,60}\b[A-Z]{1,2}\d[A-Z\d]?\s\d[A-Z]{2}\b)"
     r"|\b\d{1,4}(?:\s?(?:bis|ter))?,?\s+(?i:rue|avenue|av\.|boulevard|bd|chemin|allée|impasse|place|quai|"
     r"cours|route)\s+(?:[\w'’.-]+\s+){0,4}?[\w'’.-]+(?=,)"
     r"|\b[A-ZÄÖÜ][\wäöüß-]*(?:straße|strasse|str\.|weg|gasse|allee|platz|ring|damm)(?:\s+\d{1,4}[a-z]?)?"
     r"(?=,?\s+\d{5}\s)|\b[A-ZÄÖÜ][\wäöüß-]*(?:straße|strasse|str\.|weg|gasse|allee|platz|ring|damm)\s+\d{1,4}[a-z]?\b)"
-    r"(?P<rest>[^\n|]{0,60})")
+    r"(?P<rest>[^\n|]{0,90})")
 # where a page says the address is the reader's: an order, a form, a profile, a lease
 _OWN_ADDRESS = re.compile(
     r"\b(?i:address|deliver(?:y|ed)?|ship(?:ping)? to|home|seller|my|our|morada|endereço|entregue|"
@@ -369,7 +373,8 @@ def home_places_in(text: str, user: str = "") -> list[str]:
         # the city follows the street, often after a postcode and a district ("– Floresta –
         # Belo Horizonte/MG"): the last town the gazetteer knows, before any country
         towns = []
-        address = re.split(r"[:;!?]|\.\s", m.group("rest"), maxsplit=1)[0]  # not the next sentence
+        # not the next sentence (an abbreviation's point, "int. 3", "Col. Portales", ends none)
+        address = re.split(r"[:;!?]|(?<=[a-zà-ÿ]{4})\.\s", m.group("rest"), maxsplit=1)[0]
         for run in _CAP_RUN.finditer(address):
             words = run.group(0).replace("-", " ").split()
             hit = next((h for j in range(min(3, len(words)), 0, -1)

@@ -824,3 +824,16 @@ def test_a_club_office_beside_the_full_name_is_a_role() -> None:
                              "Hans-Jürgen") == [("Kassenwart KGV Osterbek", None)]
     assert roles.own("Kassenwart KGV Osterbek", None).sentence == "is a treasurer (KGV Osterbek)"
     assert roles.own("Kassenwart KGV Osterbek", None).key == roles.own("Kassenwart", None).key
+
+
+def test_home_from_a_uk_postcode_a_spanish_c_slash_and_a_mexican_fiscal_address() -> None:
+    assert entities.home_places_in(
+        "Deliver to: Megan Hughes, 14 Heol Isaf, Radyr, Cardiff CF15 8AF", "Megan Hughes") == ["Cardiff"]
+    assert entities.home_places_in(
+        "Javier Ortega Llorens · NIF 2*****11-X · C/ Poeta Asins, Benimaclet · 46020 Valencia",
+        "Javier Ortega") == ["Valencia"]
+    assert entities.home_places_in(
+        "Domicilio fiscal: Calle Odontología 42, int. 3, Col. Portales Sur, Benito Juárez, C.P. 03300",
+        "Daniela Cervantes") == ["Benito Juárez"]
+    # a shop's address on a page that is not the reader's stays a shop's
+    assert entities.home_places_in("Visit us: 22 Queen Street, Cardiff CF10 2BU", "Megan Hughes") == []
