@@ -7,8 +7,7 @@ the rest: ~10 MB of a small child's memory.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from . import migrations
@@ -26,23 +25,16 @@ if TYPE_CHECKING:
     from .retrieve import Weights, query
     from .store import Store
 
+from .lazy import lazy_attributes
+
 #: name -> the module that defines it
 _HOMES = {
     "DatabaseCorrupt": "errors", "DatabaseLocked": "errors", "DatabaseReadOnly": "errors",
     "DiskFull": "errors", "GumdError": "errors", "InvalidInput": "errors", "NotFound": "errors",
     "StoreError": "errors", "Observation": "models", "Proposition": "models",
     "Suggestion": "models", "Weights": "retrieve", "query": "retrieve", "Store": "store",
+    "migrations": "migrations",
 }
 
-__all__ = sorted([*_HOMES, "migrations"])
-
-
-def __getattr__(name: str) -> Any:
-    if name == "migrations":
-        return importlib.import_module(".migrations", __name__)
-    home = _HOMES.get(name)
-    if home is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f".{home}", __name__), name)
-    globals()[name] = value  # the next lookup is a plain attribute
-    return value
+__all__ = sorted(_HOMES)
+__getattr__ = lazy_attributes(__name__, _HOMES)

@@ -21,7 +21,9 @@ LAZY_ONLY = {"Xlib", "Quartz", "AppKit", "Foundation", "objc", "mlx", "mlx_lm", 
              "llama_cpp", "pynput", "rapidocr", "onnxruntime", "Vision"}
 # What the thin adapters may see of the library: the facade and the types it returns.
 SERVICE_SURFACE = {"propositions.service", "propositions.models", "propositions.serialize",
-                   "propositions.errors", "propositions.timeparse"}
+                   "propositions.errors", "propositions.timeparse",
+                   # not the model: the helper every package's lazy exports share
+                   "propositions.lazy"}
 # The quality harness (and the old names of its modules). Only the commands that replay
 # scenarios on purpose may import it; the runtime (daemon, inference, store, service, API,
 # TUI...) reads without it.

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from propositions.lazy import lazy_attributes
 
 # Loaded on first use, so the CLI can borrow tui.timefmt's wording without importing Textual.
 _EXPORTS = {"GumdApp": "app", "make_app": "app", "run_tui": "app",
@@ -11,9 +10,4 @@ _EXPORTS = {"GumdApp": "app", "make_app": "app", "run_tui": "app",
 
 __all__ = sorted(_EXPORTS)
 
-
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(importlib.import_module(f"{__name__}.{module}"), name)
+__getattr__ = lazy_attributes(__name__, _EXPORTS)
