@@ -228,18 +228,19 @@ def _matchers() -> tuple[tuple[Kind, re.Pattern[str]], ...]:
     return tuple(out)
 
 
-def cues_in(text: str) -> dict[str, set[str]]:
-    """Kind id -> the distinct cues found in ``text`` (already folded or not)."""
+def cues_in(text: str) -> dict[str, tuple[str, ...]]:
+    """Kind id -> the distinct cues found in ``text`` (already folded or not), sorted: what is
+    counted from them must not depend on a set's order (which changes from run to run)."""
     folded = fold(text)
-    found: dict[str, set[str]] = {}
+    found: dict[str, tuple[str, ...]] = {}
     for kind, pattern in _matchers():
         hits = {" ".join(m.group(0).split()) for m in pattern.finditer(folded)}
         if hits:
-            found[kind.id] = hits
+            found[kind.id] = tuple(sorted(hits))
     return found
 
 
-def score_kinds(per_observation: Iterable[dict[str, set[str]]]) -> dict[str, float]:
+def score_kinds(per_observation: Iterable[dict[str, tuple[str, ...]]]) -> dict[str, float]:
     """Kind id -> score over a thread: distinct cues plus observations holding one, strong cues double.
 
     A kind needs evidence from more than one word or more than one observation to score

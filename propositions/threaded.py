@@ -231,7 +231,7 @@ class _Features:
 
     text: str  # title and content without chrome
     subject: str  # the window title's subject (mail subject, document name), "" if none
-    cues: dict[str, set[str]]  # activity kind -> cues
+    cues: dict[str, tuple[str, ...]]  # activity kind -> cues, sorted
     people: Counter[str]
     places: list[str]
     orgs: list[str]
@@ -1313,7 +1313,7 @@ class ThreadInferrer:
             found = self.features(o).scan("milestones", _milestones_of)  # once per observation
             for rel, age in found:
                 seen[(rel, age)].append(o)
-            for (rel, age) in (found if found else ()):
+            for rel, age in found:
                 for d, line, _ in self.features(o).dates:
                     # the day of the celebration: a line that speaks of it and of them
                     if _MILESTONE_DAY.search(fold(line)) and (str(age) in line or any(
