@@ -175,11 +175,6 @@ _HEADER_OCCUPATION = re.compile(
 _HEADER_SEP = r"[ \t]*(?:·|\||•|–|—|,)[ \t]*"
 
 
-def header_roles(text: str, user: str) -> list[str]:
-    """Occupations that an account header names beside the person's full name."""
-    return [role for role, _ in header_roles_at(text, user)]
-
-
 def header_roles_at(text: str, user: str) -> list[tuple[str, str | None]]:
     """(occupation, organisation or None) an account header or a signature gives the person:
     beside the name ("Ana Lima | Senior Nurse"), or under it in a signature ("Inês Carvalho" on
