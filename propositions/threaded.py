@@ -1963,8 +1963,9 @@ def _destination(feats: list[_Features], places: Counter[str], homes: set[str]) 
     # (a restaurant in the next town, a brand named like a city, are no trip)
     for place, _ in places.most_common():
         if place not in starts and place not in homes and any(
-                "trip" in activities.cues_in(window)
-                for f in feats for window in _near(f.text, place)):
+                f.scan(f"travel near {place}", lambda t, place=place: any(  # once per observation
+                    "trip" in activities.cues_in(line) for line in _near(t, place)))
+                for f in feats):
             return place
     return None
 
