@@ -8,54 +8,43 @@ from __future__ import annotations
 # Items of application menu bars, browser toolbars, mail folder lists and site
 # navigation. A line counts as chrome only when several of these make up most of it:
 # each one alone ("History", "Help", "Sent") is also an ordinary word.
-MENU_WORDS: tuple[str, ...] = (
+MENU_WORDS: tuple[str, ...] = tuple((
     # en: menu bars of browsers, editors, office and mail apps
-    "file", "edit", "view", "history", "bookmarks", "tools", "help", "window", "go",
-    "format", "insert", "selection", "select", "run", "terminal", "debug", "navigate",
-    "refactor", "build", "vcs", "profiles", "develop", "shell", "mailbox", "message",
-    "product", "find", "extensions", "arrange", "layer", "image", "filter", "table", "data",
+    "file edit view history bookmarks tools help window go format insert selection select run "
+    "terminal debug navigate refactor build vcs profiles develop shell mailbox message "
+    "product find extensions arrange layer image filter table data "
     # en: browser toolbar, site navigation and footers
-    "back", "forward", "reload", "refresh", "downloads", "tabs", "menu", "share", "home",
-    "explore", "notifications", "messages", "profile", "settings", "more", "search",
-    "terms", "privacy", "about", "contact", "careers", "press", "accessibility", "sitemap",
-    "legal", "cookies", "feedback", "imprint", "subscribe", "like", "reply", "follow",
+    "back forward reload refresh downloads tabs menu share home explore notifications "
+    "messages profile settings more search terms privacy about contact careers press "
+    "accessibility sitemap legal cookies feedback imprint subscribe like reply follow "
     # en: mail folders
-    "inbox", "starred", "snoozed", "sent", "drafts", "spam", "trash", "junk", "archive",
-    "outbox", "important", "scheduled",
+    "inbox starred snoozed sent drafts spam trash junk archive outbox important scheduled "
     # en: status area
-    "wifi", "wi-fi", "bluetooth", "battery", "volume", "charging",
+    "wifi wi-fi bluetooth battery volume charging "
     # es
-    "archivo", "editar", "ver", "historial", "marcadores", "herramientas", "ayuda",
-    "ventana", "ir", "insertar", "formato", "selección", "ejecutar", "depurar", "pestañas",
-    "atrás", "adelante", "recargar", "descargas", "inicio", "explorar", "notificaciones",
-    "mensajes", "perfil", "configuración", "ajustes", "más", "buscar", "privacidad",
-    "términos", "condiciones", "contacto", "empleo", "accesibilidad",
-    "recibidos", "destacados", "pospuestos", "enviados", "borradores", "papelera",
-    "batería", "volumen",
+    "archivo editar ver historial marcadores herramientas ayuda ventana ir insertar formato "
+    "selección ejecutar depurar pestañas atrás adelante recargar descargas inicio explorar "
+    "notificaciones mensajes perfil configuración ajustes más buscar privacidad términos "
+    "condiciones contacto empleo accesibilidad recibidos destacados pospuestos enviados "
+    "borradores papelera batería volumen "
     # de
-    "datei", "bearbeiten", "ansicht", "verlauf", "chronik", "lesezeichen", "extras",
-    "hilfe", "fenster", "gehe", "einfügen", "auswahl", "ausführen", "werkzeuge", "zurück",
-    "vor", "neu", "laden", "downloads", "startseite", "benachrichtigungen", "nachrichten",
-    "profil", "einstellungen", "mehr", "suchen", "suche", "datenschutz", "impressum",
-    "nutzungsbedingungen", "kontakt", "karriere", "barrierefreiheit", "agb",
-    "posteingang", "markiert", "gesendet", "entwürfe", "papierkorb", "archiv",
-    "akku", "lautstärke",
+    "datei bearbeiten ansicht verlauf chronik lesezeichen extras hilfe fenster gehe einfügen "
+    "auswahl ausführen werkzeuge zurück vor neu laden downloads startseite benachrichtigungen "
+    "nachrichten profil einstellungen mehr suchen suche datenschutz impressum "
+    "nutzungsbedingungen kontakt karriere barrierefreiheit agb posteingang markiert gesendet "
+    "entwürfe papierkorb archiv akku lautstärke "
     # fr
-    "fichier", "édition", "affichage", "historique", "marque-pages", "favoris", "outils",
-    "aide", "fenêtre", "aller", "insertion", "sélection", "exécuter", "déboguer",
-    "onglets", "précédent", "suivant", "actualiser", "recharger", "téléchargements",
-    "accueil", "explorer", "messages", "profil", "paramètres", "réglages", "plus",
-    "rechercher", "confidentialité", "conditions", "contact", "carrières", "accessibilité",
-    "réception", "envoyés", "brouillons", "corbeille", "indésirables", "archives",
-    "batterie", "volume",
+    "fichier édition affichage historique marque-pages favoris outils aide fenêtre aller "
+    "insertion sélection exécuter déboguer onglets précédent suivant actualiser recharger "
+    "téléchargements accueil explorer messages profil paramètres réglages plus rechercher "
+    "confidentialité conditions contact carrières accessibilité réception envoyés brouillons "
+    "corbeille indésirables archives batterie volume "
     # pt
-    "arquivo", "ficheiro", "exibir", "histórico", "favoritos", "ferramentas", "ajuda",
-    "janela", "inserir", "formatar", "seleção", "executar", "depurar", "abas", "guias",
-    "voltar", "avançar", "recarregar", "transferências", "início", "notificações",
-    "mensagens", "perfil", "configurações", "definições", "mais", "pesquisar",
-    "privacidade", "termos", "contato", "contacto", "acessibilidade",
-    "entrada", "enviados", "rascunhos", "lixeira", "lixo", "bateria",
-)
+    "arquivo ficheiro exibir histórico favoritos ferramentas ajuda janela inserir formatar "
+    "seleção executar depurar abas guias voltar avançar recarregar transferências início "
+    "notificações mensagens perfil configurações definições mais pesquisar privacidade termos "
+    "contato contacto acessibilidade entrada enviados rascunhos lixeira lixo bateria "
+).split())
 
 # Phrases (and a few words) that are chrome wherever they stand alone, and that are
 # cut from the start or end of a line when set off from the rest by a separator

@@ -18,6 +18,7 @@ from pathlib import Path, PurePosixPath
 from .activities import fold
 from .dates import MONTHS, WEEKDAYS
 from .packed import PackedMap
+from .words import by_meaning
 
 # a name's word, hyphenated ones whole ("Hans-Jürgen", "Thiessen-Krüger")
 _NAME = r"[A-ZÀ-ÖØ-Þ][a-zà-öø-ÿ'’]+(?:-[A-ZÀ-ÖØ-Þa-zà-öø-ÿ][a-zà-öø-ÿ'’]+)*-?"
@@ -34,36 +35,27 @@ _SPEAKER = re.compile(rf"^\s*(?:\[?\d{{1,2}}:\d\d\]?\s*)?(?P<name>{_FULL_NAME})\
 _MENTION = re.compile(r"@(?P<name>[A-Za-z][\w.-]{1,30})")
 
 # "my sister Ana", "Ana (my sister)", "mi hermana Ana", "meine Schwester Ana" ...
-RELATIONS = {
-    "mother": "mother", "mom": "mother", "mum": "mother", "mama": "mother", "mamá": "mother",
-    "madre": "mother", "mutter": "mother", "mère": "mother", "mãe": "mother", "maman": "mother",
-    "father": "father", "dad": "father", "papa": "father", "papá": "father", "padre": "father",
-    "vater": "father", "père": "father", "pai": "father",
-    "sister": "sister", "hermana": "sister", "schwester": "sister", "sœur": "sister",
-    "soeur": "sister", "irmã": "sister",
-    "brother": "brother", "hermano": "brother", "bruder": "brother", "frère": "brother",
-    "irmão": "brother",
-    "daughter": "daughter", "hija": "daughter", "tochter": "daughter", "fille": "daughter",
-    "filha": "daughter",
-    "son": "son", "hijo": "son", "sohn": "son", "fils": "son", "filho": "son",
-    "wife": "wife", "esposa": "wife", "mujer": "wife", "frau": "wife", "femme": "wife",
-    "husband": "husband", "marido": "husband", "esposo": "husband", "mann": "husband",
-    "mari": "husband",
-    "partner": "partner", "girlfriend": "partner", "boyfriend": "partner", "novia": "partner",
-    "novio": "partner", "freundin": "partner", "freund": "friend", "copine": "partner",
-    "copain": "partner", "namorada": "partner", "namorado": "partner",
-    "grandmother": "grandmother", "grandma": "grandmother", "granny": "grandmother",
-    "abuela": "grandmother", "oma": "grandmother", "grand-mère": "grandmother",
-    "avó": "grandmother", "grandfather": "grandfather", "grandpa": "grandfather",
-    "abuelo": "grandfather", "opa": "grandfather", "grand-père": "grandfather",
-    "avô": "grandfather",
-    "friend": "friend", "amiga": "friend", "amigo": "friend", "ami": "friend", "amie": "friend",
-    "advisor": "advisor", "adviser": "advisor", "supervisor": "supervisor",
-    "manager": "manager", "boss": "manager", "landlord": "landlord", "vermieter": "landlord",
-    "teacher": "teacher", "doctor": "doctor", "colleague": "colleague", "coworker": "colleague",
-    "kollege": "colleague", "kollegin": "colleague", "collègue": "colleague",
-    "colega": "colleague",
-}
+RELATIONS = by_meaning({
+    "mother": "mother mom mum mama mamá madre mutter mère mãe maman",
+    "father": "father dad papa papá padre vater père pai",
+    "sister": "sister hermana schwester sœur soeur irmã",
+    "brother": "brother hermano bruder frère irmão",
+    "daughter": "daughter hija tochter fille filha",
+    "son": "son hijo sohn fils filho",
+    "wife": "wife esposa mujer frau femme",
+    "husband": "husband marido esposo mann mari",
+    "partner": "partner girlfriend boyfriend novia novio freundin copine copain namorada namorado",
+    "friend": "freund friend amiga amigo ami amie",
+    "grandmother": "grandmother grandma granny abuela oma grand-mère avó",
+    "grandfather": "grandfather grandpa abuelo opa grand-père avô",
+    "advisor": "advisor adviser",
+    "supervisor": "supervisor",
+    "manager": "manager boss",
+    "landlord": "landlord vermieter",
+    "teacher": "teacher",
+    "doctor": "doctor",
+    "colleague": "colleague coworker kollege kollegin collègue colega",
+})
 _POSSESSIVE = r"(?:my|mi|mis|meine?[nrm]?|mon|ma|mes|minha|meu|our|nuestra?|unsere?[nrm]?|notre|nossa|nosso)"
 _REL_WORDS = "|".join(sorted((re.escape(w) for w in RELATIONS), key=len, reverse=True))
 _RELATION = re.compile(

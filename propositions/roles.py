@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from . import entities
 from .activities import fold
+from .words import by_meaning
 
 _NAME = r"[A-ZÀ-ÖØ-Þ][\w'’-]+"
 
@@ -277,56 +278,43 @@ def student(universities: Counter[str], pages: int) -> Role | None:
 
 
 # Occupations as Spanish, Portuguese, French and German name them, said in English.
-_IN_ENGLISH = {
-    "doktorand": "PhD student", "doktorandin": "PhD student", "doctorant": "PhD student",
-    "doctorante": "PhD student", "doctorando": "PhD student", "doctoranda": "PhD student",
-    "doutorando": "PhD student", "doutoranda": "PhD student", "estudiante": "student",
-    "étudiant": "student", "étudiante": "student", "studentin": "student", "estudante": "student",
-    "enfermera": "nurse", "enfermero": "nurse", "enfermeira": "nurse", "enfermeiro": "nurse",
-    "infirmière": "nurse", "infirmier": "nurse", "krankenpfleger": "nurse",
-    "krankenpflegerin": "nurse", "pflegefachkraft": "nurse", "profesor": "teacher",
-    "profesora": "teacher", "professora": "teacher", "enseignant": "teacher",
-    "enseignante": "teacher", "lehrer": "teacher", "lehrerin": "teacher", "traductor": "translator",
-    "traductora": "translator", "tradutor": "translator", "tradutora": "translator",
-    "traducteur": "translator", "traductrice": "translator", "übersetzer": "translator",
-    "übersetzerin": "translator", "ingeniero": "engineer", "ingeniera": "engineer",
-    "engenheiro": "engineer", "engenheira": "engineer", "ingénieur": "engineer",
-    "ingénieure": "engineer", "ingenieur": "engineer", "ingenieurin": "engineer",
-    "electricista": "electrician", "eletricista": "electrician", "électricien": "electrician",
-    "elektriker": "electrician", "kinésithérapeute": "physiotherapist",
-    "fisioterapeuta": "physiotherapist", "physiotherapeut": "physiotherapist",
-    "physiotherapeutin": "physiotherapist", "representante": "representative",
-    "représentant": "representative", "représentante": "representative", "vertreter": "representative",
-    "vertreterin": "representative", "veterinario": "veterinarian", "veterinaria": "veterinarian",
-    "veterinário": "veterinarian", "veterinária": "veterinarian", "vétérinaire": "veterinarian",
-    "tierarzt": "veterinarian", "tierärztin": "veterinarian", "lokführer": "train driver",
-    "lokführerin": "train driver", "triebfahrzeugführer": "train driver",
-    "triebfahrzeugführerin": "train driver", "maquinista": "train driver",
-    "abogado": "lawyer", "abogada": "lawyer", "advogado": "lawyer", "advogada": "lawyer",
-    "avocat": "lawyer", "avocate": "lawyer", "rechtsanwalt": "lawyer", "rechtsanwältin": "lawyer",
-    "farmacéutico": "pharmacist", "farmacéutica": "pharmacist", "farmacêutico": "pharmacist",
-    "farmacêutica": "pharmacist", "pharmacien": "pharmacist", "pharmacienne": "pharmacist",
-    "apotheker": "pharmacist", "apothekerin": "pharmacist", "contador": "accountant", "contadora": "accountant",
-    "contabilista": "accountant", "comptable": "accountant", "buchhalter": "accountant",
-    "buchhalterin": "accountant", "diseñador": "designer", "diseñadora": "designer",
-    "grafikdesigner": "graphic designer", "grafikdesignerin": "graphic designer",
-    "arquiteto": "architect", "arquiteta": "architect", "arquitecto": "architect",
-    "arquitecta": "architect", "architecte": "architect", "architekt": "architect",
-    "architektin": "architect", "desarrollador": "developer", "desarrolladora": "developer",
-    "desenvolvedor": "developer", "desenvolvedora": "developer", "développeur": "developer",
-    "développeuse": "developer", "entwickler": "developer", "entwicklerin": "developer",
-    "médico": "doctor", "médica": "doctor", "médecin": "doctor", "arzt": "doctor",
-    "ärztin": "doctor", "técnico": "technician", "técnica": "technician",
-    "technicien": "technician", "technicienne": "technician", "techniker": "technician",
-    "technikerin": "technician", "motorista": "driver", "fahrer": "driver", "fahrerin": "driver",
-    "conducteur": "driver", "conductrice": "driver", "analista": "analyst", "analyste": "analyst",
-    "gerente": "manager", "consultor": "consultant", "consultora": "consultant",
-    "kassenwart": "treasurer", "kassenwartin": "treasurer", "kassierer": "treasurer",
-    "kassiererin": "treasurer", "tesorero": "treasurer", "tesorera": "treasurer",
-    "tesoureiro": "treasurer", "tesoureira": "treasurer", "trésorier": "treasurer",
-    "trésorière": "treasurer", "vorsitzender": "chair", "vorsitzende": "chair",
-    "schriftführer": "secretary", "schriftführerin": "secretary",
-}
+_IN_ENGLISH = by_meaning({
+    "PhD student": ("doktorand doktorandin doctorant doctorante doctorando doctoranda doutorando "
+        "doutoranda"),
+    "student": "estudiante étudiant étudiante studentin estudante",
+    "nurse": ("enfermera enfermero enfermeira enfermeiro infirmière infirmier krankenpfleger "
+        "krankenpflegerin pflegefachkraft"),
+    "teacher": "profesor profesora professora enseignant enseignante lehrer lehrerin",
+    "translator": ("traductor traductora tradutor tradutora traducteur traductrice übersetzer "
+        "übersetzerin"),
+    "engineer": ("ingeniero ingeniera engenheiro engenheira ingénieur ingénieure ingenieur "
+        "ingenieurin"),
+    "electrician": "electricista eletricista électricien elektriker",
+    "physiotherapist": "kinésithérapeute fisioterapeuta physiotherapeut physiotherapeutin",
+    "representative": "representante représentant représentante vertreter vertreterin",
+    "veterinarian": ("veterinario veterinaria veterinário veterinária vétérinaire tierarzt "
+        "tierärztin"),
+    "train driver": "lokführer lokführerin triebfahrzeugführer triebfahrzeugführerin maquinista",
+    "lawyer": "abogado abogada advogado advogada avocat avocate rechtsanwalt rechtsanwältin",
+    "pharmacist": ("farmacéutico farmacéutica farmacêutico farmacêutica pharmacien pharmacienne "
+        "apotheker apothekerin"),
+    "accountant": "contador contadora contabilista comptable buchhalter buchhalterin",
+    "designer": "diseñador diseñadora",
+    "graphic designer": "grafikdesigner grafikdesignerin",
+    "architect": "arquiteto arquiteta arquitecto arquitecta architecte architekt architektin",
+    "developer": ("desarrollador desarrolladora desenvolvedor desenvolvedora développeur "
+        "développeuse entwickler entwicklerin"),
+    "doctor": "médico médica médecin arzt ärztin",
+    "technician": "técnico técnica technicien technicienne techniker technikerin",
+    "driver": "motorista fahrer fahrerin conducteur conductrice",
+    "analyst": "analista analyste",
+    "manager": "gerente",
+    "consultant": "consultor consultora",
+    "treasurer": ("kassenwart kassenwartin kassierer kassiererin tesorero tesorera tesoureiro "
+        "tesoureira trésorier trésorière"),
+    "chair": "vorsitzender vorsitzende",
+    "secretary": "schriftführer schriftführerin",
+})
 
 
 # The vocabulary of a trade, as its own work screens show it, in five languages: generic data.

@@ -47,7 +47,7 @@ from .infer import Candidate, Decision, rule_reconcile
 from .languages import LANGUAGES
 from .models import TEXT_OBSERVERS, Observation, Proposition
 from .window import PerObservation, DAY, active_window, earlier, first_name, schedule
-from .words import common_zipf, everyday_anywhere
+from .words import by_meaning, common_zipf, everyday_anywhere
 from .window import Activity as _Activity
 from .store import Store
 
@@ -557,18 +557,15 @@ class ThreadInferrer:
             editor = f", in {editors.most_common(1)[0][0]}" if editors else ""
             related = [o for o in screens if name.casefold() in (o.window_title or "").casefold()]
             evidence = obs + related
-            out.append(Candidate(
-                text=f"{self.user} is developing {name}, {what}{editor}",
-                confidence=_probability("project", evidence, strength=min(3.0, len(obs) / 2)),
-                reasoning=f"{len(obs)} file changes under {root}"
-                          + (f" and {len(related)} windows about it" if related else ""),
-                decay="months", evidence=_ids(evidence), topic_key=f"project:{fold(name)}"))
+            out.append(_said("project", evidence,
+                             text=f"{self.user} is developing {name}, {what}{editor}",
+                             reasoning=f"{len(obs)} file changes under {root}"
+                             + (f" and {len(related)} windows about it" if related else ""),
+                             decay="months", key=f"project:{fold(name)}"))
             if lang:
-                out.append(Candidate(
-                    text=f"{self.user} programs in {lang}",
-                    confidence=_probability("language", obs, strength=min(3.0, len(obs) / 2)),
-                    reasoning=f"{sum(langs.values())} changes to {lang} files in {name}",
-                    decay="months", evidence=_ids(obs), topic_key=f"language:{fold(lang)}"))
+                out.append(_said("language", obs, text=f"{self.user} programs in {lang}",
+                                 reasoning=f"{sum(langs.values())} changes to {lang} files in {name}",
+                                 decay="months", key=f"language:{fold(lang)}"))
         return out
 
     def _reviews(self, act: _Activity) -> list[Candidate]:
@@ -606,10 +603,9 @@ class ThreadInferrer:
                 text = f"{self.user} reviewed {_login_name(pr['author'])}'s {title}{ended}"
             else:
                 continue
-            out.append(Candidate(
-                text=text, confidence=_probability("review", pr["obs"], strength=1.0 + len(pr["obs"])),
-                reasoning=f"{len(pr['obs'])} views of the pull request page", decay="days",
-                evidence=_ids(pr["obs"]), topic_key=f"review:{fold(key)}"))
+            out.append(_said("review", pr["obs"], text=text,
+                             reasoning=f"{len(pr['obs'])} views of the pull request page",
+                             decay="days", key=f"review:{fold(key)}"))
         return out
 
     def _commands(self, act: _Activity) -> list[Candidate]:
@@ -631,11 +627,10 @@ class ThreadInferrer:
             project = _project_named(obs, projects)
             where = f" for {project}" if project else ""
             listed = used[0] if len(used) == 1 else ", ".join(used[:-1]) + " and " + used[-1]
-            out.append(Candidate(
-                text=f"{self.user} uses {listed} at the command line{where}",
-                confidence=_probability("commands", obs, strength=min(3.0, len(obs) / 2)),
-                reasoning="commands run at a shell prompt", decay="months",
-                evidence=_ids(obs), topic_key="commands"))
+            out.append(_said("commands", obs,
+                             text=f"{self.user} uses {listed} at the command line{where}",
+                             reasoning="commands run at a shell prompt", decay="months",
+                             key="commands"))
         # what the output said, in time order: failing then passing is a fix
         by_tool: dict[str, list[tuple[Observation, list[str]]]] = defaultdict(list)
         for o, tool, _, outcomes in runs:
@@ -665,10 +660,9 @@ class ThreadInferrer:
                     else f"{self.user} is working on {what}{where} ({tool})"
             else:
                 continue
-            out.append(Candidate(
-                text=text, confidence=_probability("outcome", obs, strength=1.5 + 0.5 * len(obs)),
-                reasoning=f"{tool} output: " + ", then ".join(dict.fromkeys(kinds)),
-                decay="days", evidence=_ids(obs), topic_key=f"outcome:{fold(tool)}:{fold(project or '')}"))
+            out.append(_said("outcome", obs, text=text,
+                             reasoning=f"{tool} output: " + ", then ".join(dict.fromkeys(kinds)),
+                             decay="days", key=f"outcome:{fold(tool)}:{fold(project or '')}"))
         return out
 
     # -- threads and what they are about --------------------------------------------
@@ -721,11 +715,10 @@ class ThreadInferrer:
             cues = sorted({c for o in cued for c in self.features(o).cues.get(kind_id, ())})
             if re.search(r" (?:on|around) \w{3} \d| around \d", made[0]):
                 self._dated.update(o.id for o in thread)
-            out.append(Candidate(
-                text=made[0], confidence=_probability(f"kind:{kind_id}", cued, strength=score),
-                reasoning=f"{len(cued)} observation(s) show {kind_id.replace('_', ' ')} ("
-                          + ", ".join(cues[:6]) + ")",
-                decay=kind.decay, evidence=_ids(cued), topic_key=f"{kind_id}:{key}"))
+            out.append(_said(f"kind:{kind_id}", cued, text=made[0],
+                             reasoning=f"{len(cued)} observation(s) show {kind_id.replace('_', ' ')} ("
+                             + ", ".join(cues[:6]) + ")",
+                             decay=kind.decay, key=f"{kind_id}:{key}"))
             out += self._aspects(kind_id, cued, thread)
         return out
 
@@ -745,11 +738,10 @@ class ThreadInferrer:
                     continue  # "has booked their stay" names nothing the trip does not say
                 what = f"a stay at {stays.most_common(1)[0][0]}"
             text = says.format(u=self.user, what=what)
-            out.append(Candidate(
-                text=text.replace(" ()", "").replace(": ”", "”"),
-                confidence=_probability(f"aspect:{aspect}", hits, strength=1.0 + len(hits)),
-                reasoning=f"{len(hits)} observations about {aspect.replace('_', ' ')}",
-                decay="weeks", evidence=_ids(hits), topic_key=f"aspect:{kind_id}:{aspect}"))
+            out.append(_said(f"aspect:{aspect}", hits,
+                             text=text.replace(" ()", "").replace(": ”", "”"),
+                             reasoning=f"{len(hits)} observations about {aspect.replace('_', ' ')}",
+                             decay="weeks", key=f"aspect:{kind_id}:{aspect}"))
         return out
 
     def _say(self, kind: activities.Kind, cued: list[Observation],
@@ -1092,11 +1084,9 @@ class ThreadInferrer:
                     if len(phrase.split()) == 2 and subject and not _is_page_name(subject) \
                             and fold(subject) != fold(o.app or "") and "@" not in subject:
                         text += f" (“{_short(subject, 60)}”)"
-            out.append(Candidate(
-                text=text,
-                confidence=_probability("event", obs, strength=1.0 + len(named)),
-                reasoning=f"“{_short(line)}” (seen in “{_short(title, 80)}”)",
-                decay="days", evidence=_ids(obs), topic_key=f"date:{when.isoformat()}"))
+            out.append(_said("event", obs, text=text,
+                             reasoning=f"“{_short(line)}” (seen in “{_short(title, 80)}”)",
+                             decay="days", key=f"date:{when.isoformat()}"))
         return out
 
     # -- people --------------------------------------------------------------------------
@@ -1111,12 +1101,11 @@ class ThreadInferrer:
                 if name:
                     rels[(rel, name)].append(o)
         for (rel, name), obs in rels.items():
-            out.append(Candidate(
-                text=(f"{self.user} is married to {name}" if rel in ("spouse", "wife", "husband")
-                      else f"{self.user}'s {rel} is {name}"),
-                confidence=_probability("relation", obs, strength=1.0 + len(obs)),
-                reasoning=f"“my {rel} {name}” on screen", decay="years",
-                evidence=_ids(obs), topic_key=f"relation:{rel}:{fold(name)}"))
+            out.append(_said("relation", obs,
+                             text=(f"{self.user} is married to {name}" if rel in ("spouse", "wife", "husband")
+                                   else f"{self.user}'s {rel} is {name}"),
+                             reasoning=f"“my {rel} {name}” on screen", decay="years",
+                             key=f"relation:{rel}:{fold(name)}"))
         kids: dict[str, list[Observation]] = defaultdict(list)
         homes = self._home_seen
         for o in self._screens(act):
@@ -1125,11 +1114,9 @@ class ThreadInferrer:
         if kids:
             names = sorted(kids, key=lambda n: -len(kids[n]))[:4]
             obs = list({o.id: o for n in names for o in kids[n]}.values())
-            out.append(Candidate(
-                text=f"{self.user} is a parent of {_join(names)}",
-                confidence=_probability("children", obs, strength=1.0 + len(obs)),
-                reasoning="named as the person's children by a school, club or form",
-                decay="years", evidence=_ids(obs), topic_key="children"))
+            out.append(_said("children", obs, text=f"{self.user} is a parent of {_join(names)}",
+                             reasoning="named as the person's children by a school, club or form",
+                             decay="years", key="children"))
         if not homes:
             # no address of theirs: the town of their doctor, their children's school, their
             # town hall, seen more than once
@@ -1159,11 +1146,9 @@ class ThreadInferrer:
             if fold(ws) in people or (len(ws.split()) <= 3 and fold(ws.split()[0]) in speakers):
                 continue
             if len(ws) > 2 and f"employer:{fold(ws)}" not in said:
-                out.append(Candidate(
-                    text=f"{self.user} works at {ws}",
-                    confidence=_probability("employer", obs, strength=1.0 + len(obs)),
-                    reasoning=f"the team chat workspace is {ws}", decay="years",
-                    evidence=_ids(obs), topic_key=f"employer:{fold(ws)}"))
+                out.append(_said("employer", obs, text=f"{self.user} works at {ws}",
+                                 reasoning=f"the team chat workspace is {ws}", decay="years",
+                                 key=f"employer:{fold(ws)}"))
         return out
 
     def _correspondence(self, act: _Activity) -> list[Candidate]:
@@ -1198,18 +1183,14 @@ class ThreadInferrer:
             verb = "is corresponding with" if wrote else "got mail from"
             who = f"{titled[name]} {name}" if name in titled else name
             about = " and ".join(f"“{_short(s, 60)}”" for s in subjects)
-            out.append(Candidate(
-                text=f"{self.user} {verb} {who} about {about}",
-                confidence=_probability("mail", obs, strength=1.0 + len(obs) + wrote),
-                reasoning=f"{len(obs)} mail windows with {name}", decay="weeks",
-                evidence=_ids(obs), topic_key=f"mail:{fold(name)}"))
+            out.append(_said("mail", obs, text=f"{self.user} {verb} {who} about {about}",
+                             reasoning=f"{len(obs)} mail windows with {name}", decay="weeks",
+                             key=f"mail:{fold(name)}"))
             research = sum(1 for o in obs if self.features(o).scan("research", _RESEARCH.search))
             if titled.get(name, "").startswith("Prof") and len(obs) >= 2 and research >= 1:
-                out.append(Candidate(
-                    text=f"{self.user}'s supervisor is {who}",
-                    confidence=_probability("supervisor", obs, strength=1.0 + len(obs)),
-                    reasoning=f"{len(obs)} mails with {who} about their research",
-                    decay="years", evidence=_ids(obs), topic_key=f"supervisor:{fold(name)}"))
+                out.append(_said("supervisor", obs, text=f"{self.user}'s supervisor is {who}",
+                                 reasoning=f"{len(obs)} mails with {who} about their research",
+                                 decay="years", key=f"supervisor:{fold(name)}"))
         return out
 
     def _documents(self, act: _Activity) -> list[Candidate]:
@@ -1232,11 +1213,10 @@ class ThreadInferrer:
             p = PurePosixPath(folder)
             parent = p.parent.name
             under = f" (in {parent})" if parent and fold(parent) not in entities.CONTAINER_DIRS else ""
-            out.append(Candidate(
-                text=f"{self.user} is working on “{p.name}”{under}",
-                confidence=_probability("documents", obs, strength=1.0 + len(obs) / 2),
-                reasoning=f"{len(obs)} changes to files in {folder}", decay="weeks",
-                evidence=_ids(obs), topic_key=f"folder:{fold(folder)}"))
+            out.append(_said("documents", obs,
+                             text=f"{self.user} is working on “{p.name}”{under}",
+                             reasoning=f"{len(obs)} changes to files in {folder}", decay="weeks",
+                             key=f"folder:{fold(folder)}"))
         return out
 
     def _tools(self, act: _Activity) -> list[Candidate]:
@@ -1258,11 +1238,10 @@ class ThreadInferrer:
             return []
         obs = [o for k in used for o in seen[k]]
         names = [spelled[k] for k in used]
-        return [Candidate(
-            text=f"{self.user} works with {_join(names)}",
-            confidence=_probability("tools", obs, strength=len(used)),
-            reasoning="named on screen in " + ", ".join(f"{spelled[k]} ({len(seen[k])})" for k in used),
-            decay="months", evidence=_ids(obs), topic_key="tools")]
+        return [_said("tools", obs, text=f"{self.user} works with {_join(names)}",
+                      reasoning="named on screen in "
+                      + ", ".join(f"{spelled[k]} ({len(seen[k])})" for k in used),
+                      decay="months", key="tools")]
 
     def _health(self, act: _Activity) -> list[Candidate]:
         """A condition the person has: named on two screens or more (an appointment, a search,
@@ -1294,12 +1273,11 @@ class ThreadInferrer:
                                for d, _ in date_mentions(line, datetime.fromtimestamp(o.captured_at),
                                                          relative=False)})
                 due = f", due on {_day(days[-1])}" if days else ""
-            out.append(Candidate(
-                text=(f"{self.user} {cond}{due}" if cond.startswith("is ") else f"{self.user} has {cond}"),
-                confidence=_probability("health", distinct, strength=1.0 + len(distinct)),
-                reasoning=f"{len(distinct)} observation(s) name it, none as a relative's",
-                decay="weeks", evidence=_ids(distinct), topic_key=f"health:{fold(cond)}",
-                sensitive=["health"]))
+            out.append(_said("health", distinct,
+                             text=(f"{self.user} {cond}{due}" if cond.startswith("is ")
+                                   else f"{self.user} has {cond}"),
+                             reasoning=f"{len(distinct)} observation(s) name it, none as a relative's",
+                             decay="weeks", key=f"health:{fold(cond)}", sensitive=["health"]))
         return out
 
     def _milestones(self, act: _Activity) -> list[Candidate]:
@@ -1326,11 +1304,10 @@ class ThreadInferrer:
                 continue
             whose = "her" if rel in ("mother", "grandmother") else "his"
             on = f" on {_day(days[(rel, age)].most_common(1)[0][0])}" if days[(rel, age)] else ""
-            out.append(Candidate(
-                text=f"{self.user}'s {rel} has {whose} {_ordinal(age)} birthday{on}",
-                confidence=_probability("event", distinct, strength=1.0 + len(distinct)),
-                reasoning=f"{len(distinct)} observations name the {rel}'s {age}", decay="weeks",
-                evidence=_ids(distinct), topic_key=f"milestone:{rel}:{age}"))
+            out.append(_said("event", distinct,
+                             text=f"{self.user}'s {rel} has {whose} {_ordinal(age)} birthday{on}",
+                             reasoning=f"{len(distinct)} observations name the {rel}'s {age}",
+                             decay="weeks", key=f"milestone:{rel}:{age}"))
         return out
 
     def _self_statements(self, act: _Activity) -> list[Candidate]:
@@ -1344,11 +1321,10 @@ class ThreadInferrer:
                 what = _SELF_IN_ENGLISH.get(what, what)
                 said[what].append(o)
         for what, obs in said.items():
-            out.append(Candidate(
-                text=f"{self.user} is {what}" if not what.startswith("a ") else f"{self.user} is {what}",
-                confidence=_probability("self", obs, strength=2.0 + len(obs)),
-                reasoning=f"says so themselves: “I'm {what}”", decay="years",
-                evidence=_ids(obs), topic_key=f"self:{fold(what)}"))
+            out.append(_said("self", obs,
+                             text=f"{self.user} is {what}",
+                             reasoning=f"says so themselves: “I'm {what}”", decay="years",
+                             key=f"self:{fold(what)}"))
         # what they say they are stuck on, in a line of their own
         stuck: dict[str, list[Observation]] = defaultdict(list)
         first = self.user
@@ -1356,10 +1332,9 @@ class ThreadInferrer:
             for on in self.features(o).scan("stuck", lambda t: _stuck_on(t, first)):
                 stuck[on].append(o)
         for on, obs in stuck.items():
-            out.append(Candidate(
-                text=f"{self.user} is stuck on {on}", confidence=_probability("stuck", obs, strength=2.0),
-                reasoning="says so in their own message", decay="days", evidence=_ids(obs),
-                topic_key=f"stuck:{fold(on)[:40]}"))
+            out.append(_said("stuck", obs, text=f"{self.user} is stuck on {on}",
+                             reasoning="says so in their own message", decay="days",
+                             key=f"stuck:{fold(on)[:40]}"))
         return out
 
     def _roles(self, act: _Activity) -> list[Candidate]:
@@ -1425,22 +1400,18 @@ class ThreadInferrer:
         add(roles.translator(pairs), pair_obs)
         if any(k.startswith("own:") and "student" in k for k in found):
             found.pop("student", None)  # their own words say it better
-        return [Candidate(
-            text=f"{self.user} {role.sentence}",
-            confidence=_probability("role", obs, strength=1.0 + len(obs)),
-            reasoning=f"{len(obs)} observation(s) show it", decay="years",
-            # a trade at a known employer says more than "works at": it takes that one's place
-            evidence=_ids(obs), topic_key=(role.key if role.key.startswith("employer:")
-                                           else f"role:{role.key}")) for role, obs in found.values()]
+        return [_said("role", obs, text=f"{self.user} {role.sentence}",
+                      reasoning=f"{len(obs)} observation(s) show it", decay="years",
+                      # a trade at a known employer says more than "works at": it takes that one's place
+                      key=role.key if role.key.startswith("employer:") else f"role:{role.key}")
+                for role, obs in found.values()]
 
     def _home(self, seen: dict[str, list[Observation]], derivation: str, verb: str,
               why: str) -> Candidate:
         """Where the person lives: the city ``seen`` most often."""
         city = max(seen, key=lambda c: len(seen[c]))
-        return Candidate(
-            text=f"{self.user} {verb} {city}",
-            confidence=_probability(derivation, seen[city], strength=1.0 + len(seen[city])),
-            reasoning=f"{why} {city}", decay="years", evidence=_ids(seen[city]), topic_key="home")
+        return _said(derivation, seen[city], text=f"{self.user} {verb} {city}",
+                     reasoning=f"{why} {city}", decay="years", key="home")
 
     def _others(self, act: _Activity) -> list[Candidate]:
         """What the people close to the person tell them of their own lives (a pregnancy, an
@@ -1464,24 +1435,18 @@ class ThreadInferrer:
                 for name in self.features(o).scan("family", _family_members):
                     if fold(name) not in own and entities.is_person_name(name, self.full_name):
                         siblings[name].append(o)
-        out = [Candidate(
-            text=f"{name} is {self.user}'s sibling",
-            confidence=_probability("sibling", obs, strength=1.0 + len(obs)),
-            reasoning="in the family group beside their parents", decay="years",
-            evidence=_ids(obs), topic_key=f"sibling:{fold(name)}") for name, obs in siblings.items()]
-        out += [Candidate(
-            text=f"{name} {_NEWS_SAID[what]}",
-            confidence=_probability("news", obs, strength=1.0 + len(obs)),
-            reasoning=f"{name} says so in their own message", decay="months",
-            evidence=_ids(obs), topic_key=f"news:{fold(name)}:{what}")
+        out = [_said("sibling", obs, text=f"{name} is {self.user}'s sibling",
+                     reasoning="in the family group beside their parents", decay="years",
+                     key=f"sibling:{fold(name)}") for name, obs in siblings.items()]
+        out += [_said("news", obs, text=f"{name} {_NEWS_SAID[what]}",
+                      reasoning=f"{name} says so in their own message", decay="months",
+                      key=f"news:{fold(name)}:{what}")
             for (name, what), obs in news.items()]
         if hearts:
             name = max(hearts, key=lambda n: len(hearts[n]))
-            out.append(Candidate(
-                text=f"{name} is {self.user}'s partner",
-                confidence=_probability("partner", hearts[name], strength=1.0 + len(hearts[name])),
-                reasoning="a chat saved with a heart, and words of affection in it",
-                decay="years", evidence=_ids(hearts[name]), topic_key=f"partner:{fold(name)}"))
+            out.append(_said("partner", hearts[name], text=f"{name} is {self.user}'s partner",
+                             reasoning="a chat saved with a heart, and words of affection in it",
+                             decay="years", key=f"partner:{fold(name)}"))
         return out
 
     # -- time use and habits -----------------------------------------------------------------
@@ -1505,12 +1470,11 @@ class ThreadInferrer:
             subject = Counter(s for o in obs if (s := subject_of(o.window_title, o.app)))
             on = f", mostly on {subject.most_common(1)[0][0]}" if subject and \
                 subject.most_common(1)[0][1] * 3 >= len(obs) else ""
-            out.append(Candidate(
-                text=f"{self.user} spends {amount} a day in {app}{on}",
-                confidence=_probability("time_use", obs, strength=seconds / total * 4),
-                reasoning=f"{len(obs)} observations of {app}, {round(seconds / 60)} minutes "
-                          f"over {days} day(s)",
-                decay="weeks", evidence=_ids(obs), topic_key=f"app:{fold(app)}"))
+            out.append(_said("time_use", obs,
+                             text=f"{self.user} spends {amount} a day in {app}{on}",
+                             reasoning=f"{len(obs)} observations of {app}, {round(seconds / 60)} minutes "
+                                       f"over {days} day(s)",
+                             decay="weeks", key=f"app:{fold(app)}"))
         return out
 
     def _focus(self, act: _Activity, said: list[Candidate]) -> list[Candidate]:
@@ -1534,11 +1498,10 @@ class ThreadInferrer:
         seconds = sum(act.active_s[o.id] for o in obs)
         if seconds < 60 or seconds / total < 0.3:
             return []
-        return [Candidate(
-            text=f"{self.user} is working on “{_short(subject, 70)}” in {app}",
-            confidence=_probability("focus", obs, strength=seconds / total * 2),
-            reasoning=f"{round(seconds / 60)} of {round(total / 60)} active minutes in that window",
-            decay="days", evidence=_ids(obs), topic_key=f"focus:{fold(subject)}")]
+        return [_said("focus", obs,
+                      text=f"{self.user} is working on “{_short(subject, 70)}” in {app}",
+                      reasoning=f"{round(seconds / 60)} of {round(total / 60)} active minutes in that window",
+                      decay="days", key=f"focus:{fold(subject)}")]
 
     def _schedule(self, act: _Activity) -> list[Candidate]:
         made = schedule(act, self.user)
@@ -1621,18 +1584,15 @@ def _stuck_on(text: str, first: str) -> list[str]:
     return out
 
 
-_SELF_IN_ENGLISH = {
-    "vegetariano": "vegetarian", "vegetariana": "vegetarian", "vegetarien": "vegetarian",
-    "vegetarienne": "vegetarian", "végétarien": "vegetarian", "végétarienne": "vegetarian",
-    "vegetarier": "vegetarian", "vegetarierin": "vegetarian", "vegano": "vegan", "vegana": "vegan",
-    "freelancer": "freelance", "autónomo": "self-employed", "autónoma": "self-employed",
-    "autonomo": "self-employed", "autonoma": "self-employed", "autônomo": "self-employed",
-    "autônoma": "self-employed", "indépendant": "self-employed", "indépendante": "self-employed",
-    "auto-entrepreneur": "self-employed", "freiberuflich": "freelance",
-    "selbstständig": "self-employed", "selbständig": "self-employed", "jubilado": "retired",
-    "jubilada": "retired", "aposentado": "retired", "aposentada": "retired", "retraité": "retired",
-    "retraitée": "retired", "rentner": "retired", "rentnerin": "retired",
-}
+_SELF_IN_ENGLISH = by_meaning({
+    "vegetarian": ("vegetariano vegetariana vegetarien vegetarienne végétarien végétarienne "
+        "vegetarier vegetarierin"),
+    "vegan": "vegano vegana",
+    "freelance": "freelancer freiberuflich",
+    "self-employed": ("autónomo autónoma autonomo autonoma autônomo autônoma indépendant "
+        "indépendante auto-entrepreneur selbstständig selbständig"),
+    "retired": "jubilado jubilada aposentado aposentada retraité retraitée rentner rentnerin",
+})
 
 
 # -- confidence ---------------------------------------------------------------------------
@@ -1668,11 +1628,17 @@ def evidence_features(obs: list[Observation]) -> list[float]:
     return [math.log2(1 + len(distinct)), float(max(0, apps - 1)), math.log2(1 + hours)]
 
 
-def _probability(derivation: str, obs: list[Observation], *, strength: float = 1.0) -> float:
+def _said(derivation: str, obs: list[Observation], *, text: str, reasoning: str, decay: str,
+          key: str, sensitive: list[str] | None = None) -> Candidate:
+    """A statement resting on ``obs``, with the probability that it is true."""
+    return Candidate(text=text, confidence=_probability(derivation, obs), reasoning=reasoning,
+                     decay=decay, evidence=_ids(obs), topic_key=key, sensitive=sensitive or [])
+
+
+def _probability(derivation: str, obs: list[Observation]) -> float:
     """P(true) from how it was derived and its distinct evidence, spread over apps and time.
 
-    ``derivation`` is a topic-key prefix ("trip", "mail" …, or "kind:trip"). ``strength``
-    is kept for callers; the fitted model does not use it.
+    ``derivation`` is a topic-key prefix ("trip", "mail" …, or "kind:trip").
     """
     head = derivation.split(":", 1)[1] if derivation.startswith("kind:") else derivation
     head = head.split(":", 1)[0]

@@ -40,3 +40,12 @@ def general_log_freq(word: str) -> float:
     """
     z = _zipf()(word, "en")
     return (z if z > 0 else 1.0) - 9.0
+
+
+def by_meaning(table: dict[str, str]) -> dict[str, str]:
+    """Words of several languages by what they mean in English.
+
+    Tables are written one meaning a line, ``{"nurse": "enfermera infirmière pflegefachkraft"}``,
+    so a language missing from a line shows; this turns one into ``{"enfermera": "nurse", …}``.
+    """
+    return {word: meaning for meaning, words in table.items() for word in words.split()}
