@@ -1512,7 +1512,11 @@ class ThreadInferrer:
 # of the windows that show it.
 _ASPECTS: dict[str, dict[str, tuple[str, str]]] = {
     "job_search": {
-        "pay": (r"\bsalar|compensation|total pay|glassdoor|levels\.fyi|gehalt|salaire|salario",
+        # researching pay, not a salary line in an offer or an ad the person posts themselves
+        "pay": (r"glassdoor|levels\.fyi|payscale|kununu|salary (?:range|comparison|calculator|survey|"
+                r"guide|benchmark|data)|average salary|salaries for|gehaltsvergleich|gehaltsrechner|"
+                r"durchschnittsgehalt|salaire moyen|grille salariale|salario medio|rango salarial|"
+                r"faixa salarial|media salarial|pesquisa salarial",
                 "{u} is comparing salaries for the jobs applied for"),
         "documents": (r"\bresume|\bcv\b|cover letter|lebenslauf|anschreiben|curricul|"
                       r"lettre de motivation", "{u} is updating a resume and cover letter"),

@@ -57,14 +57,18 @@ def active_window(observations: list[Observation]) -> Activity:
     return activity
 
 
+#: days of activity before a habit is named: a working week
+MIN_SCHEDULE_DAYS = 5
+
+
 def schedule(act: Activity, user: str) -> Candidate | None:
     """When the person is usually at the computer: the median first and last active hour over
-    three days or more (one session says nothing about habits)."""
+    a working week of days or more (a few days say nothing about habits)."""
     days: dict[date, list[Observation]] = defaultdict(list)
     for o in act.observations:
         if act.active_s.get(o.id):
             days[datetime.fromtimestamp(o.captured_at).date()].append(o)
-    if len(days) < 3:
+    if len(days) < MIN_SCHEDULE_DAYS:
         return None
     starts = sorted(datetime.fromtimestamp(min(o.captured_at for o in obs)).hour for obs in days.values())
     ends = sorted(datetime.fromtimestamp(max(o.captured_at for o in obs)).hour for obs in days.values())

@@ -872,3 +872,41 @@ def test_what_is_inferred_does_not_depend_on_the_hash_seed() -> None:
                               text=True, env=env, timeout=300, check=True)
         said.append(done.stdout)
     assert said[0] and said[0] == said[1]
+
+
+def test_pay_is_researched_only_where_salaries_are_compared(tmp_path: Path) -> None:
+    offer = [
+        ("Google Chrome", "Senior Analyst – Careers | Northwind", "Senior Analyst, Northwind. Apply now. "
+         "Job application submitted. Salary: £48,000 plus benefits."),
+        ("Google Chrome", "Your application - Gmail", "Thank you for your job application for Senior Analyst. "
+         "We will invite shortlisted candidates to an interview. Salary £48,000."),
+    ]
+    said = _said(tmp_path / "a", "Dana Reyes", offer)
+    assert not any("comparing salaries" in s for s in said), said
+    research = offer + [("Google Chrome", "Northwind Senior Analyst salaries | Glassdoor",
+                         "Northwind salaries: average salary for a Senior Analyst £46,500, "
+                         "salary range £39k–£55k. Senior Analyst job application tips")]
+    said = _said(tmp_path / "b", "Dana Reyes", research)
+    assert "Dana is comparing salaries for the jobs applied for" in said, said
+
+
+def test_a_daily_schedule_needs_a_working_week_of_days(tmp_path: Path) -> None:
+    def days(n: int) -> list[Observation]:
+        t0 = datetime(2026, 11, 2, 8, 30).timestamp()
+        return [_screen(None, t0 + d * 86400 + 60 * m, "Code", "main.py - ledger", f"def f{m}(): pass")
+                for d in range(n) for m in range(0, 9 * 60, 30)]  # type: ignore[arg-type]
+
+    from propositions.window import Activity, schedule
+
+    def said(n: int) -> str | None:
+        obs = days(n)
+        for i, o in enumerate(obs):
+            o.id = i + 1
+        act = Activity(observations=obs)
+        for o in obs:
+            act.active_s[o.id] = 1800.0  # type: ignore[index]
+        made = schedule(act, "Dana")
+        return made.text if made else None
+
+    assert said(3) is None
+    assert said(5) == "Dana is usually at the computer from about 8:00 to 18:00"
