@@ -22,8 +22,9 @@ from pathlib import Path
 
 import numpy as np
 
-#: the L2 penalty: with a hundred-odd propositions, larger weights fit noise
-L2 = float(os.environ.get("GUMD_FIT_L2", "0.05"))
+#: the L2 penalty, chosen on the held-out scenarios (Brier 0.274 at 0.05, 0.258 at 0.003): a
+#: weaker one lets derivations that are mostly true or mostly false say so
+L2 = float(os.environ.get("GUMD_FIT_L2", "0.003"))
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
