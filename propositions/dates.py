@@ -42,9 +42,12 @@ _MONTH_RE = "|".join(sorted(MONTHS, key=len, reverse=True))
 # they count only with their dot.
 _DOTTED_ONLY = frozenset(("seg", "ter", "terça", "terca", "qua", "qui", "sex", "sab", "sáb", "dom",
                           "mié", "mie", "jue", "vie", "mer", "jeu", "ven", "sam", "dim"))
+# A calendar's column heads print them in capitals without the dot ("JUE 11", "SÁB 24"):
+# capitals before a day of the month are not a name.
 _WEEKDAY_RE = "|".join(
     [re.escape(d) for d in sorted(set(WEEKDAYS) - _DOTTED_ONLY, key=len, reverse=True)]
-    + [re.escape(d) + r"\." for d in sorted(_DOTTED_ONLY, key=len, reverse=True)])
+    + [re.escape(d) + r"\." for d in sorted(_DOTTED_ONLY, key=len, reverse=True)]
+    + [rf"(?-i:{re.escape(d.upper())})(?=,?\s+\(?\d)" for d in sorted(_DOTTED_ONLY, key=len, reverse=True)])
 
 
 def weekday(name: str) -> int:
@@ -67,7 +70,7 @@ DATE_PATTERNS = [
     # without a year only where it cannot be a version or a fraction: after a weekday or a
     # word that introduces a date ("seg. 26/10", "am 12.11.", "le 3/11", "due 14/5")
     re.compile(rf"(?:\b(?:am|le|el|dia|até|ate|on|due|until|by|für|pour|para)\s+|"
-               rf"\b(?P<wd>{_WEEKDAY_RE})\.?,?\s+)(?P<dm_a>\d{{1,2}})[/.](?P<dm_b>\d{{1,2}})"
+               rf"\b(?P<wd>{_WEEKDAY_RE})\.?,?\s+\(?)(?P<dm_a>\d{{1,2}})[/.](?P<dm_b>\d{{1,2}})"
                rf"\.?(?![\d/.:]\d)", re.I),
     # "quarta-feira, dia 28", "jeudi 22", "Saturday the 13th": a weekday and a day of the month
     re.compile(rf"\b(?P<wd>{_WEEKDAY_RE})\.?,?\s+(?:(?:dia|le|the|den|el)\s+)?(?P<wd_day>\d{{1,2}})(?!\d)"

@@ -248,6 +248,22 @@ def test_date_mentions_resolve_forward() -> None:
     assert _dates_in("see you in January 5", datetime(2026, 12, 20)) == [date(2027, 1, 5)]
 
 
+def test_calendar_column_heads_and_a_weekday_before_a_bracketed_date() -> None:
+    from datetime import date, datetime
+
+    from propositions.dates import dates_in
+
+    seen = datetime(2026, 10, 19, 11, 36)  # a Monday
+    # a calendar's capitals without the dot, in Portuguese and Spanish
+    assert dates_in("QUI 22  16:00 – 17:00  Call Clínica Sorriso", seen) == [date(2026, 10, 22)]
+    assert dates_in("SÁB 24  17:00 Retirar bolo", seen) == [date(2026, 10, 24)]
+    assert dates_in("JUE 22 08:15 Recoger a papá", seen) == [date(2026, 10, 22)]
+    assert dates_in("podemos conversar na quinta (22/10) às 16h", seen) == [date(2026, 10, 22)]
+    # the same short forms are names and words elsewhere
+    assert dates_in("Sam 24 years old", seen) == []
+    assert dates_in("Mer 12 items", seen) == []
+
+
 def test_statistical_is_stable_across_repeats(store: Store) -> None:
     """Processing the same kind of activity again revises in place, it does not pile up."""
     pipe = Pipeline(store, StatisticalInferrer("Dana Reyes"), batch_size=5)
