@@ -96,13 +96,28 @@ _TIME_24_RE = re.compile(r"(?:\bat|@)\s*([01]?\d|2[0-3])[:.h]([0-5]\d)\b(?!\s*[a
 _RELATIVE_DAYS = {"today": 0, "tonight": 0, "tomorrow": 1}
 
 
+# A title or an initial before a name ends with a dot and no sentence: "Dra. Fernanda",
+# "D. Antonio", "Jordan A. Whitaker".
+_ABBREVIATION = re.compile(
+    r"(?:\b(?:Dr|Dra|Drs|Sr|Sra|Srta|Mr|Mrs|Ms|Mme|Mlle|Prof|Profa|Hr|Fr|Frau|St|Sta|Av|Ing|Lic|"
+    r"Dipl|Nr|No|Dña)|(?<![\w.])[A-ZÀ-Þ])\.$")
+
+
 def sentences(text: str) -> Iterable[str]:
     """The sentences of ``text``, one line at a time, with whitespace collapsed."""
     for line in text.splitlines():
-        for sent in re.split(r"(?<=[.!?])\s+", line):
-            sent = " ".join(sent.split())
+        held = ""
+        for part in re.split(r"(?<=[.!?])\s+", line):
+            part = f"{held} {part}" if held else part
+            if _ABBREVIATION.search(part):
+                held = part
+                continue
+            held = ""
+            sent = " ".join(part.split())
             if sent:
                 yield sent
+        if held.strip():
+            yield " ".join(held.split())
 
 
 def date_mentions(

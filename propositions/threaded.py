@@ -314,12 +314,12 @@ def _features(o: Observation, user: str) -> _Features:
         for line in _lines(content):
             if is_clock(line) or _LOG_LINE.match(line):
                 continue
-            for when, span in date_mentions(line, seen_at, relative=False):
+            for when, part in _date_parts(line, seen_at):
                 if when < seen_at.date() or when in seen or (when - seen_at.date()).days > 400:
                     continue
                 seen.add(when)
-                found = clock_time(line, twenty_four_hour=True)
-                dates.append((when, line, format_time(found[0]) if found else None))
+                found = clock_time(part, twenty_four_hour=True)
+                dates.append((when, part, format_time(found[0]) if found else None))
         for m in _COMMAND.finditer(content):
             tool = _WRAPPERS.get(m.group("cmd"), m.group("cmd"))
             if tool.startswith("./"):
@@ -1804,9 +1804,9 @@ _RACE_NAME = re.compile(
 _RACE_WORD = {"maraton": "marathon", "halbmarathon": "half marathon", "maratona": "marathon"}
 _CALENDAR = re.compile(r"calend|agenda|kalender|fantastical|busycal", re.I)
 # one entry of a calendar's line: "Tue 24 07:00 Grain & Bean shift · 12:00 MAST20005 lecture"
-_ENTRY_SPLIT = re.compile(r"\s+[·|•]\s+|\s{2,}|\s(?=\d{1,2}[:.h]\d\d\b)")
+_ENTRY_SPLIT = re.compile(r"\s+[·|•]\s+|\s{2,}|(?<![-–])\s(?=\d{1,2}[:.h]\d\d\b)")
 _ENTRY_LEAD = re.compile(
-    r"^(?:(?:[A-Za-zÀ-ÿ]{2,9}\.?,?\s+)?\d{1,2}\.?\s+(?=\S))?"
+    r"^(?P<day>(?:[A-Za-zÀ-ÿ]{2,9}\.?,?\s+)?\d{1,2}\.?\s+(?=\S))?"
     r"(?:(?P<at>\d{1,2}[:.h]\d\d)(?:\s*[-–]\s*\d{1,2}[:.h]\d\d)?\s+)?")
 _OWNED_EVENT = re.compile(
     r"\b(?P<name>[A-ZÀ-Þ][\w-]+)['’]s\s+(?P<event>(?:\d+(?:st|nd|rd|th)\s+)?(?:[a-z]+\s+)?"
@@ -1814,10 +1814,25 @@ _OWNED_EVENT = re.compile(
     r"concert|graduation|wedding|check-up|checkup|vaccination|party|\d+(?:st|nd|rd|th)\b))")
 
 
+def _date_parts(line: str, seen_at: datetime) -> list[tuple[date, str]]:
+    """Each date in a line with the part of the line that is about it: a week's row of a
+    calendar ("SEG 19 … TER 20 DAS MEI vence QUA 21 Serra Azul: prazo") gives each day what
+    follows it up to the next day; a line with one date is all about that date."""
+    found = sorted(date_mentions(line, seen_at, relative=False), key=lambda m: m[1][0])
+    if len(found) < 2 or not all(_WEEKDAY_HEAD.match(line, span[0]) for _, span in found):
+        return [(when, line) for when, _ in found]
+    starts = [span[0] for _, span in found] + [len(line)]
+    return [(when, line[(starts[i] if i else 0):starts[i + 1]].strip(" ·|,;"))
+            for i, (when, _) in enumerate(found)]
+
+
+_WEEKDAY_HEAD = re.compile(rf"(?i:{'|'.join(sorted(WEEKDAYS, key=len, reverse=True))})\b")
+
+
 def _calendar_entry(line: str) -> tuple[str, str | None] | None:
     """The entry in a calendar's line that names an event (else the first one at a time of day),
     and its time of day."""
-    entries: list[tuple[bool, bool, str, str | None]] = []
+    entries: list[tuple[bool, bool, bool, str, str | None]] = []
     for seg in _ENTRY_SPLIT.split(line):
         lead = _ENTRY_LEAD.match(seg)
         rest = seg[lead.end():] if lead else seg
@@ -1827,12 +1842,14 @@ def _calendar_entry(line: str) -> tuple[str, str | None] | None:
         rest = re.sub(r"\s*\d{1,2}(?:[:.]\d\d)?\s*[-–]\s*\d{1,2}(?:[:.]\d\d)?\s*(?:[ap]\.?m\.?)?\s*$",
                       "", rest, flags=re.I).strip(" ?–-,")
         at = lead.group("at") if lead else None
+        # an entry under its day is one even without a time of day (all day: "QUA 21 Prazo NF")
+        on_day = at is not None or bool(lead and lead.group("day") and _WEEKDAY_HEAD.match(seg))
         if len(rest) > 2 and re.search(r"[^\W\d_]{3}", rest) and not _LOG_LINE.match(rest):
-            entries.append((bool(_EVENT_RE.search(rest)), at is not None, rest, at))
-    named = [e for e in entries if e[0] or e[1]]
+            entries.append((bool(_EVENT_RE.search(rest)), at is not None, on_day, rest, at))
+    named = [e for e in entries if e[0] or e[2]]
     if not named:
         return None
-    _, _, rest, at = max(named, key=lambda e: (e[0], e[1]))
+    _, _, _, rest, at = max(named, key=lambda e: (e[0], e[1]))
     return _short(rest, 70), (at.replace(".", ":").replace("h", ":") if at else None)
 
 

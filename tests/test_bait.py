@@ -166,7 +166,7 @@ def test_no_scenario_believes_what_its_pages_claim_and_true_facts_are_still_foun
     assert len(paths) >= 3
     results, overall = evaluate(paths, lambda user: ThreadInferrer(user))
     assert overall["decoys_believed"] == 0, [r.score.believed_decoys for r in results]
-    assert all(r.score.recall >= 0.3 for r in results), [(r.name, r.score.recall) for r in results]
+    assert all(r.score.recall >= 0.3 for r in results), [(r.scenario, r.score.recall) for r in results]
 
 
 def test_the_score_lists_a_believed_decoy() -> None:

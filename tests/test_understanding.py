@@ -73,6 +73,27 @@ def test_calendar_entries_in_their_own_words() -> None:
     assert _calendar_entry("SAT 22 Ella's 7th birthday party 🦄 2–4pm ?") == (
         "Ella's 7th birthday party", None)
     assert _calendar_entry("Sat 28") is None
+    # a range starts at its first time; an all-day entry under its day is an entry too
+    assert _calendar_entry("QUI 22 16:00 – 17:00 Call Clínica Sorriso – Dra. Fernanda (Meet)") == (
+        "Call Clínica Sorriso – Dra. Fernanda (Meet)", "16:00")
+    assert _calendar_entry("QUA 21 Serra Azul: prazo pagamento NF 127") == (
+        "Serra Azul: prazo pagamento NF 127", None)
+
+
+def test_a_week_row_gives_each_day_its_own_entries_and_titles_do_not_end_sentences() -> None:
+    from propositions.dates import sentences
+    from propositions.threaded import _date_parts
+
+    seen = datetime(2026, 10, 19, 11, 36)
+    row = "SEG 19 TER 20 DAS MEI vence QUA 21 Serra Azul: prazo pagamento NF 127"
+    assert _date_parts(row, seen) == [
+        (date(2026, 10, 19), "SEG 19"), (date(2026, 10, 20), "TER 20 DAS MEI vence"),
+        (date(2026, 10, 21), "QUA 21 Serra Azul: prazo pagamento NF 127")]
+    # a sentence with two dates is about both
+    line = "The flight to Porto leaves on Friday 23 Oct and returns on 30 Oct"
+    assert [part for _, part in _date_parts(line, seen)] == [line, line]
+    assert list(sentences("Oi, Dra. Fernanda! Segue a proposta. Jordan A. Whitaker")) == [
+        "Oi, Dra. Fernanda!", "Segue a proposta.", "Jordan A. Whitaker"]
 
 
 def _screen(i: int, t: float, app: str, title: str, text: str) -> Observation:
