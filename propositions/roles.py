@@ -19,23 +19,79 @@ from .words import by_meaning
 
 _NAME = r"[A-ZÀ-ÖØ-Þ][\w'’-]+"
 
+# Occupations as people name their own, in English, Spanish, Portuguese, French and German:
+# generic data. Each is a regex fragment; the feminine and plural endings are optional.
+OCCUPATIONS = (
+    # en
+    r"student|(?:phd|doctoral) (?:student|candidate)|postdoc(?:toral (?:researcher|fellow))?|"
+    r"researcher|scientist|lecturer|professor|teacher|tutor|engineer|developer|programmer|"
+    r"designer|illustrator|photographer|journalist|reporter|writer|editor|translator|"
+    r"interpreter|nurse|midwife|paramedic|carer|caregiver|care worker|social worker|"
+    r"psychologist|psychotherapist|therapist|counsell?or|dentist|surgeon|physician|doctor|"
+    r"veterinarian|vet|pharmacist|physiotherapist|lawyer|solicitor|barrister|attorney|"
+    r"paralegal|accountant|bookkeeper|auditor|architect|consultant|analyst|manager|"
+    r"administrator|technician|plumber|heating engineer|gas engineer|electrician|carpenter|"
+    r"joiner|builder|decorator|roofer|mechanic|chef|baker|barista|waiter|waitress|"
+    r"driver|pilot|gardener|farmer|cleaner|receptionist|cashier|librarian|musician|artist|"
+    r"freelancer|contractor|entrepreneur|civil servant|representative|sales rep",
+    # es
+    r"estudiante|doctorand[oa]|investigador[a]?|científic[oa]|profesor[a]?|maestr[oa]|"
+    r"ingenier[oa]|desarrollador[a]?|programador[a]?|diseñador[a]?|fotógraf[oa]|periodista|"
+    r"escritor[a]?|traductor[a]?|intérprete|enfermer[oa]|matron[a]|psicólog[oa]|"
+    r"psicoterapeuta|dentista|odontólog[oa]|médic[oa]|veterinari[oa]|farmacéutic[oa]|"
+    r"fisioterapeuta|abogad[oa]|contador[a]?|contable|arquitect[oa]|consultor[a]?|analista|"
+    r"gerente|técnic[oa]|fontaner[oa]|electricista|carpinter[oa]|albañil|mecánic[oa]|"
+    r"cociner[oa]|panader[oa]|camarer[oa]|conductor[a]?|maquinista|jardiner[oa]|"
+    r"agricultor[a]?|bibliotecari[oa]|músic[oa]|autónom[oa]|funcionari[oa]|opositor[a]|"
+    r"representante|visitador[a]",
+    # pt
+    r"estudante|doutorand[oa]|pesquisador[a]?|professor[a]?|engenheir[oa]|"
+    r"desenvolvedor[a]?|programador[a]?|designer|fotógraf[oa]|jornalista|escritor[a]?|"
+    r"tradutor[a]?|enfermeir[oa]|parteira|psicólog[oa]|dentista|médic[oa]|veterinári[oa]|"
+    r"farmacêutic[oa]|fisioterapeuta|advogad[oa]|contabilista|arquitet[oa]|consultor[a]?|"
+    r"analista|técnic[oa]|encanador[a]?|canalizador[a]?|eletricista|marceneir[oa]|"
+    r"pedreir[oa]|mecânic[oa]|cozinheir[oa]|padeir[oa]|garçom|garçonete|motorista|"
+    r"jardineir[oa]|agricultor[a]?|bibliotecári[oa]|músic[oa]|servidor[a]? públic[oa]",
+    # fr
+    r"étudiante?|doctorante?|chercheu(?:r|se)|enseignante?(?:-chercheu(?:r|se))?|"
+    r"professeure?|ingénieure?|développeu(?:r|se)|programmeu(?:r|se)|graphiste|photographe|"
+    r"journaliste|écrivain|rédact(?:eur|rice)|traduct(?:eur|rice)|interprète|infirmi(?:er|ère)|"
+    r"sage-femme|psychologue|dentiste|médecin|vétérinaire|pharmacien(?:ne)?|"
+    r"kinésithérapeute|kiné|avocate?|comptable|architecte|consultante?|analyste|"
+    r"technicien(?:ne)?|plombier|chauffagiste|électricien(?:ne)?|menuisier|maçon|"
+    r"mécanicien(?:ne)?|cuisini(?:er|ère)|boulang(?:er|ère)|serveu(?:r|se)|chauffeur|"
+    r"conduct(?:eur|rice)|jardini(?:er|ère)|agricult(?:eur|rice)|bibliothécaire|musicien(?:ne)?|"
+    r"fonctionnaire|auto-entrepreneu(?:r|se)|représentante?",
+    # de
+    r"student(?:in)?|doktorand(?:in)?|forscher(?:in)?|wissenschaftler(?:in)?|dozent(?:in)?|"
+    r"professor(?:in)?|lehrer(?:in)?|ingenieur(?:in)?|entwickler(?:in)?|programmierer(?:in)?|"
+    r"designer(?:in)?|grafikdesigner(?:in)?|fotograf(?:in)?|journalist(?:in)?|autor(?:in)?|"
+    r"redakteur(?:in)?|übersetzer(?:in)?|dolmetscher(?:in)?|krankenpfleger(?:in)?|"
+    r"pflegefachkraft|hebamme|psycholog(?:e|in)|zahnarzt|zahnärztin|arzt|ärztin|tierarzt|"
+    r"tierärztin|apotheker(?:in)?|physiotherapeut(?:in)?|rechtsanwalt|rechtsanwältin|anwalt|"
+    r"anwältin|steuerberater(?:in)?|buchhalter(?:in)?|architekt(?:in)?|berater(?:in)?|"
+    r"techniker(?:in)?|klempner(?:in)?|installateur(?:in)?|elektriker(?:in)?|tischler(?:in)?|"
+    r"schreiner(?:in)?|mechaniker(?:in)?|mechatroniker(?:in)?|koch|köchin|bäcker(?:in)?|"
+    r"kellner(?:in)?|fahrer(?:in)?|lokführer(?:in)?|triebfahrzeugführer(?:in)?|gärtner(?:in)?|"
+    r"landwirt(?:in)?|bibliothekar(?:in)?|musiker(?:in)?|beamter|beamtin|vertreter(?:in)?",
+)
+_OCCUPATION_RE = "|".join(OCCUPATIONS)
+# what starts a place of work rather than a field ("en el Hospital …", "at Lyon 2")
+_NOT_FIELD = r"(?:at|with|for|à|chez|bei|an|am|na|no|em|en|the|el|la|le|les|los|las|o|os|as|a|der|die|das|dem|des|du|do|da)"
+
 # "I am a second-year Bachelor of Commerce student at the University of Melbourne",
 # "I'm a nurse at …", "Soy enfermera en …", "Sou tradutora", "Je suis infirmière", "Ich bin
-# Lehrerin an …": the occupation, then where.
+# Lehrerin an …", "I am a third-year PhD candidate in linguistics at Université Lumière Lyon 2":
+# the occupation, its field, then where.
 _OWN_ROLE = re.compile(
     r"\b(?:I am|I'm|I’m|I work as|soy|trabajo como|sou|trabalho como|je suis|je travaille comme|"
     r"ich bin|ich arbeite als)\s+(?:an?\s+|une?\s+|um\s+|uma\s+|el\s+|la\s+)?"
-    r"(?P<role>(?:[\w-]+\s+){0,5}?(?:student|engineer|developer|nurse|teacher|translator|"
-    r"designer|accountant|pharmacist|researcher|doctor|lawyer|analyst|manager|consultant|"
-    r"scientist|writer|editor|architect|freelancer|estudiante|enfermer[oa]|profesor[a]?|"
-    r"traductor[a]?|diseñador[a]?|ingenier[oa]|contador[a]?|estudante|enfermeir[oa]|"
-    r"professor[a]?|tradutor[a]?|designer|engenheir[oa]|contabilista|étudiante?|infirmière|"
-    r"infirmier|enseignante?|traductrice|traducteur|ingénieure?|comptable|studentin|student|"
-    r"krankenpfleger(?:in)?|pflegefachkraft|lehrerin|lehrer|übersetzerin|übersetzer|"
-    r"ingenieurin|ingenieur))\b"
+    rf"(?P<role>(?:[\w-]+\s+){{0,5}}?(?:{_OCCUPATION_RE}))\b"
+    rf"(?P<field>\s+(?:in|of|en|em|de)\s+(?-i:(?!{_NOT_FIELD}\b)"
+    rf"[a-zà-ÿ][\w-]+(?:\s+(?!{_NOT_FIELD}\b)[a-zà-ÿ][\w-]+){{0,2}}))?"
     r"(?:\s+(?:at|with|for|in|en|em|na|no|à|chez|bei|an der|am|an)\s+"
     r"(?:(?:the|el|la|le|les|l'|o|a|der|die|das|dem)\s+)?"
-    r"(?P<org>(?:[A-Z][\w&'’.-]*)(?:\s+(?:of|de|da|do|der|für|&)?\s*[A-Z][\w&'’.-]*){0,5}))?",
+    r"(?P<org>(?-i:[A-ZÀ-Þ][\w&'’.-]*)(?:\s+(?:of|de|del|da|do|dos|das|der|für|&)?\s*(?-i:[A-ZÀ-Þ0-9][\w&'’.-]*)){0,5}))?",
     re.I)
 
 # A class page that names the teacher by title and surname, beside its students.
@@ -120,14 +176,10 @@ def accepted_jobs(text: str) -> list[tuple[str, str]]:
 
 # "Jonas (28, Doktorand Biochemie an der LMU)", "Ana Lima, Senior Nurse": a role beside the name
 _OCCUPATION = re.compile(
-    r"(?i)student|doktorand|phd|postdoc|engineer|developer|nurse|teacher|translator|designer|"
-    r"accountant|pharmacist|researcher|doctor|lawyer|analyst|manager|consultant|scientist|writer|"
-    r"editor|architect|electrician|plumber|physio|estudiante|enfermer|profesor|traductor|ingenier|"
-    r"electricista|kinésithérapeute|kine|infirmi|enseignant|ingénieur|lehrer|ingenieur|"
-    r"übersetzer|krankenpfleger|grafikdesign|tradutor|enfermeir|engenheir|"
+    rf"(?i)\b(?:{_OCCUPATION_RE}|phd|physio|kine|grafikdesign|"
     # the offices of a club or an association
     r"treasurer|kassenwart|kassierer|tesorer|tesoureir|trésori|chairman|chairwoman|"
-    r"vorsitzende|schriftführer")
+    r"vorsitzende|schriftführer)")
 
 
 def named_roles(text: str, first: str) -> list[tuple[str, str | None]]:
@@ -155,25 +207,14 @@ def named_roles(text: str, first: str) -> list[tuple[str, str | None]]:
 _HEADER_OCCUPATION = re.compile(
     r"(?i)^(?:(?:senior|junior|lead|chief|head|principal|staff|assistant|associate|"
     r"sénior|júnior|jefe|jefa|chefe)\s+)?"
-    r"(?:[\w-]+\s+){0,2}?(?:representative|rep|representante|représentante?|vertreter(?:in)?|"
-    r"nurse|enfermer[oa]|enfermeir[oa]|infirmi(?:er|ère)|krankenpfleger(?:in)?|"
-    r"engineer|ingenier[oa]|engenheir[oa]|ingénieure?|ingenieur(?:in)?|"
-    r"teacher|profesor[a]?|professor[a]?|enseignante?|lehrer(?:in)?|"
-    r"veterinarian|vet|veterinari[oa]|veterinári[oa]|vétérinaire|tierärzt(?:in)?|tierarzt|"
-    r"pharmacist|farmacéutic[oa]|farmacêutic[oa]|pharmacien(?:ne)?|apotheker(?:in)?|"
-    r"accountant|contador[a]?|contabilista|comptable|buchhalter(?:in)?|"
-    r"lawyer|attorney|abogad[oa]|advogad[oa]|avocate?|rechtsanwält(?:in)?|rechtsanwalt|"
-    r"physiotherapist|fisioterapeuta|kinésithérapeute|physiotherapeut(?:in)?|"
-    r"designer|diseñador[a]?|analyst|analista|analyste|manager|gerente|consultant|consultor[a]?|"
-    r"developer|desarrollador[a]?|desenvolvedor[a]?|développeur|entwickler(?:in)?|"
-    r"technician|técnic[oa]|technicien(?:ne)?|techniker(?:in)?|"
-    r"driver|conductor[a]?|motorista|conducteur|conductrice|fahrer(?:in)?|lokführer(?:in)?|"
-    r"triebfahrzeugführer(?:in)?|maquinista|"
-    r"architect|arquitect[oa]|arquitet[oa]|architecte|architekt(?:in)?|"
-    r"electrician|electricista|eletricista|électricien|elektriker(?:in)?)"
-    r"(?:\s+(?:médic[oa]|medical|clínic[oa]|de ventas|comercial|sales|de obra|de sistemas|"
-    r"de software|software|senior|sénior))?$")
+    rf"(?:[\w-]+\s+){{0,2}}?(?:{_OCCUPATION_RE})"
+    # what qualifies it after ("Desenvolvedor Mobile Sênior", "representante médico")
+    r"(?:\s+[\w-]+){0,2}$")
 _HEADER_SEP = r"[ \t]*(?:·|\||•|–|—|,)[ \t]*"
+# What follows a role in a signature or a header, where it names the firm or the unit:
+# capitalised words, no number.
+_BESIDE_ROLE = re.compile(r"[ \t]*[·|•–—][ \t]*(?P<org>[A-ZÀ-Þ][^\W\d_]*(?:[ \t]+(?:&[ \t]+)?"
+                          r"[A-ZÀ-Þ][^\W\d_]*){0,4})[ \t]*(?:[·|•–—]|$)", re.M)
 
 
 def header_roles_at(text: str, user: str) -> list[tuple[str, str | None]]:
@@ -198,7 +239,10 @@ def header_roles_at(text: str, user: str) -> list[tuple[str, str | None]]:
         if signature:  # the firm on the role's line or the next two
             below = "\n".join(text[m.end("role"):].split("\n")[:3])
             orgs = entities.organisations_in(below)
-            org = orgs[0] if orgs else None
+            beside = _BESIDE_ROLE.match(below)  # "Desenvolvedor Mobile Sênior · Araucária Digital"
+            org = orgs[0] if orgs else beside.group("org") if beside else None
+        elif beside := _BESIDE_ROLE.match(text, m.end("role")):  # "Ana Lima · Nurse · ICU"
+            org = beside.group("org")
         out.append((role, org))
     return out
 
@@ -207,7 +251,7 @@ def own_roles(text: str) -> list[tuple[str, str | None]]:
     """(occupation, organisation or None) the person gives themselves in ``text``."""
     out = []
     for m in _OWN_ROLE.finditer(text):
-        role = " ".join(m.group("role").split())
+        role = " ".join(f"{m.group('role')} {m.group('field') or ''}".split())
         if len(role) > 70:
             continue
         out.append((role, m.group("org")))
@@ -424,6 +468,7 @@ def in_english(role: str) -> str:
     rest = words[:head] + words[head + 1:]
     said = _IN_ENGLISH[words[head].casefold()]
     if rest and all(w.casefold() in _QUALIFIERS for w in rest):  # "representante médico"
+        rest.sort(key=lambda w: _QUALIFIERS[w.casefold()] not in ("senior", "junior", "lead"))
         return " ".join(_QUALIFIERS[w.casefold()] for w in rest) + " " + said
     return said + (f" ({' '.join(rest)})" if rest else "")
 
@@ -431,7 +476,10 @@ def in_english(role: str) -> str:
 # Words that qualify an occupation, said in English before it.
 _QUALIFIERS = {"médico": "medical", "médica": "medical", "médical": "medical", "medizinischer": "medical",
                "medizinische": "medical", "comercial": "sales", "commercial": "sales",
-               "commerciale": "sales", "sénior": "senior", "júnior": "junior"}
+               "commerciale": "sales", "sénior": "senior", "júnior": "junior", "sênior": "senior",
+               "senior": "senior", "junior": "junior", "lead": "lead", "mobile": "mobile",
+               "móvil": "mobile", "backend": "backend", "frontend": "frontend", "web": "web",
+               "software": "software", "de software": "software"}
 
 
 def own(role: str, org: str | None) -> Role:

@@ -52,6 +52,19 @@ def test_roles_from_own_words_class_pages_courses_and_translation_pairs() -> Non
         ("second-year Bachelor of Commerce student", "University of Melbourne")]
     assert roles.own_roles("Hola, soy enfermera en el Hospital Virgen del Rocío") == [
         ("enfermera", "Hospital Virgen del Rocío")]
+    # any common occupation, with its field before where
+    assert roles.own_roles("I am a third-year PhD candidate in linguistics at Université Lumière "
+                           "Lyon 2, supervised by") == [
+        ("third-year PhD candidate in linguistics", "Université Lumière Lyon 2")]
+    assert roles.own_roles("Je suis plombier à Lyon") == [("plombier", "Lyon")]
+    # a signature's role and the firm beside it; a header's role and its unit
+    assert roles.header_roles_at("Abraço,\nRafael Kowalski\nDesenvolvedor Mobile Sênior · Araucária "
+                                 "Digital\nR. Des. Westphalen, 2210", "Rafael Kowalski") == [
+        ("Desenvolvedor Mobile Sênior", "Araucária Digital")]
+    assert roles.own("Desenvolvedor Mobile Sênior", "Araucária Digital").sentence == \
+        "is a senior mobile developer at Araucária Digital"
+    assert roles.header_roles_at("Lucía Moreno Quintero · Enfermera · UCI Polivalente · Ext. 4417",
+                                 "Lucía Moreno Quintero") == [("Enfermera", "UCI Polivalente")]
     page = "Chem 1 – Period 5  Classwork | Hamilton Ridge High School · Mr. Whitaker · 27 students"
     assert roles.teaches_at(page, "Whitaker") == "Hamilton Ridge High School"
     assert roles.teaches_at(page, "Okafor") is None
