@@ -152,7 +152,12 @@ _BUSINESS_WORDS = (r"Reformas|Construcciones|Instalaciones|Servicios|Electricida
                    r"Estudio|Studio|Design|Consulting|Bakery|Café|Cafe|Shop|Ltd|SL|S\.L\.|GmbH|Lda|"
                    r"SARL|Services|Serviços|Traduções|Traductions|Übersetzungen|Photography|Fotografía|"
                    r"Fotografia|Cabinet|Praxis|Clínica|Clinic|Atelier|Boutique|Garage|Garaje|Agency|"
-                   r"Agencia|Agência|Agence|Catering|Bau|Elektro|Malerei|Tischlerei|Carpintería")
+                   r"Agencia|Agência|Agence|Catering|Bau|Elektro|Malerei|Tischlerei|Carpintería|"
+                   # trades, as their firms are named
+                   r"Plumbing|Heating|Electrical|Electrics|Roofing|Building|Builders|Joinery|"
+                   r"Carpentry|Decorating|Decorators|Landscaping|Gardening|Cleaning|Repairs|"
+                   r"Plomberie|Chauffage|Menuiserie|Sanitär|Heizung|Haustechnik|Klempnerei|"
+                   r"Hidráulica|Encanamentos|Pinturas|Limpiezas|Jardinería|Transportes")
 
 
 def own_business(text: str, surname: str) -> list[tuple[str, str | None]]:
@@ -162,10 +167,13 @@ def own_business(text: str, surname: str) -> list[tuple[str, str | None]]:
     s = re.escape(surname)
     out = []
     for m in re.finditer(rf"\b(?P<name>(?:(?:{_BUSINESS_WORDS})[ \t]+(?:[A-Z][\w&'’-]*[ \t]+)?{s}|"
-                         rf"{s}[ \t]+(?:[A-Z][\w&'’-]*[ \t]+)?(?:{_BUSINESS_WORDS}))\b)"
+                         rf"{s}[ \t]+(?:[A-Z][\w&'’-]*[ \t]+)?(?:{_BUSINESS_WORDS})"
+                         rf"(?:[ \t]+(?:&|and|y|e|et|und)[ \t]+(?:{_BUSINESS_WORDS}))?)\b)"
                          rf"(?:[ \t]*[·|–-][ \t]*(?P<what>[A-ZÀ-Þ][\w ,'’&-]{{3,40}}?)(?=[ \t]*[·|\n]|$))?",
                          text, re.M):
-        out.append((m.group("name"), (m.group("what") or "").strip() or None))
+        what = (m.group("what") or "").strip()
+        # "Gas Safe 583921" beside the name is a registration, not what the business does
+        out.append((m.group("name"), what if what and not re.search(r"\d", what) else None))
     return out
 
 

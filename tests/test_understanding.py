@@ -296,6 +296,9 @@ def test_a_business_named_after_the_person() -> None:
                               "Ortega") == [("Reformas Ortega", "Electricidad y reformas")]
     assert roles.own_business("Ortega Llorens, Javier", "Ortega") == []
     assert roles.own_business("Studio Lima", "") == []
+    # a trade's firm, with both its trades; a registration beside it says nothing of what it does
+    assert roles.own_business("Ackroyd Plumbing & Heating | Gas Safe 583921 | 07845 226 190",
+                              "Ackroyd") == [("Ackroyd Plumbing & Heating", None)]
 
 
 def test_a_flat_share_listing_gives_home_and_a_postcode_places_the_city() -> None:
