@@ -943,8 +943,15 @@ class ThreadInferrer:
             # a language named in a lesson, not in a word processor's status bar
             lessons = [f for o, f in zip(thread, all_feats)
                        if _LESSON.search(o.app or "") or f.scan("lesson", _LESSON.search)]
-            found = Counter(lang for f in lessons for lang in f.scan("languages", lambda t: [
-                _LANGUAGES_LEARNT[w] for w in re.findall(r"[^\W\d_]+", fold(t)) if w in _LANGUAGES_LEARNT]))
+            # the language a lesson teaches: anywhere on a language app's page, else named as
+            # what is learnt ("Spanish lesson 4", "curso de alemán", "apprendre l'italien"),
+            # not a course about it ("phonologie du français") nor the language a page is in
+            found = Counter(lang for o, f in zip(thread, all_feats) if f in lessons
+                            for lang in f.scan("languages", lambda t: [
+                                _LANGUAGES_LEARNT[w] for w in re.findall(r"[^\W\d_]+", fold(t))
+                                if w in _LANGUAGES_LEARNT])
+                            if _LANGUAGE_APP.search(f"{o.app} {o.window_title} {o.url or ''}")
+                            or _LEARNT_LANGUAGE.search(fold(f.text)))
             if not found:
                 return None
             subject, _ = found.most_common(1)[0]
@@ -2031,6 +2038,17 @@ def _common_subject(obs: list[Observation], inf: ThreadInferrer) -> str | None:
     return f"“{subject}”"
 
 
+_LANGUAGE_APP = re.compile(r"duolingo|babbel|memrise|busuu|rosetta|italki|preply|lingoda|"
+                           r"drops|lingq|mondly|pimsleur", re.I)
+_LANG_WORDS = "|".join(sorted(_LANGUAGES_LEARNT, key=len, reverse=True))
+# a language said as what is learnt, in folded text
+_LEARNT_LANGUAGE = re.compile(
+    rf"\b(?:learn(?:ing)?|study(?:ing)?|practi[cs]e|aprender|aprendo|estudiar|apprendre|"
+    rf"j'apprends|lernen|lerne|(?:lesson|course|class|classes|lecciones?|clases?|curso|aulas?|"
+    rf"kurs|lektion|cours|lecons?|licao|licoes)(?:\s+(?:of|in|de|d'|du|em|fur))?)\s+"
+    rf"(?:(?:el|le|l'|o|the)\s*)?(?:{_LANG_WORDS})\b|"
+    rf"\b(?:{_LANG_WORDS})\s+(?:lessons?|course|class|vocabulary|grammar|for beginners|level|"
+    rf"lernen|kurs|a1|a2|b1|b2|c1)\b")
 _LESSON = re.compile(r"duolingo|babbel|memrise|busuu|anki|rosetta|italki|preply|lingoda|drops|"
                     r"\b(?:lesson|lessons|course|vocabulary|flashcards?|grammar|exercise|lección|"
                     r"lecciones|curso|vocabulario|gramática|lektion|kurs|wortschatz|grammatik|"

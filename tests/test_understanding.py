@@ -947,3 +947,21 @@ def test_a_daily_schedule_needs_a_working_week_of_days(tmp_path: Path) -> None:
 
     assert said(3) is None
     assert said(5) == "Dana is usually at the computer from about 8:00 to 18:00"
+
+
+def test_a_language_is_learnt_where_it_is_what_a_lesson_teaches(tmp_path: Path) -> None:
+    said = _said(tmp_path / "a", "Juliette Roussel", [
+        ("Firefox", "Cours : Phonétique et phonologie du français – TD groupe 3 | Moodle",
+         "Phonétique et phonologie du français (L1) — TD groupe 3. Cours 5 : assimilation. "
+         "Exercice 2 : transcrivez les phrases suivantes"),
+        ("Firefox", "Cours : Phonétique et phonologie du français – TD groupe 3 | Moodle",
+         "Cours 6 : neutralisation. Exercice 3 : phonologie du français, voyelles moyennes"),
+    ])
+    assert not any("is learning French" in s for s in said), said
+    said = _said(tmp_path / "b", "Marta Gil", [
+        ("Google Chrome", "Curso de alemán A2 – Lección 5 | Goethe", "Curso de alemán A2. Lección 5: "
+         "el dativo. Ejercicio 1: completa las frases"),
+        ("Google Chrome", "Curso de alemán A2 – Lección 6 | Goethe", "Curso de alemán A2. Lección 6: "
+         "vocabulario de la casa. Ejercicio 2"),
+    ])
+    assert any(s.startswith("Marta is learning German") for s in said), said
