@@ -1727,7 +1727,14 @@ def _join(items: list[str]) -> str:
 
 
 def _day(d: date) -> str:
-    return f"{d:%a} {d.day} {d:%b}" + (f" {d.year}" if d.year != datetime.now().year else "")
+    # names in full, as people write them ("Saturday 19 June"), in English whatever the locale
+    return f"{_WEEKDAY_NAMES[d.weekday()]} {d.day} {_MONTH_NAMES[d.month - 1]}" + (
+        f" {d.year}" if d.year != datetime.now().year else "")
+
+
+_WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+_MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August",
+                "September", "October", "November", "December")
 
 
 #: the longest stretch one activity's dates are taken to span (a trip, a course)
@@ -1747,8 +1754,8 @@ def _cluster(days: list[date]) -> list[date]:
 
 def _span(a: date, b: date) -> str:
     if a.month == b.month:
-        return f"{a.day}–{b.day} {b:%b}"
-    return f"{a.day} {a:%b} – {b.day} {b:%b}"
+        return f"{a.day}–{b.day} {_MONTH_NAMES[b.month - 1]}"
+    return f"{a.day} {_MONTH_NAMES[a.month - 1]} – {b.day} {_MONTH_NAMES[b.month - 1]}"
 
 
 def _short(text: str, n: int = 120) -> str:
