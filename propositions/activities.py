@@ -115,11 +115,16 @@ KINDS: tuple[Kind, ...] = (
                 "halbmarathon", "maratona", "ironman")),
     Kind("selling", _cues(
         "for sale|selling|sell my|asking price|still available|buyer|listing|marketplace|"
-        "se vende|vendo$|comprador|anuncio|"
-        "zu verkaufen|verkaufe|kaufer|inserat|kleinanzeigen|"
-        "a vendre|acheteur|annonce|leboncoin|"
-        "vende-se|comprador|anuncio|olx"),
-        "is selling", "weeks", strong=("still available", "asking price", "for sale")),
+        "se vende|vendo$|comprador|anuncio|la vendo|lo vendo|te la dejo en|te lo dejo en|"
+        "vendido$|vendida$|subir producto|en venta|a la venta|"
+        "zu verkaufen|verkaufe|kaufer|inserat|"
+        "a vendre|acheteur|annonce|je vends|vendu$|"
+        "vende-se|comprador|anuncio|estou vendendo|a venda|"
+        # a marketplace's name says nothing of which side the person is on: it is in both
+        "kleinanzeigen|wallapop|leboncoin|willhaben|milanuncios|enjoei|olx$|vinted"),
+        "is selling", "weeks", strong=("still available", "asking price", "for sale", "se vende",
+                                       "la vendo", "lo vendo", "zu verkaufen", "verkaufe",
+                                       "a vendre", "je vends", "vende-se", "estou vendendo")),
     Kind("buying", _cues(
         "add to cart|add to basket|checkout|in stock|compare|test ride|test drive|"
         "used$|second-hand|warranty|specs|"

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import math
 import re
+from urllib.parse import urlsplit
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any
@@ -2022,7 +2023,7 @@ def _common_subject(obs: list[Observation], inf: ThreadInferrer) -> str | None:
         if (s := inf.features(o).subject) and not _CHAT_APPS.search(o.app or "")
         and not _is_terminal(o.app or "") and not re.search(r"\w@[\w.-]+:|^~|[$#]\s*$", s)
         and fold(s) not in people and not _is_page_name(s) and fold(s) not in TOOLS
-        and fold(s) != fold(o.app or ""))
+        and fold(s) != fold(o.app or "") and fold(s) not in _site_names(o))
     if not subjects:
         return None
     subject, n = subjects.most_common(1)[0]
@@ -2361,12 +2362,19 @@ _CHAT_APPS = re.compile(r"whatsapp|messages|messenger|signal|telegram|slack|team
                         r"imessage|wechat|line$|viber|element", re.I)
 
 
+def _site_names(o: Observation) -> set[str]:
+    """The names a page's site goes by: "wallapop" for es.wallapop.com."""
+    host = urlsplit(o.url).hostname or "" if o.url else ""
+    return {part for part in host.split(".") if len(part) > 3}
+
+
 def _is_page_name(subject: str) -> bool:
     """"Dashboard", "ed Discussion", "Messages": one or two everyday words naming a page."""
     words = re.findall(r"[^\W\d_]+", subject)
     # a page is named in title case; a file called "thesis" is the person's own
+    # in whatever language the app speaks ("Buzón", "Nachrichten", "Caixa de entrada")
     return 0 < len(words) <= 2 and len(subject.split()) <= 2 and subject[:1].isupper() and all(
-        common_zipf(w.lower()) >= 3.0 or len(w) <= 2 for w in words) and \
+        everyday_anywhere(w.lower()) or len(w) <= 2 for w in words) and \
         not any(w.isupper() and len(w) > 1 for w in words)
 
 

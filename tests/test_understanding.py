@@ -965,3 +965,17 @@ def test_a_language_is_learnt_where_it_is_what_a_lesson_teaches(tmp_path: Path) 
          "vocabulario de la casa. Ejercicio 2"),
     ])
     assert any(s.startswith("Marta is learning German") for s in said), said
+
+
+def test_a_seller_on_a_marketplace_is_selling_and_a_mail_folder_is_no_purchase(tmp_path: Path) -> None:
+    said = _said(tmp_path, "Marta Gil", [
+        ("Google Chrome", "Bicicleta carretera Orbea Avant | Wallapop",
+         "wallapop  ✉ Buzón 2  Bicicleta carretera Orbea Avant · 380 €\nVendo mi bici de carretera "
+         "Orbea Avant de 2019. La vendo porque ya casi no salgo."),
+        ("Google Chrome", "Buzón · Sergio M. · Bicicleta carretera Orbea Avant | Wallapop",
+         "Buzón  Sergio M.: ¿Sigue disponible? ¿320 €?\nTú: Sí, sigue disponible. Te la dejo en 350 €"),
+        ("Google Chrome", "Buzón · Sergio M. · Bicicleta carretera Orbea Avant | Wallapop",
+         "Buzón  Sergio M.: Vale, 340 € y quedamos el jueves\nTú: Perfecto, 340 €"),
+    ])
+    assert any(s.startswith("Marta is selling") and "Orbea" in s for s in said), said
+    assert not any("looking to buy" in s for s in said), said
