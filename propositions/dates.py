@@ -57,9 +57,11 @@ def weekday(name: str) -> int:
 
 _YEAR = r"(?:,?\s+(?:de\s+)?(?P<year>20\d\d)\b)?"
 DATE_PATTERNS = [
-    # Saturday June 13 / Thu Sep 17 / September 17, 2026 / June 12-14
+    # Saturday June 13 / Thu Sep 17 / September 17, 2026 / June 12-14 (not "mar 4 may", which
+    # is Spanish for Tuesday 4 May)
     re.compile(rf"\b(?:(?P<wd>{_WEEKDAY_RE})\.?,?\s+)?(?P<mon>{_MONTH_RE})\.?\s+(?P<day>\d{{1,2}})"
-               rf"(?:st|nd|rd|th)?(?:\s*[-–]\s*(?P<day2>\d{{1,2}}))?\b(?![:.h]\d){_YEAR}", re.I),
+               rf"(?:st|nd|rd|th)?(?:\s*[-–]\s*(?P<day2>\d{{1,2}}))?\b(?![:.h]\d)"
+               rf"(?!\.?\s+(?:{_MONTH_RE})\b){_YEAR}", re.I),
     # 13 June / Thu 10 Dec / Thursday, 13th of June 2026
     re.compile(rf"\b(?:(?P<wd>{_WEEKDAY_RE})\.?,?\s+(?:(?:dia|le|den|el)\s+)?)?(?P<day>\d{{1,2}})"
                rf"(?:st|nd|rd|th|er|\.)?\s+(?:of\s+|de\s+)?(?P<mon>{_MONTH_RE})\b\.?{_YEAR}", re.I),
@@ -130,6 +132,8 @@ def date_mentions(
     """
     out: list[tuple[date, tuple[int, int]]] = []
     taken: list[tuple[int, int]] = []
+    # "MAR 20" among "LUN 19 … MIÉ 21" is Spanish for Tuesday 20th, not 20 March
+    romance_week = _ROMANCE_HEAD.search(text) is not None
     patterns = DATE_PATTERNS + ([_CUED_WEEKDAY, RELATIVE_PATTERN] if relative else [])
     for pattern in patterns:
         for m in pattern.finditer(text):
@@ -137,10 +141,16 @@ def date_mentions(
             if any(span[0] < end and start < span[1] for start, end in taken):
                 continue
             taken.append(span)
-            when = resolve(m.groupdict(), seen_at.date())
+            g = m.groupdict()
+            if romance_week and (g.get("mon") or "").casefold() == "mar" and not g.get("year"):
+                g = {"wd": "tue", "wd_day": g["day"]}
+            when = resolve(g, seen_at.date())
             if when and all(when != d for d, _ in out):
                 out.append((when, span))
     return out
+
+
+_ROMANCE_HEAD = re.compile(r"(?i)\b(?:lun|mi[ée]|jue|vie|s[áa]b|dom)\.?\s+\d{1,2}\b")
 
 
 def dates_in(text: str, seen_at: datetime) -> list[date]:

@@ -259,6 +259,11 @@ def test_calendar_column_heads_and_a_weekday_before_a_bracketed_date() -> None:
     assert dates_in("SÁB 24  17:00 Retirar bolo", seen) == [date(2026, 10, 24)]
     assert dates_in("JUE 22 08:15 Recoger a papá", seen) == [date(2026, 10, 22)]
     assert dates_in("podemos conversar na quinta (22/10) às 16h", seen) == [date(2026, 10, 22)]
+    # Spanish "mar" is Tuesday before a month or among a week's heads, March elsewhere
+    spring = datetime(2027, 4, 20, 18, 40)
+    assert dates_in("mar 4 may  07:30  Operación rodilla papá", spring) == [date(2027, 5, 4)]
+    assert dates_in("LUN 19   MAR 20   MIÉ 21", spring) == [date(2027, 4, 20), date(2027, 4, 21)]
+    assert dates_in("Mar 20 deadline", datetime(2027, 3, 1)) == [date(2027, 3, 20)]
     # the same short forms are names and words elsewhere
     assert dates_in("Sam 24 years old", seen) == []
     assert dates_in("Mer 12 items", seen) == []
