@@ -102,7 +102,7 @@ _RELATIVE_DAYS = {"today": 0, "tonight": 0, "tomorrow": 1}
 # "D. Antonio", "Jordan A. Whitaker".
 _ABBREVIATION = re.compile(
     r"(?:\b(?:Dr|Dra|Drs|Sr|Sra|Srta|Mr|Mrs|Ms|Mme|Mlle|Prof|Profa|Hr|Fr|Frau|St|Sta|Av|Ing|Lic|"
-    r"Dipl|Nr|No|Dña)|(?<![\w.])[A-ZÀ-Þ])\.$")
+    r"Dipl|Nr|No|Dña)|(?<!\w)(?:[A-ZÀ-Þ]\.)*[A-ZÀ-Þ])\.$")
 
 
 def sentences(text: str) -> Iterable[str]:
@@ -168,6 +168,10 @@ def resolve(g: dict[str, str | None], today: date) -> date | None:
         if g.get("wd_day"):
             # the next date with this day of the month that falls on this weekday
             day, wd = int(g["wd_day"]), weekday(g["wd"])
+            for back in range(1, 15):  # "Mon 8" seen on Wednesday 10th: two days ago
+                when = today - timedelta(days=back)
+                if when.day == day and when.weekday() == wd:
+                    return when
             for ahead in range(0, 400):
                 when = today + timedelta(days=ahead)
                 if when.day == day and when.weekday() == wd:
@@ -191,9 +195,10 @@ def resolve(g: dict[str, str | None], today: date) -> date | None:
             if when < today - timedelta(days=31):
                 when = date(today.year + 1, month, day)
             elif g.get("wd") and when.weekday() != weekday(g["wd"]):
-                # "Thu 14 Jan" seen in December: the weekday says which year
+                # "Thu 14 Jan" seen in December: the weekday says which year (a date a year
+                # off is a log's or a past year's, not this one's)
                 later = date(today.year + 1, month, day)
-                if later.weekday() == weekday(g["wd"]):
+                if later.weekday() == weekday(g["wd"]) and (later - today).days <= 120:
                     when = later
             return when
         if g.get("day"):  # "the 24th": this month, or next if it has passed

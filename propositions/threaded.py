@@ -1047,7 +1047,7 @@ class ThreadInferrer:
                 continue  # a thread's sentence already says what happens that day
             named = [(o, line, at, ev) for o, line, at in mentions
                      if _involves_user(line, o) and (ev := _event_phrase(line, when, o.captured_at) or (
-                         _calendar_entry(line) and _CALENDAR.search(f"{o.app} {o.window_title}") and
+                         _calendar_entry(line) and _is_calendar(o.app, o.window_title) and
                          "an entry"))]
             if not named:
                 continue
@@ -1055,7 +1055,7 @@ class ThreadInferrer:
             obs = [m[0] for m in mentions]
             title = o.window_title or ""
             text = None
-            if _CALENDAR.search(f"{o.app} {title}"):
+            if _is_calendar(o.app, title):
                 # a calendar's entry says what it is in its own words: "FNCE study group – Baillieu"
                 entry = _calendar_entry(line)
                 if entry:
@@ -1088,7 +1088,9 @@ class ThreadInferrer:
                 else:
                     text = f"{self.user} has {phrase} on {_day(when)}{at_s}"
                     # "has a deadline": for what, where a mail or a document's title says
-                    subject = _mail_subject(title, o.app) if not _CHAT_APPS.search(o.app or "") else ""
+                    # (a chat's or a calendar's title names a person or a week, not a subject)
+                    subject = _mail_subject(title, o.app) if not (
+                        _CHAT_APPS.search(o.app or "") or _is_calendar(o.app, title)) else ""
                     if len(phrase.split()) == 2 and subject and not _is_page_name(subject) \
                             and fold(subject) != fold(o.app or "") and "@" not in subject:
                         text += f" (“{_short(subject, 60)}”)"
@@ -1818,10 +1820,20 @@ _RACE_NAME = re.compile(
     r"Halbmarathon|Semi-Marathon|10K)\b")
 _RACE_WORD = {"maraton": "marathon", "halbmarathon": "half marathon", "maratona": "marathon"}
 _CALENDAR = re.compile(r"calend|agenda|kalender|fantastical|busycal", re.I)
+
+
+def _is_calendar(app: str | None, title: str | None) -> bool:
+    """A calendar app, or a page whose title names one ("Google Agenda - Semana de 19 de
+    outubro"), not a mail that speaks of a calendar ("Chapitre 4 – calendrier avant relecture")."""
+    return bool(_CALENDAR.search(app or "")) or any(
+        re.fullmatch(r"(?:[\w.]+\s+)?(?:calendar|calendrier|calendario|calendário|agenda|kalender)",
+                     part.strip(), re.I)
+        for part in re.split(r"\s+[-–—|·]\s+", title or ""))
 # one entry of a calendar's line: "Tue 24 07:00 Grain & Bean shift · 12:00 MAST20005 lecture"
+_MONTH_WORDS = "|".join(sorted(MONTHS, key=len, reverse=True))
 _ENTRY_SPLIT = re.compile(r"\s+[·|•]\s+|\s{2,}|(?<![-–])\s(?=\d{1,2}[:.h]\d\d\b)")
 _ENTRY_LEAD = re.compile(
-    r"^(?P<day>(?:[A-Za-zÀ-ÿ]{2,9}\.?,?\s+)?\d{1,2}\.?\s+(?=\S))?"
+    rf"^(?P<day>(?:[A-Za-zÀ-ÿ]{{2,9}}\.?,?\s+)?\d{{1,2}}\.?(?:\s+(?:{_MONTH_WORDS})\.?)?\s+(?=\S))?"
     r"(?:(?P<at>\d{1,2}[:.h]\d\d)(?:\s*[-–]\s*\d{1,2}[:.h]\d\d)?\s+)?")
 _OWNED_EVENT = re.compile(
     r"\b(?P<name>[A-ZÀ-Þ][\w-]+)['’]s\s+(?P<event>(?:\d+(?:st|nd|rd|th)\s+)?(?:[a-z]+\s+)?"
@@ -1848,7 +1860,16 @@ def _calendar_entry(line: str) -> tuple[str, str | None] | None:
     """The entry in a calendar's line that names an event (else the first one at a time of day),
     and its time of day."""
     entries: list[tuple[bool, bool, bool, str, str | None]] = []
+    held: tuple[bool, str | None] | None = None  # a day (and time) set apart from its entry
     for seg in _ENTRY_SPLIT.split(line):
+        alone = _DAY_ALONE.fullmatch(seg.strip())
+        if held is None and alone:
+            held = (True, alone.group("at"))
+            continue
+        hour = re.fullmatch(r"(\d{1,2}[:.h]\d\d)(?:\s*[-–]\s*\d{1,2}[:.h]\d\d)?", seg.strip())
+        if held is not None and hour:  # "mar 4 may   07:30   Operación …": the time between
+            held = (True, held[1] or hour.group(1))
+            continue
         lead = _ENTRY_LEAD.match(seg)
         rest = seg[lead.end():] if lead else seg
         # emoji and marks are decoration; a trailing "?", "(–12)" or "2–4pm" says nothing here
@@ -1858,8 +1879,12 @@ def _calendar_entry(line: str) -> tuple[str, str | None] | None:
                       "", rest, flags=re.I).strip(" ?–-,")
         at = lead.group("at") if lead else None
         # an entry under its day is one even without a time of day (all day: "QUA 21 Prazo NF")
-        on_day = at is not None or bool(lead and lead.group("day") and _WEEKDAY_HEAD.match(seg))
-        if len(rest) > 2 and re.search(r"[^\W\d_]{3}", rest) and not _LOG_LINE.match(rest):
+        on_day = at is not None or bool(lead and lead.group("day") and (
+            _WEEKDAY_HEAD.match(seg) or re.search(rf"\s(?:{_MONTH_WORDS})\.?\s*$", lead.group("day"), re.I)))
+        if len(rest) > 2 and re.search(r"[^\W\d_]{3}", rest) and not _LOG_LINE.match(rest) \
+                and len(_DAY_HEADS.findall(rest)) < 2:  # a week's heads are no entry
+            if held is not None:  # "mar 18 may      Fin plazo solicitudes": that day's entry
+                on_day, at, held = True, at or held[1], None
             entries.append((bool(_EVENT_RE.search(rest)), at is not None, on_day, rest, at))
     named = [e for e in entries if e[0] or e[2]]
     if not named:
@@ -1868,6 +1893,10 @@ def _calendar_entry(line: str) -> tuple[str, str | None] | None:
     return _short(rest, 70), (at.replace(".", ":").replace("h", ":") if at else None)
 
 
+_DAY_HEADS = re.compile(rf"\b(?i:{'|'.join(sorted(WEEKDAYS, key=len, reverse=True))}|mar)\.?\s+\d{{1,2}}\b")
+# a day (and a time) on its own, its entry apart: "mar 18 may", "Tue 4 May 07:30"
+_DAY_ALONE = re.compile(rf"(?i:[^\W\d_]{{2,9}})\.?,?\s+\d{{1,2}}\.?(?:\s+(?i:{_MONTH_WORDS})\.?)?"
+                        rf"(?:\s+(?P<at>\d{{1,2}}[:.h]\d\d))?")
 _WHOSE = re.compile(r"\b(?P<name>[A-ZÀ-Þ][\w-]+(?:\s(?:&|and|y|und|et|e)\s[A-ZÀ-Þ][\w-]+)?)['’]s\s+"
                     r"(?:\d+(?:st|nd|rd|th)\s+)?(?:birthday|wedding|party|graduation|baptism|"
                     r"christening|funeral|anniversary|reunion|\d+(?:st|nd|rd|th)\b)")
@@ -2424,6 +2453,13 @@ _RELATIVE_DAY = re.compile(r"(?i)\b(?:tomorrow|today|tonight|amanh[ãa]|hoje|(?<
                            r"demain|aujourd'hui|ce soir)\b")
 
 
+def _english_word(word: str) -> bool:
+    """An everyday English word, and no more another language's ("avant la deadline" is
+    French around an English noun)."""
+    en = common_zipf(word)
+    return en >= 3.0 and en >= max(common_zipf(word, lang) for lang in ("es", "de", "fr", "pt")) - 0.5
+
+
 def _event_phrase(line: str, when: date, seen: float) -> str | None:
     """"a technical interview with Northwind Analytics" from the sentence that holds a date:
     the event named nearest to where the date is mentioned."""
@@ -2442,7 +2478,7 @@ def _event_phrase(line: str, when: date, seen: float) -> str | None:
         keep = []
         for w in words[:head]:
             ok = (re.fullmatch(r"[a-z]+|\d+-[a-z]+", w) is not None and w not in _ARTICLE_SKIP
-                  and common_zipf(w.split("-")[-1]) >= 3.0) or _ACRONYM.fullmatch(w) is not None
+                  and _english_word(w.split("-")[-1])) or _ACRONYM.fullmatch(w) is not None
             keep = keep + [w] if ok else []
         words = keep + words[head:]
         if not words or _not_their_event(line, m.start() + m.group("phrase").find(words[0]),

@@ -91,6 +91,27 @@ def test_calendar_entries_in_their_own_words() -> None:
         "Call Clínica Sorriso – Dra. Fernanda (Meet)", "16:00")
     assert _calendar_entry("QUA 21 Serra Azul: prazo pagamento NF 127") == (
         "Serra Azul: prazo pagamento NF 127", None)
+    # a list of coming events: the day, its time and its entry set apart by wide gaps
+    assert _calendar_entry("mar 4 may   07:30  Operación rodilla papá – Getafe") == (
+        "Operación rodilla papá – Getafe", "07:30")
+    assert _calendar_entry("mar 18 may         Fin plazo solicitudes") == ("Fin plazo solicitudes", None)
+    # a week's heads are no entry
+    assert _calendar_entry("LUN 15 mar 16 mié 17 jue 18 vie 19") is None
+
+
+def test_a_calendar_is_an_app_or_a_page_named_so_and_a_log_day_is_past() -> None:
+    from propositions.dates import dates_in
+    from propositions.threaded import _english_word, _is_calendar
+
+    assert _is_calendar("Google Chrome", "Google Agenda - Semana de 19 de outubro de 2026")
+    assert _is_calendar("Calendar", "Week 12")
+    assert not _is_calendar("Thunderbird", "Chapitre 4 – calendrier avant relecture - Thunderbird")
+    # "Mon 8" on a training log seen on Wednesday 10 March is two days ago, not next November
+    assert dates_in("Mon 8 · Run 12.1 km   Tue 9 · Physio", datetime(2027, 3, 10, 22)) == [
+        date(2027, 3, 8), date(2027, 3, 9)]
+    # what describes an event noun is English ("technical interview", not "avant la deadline")
+    assert _english_word("technical") and _english_word("final")
+    assert not _english_word("avant") and not _english_word("la")
 
 
 def test_a_week_row_gives_each_day_its_own_entries_and_titles_do_not_end_sentences() -> None:
