@@ -109,7 +109,8 @@ def sentences(text: str) -> Iterable[str]:
     """The sentences of ``text``, one line at a time, with whitespace collapsed."""
     for line in text.splitlines():
         held = ""
-        for part in re.split(r"(?<=[.!?])\s+", line):
+        # not after a day's number: "Dienstag, 2. März" is one date
+        for part in re.split(r"(?<!\b\d\.)(?<!\b\d\d\.)(?<=[.!?])\s+", line):
             part = f"{held} {part}" if held else part
             if _ABBREVIATION.search(part):
                 held = part
@@ -168,15 +169,16 @@ def resolve(g: dict[str, str | None], today: date) -> date | None:
         if g.get("wd_day"):
             # the next date with this day of the month that falls on this weekday
             day, wd = int(g["wd_day"]), weekday(g["wd"])
-            for back in range(1, 15):  # "Mon 8" seen on Wednesday 10th: two days ago
-                when = today - timedelta(days=back)
-                if when.day == day and when.weekday() == wd:
-                    return when
-            for ahead in range(0, 400):
-                when = today + timedelta(days=ahead)
-                if when.day == day and when.weekday() == wd:
-                    return when
-            return None
+            ahead = next((today + timedelta(days=n) for n in range(0, 400)
+                          if (today + timedelta(days=n)).day == day
+                          and (today + timedelta(days=n)).weekday() == wd), None)
+            # "Mon 8" on a log seen on Wednesday 10th was two days ago, not next November
+            past = next((today - timedelta(days=n) for n in range(1, 8)
+                         if (today - timedelta(days=n)).day == day
+                         and (today - timedelta(days=n)).weekday() == wd), None)
+            if past and (ahead is None or (ahead - today).days > 60):
+                return past
+            return ahead
         if g.get("dm_a"):
             a, b = int(g["dm_a"]), int(g["dm_b"])
             day, month = (b, a) if b > 12 >= a else (a, b)

@@ -127,6 +127,10 @@ _FOREIGN_EVENTS = {
     "signature de l'acte": "deed signing", "signature de l’acte": "deed signing",
     "firma de la escritura": "deed signing", "escritura": "deed signing",
     "notartermin": "notary appointment", "beurkundung": "notary appointment",
+    "intervención": "operation", "intervenção": "operation", "cirugía": "surgery",
+    "revisión": "check-up", "vacuna": "vaccination", "vacina": "vaccination",
+    "vaccin": "vaccination", "vaccination": "vaccination", "impfung": "vaccination",
+    "impftermin": "vaccination", "operation": "operation",
 }
 _FOREIGN_EVENT_RE = re.compile(
     r"(?<![\w-])(?P<noun>" + "|".join(sorted((re.escape(w) for w in _FOREIGN_EVENTS), key=len, reverse=True))
@@ -318,6 +322,8 @@ def _features(o: Observation, user: str) -> _Features:
             for when, part in _date_parts(line, seen_at):
                 if when < seen_at.date() or when in seen or (when - seen_at.date()).days > 400:
                     continue
+                if _DAY_ALONE.fullmatch(part.strip()):
+                    continue  # a week's head ("JUE 11") says nothing of the day: its entries do
                 seen.add(when)
                 found = clock_time(part, twenty_four_hour=True)
                 dates.append((when, part, format_time(found[0]) if found else None))
@@ -1055,7 +1061,14 @@ class ThreadInferrer:
             obs = [m[0] for m in mentions]
             title = o.window_title or ""
             text = None
-            if _is_calendar(o.app, title):
+            # a relative's, where any line about that day's medical event names them
+            kin = next((k for _, ln, _, ev in named if ev != "an entry" and _MEDICAL.search(ev)
+                        and (k := _kin_in(ln))), None) if _MEDICAL.search(phrase) else None
+            if kin:
+                # "mar 4 may 07:30 Operación rodilla papá", "Recoger a papá (operación cataratas)":
+                # their father's operation, which the person goes to
+                text = f"{self.user}'s {kin} has {phrase} on {_day(when)}" + (f" at {at}" if at else "")
+            elif _is_calendar(o.app, title):
                 # a calendar's entry says what it is in its own words: "FNCE study group – Baillieu"
                 entry = _calendar_entry(line)
                 if entry:
@@ -1853,7 +1866,8 @@ def _date_parts(line: str, seen_at: datetime) -> list[tuple[date, str]]:
             for i, (when, _) in enumerate(found)]
 
 
-_WEEKDAY_HEAD = re.compile(rf"(?i:{'|'.join(sorted(WEEKDAYS, key=len, reverse=True))})\b")
+# (with Spanish "mar", which dates.py reads as Tuesday among a week's heads)
+_WEEKDAY_HEAD = re.compile(rf"(?i:{'|'.join(sorted(WEEKDAYS, key=len, reverse=True))}|mar)\b")
 
 
 def _calendar_entry(line: str) -> tuple[str, str | None] | None:
@@ -2451,6 +2465,26 @@ def _not_their_event(line: str, start: int, noun: str) -> bool:
 
 _RELATIVE_DAY = re.compile(r"(?i)\b(?:tomorrow|today|tonight|amanh[ãa]|hoje|(?<!la )ma[ñn]ana|hoy|morgen|heute|"
                            r"demain|aujourd'hui|ce soir)\b")
+
+
+_MEDICAL = re.compile(r"\b(?:operation|surgery|appointment|check-?up|vaccination|consultation|"
+                      r"hearing test|scan)\b")
+_FAMILY = frozenset(("mother", "father", "grandmother", "grandfather", "sister", "brother",
+                     "daughter", "son", "wife", "husband", "partner"))
+
+
+def _kin_in(line: str) -> str | None:
+    """The relative a line names by a family word ("papá", "Mum", "mamie"), if one."""
+    for word in re.findall(r"[^\W\d_]+(?:-[^\W\d_]+)?", line):
+        rel = entities.RELATIONS.get(word.casefold())
+        if rel in _FAMILY and (word[:1].isupper() or word.casefold() not in _KIN_COMMON):
+            return rel
+    return None
+
+
+# family words that are everyday words in lower case elsewhere ("son" is Spanish for "they are",
+# "mari" and "fille" are everyday French): counted only capitalised
+_KIN_COMMON = frozenset(("son", "mann", "frau", "femme", "fille", "fils", "mari", "mujer", "partner"))
 
 
 def _english_word(word: str) -> bool:

@@ -128,6 +128,20 @@ def test_a_week_row_gives_each_day_its_own_entries_and_titles_do_not_end_sentenc
     assert [part for _, part in _date_parts(line, seen)] == [line, line]
     assert list(sentences("Oi, Dra. Fernanda! Segue a proposta. Jordan A. Whitaker")) == [
         "Oi, Dra. Fernanda!", "Segue a proposta.", "Jordan A. Whitaker"]
+    # a German day's number ends no sentence
+    assert list(sentences("Termin bestätigt: Dienstag, 2. März 2027. Bis dann")) == [
+        "Termin bestätigt: Dienstag, 2. März 2027.", "Bis dann"]
+
+
+def test_a_relatives_medical_event_is_theirs_whichever_line_names_them(tmp_path: Path) -> None:
+    said = _said(tmp_path, "Lucía Moreno", [
+        ("Microsoft Edge", "Cita de intervención – Gmail", "Estimada familia: le confirmamos la "
+         "intervención de D. Antonio Moreno (catarata) el jueves 11 de marzo de 2027 a las 09:30."),
+        ("Microsoft Edge", "Google Calendar - Semana del 8 de marzo de 2027",
+         "LUN 8   MAR 9   MIÉ 10   JUE 11   VIE 12\nJUE 11  08:15 Recoger a papá → C.O. Triana "
+         "(operación cataratas, ayunas)"),
+    ], t0=datetime(2027, 3, 8, 16, 30).timestamp())
+    assert "Lucía's father has an operation on Thursday 11 March 2027" in said, said
 
 
 def _screen(i: int, t: float, app: str, title: str, text: str) -> Observation:
