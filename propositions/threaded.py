@@ -354,6 +354,11 @@ def _features(o: Observation, user: str) -> _Features:
                        or not everyday_anywhere(m.group(0).casefold()))
                   # "Première" is French for first; Premiere is spelt without the accent
                   and m.group(0).casefold() == _TOOL_CASE[key].casefold()) if screen else ()
+    # a tool called by an everyday word ("Spring", "Helm") only among other tools or in a
+    # developer's app: "Spring Trade Week – 30% off" is a sale
+    technical = _is_terminal(o.app or "") or bool(_EDITOR.search(o.app or "")) or any(
+        not everyday_anywhere(k) for k, _ in tools)
+    tools = tuple((k, w) for k, w in tools if technical or not everyday_anywhere(k, 4.0))
     signs = None
     if screen:
         surname = user.split()[-1] if len(user.split()) > 1 else ""
@@ -1727,11 +1732,11 @@ def _is_terminal(app: str) -> bool:
 
 
 def _project_named(obs: list[Observation], projects: set[str]) -> str | None:
-    for name in projects:
-        if any(name.casefold() in f"{o.window_title or ''}\n{o.content or ''}".casefold()
-               for o in obs):
-            return name
-    return None
+    """The project these windows name most (the same answer whatever the hash seed)."""
+    counts = {name: sum(name.casefold() in f"{o.window_title or ''}\n{o.content or ''}".casefold()
+                        for o in obs) for name in sorted(projects)}
+    best = max(counts, key=lambda n: counts[n], default=None)
+    return best if best and counts[best] else None
 
 
 def _article(word: str | None) -> str:
@@ -1804,6 +1809,9 @@ def _event_word(feats: list[_Features]) -> str | None:
 
 
 _SPEAKER_LINE = re.compile(r"^\s*(?P<name>[^\W\d_][\w'’ .-]{0,30}?)\s*:\s")
+# a message under its sender's name and time: "Margaret 06:31   Morning Dean, …"
+_TIMED_SPEAKER = re.compile(r"^\s*(?P<name>[A-ZÀ-Þ][\w'’-]+(?:[ \t][A-ZÀ-Þ][\w'’-]+){0,2})[ \t]+"
+                            r"\[?\d{1,2}:\d\d(?:\s*[AaPp]\.?[Mm]\.?)?\]?\s")
 # "I am moving to Edinburgh", "relocating from Bristol to …", "umziehen nach", "déménager à"
 _MOVING_TO = re.compile(
     r"\b(?i:moving|relocating|move|relocate|mudar-me|mudo-me|mudar|mudarme|me mudo|umziehen|"
@@ -2134,7 +2142,7 @@ def _own_relations(text: str, user: str, title: str = "") -> list[tuple[str, str
         return []
     out: list[tuple[str, str | None]] = []
     for line in text.splitlines():
-        speaker = _SPEAKER_LINE.match(line)
+        speaker = _SPEAKER_LINE.match(line) or _TIMED_SPEAKER.match(line)
         name = speaker.group("name").split() if speaker else []
         # a chat line's speaker is a name ("Leila:"), not a form's label ("Named insureds:")
         if name and all(w[:1].isupper() for w in name) and not ({fold(w) for w in name} & own) \

@@ -1014,3 +1014,18 @@ def test_a_seller_on_a_marketplace_is_selling_and_a_mail_folder_is_no_purchase(t
     ])
     assert any(s.startswith("Marta is selling") and "Orbea" in s for s in said), said
     assert not any("looking to buy" in s for s in said), said
+
+
+def test_a_tool_named_by_an_everyday_word_needs_a_technical_window_and_a_senders_son_is_theirs(
+        tmp_path: Path) -> None:
+    inf = ThreadInferrer("Dean Ackroyd")
+    sale = _screen(1, 1e9, "Outlook", "Inbox", "City Plumbing  Spring Trade Week – up to 30% off")
+    assert inf.features(sale).tools == ()
+    code = _screen(2, 1e9, "IntelliJ IDEA", "OrderService.kt", "Spring Boot 3.2 with Docker compose")
+    assert {k for k, _ in inf.features(code).tools} >= {"spring", "docker"}
+    said = _said(tmp_path, "Dean Ackroyd", [
+        ("Phone Link", "Messages", "Margaret 06:31   Morning Dean, could you email the quote, my son "
+         "Andrew wants to look over it. Margaret"),
+        ("Phone Link", "Messages", "Margaret 06:40   Thanks again, my son Andrew will call"),
+    ])
+    assert not any("son is Andrew" in s for s in said), said
