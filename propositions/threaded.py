@@ -56,7 +56,7 @@ from .store import Store
 _TOKEN = re.compile(r"[^\W\d_][\w'’-]*[^\W_]|[^\W\d_]", re.UNICODE)
 # a shell prompt: "$ cmd" at the start of a line or after "user@host:path"
 # a shell prompt: "$ cmd" at the start of a line, or after "user@host:path" / "(venv) path"
-_COMMAND = re.compile(r"(?:^|^[^\n$]*?(?:\w@[\w.-]+|~|/|\))[^\n$]*?\s?)[$%❯]\s+"
+_COMMAND = re.compile(r"(?:^|^[^\n$]*?(?:\w@[\w.-]+|~|/|\))[^\n$]*?\s?)(?<![\d.,])[$%❯]\s+"
                       r"(?P<cmd>(?:\./)?[a-z][\w.-]*)(?P<args>[^\n]*)", re.M)
 # a project's own wrapper script runs the tool it wraps
 _WRAPPERS = {"./gradlew": "gradle", "gradlew": "gradle", "./mvnw": "mvn", "mvnw": "mvn",
@@ -1282,8 +1282,10 @@ class ThreadInferrer:
         for o in self._screens(act):
             f = self.features(o)
             named_patient = bool(patient and patient.search(f.folded))
+            # never a relative's, nor the public's: a line about a flu epidemic is no flu of theirs
             found = f.scan("conditions", lambda _t, f=f: {
-                cond for line in f.folded.splitlines() if not _RELATIVE.search(line)
+                cond for line in f.folded.splitlines()
+                if not _RELATIVE.search(line) and not _PUBLIC_HEALTH.search(line)
                 for cond in _conditions(line)})
             for cond in found:
                 seen[cond].append(o)
@@ -2435,6 +2437,13 @@ _PERSONAL = re.compile(
     r"meu|minha|mi|mis|mon|ma|mes|nous|nosotros|nuestro|nuestra|nosso|nossa)\b")
 _PERSONAL_APPS = re.compile(r"calend|agenda|kalender|mail|outlook|thunderbird|whatsapp|messages|"
                             r"signal|telegram|slack|teams|discord|messenger|doctolib|zoom", re.I)
+
+
+# News of a disease in the population (folded text), in five languages
+_PUBLIC_HEALTH = re.compile(r"\b(?:epidemi|epidemic|pandemi|outbreak|brote|surto|ausbruch|"
+                            r"flu season|wave of|vague de|ola de|onda de|welle|cases|casos|cas de|"
+                            r"falle|urgences|emergency departments?|hospitals|hopitaux|hospitales|"
+                            r"krankenhauser|hospitais)")
 
 
 def _involves_user(line: str, o: Observation) -> bool:

@@ -1029,3 +1029,17 @@ def test_a_tool_named_by_an_everyday_word_needs_a_technical_window_and_a_senders
         ("Phone Link", "Messages", "Margaret 06:40   Thanks again, my son Andrew will call"),
     ])
     assert not any("son is Andrew" in s for s in said), said
+
+
+def test_a_condition_in_the_news_is_not_the_persons_and_a_percent_is_no_prompt(tmp_path: Path) -> None:
+    news = [("Firefox", "Hôpital : les urgences saturées - Le Monde",
+             "Hôpital : dans la Loire, les urgences saturées par l'épidémie de grippe"),
+            ("Firefox", "Le Monde (@lemondefr) / X", "Le Monde · 3 h  Les urgences saturées par "
+             "l'épidémie de grippe")]
+    assert not any("flu" in s for s in _said(tmp_path / "a", "Juliette Roussel", news))
+    own = [("WhatsApp", "Inès", "Juliette: je suis au lit, j'ai la grippe depuis hier"),
+           ("Firefox", "grippe fièvre combien de jours - Recherche Google", "grippe fièvre combien de jours")]
+    assert "Juliette has the flu" in _said(tmp_path / "b", "Juliette Roussel", own)
+    inf = ThreadInferrer("Dean Ackroyd")
+    quote = _screen(1, 1e9, "Excel", "Quote", "10 year guarantee (registered by installer). 20% deposit on booking.")
+    assert inf.features(quote).commands == []
