@@ -72,7 +72,8 @@ KINDS: tuple[Kind, ...] = (
         "flatmate|roommate|housemate|mitbewohner|wg-casting|wg-gesucht|colocataire|colocation|"
         "companero de piso|companera de piso"),
         "is looking for a place to rent", "weeks",
-        strong=("landlord", "vermieter", "besichtigung", "kaltmiete", "schufa", "flatmate",
+        # (a landlord alone is also whom one pays, or, for a tradesman, a customer)
+        strong=("besichtigung", "kaltmiete", "schufa", "flatmate",
                 "mitbewohner", "wg-casting", "wg-gesucht", "colocataire")),
     Kind("buying_home", _cues(
         "mortgage|home loan|conveyanc|completion date|exchange of contracts|survey$|"

@@ -700,6 +700,8 @@ class ThreadInferrer:
                 needed = 3.0 if kind_id == "on_call" else 1.5
                 if score < needed or (kind.strong and not strong and score < 3.0):
                     continue
+                if kind_id == "job_search" and cues <= _WORK_WORDS:
+                    continue  # "jobs" and "positions" alone are a tradesman's work, not a search
                 cued = [o for o, f in zip(thread, feats) if kind_id in f.cues]
                 made = self._say(kind, cued, thread)
                 if made is None:
@@ -2439,6 +2441,8 @@ _PERSONAL_APPS = re.compile(r"calend|agenda|kalender|mail|outlook|thunderbird|wh
                             r"signal|telegram|slack|teams|discord|messenger|doctolib|zoom", re.I)
 
 
+# job-search cues that are also anyone's everyday work ("two jobs booked for Thursday")
+_WORK_WORDS = frozenset(("job", "jobs", "position", "opening", "careers", "poste", "stelle"))
 # News of a disease in the population (folded text), in five languages
 _PUBLIC_HEALTH = re.compile(r"\b(?:epidemi|epidemic|pandemi|outbreak|brote|surto|ausbruch|"
                             r"flu season|wave of|vague de|ola de|onda de|welle|cases|casos|cas de|"
