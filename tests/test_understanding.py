@@ -1045,11 +1045,12 @@ def test_a_condition_in_the_news_is_not_the_persons_and_a_percent_is_no_prompt(t
     assert inf.features(quote).commands == []
 
 
-def test_a_tradesmans_jobs_and_landlords_are_his_work(tmp_path: Path) -> None:
-    said = _said(tmp_path, "Dean Ackroyd", [
-        ("Microsoft Excel", "Jobs this week.xlsx", "Thu 05/03  Kershaw Lettings – landlord CP12 (3 apps)  "
-         "£75\nFri 06/03  Holroyd job – parts"),
-        ("Microsoft Excel", "Jobs this week.xlsx", "Mon 09/03  two jobs booked, boiler service £80"),
-        ("Outlook", "Re: jobs next week", "Hi Dean, the landlord has approved the jobs at 14 Harehills Ave"),
-    ])
+def test_a_tradesmans_jobs_and_landlords_are_his_work() -> None:
+    """Over two days of a plumber's screens (quotes, invoices, a letting agent's jobs), no job
+    search and no home search."""
+    from propositions.eval import evaluate
+
+    [result], _ = evaluate([Path(__file__).parent / "scenarios" / "leeds-plumber.json"], ThreadInferrer)
+    said = [p.text for p in result.score.propositions]
     assert not any("new job" in s or "place to rent" in s for s in said), said
+    assert any("runs Ackroyd Plumbing & Heating" in s for s in said), said
