@@ -1636,9 +1636,9 @@ _SELF_IN_ENGLISH = by_meaning({
 # Log-odds weights of the features that predict whether a proposition is true, by how it was
 # derived (see _probability), fitted by scripts/fit_confidence.py on the scenarios in
 # tests/scenarios/ (not holdout/).
-_PRIOR = {"aspect": -0.41, "buying": 0.07, "buying_home": 0.49, "caring": -0.92, "children": 0.61, "coding_practice": 0.26, "commands": -0.54, "documents": -0.41, "employer": 0.46, "event": -0.26, "health": 0.56, "home": 0.43, "home_search": -0.60, "invoicing": 0.37, "job_search": -0.80, "language": -1.15, "learning": 0.63, "listening": 0.63, "mail": 0.54, "milestone": 0.50, "moving": -0.91, "news": 0.27, "on_call": 0.40, "outcome": 0.42, "partner": 1.48, "project": -0.55, "relation": 0.08, "review": 0.71, "role": 1.33, "self": -0.20, "selling": 0.46, "shift_swap": 0.38, "sibling": 0.30, "stuck": 0.30, "studying": 0.19, "supervisor": 0.28, "time_use": -1.47, "tools": -1.62, "training": 0.30, "trip": -0.94, "writing": 0.43}
+_PRIOR = {"aspect": -0.34, "buying": 0.59, "buying_home": 0.49, "caring": -0.56, "children": 0.55, "coding_practice": 0.26, "commands": -0.56, "documents": -0.20, "employer": 0.37, "event": -0.14, "health": 0.64, "home": 0.34, "home_search": -0.48, "invoicing": -0.23, "job_search": -0.39, "language": -1.15, "learning": 0.56, "listening": 0.56, "mail": 0.82, "milestone": 0.50, "moving": -0.81, "news": 0.28, "on_call": 0.45, "outcome": 0.47, "partner": 1.57, "project": -0.79, "relation": -0.17, "review": 0.81, "role": 0.96, "self": -0.11, "selling": 0.40, "shift_swap": -0.16, "sibling": -0.42, "stuck": 0.30, "studying": 0.25, "supervisor": 0.27, "time_use": -1.02, "tools": -1.68, "training": 0.39, "trip": -0.57, "writing": 0.44}
 _DEFAULT_PRIOR = -0.5
-_W_EVIDENCE, _W_APPS, _W_SPREAD = 0.523, 0.268, -0.079
+_W_EVIDENCE, _W_APPS, _W_SPREAD = 0.343, 0.071, -0.053
 
 
 # How a topic key's prefix names the way a proposition was derived.
