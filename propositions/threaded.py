@@ -1474,6 +1474,19 @@ class ThreadInferrer:
                       reasoning=f"{name} says so in their own message", decay="months",
                       key=f"news:{fold(name)}:{what}")
             for (name, what), obs in news.items()]
+        # who calls the person "Maman" or "Dad" at the start of a message is their child: not
+        # the partner, whatever hearts the chat is saved with
+        children: dict[str, list[Observation]] = defaultdict(list)
+        for o in self._screens(act):
+            if _CHAT_APPS.search(o.app or ""):
+                for name in self.features(o).scan("calls-parent", _calls_parent):
+                    if fold(name.split()[0]) not in own:
+                        children[name].append(o)
+        for name in children:
+            hearts.pop(name, None)
+        out += [_said("children", obs, text=f"{name} is {self.user}'s child",
+                      reasoning=f"{name} calls them mum or dad", decay="years",
+                      key=f"child:{fold(name)}") for name, obs in children.items()]
         if hearts:
             name = max(hearts, key=lambda n: len(hearts[n]))
             out.append(_said("partner", hearts[name], text=f"{name} is {self.user}'s partner",
@@ -2393,6 +2406,33 @@ def _family_members(text: str) -> list[str]:
         out += [w for w in members if w.casefold() not in _PARENT_WORDS and w.casefold() not in (
             "you", "du", "tú", "tu", "vous", "você", "voce") and re.fullmatch(r"[A-ZÀ-Þ][\w'’-]+", w)]
     return list(dict.fromkeys(out))
+
+
+# a message that opens by calling its reader mum or dad, in five languages
+_CALLS_PARENT = re.compile(
+    r"^\s*(?P<name>[A-ZÀ-Þ][\w'’-]+(?: [A-ZÀ-Þ][\w'’-]+)?)\s*(?:\[?\d{1,2}:\d\d\]?\s*)?:?\s+"
+    r"(?:(?i:hi|hey|hello|coucou|salut|bonjour|hola|oi|olá|hallo|ciao)\s+)?"
+    r"(?i:mum|mom|mummy|mommy|mama|mamá|mamã|mãe|mamãe|maman|mutti|mami|dad|daddy|papa|papá|pai|"
+    r"papai|vati)\b\s*[,!:?]", re.M)
+
+
+def _calls_parent(text: str) -> list[str]:
+    """Chat speakers who open a message by calling its reader mum or dad."""
+    out = []
+    for m in _CALLS_PARENT.finditer(text):
+        name, rest = m.group("name"), text[m.end("name"):text.find("\n", m.end()) % (len(text) + 1)]
+        # not the person ("Tú:", "Vous"), a group ("Familia Giménez: Mamá, Papá, Sofi, tú") nor a
+        # relative's own name
+        if fold(name.split()[0]) in _NOT_A_SPEAKER or fold(name) in entities.RELATIONS or \
+                re.fullmatch(r"[\s:]*(?:[^\W\d_]+(?: [^\W\d_]+)?\s*(?:,|$)\s*){2,}", rest):
+            continue
+        out.append(name)
+    return list(dict.fromkeys(out))
+
+
+_NOT_A_SPEAKER = frozenset((
+    "you", "tu", "yo", "vous", "moi", "eu", "voce", "ich", "du", "me", "familia", "family",
+    "famille", "familie", "group", "grupo", "groupe", "gruppe"))
 
 
 def _hearted_partner(text: str) -> list[str]:

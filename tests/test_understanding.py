@@ -1054,3 +1054,18 @@ def test_a_tradesmans_jobs_and_landlords_are_his_work() -> None:
     said = [p.text for p in result.score.propositions]
     assert not any("new job" in s or "place to rent" in s for s in said), said
     assert any("runs Ackroyd Plumbing & Heating" in s for s in said), said
+
+
+def test_who_calls_the_person_mum_is_their_child_not_their_partner(tmp_path: Path) -> None:
+    from propositions.threaded import _calls_parent
+
+    said = _said(tmp_path, "Françoise Delmas", [
+        ("WhatsApp", "WhatsApp", "Claire ❤️   en ligne\nClaire 03:41   Maman, Papa : ELLE EST LÀ ❤️❤️\n"
+         "Claire 07:59   Vous êtes officiellement papi et mamie 🥹 je vous aime"),
+        ("WhatsApp", "WhatsApp", "Claire ❤️   en ligne\nClaire 14:10   Maman, elle est adorable ❤️ bisous"),
+    ])
+    assert "Claire is Françoise's child" in said, said
+    assert not any("partner" in s for s in said), said
+    # a member list, the person themselves and a line that only mentions a parent are no child
+    assert _calls_parent("Familia Giménez: Mamá, Papá, Sofi, tú\nTú: Papá, ya voy\n"
+                         "Julien 18:37   Bravo papa ! Bientôt le marathon") == []
