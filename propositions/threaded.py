@@ -700,6 +700,9 @@ class ThreadInferrer:
                 needed = 3.0 if kind_id == "on_call" else 1.5
                 if score < needed or (kind.strong and not strong and score < 3.0):
                     continue
+                if kind_id == "training" and all(_CHAT_APPS.search(o.app or "") for o, f in
+                                                 zip(thread, feats) if kind_id in f.cues):
+                    continue  # "Bientôt le marathon 😄" in a chat trains for nothing
                 if kind_id == "job_search" and cues <= _WORK_WORDS:
                     continue  # "jobs" and "positions" alone are a tradesman's work, not a search
                 cued = [o for o, f in zip(thread, feats) if kind_id in f.cues]
@@ -1418,7 +1421,13 @@ class ThreadInferrer:
                               subjects.most_common(1)[0][0] if subjects else None), teaching)
         if not found:
             # no role said in words: the trade whose vocabulary their work screens hold
-            work = [o for o in self._screens(act) if not _CHAT_APPS.search(o.app or "")]
+            # (not a mail someone else wrote, nor a page naming another as the patient: the
+            # physiotherapist's mail about a husband's knee is the physiotherapist's trade)
+            work = [o for o in self._screens(act) if not _CHAT_APPS.search(o.app or "")
+                    and not (_received_mail(self.features(o).text, self.full_name)
+                             or _OTHER_PATIENT.search(self.features(o).text)
+                             and not re.search(rf"(?i)patient\w*\s*:?\s*{re.escape(self.user)}",
+                                               self.features(o).text))]
             made = roles.trade([], [self.features(o).scan("trades", roles.trade_words) for o in work])
             if made:
                 name, held = made
@@ -2091,7 +2100,8 @@ def _common_subject(obs: list[Observation], inf: ThreadInferrer) -> str | None:
         if (s := inf.features(o).subject) and not _CHAT_APPS.search(o.app or "")
         and not _is_terminal(o.app or "") and not re.search(r"\w@[\w.-]+:|^~|[$#]\s*$", s)
         and fold(s) not in people and not _is_page_name(s) and fold(s) not in TOOLS
-        and fold(s) != fold(o.app or "") and fold(s) not in _site_names(o))
+        and fold(s) != fold(o.app or "") and fold(s) not in _site_names(o)
+        and not _DATE_SUBJECT.fullmatch(fold(s)))
     if not subjects:
         return None
     subject, n = subjects.most_common(1)[0]
@@ -2416,6 +2426,17 @@ _CALLS_PARENT = re.compile(
     r"papai|vati)\b\s*[,!:?]", re.M)
 
 
+_FROM_LINE = re.compile(r"(?im)^\W*(?:from|de|von|da)\s*:\s*(?P<name>[^<\n]+)")
+_OTHER_PATIENT = re.compile(r"(?i)\b(?:patient|paciente|patientin|patiente)\w*\s*:")
+
+
+def _received_mail(text: str, user: str) -> bool:
+    """A mail someone else sent: its From line names another."""
+    m = _FROM_LINE.search(text)
+    own = {fold(w) for w in user.split()}
+    return bool(m and own and not ({fold(w) for w in re.findall(r"[^\W\d_]+", m.group("name"))} & own))
+
+
 def _calls_parent(text: str) -> list[str]:
     """Chat speakers who open a message by calling its reader mum or dad."""
     out = []
@@ -2455,6 +2476,13 @@ _MAILISH = re.compile(r"mail|outlook|thunderbird|compose|sent", re.I)
 _BROWSER = re.compile(r"(?i)chrome|chromium|firefox|safari|edge|brave|opera|vivaldi|browser")
 _CHAT_APPS = re.compile(r"whatsapp|messages|messenger|signal|telegram|slack|teams|discord|"
                         r"imessage|wechat|line$|viber|element", re.I)
+
+
+# a month, a week or a day as a window's subject ("mars 2026", "Semana 12"): no thing
+_DATE_SUBJECT = re.compile(
+    rf"(?:(?:{'|'.join(sorted(WEEKDAYS, key=len, reverse=True))})\.?,?\s+)?(?:\d{{1,2}}\.?\s+)?"
+    rf"(?:(?:{'|'.join(sorted((fold(m) for m in MONTHS), key=len, reverse=True))})\.?\s*\d{{0,4}}|"
+    r"(?:week|semaine|semana|woche|kw)\s*\d{1,2})")
 
 
 def _site_names(o: Observation) -> set[str]:

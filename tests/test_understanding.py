@@ -1069,3 +1069,19 @@ def test_who_calls_the_person_mum_is_their_child_not_their_partner(tmp_path: Pat
     # a member list, the person themselves and a line that only mentions a parent are no child
     assert _calls_parent("Familia Giménez: Mamá, Papá, Sofi, tú\nTú: Papá, ya voy\n"
                          "Julien 18:37   Bravo papa ! Bientôt le marathon") == []
+
+
+def test_a_month_is_no_thing_bought_a_joke_trains_for_nothing_and_anothers_trade_is_theirs(
+        tmp_path: Path) -> None:
+    from propositions.threaded import _DATE_SUBJECT, _received_mail
+
+    assert _DATE_SUBJECT.fullmatch("mars 2026") and _DATE_SUBJECT.fullmatch("semana 12")
+    assert not _DATE_SUBJECT.fullmatch("bicicleta orbea avant")
+    assert _received_mail("De : Thomas Berthier – Masseur-kinésithérapeute <t@k.fr>   À : moi",
+                          "Françoise Delmas")
+    assert not _received_mail("From: Françoise Delmas <f@orange.fr>\nTo: Thomas", "Françoise Delmas")
+    said = _said(tmp_path, "Françoise Delmas", [
+        ("WhatsApp", "Famille", "Julien 18:37   Bravo papa ! Bientôt le marathon 😄"),
+        ("WhatsApp", "Famille", "Julien 18:40   Le marathon de Paris l'an prochain alors 😄"),
+    ])
+    assert not any("marathon" in s for s in said), said
