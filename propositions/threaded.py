@@ -1206,7 +1206,18 @@ class ThreadInferrer:
                                   rf"{re.escape(name.split()[-1])}\b", f.text)
                     if t:
                         titled[name] = t.group(1)
-        out = []
+        # said in so many words: "supervised by Prof. Bertrand Achard", "Bertrand Achard – PhD
+        # supervisor", "directeur de thèse : …", "orientadora: …", "Betreuer: …"
+        named: dict[str, list[Observation]] = defaultdict(list)
+        for o in self._screens(act):
+            for who in self.features(o).scan("supervised", _supervisors_in):
+                if not own_words or not own_words <= {fold(w) for w in who.split()}:
+                    named[who].append(o)
+        named_supervisors = {fold(_TITLE.sub('', w)) for w in named}
+        out = [_said("supervisor", obs, text=f"{self.user}'s supervisor is {who}",
+                     reasoning="named as their supervisor", decay="years",
+                     key=f"supervisor:{fold(_TITLE.sub('', who))}")
+               for who, obs in named.items()]
         for name, mails in by_name.items():
             obs = list({o.id: o for _, o in mails}.values())
             subjects = [s for s, _ in Counter(_SUBJECT_PREFIX.sub("", s).strip() for s, _ in mails
@@ -1220,7 +1231,8 @@ class ThreadInferrer:
                              reasoning=f"{len(obs)} mail windows with {name}", decay="weeks",
                              key=f"mail:{fold(name)}"))
             research = sum(1 for o in obs if self.features(o).scan("research", _RESEARCH.search))
-            if titled.get(name, "").startswith("Prof") and len(obs) >= 2 and research >= 1:
+            if titled.get(name, "").startswith("Prof") and len(obs) >= 2 and research >= 1 \
+                    and fold(name) not in named_supervisors:
                 out.append(_said("supervisor", obs, text=f"{self.user}'s supervisor is {who}",
                                  reasoning=f"{len(obs)} mails with {who} about their research",
                                  decay="years", key=f"supervisor:{fold(name)}"))
@@ -2435,6 +2447,31 @@ def _received_mail(text: str, user: str) -> bool:
     m = _FROM_LINE.search(text)
     own = {fold(w) for w in user.split()}
     return bool(m and own and not ({fold(w) for w in re.findall(r"[^\W\d_]+", m.group("name"))} & own))
+
+
+_SUPERVISED = re.compile(
+    r"(?i:supervised by|under the supervision of|my (?:phd |thesis |doctoral )?supervisor,?|"
+    r"sous la direction de|directeur de th[èe]se\s*:?|directrice de th[èe]se\s*:?|dirigid[ao] por|"
+    r"director[a]? de (?:tesis|tese)\s*:?|orientad[oa] (?:por|pel[ao])|orientador[a]?\s*:|"
+    r"betreut von|betreuer(?:in)?\s*:|doktorvater\s*:?|doktormutter\s*:?)\s+"
+    r"(?P<who>(?:(?:Prof|Profa|Dr|Dra|Pr)\.?\s+){0,2}[A-ZÀ-Þ][\w'’-]+(?:\s+[A-ZÀ-Þ][\w'’-]+){1,2})")
+# "1. Prof. Bertrand Achard (Université Lumière Lyon 2) – PhD supervisor"
+_SUPERVISOR_AFTER = re.compile(
+    r"(?P<who>(?:(?:Prof|Profa|Dr|Dra|Pr)\.?\s+){0,2}[A-ZÀ-Þ][\w'’-]+(?:\s+[A-ZÀ-Þ][\w'’-]+){1,2})"
+    r"[^\n–—-]{0,60}[–—-]\s*(?i:(?:phd |thesis |doctoral )?supervisor|directeur de th[èe]se|"
+    r"directrice de th[èe]se|orientador[a]?|betreuer(?:in)?|doktorvater|doktormutter)\b")
+
+
+_TITLE = re.compile(r"^(?:(?:Prof|Profa|Dr|Dra|Pr)\.?\s+)+")
+
+
+def _supervisors_in(text: str) -> list[str]:
+    """Who the text names as a thesis supervisor (not a co-supervisor)."""
+    out = [m.group("who") for m in _SUPERVISED.finditer(text)]
+    out += [m.group("who") for m in _SUPERVISOR_AFTER.finditer(text)
+            if not re.search(r"(?i)\bco-?(?:supervisor|directeur|directrice|orientador)",
+                             text[m.start():m.end()])]
+    return list(dict.fromkeys(out))
 
 
 def _calls_parent(text: str) -> list[str]:

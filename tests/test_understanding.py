@@ -1090,3 +1090,16 @@ def test_a_month_is_no_thing_bought_a_joke_trains_for_nothing_and_anothers_trade
         ("WhatsApp", "Famille", "Julien 18:40   Le marathon de Paris l'an prochain alors 😄"),
     ])
     assert not any("marathon" in s for s in said), said
+
+
+def test_a_supervisor_named_as_such_in_five_languages_but_not_a_co_supervisor() -> None:
+    from propositions.threaded import _supervisors_in
+
+    assert _supervisors_in("I am a PhD candidate at Lyon 2, supervised by Prof. Bertrand Achard "
+                           "and Dr. Claire Mounier") == ["Prof. Bertrand Achard"]
+    assert _supervisors_in("1. Prof. Bertrand Achard (Lyon 2) – PhD supervisor  2. Dr. Claire "
+                           "Mounier (CNRS) – co-supervisor") == ["Prof. Bertrand Achard"]
+    assert _supervisors_in("Orientadora: Profa. Marta Silva") == ["Profa. Marta Silva"]
+    assert _supervisors_in("Betreuer: Prof. Dr. Jonas Weber, Lehrstuhl für Physik") == [
+        "Prof. Dr. Jonas Weber"]
+    assert _supervisors_in("You will be supervised in a team of five") == []
