@@ -102,7 +102,7 @@ _RELATIVE_DAYS = {"today": 0, "tonight": 0, "tomorrow": 1}
 # "D. Antonio", "Jordan A. Whitaker".
 _ABBREVIATION = re.compile(
     r"(?:\b(?:Dr|Dra|Drs|Sr|Sra|Srta|Mr|Mrs|Ms|Mme|Mlle|Prof|Profa|Hr|Fr|Frau|St|Sta|Av|Ing|Lic|"
-    r"Dipl|Nr|No|Dña)|(?<!\w)(?:[A-ZÀ-Þ]\.)*[A-ZÀ-Þ])\.$")
+    r"Dipl|Nr|No|Dña)|(?<!\w)(?:[A-ZÀ-Þ]\.){0,4}[A-ZÀ-Þ])\.$")
 
 
 def sentences(text: str) -> Iterable[str]:

@@ -2457,7 +2457,8 @@ _SUPERVISED = re.compile(
     r"(?P<who>(?:(?:Prof|Profa|Dr|Dra|Pr)\.?\s+){0,2}[A-ZÀ-Þ][\w'’-]+(?:\s+[A-ZÀ-Þ][\w'’-]+){1,2})")
 # "1. Prof. Bertrand Achard (Université Lumière Lyon 2) – PhD supervisor"
 _SUPERVISOR_AFTER = re.compile(
-    r"(?P<who>(?:(?:Prof|Profa|Dr|Dra|Pr)\.?\s+){0,2}[A-ZÀ-Þ][\w'’-]+(?:\s+[A-ZÀ-Þ][\w'’-]+){1,2})"
+    r"(?<![\w'’-])(?P<who>(?:(?:Prof|Profa|Dr|Dra|Pr)\.?\s+){0,2}[A-ZÀ-Þ][\w'’-]{1,30}"
+    r"(?:\s+[A-ZÀ-Þ][\w'’-]{1,30}){1,2})"
     r"[^\n–—-]{0,60}[–—-]\s*(?i:(?:phd |thesis |doctoral )?supervisor|directeur de th[èe]se|"
     r"directrice de th[èe]se|orientador[a]?|betreuer(?:in)?|doktorvater|doktormutter)\b")
 
