@@ -827,7 +827,11 @@ class ThreadInferrer:
             there = _cluster(sorted({d for f in all_feats for d, line, _ in f.dates if dest in line}))
             if there:
                 when = f" on {_day(there[0])}" if len(there) == 1 else f" around {_span(there[0], there[-1])}"
-            return f"{u} is planning a trip to {dest}{when}", fold(dest)
+            # how they go, where the thread says it one way more than any other
+            modes = Counter(mode for f in all_feats for mode in f.scan("modes", _travel_modes))
+            ranked = modes.most_common(2)
+            by = f" by {ranked[0][0]}" if ranked and (len(ranked) == 1 or ranked[0][1] > ranked[1][1]) else ""
+            return f"{u} is planning a trip to {dest}{by}{when}", fold(dest)
         if k == "job_search":
             found_roles = Counter(r for f in all_feats for r in f.scan(
                 "job_roles", lambda t: [m.group(0) for m in _ROLE.finditer(t)]))
@@ -2473,6 +2477,24 @@ def _supervisors_in(text: str) -> list[str]:
             if not re.search(r"(?i)\bco-?(?:supervisor|directeur|directrice|orientador)",
                              text[m.start():m.end()])]
     return list(dict.fromkeys(out))
+
+
+_MODES = {
+    # (the initials only in capitals: "ter" is Portuguese for "to have", "ave" a bird)
+    "train": re.compile(r"\b(?:(?i:(?<!meal )train|trains|rail|railway|sncf|ouigo|intercit[eé]s|eurostar|"
+                        r"renfe|tren|bahn|deutsche bahn|zug|comboio|trenitalia|amtrak|lner)|"
+                        r"TER|TGV|AVE|ICE|IC|CP|DB|GWR)\b"),
+    "plane": re.compile(r"\b(?i:flight|flights|airline|boarding pass|vol|vols|vuelo|vuelos|voo|"
+                        r"voos|flug|flüge|embarque|embarquement|aéroport|aeropuerto|aeroporto|"
+                        r"flughafen|airport)\b|\([A-Z]{3}\)\s*(?:→|⇄|->|–|-)"),
+    "ferry": re.compile(r"(?i)\b(?:ferry|ferries|ferri|fähre|balsa|traversée)\b"),
+    "coach": re.compile(r"(?i)\b(?:coach|flixbus|blablacar bus|autocar|fernbus)\b"),
+}
+
+
+def _travel_modes(text: str) -> list[str]:
+    """The ways of travelling a window speaks of."""
+    return [mode for mode, pattern in _MODES.items() if pattern.search(text)]
 
 
 def _calls_parent(text: str) -> list[str]:

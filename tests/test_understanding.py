@@ -1103,3 +1103,18 @@ def test_a_supervisor_named_as_such_in_five_languages_but_not_a_co_supervisor() 
     assert _supervisors_in("Betreuer: Prof. Dr. Jonas Weber, Lehrstuhl für Physik") == [
         "Prof. Dr. Jonas Weber"]
     assert _supervisors_in("You will be supervised in a team of five") == []
+
+
+def test_a_trip_says_how_the_person_travels_where_the_thread_says_it() -> None:
+    from propositions.threaded import _travel_modes
+
+    assert _travel_modes("Lyon Part-Dieu → Roanne · TER 17713 · e-billet") == ["train"]
+    assert _travel_modes("Curitiba (CWB) ⇄ Florianópolis (FLN)  2 adultos") == ["plane"]
+    # "ter" is Portuguese for "to have"; a meal train is no train
+    assert _travel_modes("Vou ter de ir ao banco") == []
+    assert _travel_modes("Create a Meal Train for Leila") == []
+    from propositions.eval import evaluate
+
+    [result], _ = evaluate([Path(__file__).parent / "scenarios" / "lyon-doctorante.json"], ThreadInferrer)
+    said = [p.text for p in result.score.propositions]
+    assert any(s.startswith("Juliette is planning a trip to Roanne by train") for s in said), said
