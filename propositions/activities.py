@@ -116,16 +116,20 @@ KINDS: tuple[Kind, ...] = (
                 "halbmarathon", "maratona", "ironman")),
     Kind("selling", _cues(
         "for sale|selling|sell my|asking price|still available|buyer|listing|marketplace|"
-        "se vende|vendo$|comprador|anuncio|la vendo|lo vendo|te la dejo en|te lo dejo en|"
+        "se vende|vendo$|comprador|anuncio|la vendo|lo vendo|te la dejo en|te lo dejo en|tu anuncio|"
+        "your listing|your ad$|ihre anzeige|seu anuncio|"
         "vendido$|vendida$|subir producto|en venta|a la venta|"
         "zu verkaufen|verkaufe|kaufer|inserat|"
-        "a vendre|acheteur|annonce|je vends|vendu$|"
+        "a vendre|acheteur|annonce|je vends|vendu$|vendue$|votre annonce|"
         "vende-se|comprador|anuncio|estou vendendo|a venda|"
         # a marketplace's name says nothing of which side the person is on: it is in both
         "kleinanzeigen|wallapop|leboncoin|willhaben|milanuncios|enjoei|olx$|vinted"),
         "is selling", "weeks", strong=("still available", "asking price", "for sale", "se vende",
                                        "la vendo", "lo vendo", "zu verkaufen", "verkaufe",
-                                       "a vendre", "je vends", "vende-se", "estou vendendo")),
+                                       "a vendre", "je vends", "vende-se", "estou vendendo",
+                                       # a buyer writing to the seller about "your ad"
+                                       "votre annonce", "your listing", "tu anuncio", "seu anuncio",
+                                       "ihre anzeige")),
     Kind("buying", _cues(
         "add to cart|add to basket|checkout|in stock|compare|test ride|test drive|"
         "used$|second-hand|warranty|specs|"

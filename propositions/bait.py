@@ -42,7 +42,11 @@ _THREAT = re.compile(
     r"\bcuenta\b.{0,40}\b(?:bloquead|suspendid|desactivad)|\bverifique su\b|\bactualice sus datos\b|"
     r"\bvotre compte\b.{0,40}\b(?:suspendu|bloque|desactive|ferme)|\bverifiez votre\b|"
     r"\bkonto\b.{0,40}\b(?:gesperrt|eingeschrankt|deaktiviert)|\blauft (?:heute )?ab\b|"
-    r"\bverifizieren sie\b|\bbestatigen sie ihre (?:daten|identitat)|\bpushtan\b.{0,60}\b(?:ab|erneuern)")
+    r"\bverifizieren sie\b|\bbestatigen sie ihre (?:daten|identitat)|\bpushtan\b.{0,60}\b(?:ab|erneuern)|"
+    # a card or a right that is about to lapse
+    r"\b(?:carte|card|tarjeta|cartao|karte)\b.{0,40}\b(?:arrive a expiration|expire|expires|expiring|"
+    r"caduca|expira|vence|lauft ab)|\b(?:definitivement perdus|will be lost|se perderan|"
+    r"serao perdidos|verfallen endgultig)\b|\bremboursements (?:seront )?suspendus\b")
 
 # The push to act now, or to hand something over.
 _PRESSURE = re.compile(
@@ -55,6 +59,10 @@ _PRESSURE = re.compile(
     r"\bjetzt (?:bestatigen|einlosen|aktualisieren)\b|\bresgat|\breclam[ae] (?:su|tu|ya)\b|"
     r"\bcanjea|\bjetzt einlosen\b|\bcoordonnees bancaires\b|\bdados (?:bancarios|do cartao)\b|"
     r"\bdatos (?:bancarios|de (?:su|tu) tarjeta)\b|\bkartendaten\b|"
+    r"\baction (?:requise|required)\b|\baccion requerida\b|\bacao necessaria\b|"
+    r"\bhandlung erforderlich\b|\bderniers jours\b|\blast (?:days|chance)\b|\bultimos dias\b|"
+    r"\bletzte (?:tage|chance)\b|\bfrais d'envoi\b|\bshipping fee\b|\bgastos de envio\b|"
+    r"\btaxa de envio\b|\bversandgebuhr\b|"
     # scarcity against a clock: "only 4 left", "nur noch 4", "quedan 3", "restam 2"
     r"\bonly \d+ (?:left|remaining)\b|\bnur noch \d+\b|\bquedan \d+\b|\brestam \d+\b|\bplus que \d+\b")
 

@@ -317,9 +317,13 @@ def _features(o: Observation, user: str) -> _Features:
         seen_at = datetime.fromtimestamp(o.captured_at)
         seen: set[date] = set()
         for line in _lines(content):
-            if is_clock(line) or _LOG_LINE.match(line):
+            if _LOG_LINE.match(line):
                 continue
-            for when, part in _date_parts(line, seen_at):
+            parts = _date_parts(line, seen_at)
+            # a clock shows today; "Jeudi 19 mars 2026 à 10:30" alone on a confirmation is a day ahead
+            if is_clock(line) and all(when <= seen_at.date() for when, _ in parts):
+                continue
+            for when, part in parts:
                 if when < seen_at.date() or when in seen or (when - seen_at.date()).days > 400:
                     continue
                 if _DAY_ALONE.fullmatch(part.strip()):
@@ -723,15 +727,17 @@ class ThreadInferrer:
         # A thread that fits no kind of activity says nothing: "reading about reddit" from three
         # windows with one title was never a statement about the person.
         out = []
-        self._dated: set[int] = set()
+        self._dated: set[tuple[int | None, date]] = set()
         for (kind_id, key), (cued, thread, score) in found.items():
             kind = activities.KINDS_BY_ID[kind_id]
             made = self._say(kind, cued, thread)
             if made is None:
                 continue
             cues = sorted({c for o in cued for c in self.features(o).cues.get(kind_id, ())})
-            if re.search(r" (?:on|around) \w{3} \d| around \d", made[0]):
-                self._dated.update(o.id for o in thread)
+            # the days this sentence says, in the windows that hold them: no second sentence
+            # for them (other days in those windows are still their own events)
+            said = _days_said(made[0], {d for o in thread for d, _, _ in self.features(o).dates})
+            self._dated.update((o.id, d) for o in thread for d in said)
             out.append(_said(f"kind:{kind_id}", cued, text=made[0],
                              reasoning=f"{len(cued)} observation(s) show {kind_id.replace('_', ' ')} ("
                              + ", ".join(cues[:6]) + ")",
@@ -939,7 +945,9 @@ class ThreadInferrer:
                 text += f", with a mortgage from {lenders.most_common(1)[0][0]}"
             return text, "home"
         if k in ("selling", "buying"):
-            item = _priced_item(feats)
+            # on the seller's own listings page one window names it well enough
+            own = k == "selling" and any(_OWN_LISTINGS.search(o.window_title or "") for o in cued)
+            item = _priced_item(feats, 1 if own else 2)
             thing = _article(item) + " " + item if item else _common_subject(cued, self)
             if not thing:
                 return None
@@ -1063,7 +1071,7 @@ class ThreadInferrer:
         out = []
         dated = getattr(self, "_dated", set())
         for when, mentions in found.items():
-            if all(o.id in dated for o, _, _ in mentions) or when in getattr(self, "_event_days", ()):
+            if all((o.id, when) in dated for o, _, _ in mentions) or when in getattr(self, "_event_days", ()):
                 continue  # a thread's sentence already says what happens that day
             named = [(o, line, at, ev) for o, line, at in mentions
                      if _involves_user(line, o) and (ev := _event_phrase(line, when, o.captured_at) or (
@@ -1137,6 +1145,18 @@ class ThreadInferrer:
             for rel, name in self.features(o).relations:
                 if name:
                     rels[(rel, name)].append(o)
+        # "(genou de mon mari)" and a form listing them both ("Assurés : Françoise DELMAS,
+        # Jean-Pierre DELMAS"): the one other holder of the family name is the spouse
+        if not any(rel in _SPOUSES for rel, _ in rels):
+            unnamed = [o for o in self._screens(act)
+                       if any(rel in _SPOUSES and not name for rel, name in self.features(o).relations)]
+            holders: dict[str, list[Observation]] = defaultdict(list)
+            for o in self._screens(act):
+                for name in self.features(o).scan("co-holders", lambda t: _co_holders(t, self.full_name)):
+                    holders[name].append(o)
+            if unnamed and len(holders) == 1:
+                [(name, obs)] = holders.items()
+                rels[("spouse", name)] = unnamed + obs
         for (rel, name), obs in rels.items():
             out.append(_said("relation", obs,
                              text=(f"{self.user} is married to {name}" if rel in ("spouse", "wife", "husband")
@@ -1509,7 +1529,8 @@ class ThreadInferrer:
                         children[name].append(o)
         for name in children:
             hearts.pop(name, None)
-        out += [_said("children", obs, text=f"{name} is {self.user}'s child",
+        screens = [self.features(o).text for o in self._screens(act)]
+        out += [_said("children", obs, text=f"{name} is {self.user}'s {_child_word(name, screens)}",
                       reasoning=f"{name} calls them mum or dad", decay="years",
                       key=f"child:{fold(name)}") for name, obs in children.items()]
         if hearts:
@@ -2091,14 +2112,19 @@ def _items_in(text: str) -> list[str]:
     return list(dict.fromkeys(seen))
 
 
-def _priced_item(feats: list[_Features]) -> str | None:
+def _priced_item(feats: list[_Features], windows: int = 2) -> str | None:
     """The thing on offer: the name beside a price ("Ikea Kivik 2-seater sofa · £120",
-    "$14,900 · 2016 Honda CR-V EX AWD") that more than one window shows."""
+    "$14,900 · 2016 Honda CR-V EX AWD") that more than one window shows (or ``windows``)."""
     found: Counter[str] = Counter()
     for f in feats:
         found.update(f.scan("items", _items_in))
-    best = [(n, len(t), t) for t, n in found.items() if n >= 2]
+    best = [(n, len(t), t) for t, n in found.items() if n >= windows]
     return max(best)[2] if best else None
+
+
+# the seller's own pages of a marketplace
+_OWN_LISTINGS = re.compile(r"(?i)\b(?:mes annonces|my listings|your listings|mis anuncios|"
+                           r"meus anuncios|meus anúncios|meine anzeigen|selling|vendiendo|à vendre)\b")
 
 
 def _plural(role: str) -> str:
@@ -2495,6 +2521,60 @@ _MODES = {
 def _travel_modes(text: str) -> list[str]:
     """The ways of travelling a window speaks of."""
     return [mode for mode, pattern in _MODES.items() if pattern.search(text)]
+
+
+_SPOUSES = ("spouse", "wife", "husband")
+# a form's list of the people it covers: "Assurés : Françoise DELMAS, Jean-Pierre DELMAS"
+_HOLDERS = re.compile(
+    r"(?i:assur[ée]e?s|titulaires?|b[ée]n[ée]ficiaires|named insureds?|policyholders?|insured|"
+    r"account holders?|asegurados|titulares|segurados|benefici[aá]rios|versicherte|kontoinhaber)"
+    r"\s*:\s*(?P<list>[^\n]{5,160})")
+
+
+def _co_holders(text: str, user: str) -> list[str]:
+    """The others a form covers beside the person who share their family name."""
+    words = user.split()
+    if len(words) < 2:
+        return []
+    last = fold(words[-1])
+    out = []
+    for m in _HOLDERS.finditer(text):
+        names = [" ".join(n.split()) for n in re.split(r"\s*[,;]\s*|\s+(?:and|et|y|e|und)\s+",
+                                                       re.split(r"\s{3,}|[—–|]", m.group("list"))[0])]
+        names = [re.sub(r"^(?:M(?:me|lle|r|rs|s)?\.?|Sra?\.?|Frau|Herr)\s+", "", n) for n in names if n]
+        if not any(fold(words[0]) in fold(n) for n in names):
+            continue  # a form about others
+        out += [" ".join(w.title() if w.isupper() and len(w) > 1 else w for w in n.split()) for n in names
+                if fold(n).split() and fold(n).split()[-1] == last and fold(words[0]) not in fold(n)
+                and len(n.split()) <= 4]
+    return list(dict.fromkeys(out))
+
+
+def _child_word(name: str, texts: list[str]) -> str:
+    """"daughter" or "son" where a title before their name says which, else "child"."""
+    first = re.escape(name.split()[0])
+    for text in texts:
+        if re.search(rf"\b(?:Mme|Mrs|Ms|Miss|Mlle|Sra|Srta|Frau|Dña|Madame|Señora|Senhora)\.?\s+{first}\b", text):
+            return "daughter"
+        if re.search(rf"\b(?:Mr|Sr|Herr|Monsieur|Señor|Senhor)\.?\s+{first}\b|\bM\.\s+{first}\b", text):
+            return "son"
+    return "child"
+
+
+def _days_said(text: str, days: set[date]) -> set[date]:
+    """Which of ``days`` a sentence says: "on Saturday 14 November", "around 5–13 December",
+    "around 28 November – 2 December"."""
+    out = {d for d in days if re.search(rf"\b{d.day} {_MONTH_NAMES[d.month - 1]}\b", text)}
+    for m in re.finditer(r"\b(\d{1,2})(?: ([A-Z][a-z]+))? – (\d{1,2}) ([A-Z][a-z]+)|"
+                         r"\b(\d{1,2})–(\d{1,2}) ([A-Z][a-z]+)", text):
+        a, b = (m.group(1), m.group(3)) if m.group(1) else (m.group(5), m.group(6))
+        months = [m.group(2) or m.group(4), m.group(4)] if m.group(1) else [m.group(7)] * 2
+        if all(x in _MONTH_NAMES for x in months):
+            first = (_MONTH_NAMES.index(months[0]) + 1, int(a))
+            last = (_MONTH_NAMES.index(months[1]) + 1, int(b))
+            out |= {d for d in days if first <= (d.month, d.day) <= last
+                    or (first > last and ((d.month, d.day) >= first or (d.month, d.day) <= last))}
+    return out
 
 
 def _calls_parent(text: str) -> list[str]:

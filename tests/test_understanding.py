@@ -1118,3 +1118,26 @@ def test_a_trip_says_how_the_person_travels_where_the_thread_says_it() -> None:
     [result], _ = evaluate([Path(__file__).parent / "scenarios" / "lyon-doctorante.json"], ThreadInferrer)
     said = [p.text for p in result.score.propositions]
     assert any(s.startswith("Juliette is planning a trip to Roanne by train") for s in said), said
+
+
+def test_a_spouse_from_a_form_and_unnamed_words_a_child_by_title_and_days_a_sentence_says() -> None:
+    from propositions.threaded import _child_word, _co_holders, _days_said
+
+    assert _co_holders("Assurés : Françoise DELMAS, Jean-Pierre DELMAS — Voyage Bordeaux → La Canée",
+                       "Françoise Delmas") == ["Jean-Pierre Delmas"]
+    assert _co_holders("Titulaires : Mme Juliette Roussel, Mme Inès Benali", "Juliette Roussel") == []
+    assert _child_word("Claire", ["Livraison : Mme Claire Delmas, 9 rue Paul Bellamy"]) == "daughter"
+    assert _child_word("Tom", ["Tom: Hi Mum"]) == "child"
+    days = {date(2026, 12, 5), date(2026, 12, 9), date(2026, 11, 14)}
+    assert _days_said("a trip to Québec around 5–13 December", days) == {date(2026, 12, 5), date(2026, 12, 9)}
+    assert _days_said("a wedding on Saturday 14 November", days) == {date(2026, 11, 14)}
+
+
+def test_a_date_alone_on_its_line_is_a_clock_only_if_it_is_today(tmp_path: Path) -> None:
+    inf = ThreadInferrer("Françoise Delmas")
+    seen = datetime(2026, 3, 9, 14, 4).timestamp()
+    page = _screen(1, seen, "Firefox", "Rendez-vous confirmé | Doctolib",
+                   "Doctolib   Mes rendez-vous   👤 Françoise\n✔ Votre rendez-vous est confirmé\n"
+                   "Jeudi 19 mars 2026 à 10:30\nDr Hélène Castaing — Cardiologue\n"
+                   "Consultation de suivi · Patiente : Françoise DELMAS\n🔋  FRA   14:04  09/03/2026")
+    assert date(2026, 3, 19) in [d for d, _, _ in inf.features(page).dates]
