@@ -1050,13 +1050,18 @@ def test_a_condition_in_the_news_is_not_the_persons_and_a_percent_is_no_prompt(t
     assert inf.features(quote).commands == []
 
 
+def _scenario_said(name: str) -> list[str]:
+    """The active propositions after replaying one of tests/scenarios/ through the inferrer."""
+    from propositions.eval import evaluate
+
+    [result], _ = evaluate([Path(__file__).parent / "scenarios" / f"{name}.json"], ThreadInferrer)
+    return [p.text for p in result.score.propositions]
+
+
 def test_a_tradesmans_jobs_and_landlords_are_his_work() -> None:
     """Over two days of a plumber's screens (quotes, invoices, a letting agent's jobs), no job
     search and no home search."""
-    from propositions.eval import evaluate
-
-    [result], _ = evaluate([Path(__file__).parent / "scenarios" / "leeds-plumber.json"], ThreadInferrer)
-    said = [p.text for p in result.score.propositions]
+    said = _scenario_said("leeds-plumber")
     assert not any("new job" in s or "place to rent" in s for s in said), said
     assert any("runs Ackroyd Plumbing & Heating" in s for s in said), said
 
@@ -1113,10 +1118,7 @@ def test_a_trip_says_how_the_person_travels_where_the_thread_says_it() -> None:
     # "ter" is Portuguese for "to have"; a meal train is no train
     assert _travel_modes("Vou ter de ir ao banco") == []
     assert _travel_modes("Create a Meal Train for Leila") == []
-    from propositions.eval import evaluate
-
-    [result], _ = evaluate([Path(__file__).parent / "scenarios" / "lyon-doctorante.json"], ThreadInferrer)
-    said = [p.text for p in result.score.propositions]
+    said = _scenario_said("lyon-doctorante")
     assert any(s.startswith("Juliette is planning a trip to Roanne by train") for s in said), said
 
 
