@@ -1917,7 +1917,7 @@ def _is_calendar(app: str | None, title: str | None) -> bool:
 _MONTH_WORDS = "|".join(sorted(MONTHS, key=len, reverse=True))
 _ENTRY_SPLIT = re.compile(r"\s+[·|•]\s+|\s{2,}|(?<![-–])\s(?=\d{1,2}[:.h]\d\d\b)")
 _ENTRY_LEAD = re.compile(
-    rf"^(?P<day>(?:[A-Za-zÀ-ÿ]{{2,9}}\.?,?\s+)?\d{{1,2}}\.?(?:\s+(?:{_MONTH_WORDS})\.?)?\s+(?=\S))?"
+    rf"^(?P<day>(?:[A-Za-zÀ-ÿ]{{2,9}}\.?,?\s+)?\d{{1,2}}\.?(?:\s+(?i:{_MONTH_WORDS})\.?)?\s+(?=\S))?"
     r"(?:(?P<at>\d{1,2}[:.h]\d\d)(?:\s*[-–]\s*\d{1,2}[:.h]\d\d)?\s+)?")
 _OWNED_EVENT = re.compile(
     r"\b(?P<name>[A-ZÀ-Þ][\w-]+)['’]s\s+(?P<event>(?:\d+(?:st|nd|rd|th)\s+)?(?:[a-z]+\s+)?"

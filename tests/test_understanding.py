@@ -95,6 +95,7 @@ def test_calendar_entries_in_their_own_words() -> None:
     assert _calendar_entry("mar 4 may   07:30  Operación rodilla papá – Getafe") == (
         "Operación rodilla papá – Getafe", "07:30")
     assert _calendar_entry("mar 18 may         Fin plazo solicitudes") == ("Fin plazo solicitudes", None)
+    assert _calendar_entry("Fri 28 Aug Out of office") == ("Out of office", None)  # the month is the day's
     # a week's heads are no entry
     assert _calendar_entry("LUN 15 mar 16 mié 17 jue 18 vie 19") is None
 
