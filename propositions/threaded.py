@@ -2314,7 +2314,8 @@ def _ordinal(n: int) -> str:
 _UNPAID_LINE = re.compile(r"unpaid|overdue|past due|not (?:yet )?paid|impag|sin (?:pagar|cobrar)|no (?:me )?ha pagado|"
                           r"reclamad|mahnung|nicht bezahlt|offen(?:e|en)? rechnung|impaye|pas (?:encore )?paye|"
                           r"relance|em atraso|nao pag|por pagar|\bno - ")
-_DEBTOR = re.compile(r"(?<![\w-])[A-ZÀ-Þ][a-zà-ÿ'’.-]+(?:\s+(?:(?:de|del|la|El|da|do|dos|von|du|des|&)\s+)?"
+# (a name's words are one space apart: a table's next column is not the name's)
+_DEBTOR = re.compile(r"(?<![\w-])[A-ZÀ-Þ][a-zà-ÿ'’.-]+(?:[ \t](?:(?:de|del|la|El|da|do|dos|von|du|des|&)[ \t])?"
                      r"[A-ZÀ-Þ][a-zà-ÿ'’.-]+){0,4}")
 _NOT_DEBTOR = frozenset(("te", "el", "la", "le", "the", "si", "if", "hi", "hola", "dear", "hallo", "bonjour",
                          "de", "del", "da", "do", "dos", "du", "des", "von", "&",
@@ -2330,6 +2331,12 @@ def _debtors_of(text: str, user: str) -> list[str]:
             if _UNPAID_LINE.search(low) for n in _debtors(line, user) if not _is_page_name(n)]
 
 
+# a street where the job was done, not who owes for it ("14 Harehills Avenue")
+_STREET_NAME = re.compile(r"(?i)\b(?:avenue|ave|road|rd|street|st|lane|ln|drive|dr|way|close|"
+                          r"crescent|terrace|gardens|place|square|approach|grove|calle|rua|"
+                          r"rue|straße|strasse|weg|gasse|platz)\.?$")
+
+
 def _debtors(line: str, user: str) -> list[str]:
     """Names of firms or people on a line about an unpaid invoice (never the person's own)."""
     own = {fold(w) for w in user.split()}
@@ -2339,7 +2346,7 @@ def _debtors(line: str, user: str) -> list[str]:
         while words and fold(words[0]) in _NOT_DEBTOR:
             words = words[1:]
         name = " ".join(words)
-        if name and not ({fold(w) for w in words} & own) \
+        if name and not ({fold(w) for w in words} & own) and not _STREET_NAME.search(name) \
                 and (len(words) > 1 or (len(name) > 3 and not everyday_anywhere(name.casefold()))) \
                 and fold(name) not in WEEKDAYS and fold(name) not in MONTHS:
             out.append(name)

@@ -871,6 +871,11 @@ def test_an_unpaid_invoice_names_who_owes_it_never_a_search_or_a_sentences_first
                     "Javier Ortega") == ["Bar El Racó de Patraix"]
     assert _debtors("Cómo reclamar una factura impagada", "Javier Ortega") == []
     assert _debtors("Javier Ortega: factura sin cobrar", "Javier Ortega") == []
+    # a table's next column is not the name's, and the street where the job was done owes nothing
+    assert _debtors("INV-0417   Kershaw Lettings      Bathroom leak – 14 Harehills Ave   £486.00   OVERDUE",
+                    "Dean Ackroyd") == ["Kershaw Lettings"]
+    assert _debtors("Invoice INV-0417 (bathroom leak, 14 Harehills Avenue) is now 4 weeks overdue",
+                    "Dean Ackroyd") == []
 
 
 def test_hyphenated_names_pronouns_and_menu_columns(tmp_path: Path) -> None:
