@@ -886,10 +886,11 @@ class ThreadInferrer:
                 "moving_to", lambda t: [p for m in _MOVING_TO.finditer(t)
                                         for p in entities.places_in(m.group("rest"))])
                 if p not in self._homes)
-            dest = said_to.most_common(1)[0][0] if said_to else \
-                _destination(all_feats, places, self._homes)
-            if not dest:
+            # (not where a trip goes: a move within the town names no town, and the place a
+            # thread's travel goes to is a trip's)
+            if not said_to:
                 return None
+            dest = said_to.most_common(1)[0][0]
             return f"{u} is moving to {dest}", fold(dest)
         if k == "training":
             races = Counter(r for f in all_feats for r in f.scan(

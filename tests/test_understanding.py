@@ -1149,3 +1149,11 @@ def test_a_date_alone_on_its_line_is_a_clock_only_if_it_is_today(tmp_path: Path)
                    "Jeudi 19 mars 2026 à 10:30\nDr Hélène Castaing — Cardiologue\n"
                    "Consultation de suivi · Patiente : Françoise DELMAS\n🔋  FRA   14:04  09/03/2026")
     assert date(2026, 3, 19) in [d for d, _, _ in inf.features(page).dates]
+
+
+def test_a_move_names_only_the_place_said_as_where_they_move() -> None:
+    """A family moving across town and flying to the grandparents at Christmas: the flight's
+    town is a trip's, not where they move (no town is said for the move)."""
+    said = _scenario_said("curitiba-dev-pai")
+    assert not any("moving to" in s for s in said), said
+    assert any("trip to Florianópolis" in s for s in said), said
