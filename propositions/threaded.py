@@ -957,6 +957,8 @@ class ThreadInferrer:
                 return None  # a seller's listing pages are full of "buy"
             if k == "buying" and not any(entities.AMOUNT.search(f.text) for f in feats):
                 return None  # nothing priced: no shopping (a "checkout-api" dashboard)
+            if k == "buying" and _PROPERTY_RE.search(thing):
+                return None  # a flat or a house is rented or bought as a home: their kinds say it
             verb = "is selling" if k == "selling" else "is looking to buy"
             text = f"{u} {verb} {thing}"
             # who they deal with: the people in the chats and mails about it

@@ -1157,3 +1157,5 @@ def test_a_move_names_only_the_place_said_as_where_they_move() -> None:
     said = _scenario_said("curitiba-dev-pai")
     assert not any("moving to" in s for s in said), said
     assert any("trip to Florianópolis" in s for s in said), said
+    # the flat they rent is no thing bought
+    assert not any("looking to buy" in s and "Apartamento" in s for s in said), said
