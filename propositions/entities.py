@@ -414,6 +414,29 @@ def said_home(text: str, user: str) -> list[str]:
     return list(dict.fromkeys(out))
 
 
+# A Brazilian town as addresses and signatures write it, with its state: "Belo Horizonte/MG"
+_TOWN_STATE = re.compile(rf"(?P<town>{_NAME}(?:[ \t]+(?:de|do|da|dos|das)?[ \t]*{_NAME}){{0,3}})/"
+                         r"(?:AC|AL|AP|AM|BA|CE|DF|ES|GO|MA|MT|MS|MG|PA|PB|PR|PE|PI|RJ|RN|RS|RO|RR|SC|SP|SE|TO)\b")
+
+
+def signed_town(text: str, user: str) -> list[str]:
+    """The town a signature gives on the person's own line ("Thaís Nogueira – Design ·
+    Belo Horizonte/MG · thais@…"): where a self-employed person lives and works."""
+    words = user.split()
+    if len(words) < 2:
+        return []
+    first, last = fold(words[0]), fold(words[-1])
+    out = []
+    for line in text.splitlines():
+        folded = fold(line)
+        if first in folded and last in folded:
+            for m in _TOWN_STATE.finditer(line):
+                hit = _place(fold(m.group("town")))
+                if hit and hit[1] == "city":
+                    out.append(hit[0])
+    return list(dict.fromkeys(out))
+
+
 def organisations_in(text: str) -> list[str]:
     """Organisations named with a company or institution word ("Litware Logistics")."""
     out = []

@@ -384,6 +384,7 @@ def _features(o: Observation, user: str) -> _Features:
                      relations=_own_relations(content, user, o.window_title or ""),
                      children=entities.children_in(content) if o.observer in TEXT_OBSERVERS else [],
                      homes=entities.home_places_in(content, user) + entities.said_home(content, user)
+                     + entities.signed_town(content, user)
                      if o.observer in TEXT_OBSERVERS else [],
                      dates=dates, commands=commands, outcomes=outcomes, names=names,
                      wrote=wrote)

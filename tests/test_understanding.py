@@ -305,6 +305,11 @@ def test_roles_beside_the_name_in_english_and_venues_are_no_places() -> None:
     assert roles.own("enfermera", None).sentence == "is a nurse"
     assert entities.places_in("Hôtel Le Garibaldi ★★★  Lyon 6e") == ["Lyon"]
     assert entities.places_in("Sat 27 Feb - Sun 28 Feb") == []
+    # a signature's town with its state, on the person's own line
+    assert entities.signed_town("Thaís Nogueira – Design & Identidade Visual · Belo Horizonte/MG · "
+                                "thais@gmail.com", "Thaís Nogueira") == ["Belo Horizonte"]
+    assert entities.signed_town("Rodrigo Campos · Cervejaria Serra Azul · Belo Horizonte/MG",
+                                "Thaís Nogueira") == []
     # countries in the languages the screens are in, and where a form says the destination is
     assert entities.places_in("Urlaub in Griechenland im Mai") == ["Greece"]
     assert entities.places_in("Destination : Grèce (Crète)") == ["Greece"]
