@@ -1516,6 +1516,12 @@ class ThreadInferrer:
                 for name in self.features(o).scan("family", _family_members):
                     if fold(name) not in own and entities.is_person_name(name, self.full_name):
                         siblings[name].append(o)
+        # who calls the person "hermanita", "sis", "maninha" in a chat of theirs
+        for o in self._screens(act):
+            if _CHAT_APPS.search(o.app or ""):
+                for name in self.features(o).scan("calls-sibling", _calls_sibling):
+                    if fold(name.split()[0]) not in own and entities.is_person_name(name, self.full_name):
+                        siblings[name].append(o)
         out = [_said("sibling", obs, text=f"{name} is {self.user}'s sibling",
                      reasoning="in the family group beside their parents", decay="years",
                      key=f"sibling:{fold(name)}") for name, obs in siblings.items()]
@@ -2586,6 +2592,23 @@ def _days_said(text: str, days: set[date]) -> set[date]:
             out |= {d for d in days if first <= (d.month, d.day) <= last
                     or (first > last and ((d.month, d.day) >= first or (d.month, d.day) <= last))}
     return out
+
+
+# a message that calls its reader brother or sister (not "my sister", which is a third one)
+_CALLS_SIBLING = re.compile(
+    r"^\s*(?P<name>[A-ZÀ-Þ][\w'’-]+(?: [A-ZÀ-Þ][\w'’-]+)?)[^\w\n]*(?:\[?\d{1,2}:\d\d\]?)?\s*:?\s+"
+    r"[^\n]*?(?<!\bmi )(?<!\bmy )(?<!\btu )(?<!\bma )(?<!\bmon )(?<!\bminha )(?<!\bmeine )(?<!['’]s )"
+    # (not "sis" or "bro", which friends call each other too)
+    r"\b(?i:hermanita|hermanito|irmãzinha|irmazinha|maninha|maninho|frangine|"
+    r"frérot|frerot|sœurette|soeurette|schwesterherz|schwesterchen|brüderchen)\b", re.M)
+
+
+def _calls_sibling(text: str) -> list[str]:
+    """Chat speakers who call the message's reader brother or sister."""
+    return list(dict.fromkeys(m.group("name") for m in _CALLS_SIBLING.finditer(text)
+                              if fold(m.group("name").split()[0]) not in _NOT_A_SPEAKER
+                              and not re.search(r"['’]", m.group("name"))  # "You're the best sister"
+                              and fold(m.group("name")) not in entities.RELATIONS))
 
 
 def _calls_parent(text: str) -> list[str]:

@@ -1088,6 +1088,11 @@ def test_who_calls_the_person_mum_is_their_child_not_their_partner(tmp_path: Pat
     assert "Claire is Françoise's child" in said, said
     assert not any("partner" in s for s in said), said
     # a member list, the person themselves and a line that only mentions a parent are no child
+    from propositions.threaded import _calls_sibling
+
+    assert _calls_sibling("Marta 👭  17:47  Gracias hermanita ❤️ En Semana Santa bajo yo\n"
+                          "Ana: mi hermanita Sofía viene\nÉmilie: c'est Sam's frangine\n"
+                          "Tom: love you sis!") == ["Marta"]
     assert _calls_parent("Familia Giménez: Mamá, Papá, Sofi, tú\nTú: Papá, ya voy\n"
                          "Julien 18:37   Bravo papa ! Bientôt le marathon") == []
 
