@@ -1161,6 +1161,15 @@ class ThreadInferrer:
             if unnamed and len(holders) == 1:
                 [(name, obs)] = holders.items()
                 rels[("spouse", name)] = unnamed + obs
+        # a home's contract in their name and another's, whose family name differs ("Contrat
+        # électricité – 12 rue d'Austerlitz … Titulaires : Mme Juliette Roussel, Mme Inès Benali")
+        mates: dict[str, list[Observation]] = defaultdict(list)
+        for o in self._screens(act):
+            for name in self.features(o).scan("flatmates", lambda t: _flatmates(t, self.full_name)):
+                mates[name].append(o)
+        out += [_said("relation", obs, text=f"{self.user} shares a flat with {name}",
+                      reasoning="the home's contract is in both their names", decay="years",
+                      key=f"relation:flatmate:{fold(name)}") for name, obs in mates.items()]
         for (rel, name), obs in rels.items():
             out.append(_said("relation", obs,
                              text=(f"{self.user} is married to {name}" if rel in ("spouse", "wife", "husband")
@@ -2564,6 +2573,30 @@ def _co_holders(text: str, user: str) -> list[str]:
         out += [" ".join(w.title() if w.isupper() and len(w) > 1 else w for w in n.split()) for n in names
                 if fold(n).split() and fold(n).split()[-1] == last and fold(words[0]) not in fold(n)
                 and len(n.split()) <= 4]
+    return list(dict.fromkeys(out))
+
+
+_HOME_CONTRACT = re.compile(r"(?i)contrat (?:d'?\s?)?(?:électricité|electricite|gaz|énergie|energie)|"
+                            r"\bbail\b|\blease\b|tenancy|mietvertrag|stromvertrag|"
+                            r"contrato de (?:arrendamiento|arrendamento|locação|locacao|alquiler|luz|energía)|"
+                            r"electricity (?:account|contract)|energy account")
+
+
+def _flatmates(text: str, user: str) -> list[str]:
+    """Others named with the person on a home's contract, of another family name: flatmates."""
+    words = user.split()
+    if len(words) < 2 or not _HOME_CONTRACT.search(text):
+        return []
+    last = fold(words[-1])
+    out = []
+    for m in _HOLDERS.finditer(text):
+        names = [" ".join(n.split()) for n in re.split(r"\s*[,;]\s*|\s+(?:and|et|y|e|und)\s+",
+                                                       re.split(r"\s{3,}|[—–|]", m.group("list"))[0])]
+        names = [re.sub(r"^(?:M(?:me|lle|r|rs|s)?\.?|Sra?\.?|Frau|Herr)\s+", "", n) for n in names if n]
+        if not any(fold(words[0]) in fold(n) for n in names):
+            continue
+        out += [n for n in names if 2 <= len(n.split()) <= 4 and fold(n).split()[-1] != last
+                and fold(words[0]) not in fold(n) and n[:1].isupper()]
     return list(dict.fromkeys(out))
 
 

@@ -1145,6 +1145,12 @@ def test_a_spouse_from_a_form_and_unnamed_words_a_child_by_title_and_days_a_sent
                        "Françoise Delmas") == ["Jean-Pierre Delmas"]
     assert _co_holders("Titulaires : Mme Juliette Roussel, Mme Inès Benali", "Juliette Roussel") == []
     assert _child_word("Claire", ["Livraison : Mme Claire Delmas, 9 rue Paul Bellamy"]) == "daughter"
+    from propositions.threaded import _flatmates
+
+    contract = ("EDF  Contrat électricité – 12 rue d'Austerlitz, 69004 Lyon    Titulaires : Mme Juliette "
+                "Roussel, Mme Inès Benali")
+    assert _flatmates(contract, "Juliette Roussel") == ["Inès Benali"]
+    assert _flatmates("Assurés : Françoise DELMAS, Jean-Pierre DELMAS", "Françoise Delmas") == []
     assert _child_word("Tom", ["Tom: Hi Mum"]) == "child"
     days = {date(2026, 12, 5), date(2026, 12, 9), date(2026, 11, 14)}
     assert _days_said("a trip to Québec around 5–13 December", days) == {date(2026, 12, 5), date(2026, 12, 9)}
