@@ -379,7 +379,8 @@ def _features(o: Observation, user: str) -> _Features:
                            or _MAILISH.search(f"{o.app} {o.window_title}") else [],
                            business=roles.own_business(text, surname))
     return _Features(text=text, subject=subject, folded=fold(text), tools=tools, roles=signs,
-                     cues=activities.cues_in(f"{o.app or ''}\n{text}"), people=people,
+                     cues={} if _is_feed(o) else activities.cues_in(f"{o.app or ''}\n{text}"),
+                     people=people,
                      places=places, orgs=orgs,
                      relations=_own_relations(content, user, o.window_title or ""),
                      children=entities.children_in(content) if o.observer in TEXT_OBSERVERS else [],
@@ -2690,6 +2691,15 @@ _DATE_SUBJECT = re.compile(
     rf"(?:(?:{'|'.join(sorted(WEEKDAYS, key=len, reverse=True))})\.?,?\s+)?(?:\d{{1,2}}\.?\s+)?"
     rf"(?:(?:{'|'.join(sorted((fold(m) for m in MONTHS), key=len, reverse=True))})\.?\s*\d{{0,4}}|"
     r"(?:week|semaine|semana|woche|kw)\s*\d{1,2})")
+
+
+# A social feed: other people's posts, whatever they say of jobs, trips or races
+_FEED = re.compile(r"(?i)\b(?:twitter|x\.com|instagram|tiktok|threads\.net|bsky|mastodon)\b|"
+                   r"\s/\s*X\b|\bfacebook\b(?!.*marketplace)|\(@\w+\)")
+
+
+def _is_feed(o: Observation) -> bool:
+    return bool(_FEED.search(f"{o.app or ''} {o.window_title or ''} {o.url or ''}"))
 
 
 def _site_names(o: Observation) -> set[str]:

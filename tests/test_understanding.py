@@ -1136,6 +1136,8 @@ def test_a_trip_says_how_the_person_travels_where_the_thread_says_it() -> None:
     assert _travel_modes("Create a Meal Train for Leila") == []
     said = _scenario_said("lyon-doctorante")
     assert any(s.startswith("Juliette is planning a trip to Roanne by train") for s in said), said
+    # someone else's post on X about a postdoc they offer is no hiring of hers
+    assert not any("hiring" in s for s in said), said
 
 
 def test_a_spouse_from_a_form_and_unnamed_words_a_child_by_title_and_days_a_sentence_says() -> None:
