@@ -2637,9 +2637,16 @@ _CALLS_SIBLING = re.compile(
     r"frérot|frerot|sœurette|soeurette|schwesterherz|schwesterchen|brüderchen)\b", re.M)
 
 
+_SIBLING_WORD = re.compile(r"(?i)hermanit|irm[ãa]zinh|manin|frangine|fr[ée]rot|s(?:œ|oe)urette|"
+                           r"schwester(?:herz|chen)|brüderchen")
+
+
 def _calls_sibling(text: str) -> list[str]:
     """Chat speakers who call the message's reader brother or sister."""
-    return list(dict.fromkeys(m.group("name") for m in _CALLS_SIBLING.finditer(text)
+    if not _SIBLING_WORD.search(text):
+        return []  # the common case, found fast: the full pattern is slow on long chats
+    lines = "\n".join(line for line in text.splitlines() if _SIBLING_WORD.search(line))
+    return list(dict.fromkeys(m.group("name") for m in _CALLS_SIBLING.finditer(lines)
                               if fold(m.group("name").split()[0]) not in _NOT_A_SPEAKER
                               and not re.search(r"['’]", m.group("name"))  # "You're the best sister"
                               and fold(m.group("name")) not in entities.RELATIONS))
