@@ -2558,23 +2558,29 @@ _HOLDERS = re.compile(
     r"\s*:\s*(?P<list>[^\n]{5,160})")
 
 
-def _co_holders(text: str, user: str) -> list[str]:
-    """The others a form covers beside the person who share their family name."""
+def _holders_beside(text: str, user: str) -> list[str]:
+    """The others a form lists beside the person ("Assurés : Françoise DELMAS, Jean-Pierre
+    DELMAS"), their names as people write them; none where the person is not listed."""
     words = user.split()
     if len(words) < 2:
         return []
-    last = fold(words[-1])
+    first = fold(words[0])
     out = []
     for m in _HOLDERS.finditer(text):
         names = [" ".join(n.split()) for n in re.split(r"\s*[,;]\s*|\s+(?:and|et|y|e|und)\s+",
                                                        re.split(r"\s{3,}|[—–|]", m.group("list"))[0])]
         names = [re.sub(r"^(?:M(?:me|lle|r|rs|s)?\.?|Sra?\.?|Frau|Herr)\s+", "", n) for n in names if n]
-        if not any(fold(words[0]) in fold(n) for n in names):
+        if not any(first in fold(n) for n in names):
             continue  # a form about others
-        out += [" ".join(w.title() if w.isupper() and len(w) > 1 else w for w in n.split()) for n in names
-                if fold(n).split() and fold(n).split()[-1] == last and fold(words[0]) not in fold(n)
-                and len(n.split()) <= 4]
+        out += [" ".join(w.title() if w.isupper() and len(w) > 1 else w for w in n.split())
+                for n in names if first not in fold(n) and 2 <= len(n.split()) <= 4 and n[:1].isupper()]
     return list(dict.fromkeys(out))
+
+
+def _co_holders(text: str, user: str) -> list[str]:
+    """The others a form covers beside the person who share their family name."""
+    last = fold(user.split()[-1]) if user.split() else ""
+    return [n for n in _holders_beside(text, user) if fold(n).split()[-1] == last]
 
 
 _HOME_CONTRACT = re.compile(r"(?i)contrat (?:d'?\s?)?(?:électricité|electricite|gaz|énergie|energie)|"
@@ -2585,20 +2591,10 @@ _HOME_CONTRACT = re.compile(r"(?i)contrat (?:d'?\s?)?(?:électricité|electricit
 
 def _flatmates(text: str, user: str) -> list[str]:
     """Others named with the person on a home's contract, of another family name: flatmates."""
-    words = user.split()
-    if len(words) < 2 or not _HOME_CONTRACT.search(text):
+    if not _HOME_CONTRACT.search(text):
         return []
-    last = fold(words[-1])
-    out = []
-    for m in _HOLDERS.finditer(text):
-        names = [" ".join(n.split()) for n in re.split(r"\s*[,;]\s*|\s+(?:and|et|y|e|und)\s+",
-                                                       re.split(r"\s{3,}|[—–|]", m.group("list"))[0])]
-        names = [re.sub(r"^(?:M(?:me|lle|r|rs|s)?\.?|Sra?\.?|Frau|Herr)\s+", "", n) for n in names if n]
-        if not any(fold(words[0]) in fold(n) for n in names):
-            continue
-        out += [n for n in names if 2 <= len(n.split()) <= 4 and fold(n).split()[-1] != last
-                and fold(words[0]) not in fold(n) and n[:1].isupper()]
-    return list(dict.fromkeys(out))
+    last = fold(user.split()[-1]) if user.split() else ""
+    return [n for n in _holders_beside(text, user) if fold(n).split()[-1] != last]
 
 
 def _child_word(name: str, texts: list[str]) -> str:
