@@ -331,6 +331,7 @@ def children_in(text: str) -> list[str]:
 _ADDRESS = re.compile(
     r"(?:\b\d{1,5}[A-Za-z]?,?\s+(?:[A-ZÀ-Þ][\w'’.-]*\s+){1,4}(?:St|Street|Rd|Road|Ave|Avenue|"
     r"Lane|Ln|Dr|Drive|Way|Blvd|Boulevard|Court|Ct|Place|Pl|Close|Crescent|Terrace|Gardens|"
+    r"Approach|Grove|Row|Walk|Mews|Rise|Square|Parade|Green|Vale|View|"
     r"rue|avenue|boulevard|chemin|allée|impasse)\b\.?"
     r"|\b(?:Rua|Avenida|Av\.|Calle|Avda\.|Paseo|Plaza|Praça|Travessa|Largo|Rue|Avenue|Boulevard|"
     r"Via|Viale|Piazza)\s+(?:[\w'’.-]+,?\s+){1,5}?\d{1,5}[A-Za-z]?\b"
@@ -345,7 +346,7 @@ _ADDRESS = re.compile(
     r"(?P<rest>[^\n|]{0,90})")
 # where a page says the address is the reader's: an order, a form, a profile, a lease
 _OWN_ADDRESS = re.compile(
-    r"\b(?i:address|deliver(?:y|ed)?|ship(?:ping)? to|home|seller|my|our|morada|endereço|entregue|"
+    r"\b(?i:address|deliver(?:y|ed)?|ship(?:ping)? to|posted to|sent to|mailed to|home|seller|my|our|morada|endereço|entregue|"
     r"entrega|dirección|direccion|domicilio|envío|adresse|lieferadresse|wohnadresse|anschrift|"
     r"livraison|domicile|tenancy|lease|mietvertrag|contrato)\b")
 
@@ -377,8 +378,35 @@ def home_places_in(text: str, user: str = "") -> list[str]:
             if hit:
                 towns.append(hit[0])
         if towns:
-            found.append(towns[-1])
+            found.append(_with_district(address, towns[-1]))
     return list(dict.fromkeys(found))
+
+
+def _with_district(address: str, town: str) -> str:
+    """The town, with the district the address names just before it where it names one
+    ("12 Rossefield Approach, Bramley, Leeds LS13": "Bramley, Leeds")."""
+    parts = [p.strip() for p in re.split(r"\s*[,–—·|]\s*|\s+-\s+", address) if p.strip()]
+    at = next((i for i, p in enumerate(parts) if fold(town) in fold(p) or
+               (_place(fold(p.split("/")[0].strip())) or ("", "", 0))[0] == town), None)
+    if not at:
+        return town
+    before = re.sub(r"^\d{4,5}(?:-\d{3})?\s+", "", parts[at - 1])  # a postcode before it
+    if re.fullmatch(rf"{_NAME}(?:[ -]{_NAME}){{0,2}}", before) and not _STREETISH.search(before) \
+            and fold(before) != fold(town) and not _place_is_bigger(before, town):
+        return f"{before}, {town}"
+    return town
+
+
+_STREETISH = re.compile(r"(?i)\b(?:street|st|road|rd|avenue|ave|lane|drive|way|close|crescent|"
+                        r"terrace|gardens|approach|grove|row|walk|mews|rise|square|parade|green|"
+                        r"rua|avenida|calle|rue|straße|strasse|weg|gasse|platz|apto|apt|flat|"
+                        r"piso|int|col|bloco|bl|casa|andar|etage|stock)\b")
+
+
+def _place_is_bigger(name: str, town: str) -> bool:
+    """Whether ``name`` is a region or a country rather than a district of ``town``."""
+    hit = _place(fold(name))
+    return bool(hit and hit[1] in ("country", "region"))
 
 
 # "I live in Gohlis", "wohne in Gohlis", "vivo en Benimaclet", "moro na Floresta", "j'habite à

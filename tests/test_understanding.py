@@ -513,10 +513,13 @@ def random_app(i: int) -> str:
 
 
 def test_the_town_of_an_address_is_the_last_one_before_the_sentence_ends() -> None:
-    # district, then city: the city; a country after it changes nothing
+    # district, then city: the city with its district; a country after it changes nothing
     assert entities.home_places_in("Endereço: Rua Pouso Alegre, 1290 – apto 302 – Floresta – Belo "
-                                   "Horizonte/MG – Brasil", "Camila Ribeiro") == ["Belo Horizonte"]
+                                   "Horizonte/MG – Brasil", "Camila Ribeiro") == ["Floresta, Belo Horizonte"]
     assert entities.home_places_in("Entrega: Calle Mayor, 12, 3ºB, 28013 Madrid", "Ana Lopez") == ["Madrid"]
+    # a card posted to the person's address, in a street called an Approach
+    assert entities.home_places_in("Your new ID card will be posted to 12 Rossefield Approach, Bramley, "
+                                   "Leeds LS13 within 10 working days.", "Dean Ackroyd") == ["Bramley, Leeds"]
     # the town of the next sentence is not the address's
     assert entities.home_places_in("I am ending my tenancy at 112A Gloucester Road, Bristol BS7 8NT: "
                                    "I am moving to Edinburgh.", "Grace Okonkwo") == ["Bristol"]
@@ -916,10 +919,10 @@ def test_a_club_office_beside_the_full_name_is_a_role() -> None:
 
 def test_home_from_a_uk_postcode_a_spanish_c_slash_and_a_mexican_fiscal_address() -> None:
     assert entities.home_places_in(
-        "Deliver to: Megan Hughes, 14 Heol Isaf, Radyr, Cardiff CF15 8AF", "Megan Hughes") == ["Cardiff"]
+        "Deliver to: Megan Hughes, 14 Heol Isaf, Radyr, Cardiff CF15 8AF", "Megan Hughes") == ["Radyr, Cardiff"]
     assert entities.home_places_in(
         "Javier Ortega Llorens · NIF 2*****11-X · C/ Poeta Asins, Benimaclet · 46020 Valencia",
-        "Javier Ortega") == ["Valencia"]
+        "Javier Ortega") == ["Benimaclet, Valencia"]
     assert entities.home_places_in(
         "Domicilio fiscal: Calle Odontología 42, int. 3, Col. Portales Sur, Benito Juárez, C.P. 03300",
         "Daniela Cervantes") == ["Benito Juárez"]
