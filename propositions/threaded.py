@@ -1549,10 +1549,14 @@ class ThreadInferrer:
                         children[name].append(o)
         for name in children:
             hearts.pop(name, None)
-        screens = [self.features(o).text for o in self._screens(act)]
-        out += [_said("children", obs, text=f"{name} is {self.user}'s {_child_word(name, screens)}",
-                      reasoning=f"{name} calls them mum or dad", decay="years",
-                      key=f"child:{fold(name)}") for name, obs in children.items()]
+        screens = self._screens(act)
+        for name, obs in children.items():
+            # the window whose title says daughter or son is evidence too: it may come later
+            titled = [o for o in screens if _child_word(name, [self.features(o).text]) != "child"]
+            word = _child_word(name, [self.features(o).text for o in titled[:1]])
+            out.append(_said("children", obs + titled[:3], text=f"{name} is {self.user}'s {word}",
+                             reasoning=f"{name} calls them mum or dad", decay="years",
+                             key=f"child:{fold(name)}"))
         if hearts:
             name = max(hearts, key=lambda n: len(hearts[n]))
             out.append(_said("partner", hearts[name], text=f"{name} is {self.user}'s partner",

@@ -1090,6 +1090,8 @@ def test_who_calls_the_person_mum_is_their_child_not_their_partner(tmp_path: Pat
     ])
     assert "Claire is Françoise's child" in said, said
     assert not any("partner" in s for s in said), said
+    # over three days, a delivery to "Mme Claire Delmas" a day later says which child
+    assert "Claire is Françoise's daughter" in _scenario_said("bordeaux-retraites")
     # a member list, the person themselves and a line that only mentions a parent are no child
     from propositions.threaded import _calls_sibling
 
