@@ -165,8 +165,14 @@ KINDS: tuple[Kind, ...] = (
         "tarea|examen|parcial|asignatura|"
         "hausaufgabe|prufung|klausur|vorlesung|semester|"
         "devoir|partiel|"
-        "prova$|exame|disciplina"),
-        "is studying", "weeks", strong=("assignment", "midterm", "syllabus", "klausur")),
+        "prova$|exame|disciplina|"
+        # preparing for an exam, in five languages
+        "mock exam|past papers|practice questions|exam prep|temario$|oposiciones|oposicion$|"
+        "simulacro$|gesellenprufung|abschlussprufung|prufungsvorbereitung|probeprufung|"
+        "examen blanc|annales$|simulado$|vestibular$"),
+        "is studying", "weeks", strong=("assignment", "midterm", "syllabus", "klausur", "mock exam",
+                                        "temario", "oposicion", "simulacro", "gesellenprufung",
+                                        "abschlussprufung", "examen blanc", "simulado")),
     Kind("writing", _cues(
         "draft|chapter|essay|toast$|speech|manuscript|outline|word count|proofread|"
         "borrador|capitulo|ensayo|discurso|"

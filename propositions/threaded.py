@@ -1014,6 +1014,12 @@ class ThreadInferrer:
         if k == "studying":
             if self._teaches:
                 return None  # a teacher's class pages are their work, not their studies
+            # preparing for a named exam: "the oposiciones", "the Gesellenprüfung Teil 2"
+            exams = Counter(" ".join(m.group(0).split()) for f in all_feats
+                            for m in _EXAM_NAME.finditer(f.text))
+            if exams:
+                exam = exams.most_common(1)[0][0]
+                return f"{u} is studying for the {exam}", "exam"
             thing = _common_subject(cued, self)
             return (f"{u} is working on {thing} for their studies", "studying") if thing else None
         if k == "on_call":
@@ -2798,6 +2804,15 @@ def _kin_in(line: str) -> str | None:
 # family words that are everyday words in lower case elsewhere ("son" is Spanish for "they are",
 # "mari" and "fille" are everyday French): counted only capitalised
 _KIN_COMMON = frozenset(("son", "mann", "frau", "femme", "fille", "fils", "mari", "mujer", "partner"))
+
+
+# Exams people prepare for by name, in the five languages (generic: no one's own)
+_EXAM_NAME = re.compile(
+    r"\b(?:oposiciones|Gesellenprüfung(?: Teil \d)?|Abschlussprüfung(?: Teil \d)?|Meisterprüfung|"
+    r"Staatsexamen|Abitur|TOEFL(?: iBT)?|IELTS|Cambridge (?:First|Advanced|Proficiency)|DELE(?: [ABC][12])?|"
+    r"DELF(?: [ABC][12])?|DALF(?: C[12])?|Goethe-Zertifikat(?: [ABC][12])?|baccalauréat|ENEM|"
+    r"vestibular|concurso público|bar exam|GRE|GMAT|LSAT|MCAT|USMLE|MIR|EIR|CAPES|agrégation|"
+    r"prova (?:de|da) (?:especialidade|ordem)|exame (?:de|da) (?:especialidade|ordem|acesso))\b")
 
 
 def _english_word(word: str) -> bool:

@@ -1182,3 +1182,20 @@ def test_a_move_names_only_the_place_said_as_where_they_move() -> None:
     assert any("trip to Florianópolis" in s for s in said), said
     # the flat they rent is no thing bought
     assert not any("looking to buy" in s and "Apartamento" in s for s in said), said
+
+
+def test_preparing_for_a_named_exam_and_a_simulator_is_no_mock_exam(tmp_path: Path) -> None:
+    said = _said(tmp_path / "a", "Marta Gil", [
+        ("Google Chrome", "Temario Educación Primaria – Oposiciones 2027", "Temario de oposiciones: "
+         "tema 11 lectoescritura, tema 14 resolución de problemas. Simulacro nº 4: 6,4"),
+        ("Google Chrome", "Simulacro nº 5 – Academia", "Simulacro nº 5 de oposiciones, sábado 8 de mayo. "
+         "Repasa el temario antes del simulacro"),
+        ("Anki", "Anki – Oposiciones", "Temario tema 11: tarjetas de repaso para las oposiciones"),
+    ])
+    assert "Marta is studying for the oposiciones" in said, said
+    said = _said(tmp_path / "b", "Inês Carvalho", [
+        ("Google Chrome", "Simulador de crédito automóvel – Banco", "Simulador de crédito automóvel: "
+         "15 000 €, 60 meses, TAEG 8,9 %"),
+        ("Google Chrome", "Simulador de crédito automóvel – Banco", "Simulador: prestação 310 €/mês"),
+    ])
+    assert not any("studies" in s or "studying" in s for s in said), said
