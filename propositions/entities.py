@@ -397,10 +397,19 @@ def _with_district(address: str, town: str) -> str:
     return town
 
 
-_STREETISH = re.compile(r"(?i)\b(?:street|st|road|rd|avenue|ave|lane|drive|way|close|crescent|"
-                        r"terrace|gardens|approach|grove|row|walk|mews|rise|square|parade|green|"
-                        r"rua|avenida|calle|rue|straße|strasse|weg|gasse|platz|apto|apt|flat|"
-                        r"piso|int|col|bloco|bl|casa|andar|etage|stock)\b")
+# The words that make a name a street's, in the five languages
+_STREET_WORDS = (r"street|st|road|rd|avenue|ave|lane|ln|drive|dr|way|close|crescent|terrace|gardens|"
+                 r"place|square|approach|grove|row|walk|mews|rise|parade|green|rua|avenida|calle|rue|"
+                 r"straße|strasse|weg|gasse|platz")
+# a street, or a flat's or floor's part of an address ("apto 302", "3ºB", "int. 3")
+_STREETISH = re.compile(rf"(?i)\b(?:{_STREET_WORDS}|apto|apt|flat|piso|int|col|bloco|bl|casa|andar|"
+                        r"etage|stock)\b")
+_STREET_END = re.compile(rf"(?i)\b(?:{_STREET_WORDS})\.?$")
+
+
+def is_street(name: str) -> bool:
+    """Whether a name is a street's ("14 Harehills Avenue", "Rua Pouso Alegre")."""
+    return bool(_STREET_END.search(name))
 
 
 def _place_is_bigger(name: str, town: str) -> bool:
@@ -454,9 +463,10 @@ def signed_town(text: str, user: str) -> list[str]:
     if len(words) < 2:
         return []
     first, last = fold(words[0]), fold(words[-1])
+    if "/" not in text:
+        return []  # no town with its state: the common case, without folding anything
     out = []
-    for line in text.splitlines():
-        folded = fold(line)
+    for line, folded in zip(text.splitlines(), fold(text).splitlines()):
         if first in folded and last in folded:
             for m in _TOWN_STATE.finditer(line):
                 hit = _place(fold(m.group("town")))

@@ -1968,7 +1968,8 @@ def _date_parts(line: str, seen_at: datetime) -> list[tuple[date, str]]:
 
 
 # (with Spanish "mar", which dates.py reads as Tuesday among a week's heads)
-_WEEKDAY_HEAD = re.compile(rf"(?i:{'|'.join(sorted(WEEKDAYS, key=len, reverse=True))}|mar)\b")
+_HEAD_WORDS = "|".join(sorted(WEEKDAYS, key=len, reverse=True)) + "|mar"
+_WEEKDAY_HEAD = re.compile(rf"(?i:{_HEAD_WORDS})\b")
 
 
 def _calendar_entry(line: str) -> tuple[str, str | None] | None:
@@ -2008,7 +2009,7 @@ def _calendar_entry(line: str) -> tuple[str, str | None] | None:
     return _short(rest, 70), (at.replace(".", ":").replace("h", ":") if at else None)
 
 
-_DAY_HEADS = re.compile(rf"\b(?i:{'|'.join(sorted(WEEKDAYS, key=len, reverse=True))}|mar)\.?\s+\d{{1,2}}\b")
+_DAY_HEADS = re.compile(rf"\b(?i:{_HEAD_WORDS})\.?\s+\d{{1,2}}\b")
 # a day (and a time) on its own, its entry apart: "mar 18 may", "Tue 4 May 07:30"
 _DAY_ALONE = re.compile(rf"(?i:[^\W\d_]{{2,9}})\.?,?\s+\d{{1,2}}\.?(?:\s+(?i:{_MONTH_WORDS})\.?)?"
                         rf"(?:\s+(?P<at>\d{{1,2}}[:.h]\d\d))?")
@@ -2361,12 +2362,6 @@ def _debtors_of(text: str, user: str) -> list[str]:
             if _UNPAID_LINE.search(low) for n in _debtors(line, user) if not _is_page_name(n)]
 
 
-# a street where the job was done, not who owes for it ("14 Harehills Avenue")
-_STREET_NAME = re.compile(r"(?i)\b(?:avenue|ave|road|rd|street|st|lane|ln|drive|dr|way|close|"
-                          r"crescent|terrace|gardens|place|square|approach|grove|calle|rua|"
-                          r"rue|straße|strasse|weg|gasse|platz)\.?$")
-
-
 def _debtors(line: str, user: str) -> list[str]:
     """Names of firms or people on a line about an unpaid invoice (never the person's own)."""
     own = {fold(w) for w in user.split()}
@@ -2376,7 +2371,7 @@ def _debtors(line: str, user: str) -> list[str]:
         while words and fold(words[0]) in _NOT_DEBTOR:
             words = words[1:]
         name = " ".join(words)
-        if name and not ({fold(w) for w in words} & own) and not _STREET_NAME.search(name) \
+        if name and not ({fold(w) for w in words} & own) and not entities.is_street(name) \
                 and (len(words) > 1 or (len(name) > 3 and not everyday_anywhere(name.casefold()))) \
                 and fold(name) not in WEEKDAYS and fold(name) not in MONTHS:
             out.append(name)
@@ -2505,13 +2500,12 @@ _CALLS_PARENT = re.compile(
     r"papai|vati)\b\s*[,!:?]", re.M)
 
 
-_FROM_LINE = re.compile(r"(?im)^\W*(?:from|de|von|da)\s*:\s*(?P<name>[^<\n]+)")
 _OTHER_PATIENT = re.compile(r"(?i)\b(?:patient|paciente|patientin|patiente)\w*\s*:")
 
 
 def _received_mail(text: str, user: str) -> bool:
     """A mail someone else sent: its From line names another."""
-    m = _FROM_LINE.search(text)
+    m = _FROM_HEADER.search(text)
     own = {fold(w) for w in user.split()}
     return bool(m and own and not ({fold(w) for w in re.findall(r"[^\W\d_]+", m.group("name"))} & own))
 
