@@ -52,10 +52,8 @@ from .words import by_meaning, common_zipf, everyday_anywhere
 from .window import Activity as _Activity
 from .store import Store
 
-#: an observation stands for at most this much active time (the rest is a gap)
-_TOKEN = re.compile(r"[^\W\d_][\w'’-]*[^\W_]|[^\W\d_]", re.UNICODE)
-# a shell prompt: "$ cmd" at the start of a line or after "user@host:path"
 # a shell prompt: "$ cmd" at the start of a line, or after "user@host:path" / "(venv) path"
+# (never a percent after a number: "20% deposit")
 _COMMAND = re.compile(r"(?:^|^[^\n$]*?(?:\w@[\w.-]+|~|/|\))[^\n$]*?\s?)(?<![\d.,])[$%❯]\s+"
                       r"(?P<cmd>(?:\./)?[a-z][\w.-]*)(?P<args>[^\n]*)", re.M)
 # a project's own wrapper script runs the tool it wraps
