@@ -1556,8 +1556,10 @@ class ThreadInferrer:
         screens = self._screens(act)
         for name, obs in children.items():
             # the window whose title says daughter or son is evidence too: it may come later
-            titled = [o for o in screens if _child_word(name, [self.features(o).text]) != "child"]
-            word = _child_word(name, [self.features(o).text for o in titled[:1]])
+            said = [(o, self.features(o).scan(f"child word {name}", lambda t, n=name: _child_word(n, [t])))
+                    for o in screens]  # read once per window, not once per batch
+            titled = [o for o, w in said if w != "child"]
+            word = next((w for _, w in said if w != "child"), "child")
             out.append(_said("children", obs + titled[:3], text=f"{name} is {self.user}'s {word}",
                              reasoning=f"{name} calls them mum or dad", decay="years",
                              key=f"child:{fold(name)}"))
