@@ -248,6 +248,22 @@ def m010_id_floor(db: Database) -> None:
                    [table])
 
 
+@migrations()
+def m011_proposition_use(db: Database) -> None:
+    # How often assistants were given a proposition (the API's and MCP's context and search):
+    # what an assistant relies on is worth asking the person about. A row per proposition
+    # served at least once; it goes with its proposition.
+    db.execute(
+        """
+        CREATE TABLE proposition_use (
+            proposition_id INTEGER PRIMARY KEY REFERENCES propositions (id) ON DELETE CASCADE,
+            served INTEGER NOT NULL DEFAULT 0,
+            last_served_at REAL
+        )
+        """
+    )
+
+
 def apply(db: Database) -> None:
     migrations.apply(db)
 

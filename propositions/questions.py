@@ -4,13 +4,15 @@ Worth asking (``score``, in [0, 1]) is an expected value: what an answer would
 change, weighed by how much rests on the proposition::
 
     score = 0.50 * uncertainty            1 - |2c - 1|, c the calibrated confidence
-          + 0.20 * use                    min(1, suggestions resting on it / 3)
+          + 0.20 * use                    min(1, (suggestions resting on it
+                                                  + times given to assistants / 5) / 3)
           + 0.15 * sensitive              flagged by the audit: ask before it is shared
           + 0.15 * contested              evidence for another active proposition speaks
                                           against it
 
-No count of how often a proposition was served to assistants is kept, so "use"
-counts suggestions only. Propositions the user already judged, and those whose
+Assistants' use is what the API's and MCP's context and search handed them
+(propositions/use.py): five times given count as one suggestion resting on it.
+Propositions the user already judged, and those whose
 every supporting observation came from an app now excluded, are never asked
 about. Unless asked for more, at most ``QuestionPolicy.per_day`` new questions a
 (local) day are put to the user.
@@ -32,6 +34,8 @@ from .store import Store
 W_UNCERTAINTY, W_USE, W_SENSITIVE, W_CONTESTED = 0.50, 0.20, 0.15, 0.15
 #: suggestions resting on a proposition at which its "use" is full
 USE_FULL = 3
+#: times given to assistants that count as one suggestion resting on it
+SERVED_PER_USE = 5
 #: below this a question is not worth the user's time (a confident, unused proposition)
 MIN_SCORE = 0.1
 WHY_CHARS = 160
@@ -224,17 +228,17 @@ def _common_start(sentence: str) -> bool:
 # -- worth -------------------------------------------------------------------------------
 
 
-def score(calibrated: float, *, uses: int = 0, sensitive: bool = False,
+def score(calibrated: float, *, uses: int = 0, served: int = 0, sensitive: bool = False,
           contested: bool = False) -> tuple[float, list[str]]:
     """How much an answer is worth (see the module docstring), and the reasons that count."""
     uncertainty = 1.0 - abs(2.0 * calibrated - 1.0)
-    use = min(1.0, uses / USE_FULL)
+    use = min(1.0, (uses + served / SERVED_PER_USE) / USE_FULL)
     total = (W_UNCERTAINTY * uncertainty + W_USE * use + W_SENSITIVE * float(sensitive)
              + W_CONTESTED * float(contested))
     reasons = []
     if uncertainty >= 0.5:
         reasons.append("uncertain")
-    if uses:
+    if uses or served:
         reasons.append("used")
     if sensitive:
         reasons.append("sensitive")
@@ -243,7 +247,7 @@ def score(calibrated: float, *, uses: int = 0, sensitive: bool = False,
     return round(total, 6), reasons
 
 
-def why_line(p: Proposition, calibrated: float, *, uses: int = 0,
+def why_line(p: Proposition, calibrated: float, *, uses: int = 0, served: int = 0,
              contradicted_by: Proposition | None = None) -> str:
     """The evidence and the reason for asking, in one line."""
     parts = [f"{round(calibrated * 100)}% sure"]
@@ -252,6 +256,8 @@ def why_line(p: Proposition, calibrated: float, *, uses: int = 0,
         parts.append("seen in " + " — ".join(seen))
     if uses:
         parts.append(f"{uses} suggestion{'s' if uses != 1 else ''} rest{'s' if uses == 1 else ''} on it")
+    if served:
+        parts.append(f"given to assistants {served} time{'s' if served != 1 else ''}")
     if p.sensitive:
         parts.append(f"flagged {p.sensitive.replace(',', ', ')}: asked before it is shared")
     if contradicted_by is not None:
@@ -309,7 +315,8 @@ def choose(store: Store, policy: QuestionPolicy, *, limit: int | None = None,
         if p.sensitive and not include_sensitive:
             continue
         cal = calibrations(p.confidence, p.source, p.topic_key)
-        worth, reasons = score(cal, uses=c["uses"], sensitive=bool(p.sensitive),
+        worth, reasons = score(cal, uses=c["uses"], served=c["served"],
+                               sensitive=bool(p.sensitive),
                                contested=c["contradicted_by"] is not None)
         if worth < MIN_SCORE:
             continue
@@ -336,7 +343,8 @@ def choose(store: Store, policy: QuestionPolicy, *, limit: int | None = None,
         p = r["proposition"]
         other = partners.get(r["contradicted_by"]) if r["contradicted_by"] else None
         wording = (word_question(p.text, policy.user),
-                   why_line(p, r["calibrated"], uses=r["uses"], contradicted_by=other),
+                   why_line(p, r["calibrated"], uses=r["uses"], served=r["served"],
+                            contradicted_by=other),
                    r["score"], r["reasons"])
         held = state.get(p.id)
         # Written only when new or changed: the dashboard lists them every few seconds.

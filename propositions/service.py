@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,6 +18,7 @@ from .config import Weights  # the front ends take the ranking weights from the 
 from .questions import Question, QuestionPolicy
 from .store import CheckReport, Clock, Store, guarded
 from .suggest import record_feedback
+from .use import UseTally
 
 #: an edit states what the user says is true, so it is held at least this likely
 USER_EDIT_CONFIDENCE = 0.95
@@ -92,6 +93,8 @@ class Service:
         self.clock = clock or store.clock
         #: how often and about what questions are asked (the application sets it from settings)
         self.question_policy = questions or QuestionPolicy()
+        #: how often assistants were given each proposition (questions weigh it)
+        self.use = UseTally(store, self.clock)
 
     @classmethod
     def open(cls, path: str | Path, *, weights: Weights | None = None,
@@ -100,7 +103,13 @@ class Service:
         return cls(Store(path, **store_options), weights=weights or Weights(), questions=questions)
 
     def close(self) -> None:
+        self.use.close()
         self.store.close()
+
+    def note_served(self, ids: Iterable[int | None]) -> None:
+        """These propositions were just given to an assistant (the API's and MCP's context
+        and search): what assistants rely on is worth asking the person about."""
+        self.use.note(ids)
 
     # -- reading ---------------------------------------------------------------
 
@@ -363,6 +372,8 @@ class Service:
                   include_sensitive: bool = True) -> list[Question]:
         """The questions to ask now, best first (at most a few new ones a day unless
         ``limit`` or ``everything``); they are recorded as asked."""
+        if self.use.pending():
+            self.use.flush()  # what this process handed assistants counts at once
         return questions_mod.choose(self.store, self.question_policy, limit=limit,
                                     everything=everything, include_sensitive=include_sensitive)
 

@@ -10,6 +10,7 @@ import anyio
 import httpx
 import pytest
 
+from gumd.api import ReadPool, ServiceSpec
 from propositions import Proposition, Store
 
 from .test_api import AUTH, Live, live, live_factory  # noqa: F401  (fixtures)
@@ -79,13 +80,41 @@ def test_sensitive_questions_only_when_shared(live_factory: Callable[..., Live])
                               json={"answer": "no"}).status_code == 200
 
 
+@pytest.mark.parametrize("workers", [0, 2])
+def test_what_assistants_are_given_is_asked_about_first(live_factory: Callable[..., Live],
+                                                         store: Store, workers: int) -> None:
+    """Context and search count what they hand out, in the server or its worker processes;
+    of two propositions alike in all else, the one assistants rely on is asked about first."""
+    kyoto = store.add_proposition(Proposition(
+        text="Dana is planning a trip to Kyoto", confidence=0.6, source="test"), [])
+    cello = store.add_proposition(Proposition(
+        text="Dana is learning the cello", confidence=0.6, source="test"), [])
+    live = live_factory(readers=ReadPool(ServiceSpec(str(store.path)), workers)
+                        if workers else None)
+    for _ in range(4):
+        served = live.client.get("/v1/context", params={"q": "Kyoto"}).json()["propositions"]
+        assert [p["id"] for p in served] == [kyoto]
+        found = live.client.get("/v1/propositions", params={"q": "Kyoto"}).json()["results"]
+        assert [p["id"] for p in found] == [kyoto]
+    listed = live.client.get("/v1/questions", params={"all": "true"}).json()["questions"]
+    order = [q["proposition_id"] for q in listed]
+    assert order.index(kyoto) < order.index(cello)
+    (q,) = [q for q in listed if q["proposition_id"] == kyoto]
+    assert "used" in q["reasons"] and "given to assistants" in q["why"]
+    live.server.stop()  # what is still gathered, in the workers too, is written on the way out
+    assert store.read("SELECT served FROM proposition_use WHERE proposition_id = ?",
+                      (kyoto,))[0][0] == 8
+    assert store.read("SELECT count(*) FROM proposition_use")[0][0] == 1
+
+
 def test_mcp_asks_on_gumds_behalf(gumd_home: Path, store: Store) -> None:
     pid = store.add_proposition(Proposition(text="The user is moving to Chicago", confidence=0.5,
                                             source="test"), [])
 
     async def script(session: Any) -> dict[str, Any]:
         call = session.call_tool
-        out = {"ask": await call("ask_user_question", {})}
+        out = {"context": await call("get_user_context", {"query": "Chicago"})}
+        out["ask"] = await call("ask_user_question", {})
         qid = payload(out["ask"])["questions"][0]["id"]
         out["edit_no_text"] = await call("answer_question", {"id": qid, "answer": "edit"})
         out["missing"] = await call("answer_question", {"id": 4242, "answer": "yes"})
@@ -96,6 +125,8 @@ def test_mcp_asks_on_gumds_behalf(gumd_home: Path, store: Store) -> None:
     out = anyio.run(_stdio_session, gumd_home, script)
     (q,) = payload(out["ask"])["questions"]
     assert q["question"] == "Are you moving to Chicago?" and q["proposition_id"] == pid
+    assert [p["id"] for p in payload(out["context"])["propositions"]] == [pid]
+    assert "given to assistants 1 time" in q["why"]  # what the assistant was just given
     assert "edit needs text" in error_text(out["edit_no_text"])
     assert "no question with id 4242" in error_text(out["missing"])
     assert payload(out["answer"])["proposition"]["status"] == "rejected"

@@ -75,6 +75,7 @@ def test_score_is_uncertainty_use_sensitivity_and_contradiction() -> None:
     assert score(0.5)[0] == pytest.approx(0.5)
     assert score(0.97)[0] == pytest.approx(0.5 * 0.06)
     assert score(0.9, uses=3)[0] == pytest.approx(0.5 * 0.2 + 0.2)
+    assert score(0.9, served=5)[0] == pytest.approx(0.5 * 0.2 + 0.2 / 3, abs=1e-6)
     assert score(0.9, sensitive=True, contested=True)[1] == ["sensitive", "contradicted"]
 
 
@@ -127,6 +128,48 @@ def test_suggestions_sensitive_flags_and_contradictions_come_first(svc: Service,
     assert here not in found
     assert found[used].score > found[plain].score  # use outweighs being a little less sure
     assert found[away].score > score(0.8)[0] and found[flagged].score > score(0.8)[0]
+
+
+def test_what_assistants_are_given_is_worth_asking(svc: Service, store: Store) -> None:
+    kyoto = add(store, "Dana is planning a trip to Kyoto", 0.6)
+    cello = add(store, "Dana is learning the cello", 0.6)
+    for _ in range(10):
+        svc.note_served([kyoto])
+    found = svc.questions(everything=True)
+    assert [q.proposition_id for q in found] == [kyoto, cello]
+    assert found[0].reasons == ["uncertain", "used"]
+    assert "given to assistants 10 times" in found[0].why
+    assert found[0].score == pytest.approx(score(0.6, served=10)[0])
+    assert score(0.6, served=15)[0] == pytest.approx(score(0.6, uses=3)[0])  # five = one
+    svc.forget(ForgetRequest(ids=[kyoto]))
+    assert store.read("SELECT count(*) FROM proposition_use")[0][0] == 0
+
+
+def test_assistant_use_waits_out_a_locked_database_and_is_never_lost(store: Store) -> None:
+    import sqlite3
+
+    from propositions.use import UseTally
+
+    pid = add(store, "Dana is planning a trip to Kyoto", 0.6)
+    tally = UseTally(Store(store.path, clock=store.clock, busy_timeout_s=0.05), store.clock)
+    holder = sqlite3.connect(store.path)
+    holder.execute("BEGIN IMMEDIATE")  # another process holds the write lock
+    tally.note([pid, pid, None])
+    tally.flush()
+    assert tally.pending() == 2  # kept for the next try, not dropped
+    holder.rollback()
+    holder.close()
+    tally.note([pid])  # within FLUSH_S of the last try: gathered, not written yet
+    assert tally.pending() == 3
+    tally.close()
+    assert tally.pending() == 0
+    assert store.read("SELECT served FROM proposition_use")[0][0] == 3
+    tally.store.close()
+    locked = UseTally(store, store.clock)
+    store.read_only = DatabaseReadOnly("database cannot be written", str(store.path))
+    locked.note([pid])
+    locked.close()  # a read-only database counts nothing and raises nothing
+    assert locked.pending() == 0
 
 
 def test_sensitive_questions_can_be_held_back(svc: Service, store: Store) -> None:

@@ -57,6 +57,7 @@ def context(
     still go in; ``omitted`` counts what did not fit. Evidence is summarised as
     the apps and window titles it was seen in and when, never as screen text.
     What the privacy audit flagged sensitive is left out unless ``share_sensitive``.
+    What is handed out is counted as assistants' use, which makes it worth a question.
     """
     result = svc.query(query or None, since=since, until=until, limit=limit,
                        include_sensitive=share_sensitive)
@@ -70,6 +71,7 @@ def context(
             continue
         items.append(item)
         used += cost
+    svc.note_served(item["id"] for item in items)
     return {"query": query or "", "propositions": items, "tokens": used,
             "max_tokens": max_tokens, "omitted": omitted}
 
@@ -105,6 +107,7 @@ def search(
     """Ranked search; the same shape as `gumd query --json` (sensitive ones as in ``context``)."""
     result = svc.query(query or None, since=since, until=until, limit=limit,
                        min_confidence=min_confidence, include_sensitive=share_sensitive)
+    svc.note_served(h.proposition.id for h in result.hits)
     return {
         "query": query or "",
         "results": [

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ..errors import InvalidInput, NotFound
@@ -29,7 +29,8 @@ class QuestionsMixin(ConnectionBase):
 
     def question_candidates(self, limit: int = 2000) -> list[dict[str, Any]]:
         """Active propositions the user has not judged, with what makes asking worth it:
-        how many suggestions rest on each (``uses``) and, where an observation that supports
+        how many suggestions rest on each (``uses``), how often assistants were given it
+        (``served``) and, where an observation that supports
         another active proposition speaks against it, that one (``contradicted_by``).
 
         Those most worth it come first (contested, cited, flagged, then confidence nearest
@@ -45,17 +46,20 @@ class QuestionsMixin(ConnectionBase):
             f"JOIN propositions op ON op.id = o.proposition_id AND op.status = 'active' "
             f"WHERE c.relation = 'contradicts' GROUP BY c.proposition_id) "
             f"SELECT {', '.join('p.' + c.strip() for c in PROP_COLUMNS.split(','))}, "
-            f"coalesce(u.n, 0) AS uses, a.other AS contradicted_by FROM propositions p "
+            f"coalesce(u.n, 0) AS uses, coalesce(pu.served, 0) AS served, "
+            f"a.other AS contradicted_by FROM propositions p "
             f"LEFT JOIN uses u ON u.pid = p.id LEFT JOIN against a ON a.pid = p.id "
+            f"LEFT JOIN proposition_use pu ON pu.proposition_id = p.id "
             f"WHERE p.status = 'active' AND p.user_feedback IS NULL "
-            f"ORDER BY (a.other IS NOT NULL) DESC, (coalesce(u.n, 0) > 0) DESC, "
+            f"ORDER BY (a.other IS NOT NULL) DESC, "
+            f"(coalesce(u.n, 0) > 0 OR coalesce(pu.served, 0) > 0) DESC, "
             f"(p.sensitive != '') DESC, abs(p.confidence - 0.5), p.id LIMIT ?",
             (int(limit),),
         )
         out = []
         for r in rows:
             out.append({"proposition": self.proposition_from_row(r), "uses": r["uses"],
-                        "contradicted_by": r["contradicted_by"]})
+                        "served": r["served"], "contradicted_by": r["contradicted_by"]})
         return out
 
     def evidence_apps(self, prop_ids: Sequence[int]) -> dict[int, list[str | None]]:
@@ -80,6 +84,20 @@ class QuestionsMixin(ConnectionBase):
                 + (f"AND o.{column} IS NOT NULL " if not_null else "")
                 + f"AND e.proposition_id IN ({','.join('?' * len(chunk))})", chunk)]
         return out
+
+    def add_served(self, counts: Mapping[int, int], at: float) -> None:
+        """Count that assistants were given these propositions (id -> times) at ``at``;
+        ids no longer stored (forgotten meanwhile) are passed over."""
+        rows = [(int(pid), int(n), float(at)) for pid, n in counts.items() if n > 0]
+        if not rows:
+            return
+        with self.write() as conn:
+            conn.executemany(
+                "INSERT INTO proposition_use (proposition_id, served, last_served_at) "
+                "SELECT ?1, ?2, ?3 WHERE EXISTS (SELECT 1 FROM propositions WHERE id = ?1) "
+                "ON CONFLICT (proposition_id) DO UPDATE SET served = served + excluded.served, "
+                "last_served_at = max(coalesce(last_served_at, 0), excluded.last_served_at)",
+                rows)
 
     def upsert_question(self, prop_id: int, question: str, why: str, score: float,
                         reasons: Sequence[str]) -> int:
