@@ -7,6 +7,7 @@ never renamed or removed, so scripts can rely on them.
 from __future__ import annotations
 
 import math
+from dataclasses import asdict
 from collections.abc import Callable, Mapping
 from datetime import datetime, timezone
 from typing import Any
@@ -83,13 +84,7 @@ def evidence(link: EvidenceLink) -> dict[str, Any]:
 
 
 def history(entry: HistoryEntry) -> dict[str, Any]:
-    return {
-        "new_id": entry.new_id,
-        "old_id": entry.old_id,
-        "kind": entry.kind,
-        "created_at": iso(entry.created_at),
-        "note": entry.note,
-    }
+    return iso_times(asdict(entry))
 
 
 def suggestion(s: Suggestion, describe: Callable[[Mapping[str, Any]], str] | None = None) -> dict[str, Any]:
