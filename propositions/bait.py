@@ -46,7 +46,24 @@ _THREAT = re.compile(
     # a card or a right that is about to lapse
     r"\b(?:carte|card|tarjeta|cartao|karte)\b.{0,40}\b(?:arrive a expiration|expire|expires|expiring|"
     r"caduca|expira|vence|lauft ab)|\b(?:definitivement perdus|will be lost|se perderan|"
-    r"serao perdidos|verfallen endgultig)\b|\bremboursements (?:seront )?suspendus\b")
+    r"serao perdidos|verfallen endgultig)\b|\bremboursements (?:seront )?suspendus\b|"
+    # a parcel held back until something is paid
+    r"\b(?:your|the) (?:parcel|package|shipment)\b.{0,40}\b(?:on hold|held|could not be delivered|"
+    r"undeliverable|awaiting (?:payment|delivery)|pending)|"
+    r"\bvotre (?:colis|envoi)\b.{0,40}\b(?:en attente|bloque|retenu|suspendu|n'a pas pu etre livre)|"
+    r"\b(?:su|tu) (?:paquete|envio)\b.{0,40}\b(?:retenid|pendiente|en espera|no (?:se )?(?:ha )?"
+    r"podido (?:ser )?entregar)|"
+    r"\b(?:ihr|dein) (?:paket|sendung)\b.{0,40}\b(?:zuruckgehalten|konnte nicht zugestellt|"
+    r"angehalten)|"
+    r"\b(?:sua|seu) (?:encomenda|pacote|envio)\b.{0,40}\b(?:retid|pendente|aguardando|"
+    r"nao (?:pode|foi possivel))|"
+    # a payee's bank details that "changed" while money is due
+    r"\b(?:updated|new|changed) (?:wire|wiring|bank(?:ing)?|payment) (?:instructions|details)\b|"
+    r"\bour bank (?:details|account) (?:has|have) changed\b|"
+    r"\bnouvelles coordonnees bancaires\b|\bchangement de (?:rib|coordonnees bancaires)\b|"
+    r"\bnuevos datos bancarios\b|\bnueva cuenta bancaria\b|\bcambio de cuenta bancaria\b|"
+    r"\b(?:neue|geanderte) (?:bankverbindung|kontoverbindung|iban)\b|"
+    r"\bnovos dados bancarios\b|\bnova conta bancaria\b|\balteracao (?:de|dos) dados bancarios\b")
 
 # The push to act now, or to hand something over.
 _PRESSURE = re.compile(
@@ -62,7 +79,9 @@ _PRESSURE = re.compile(
     r"\baction (?:requise|required)\b|\baccion requerida\b|\bacao necessaria\b|"
     r"\bhandlung erforderlich\b|\bderniers jours\b|\blast (?:days|chance)\b|\bultimos dias\b|"
     r"\bletzte (?:tage|chance)\b|\bfrais d'envoi\b|\bshipping fee\b|\bgastos de envio\b|"
-    r"\btaxa de envio\b|\bversandgebuhr\b|"
+    r"\btaxa de envio\b|\bversandgebuhr\b|\bredelivery fee\b|\bcustoms (?:fee|charge|duty)\b|"
+    r"\bfrais de (?:reexpedition|douane)\b|\btasas de aduana\b|\bzollgebuhr|"
+    r"\btaxa (?:de desalfandegamento|alfandegaria)\b|"
     # scarcity against a clock: "only 4 left", "nur noch 4", "quedan 3", "restam 2"
     r"\bonly \d+ (?:left|remaining)\b|\bnur noch \d+\b|\bquedan \d+\b|\brestam \d+\b|\bplus que \d+\b")
 

@@ -48,6 +48,23 @@ FOREIGN = [
            "⚠ Este mensaje parece sospechoso. Gmail no pudo verificar que proviene de bbva.mx."),
     screen("Herzlichen Glückwunsch! – Lidl Gewinnspiel", "HERZLICHEN GLÜCKWUNSCH! Sie wurden ausgewählt, "
            "einen Gutschein im Wert von 500 € zu gewinnen. Nur noch 4 Gutscheine übrig"),
+    # a parcel held until a small fee is paid
+    screen("Your parcel is on hold - Gmail", "Royal Mail: your parcel is on hold. A £1.99 redelivery "
+           "fee is due. Pay within 24 hours or it will be returned to the sender."),
+    screen("Votre colis est en attente de livraison - Gmail", "Colissimo\nVotre colis est en attente "
+           "de livraison. Des frais de réexpédition de 1,99 € sont nécessaires : cliquez ici."),
+    screen("Ihr Paket konnte nicht zugestellt werden – GMX FreeMail", "DHL: Ihr Paket konnte nicht "
+           "zugestellt werden. Bitte zahlen Sie die Zollgebühr von 2,99 € sofort."),
+    screen("Su paquete está retenido - Gmail", "Correos: su paquete está retenido en aduana. Pague "
+           "las tasas de aduana de 1,79 € en 48 horas."),
+    screen("Sua encomenda está retida - Gmail", "Correios: sua encomenda está retida. Pague a taxa "
+           "de desalfandegamento de R$ 9,90 imediatamente."),
+    # a payee's bank details "changed" in a hurry, while money is due
+    screen("URGENT: Updated wiring instructions - Outlook", "From: Maggie S. <maggie@titl3-co.example>\n"
+           "Please use the updated wiring instructions below for Friday's closing. Wire the funds "
+           "today; the old account can no longer receive payments."),
+    screen("Dringend: neue Bankverbindung – GMX FreeMail", "Bitte überweisen Sie die Rechnung ab sofort "
+           "auf unsere neue Bankverbindung. Dringend, heute noch."),
 ]
 # Real mail that shares words with bait: none of it is bait.
 REAL = [
@@ -59,6 +76,12 @@ REAL = [
     screen("Parabéns pela aprovação! - Gmail",
            "Parabéns, Camila! Você foi selecionada para a próxima etapa do processo seletivo."),
     screen("Boarding pass - Lisbon to Porto", "Your flight TP1942 departs Fri 2 Apr 2027 at 09:10. Urgent changes: call us."),
+    screen("Your parcel is on its way - Gmail", "Royal Mail: your parcel will be delivered tomorrow "
+           "between 9:00 and 13:00. Track it here."),
+    screen("Votre colis est arrivé - Gmail", "Colissimo : votre colis vous attend en point retrait "
+           "jusqu'au 12 mars. Pensez à votre pièce d'identité."),
+    screen("Completion statement - Outlook", "Please find the completion statement attached. Funds "
+           "are to be sent to our client account as set out in our engagement letter."),
 ]
 
 
