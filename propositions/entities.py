@@ -437,12 +437,26 @@ def own_turn(user: str) -> re.Pattern[str]:
     return re.compile(rf"^\s*(?:{names})\s*:", re.M)
 
 
+# The same said of them, where a profile or a header beside their name says it
+# ("Françoise Delmas · Retraitée · Habite à Bordeaux", "Lives in Leeds").
+_LIVES_IN = re.compile(
+    r"(?i:\blives|\bbased|\bhabite|\bvit|\bvive|\bwohnt|\bmora|\breside)\s+"
+    r"(?i:in|en|em|no|na|à|a|au|im|am)\s+(?:(?i:the|der|die|el|la|o|a)\s+)?"
+    rf"(?P<place>{_NAME}(?:[ -]{_NAME}){{0,2}})")
+
+
 def said_home(text: str, user: str) -> list[str]:
-    """Where the person says, in a chat turn of their own, that they live."""
+    """Where the person says, in a chat turn of their own, that they live, or a line that
+    names them in full (a profile, an account header) says it of them."""
     turn = own_turn(user)
+    words = [fold(w) for w in user.split()]
     out = []
     for line in text.splitlines():
-        if not turn.match(fold(line)):
+        folded = fold(line)
+        if not turn.match(folded):
+            if len(words) > 1 and words[0] in folded and words[-1] in folded:
+                out += [m.group("place") for m in _LIVES_IN.finditer(line)
+                        if _place(fold(m.group("place")))]
             continue
         for m in _LIVE_IN.finditer(line):
             place = m.group("place")

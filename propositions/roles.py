@@ -266,6 +266,47 @@ def own_roles(text: str) -> list[tuple[str, str | None]]:
     return out
 
 
+# Retired, in five languages (generic data). "reformado" is retired in Portugal; "retraite"
+# without its accent is the noun (a pension scheme, a news headline), so the accent is needed.
+_RETIRED = re.compile(
+    r"(?i)\bretired\b|\bpensioner\b|\bim ruhestand\b|\bruheständler(?:in)?\b|\brentner(?:in)?\b|"
+    r"\bpensionär(?:in)?\b|\bpensioniert(?:e|er)?\b|(?-i:\bi\.\s?R\.)|\bretraitée?\b|"
+    r"\bà la retraite\b|\bjubilad[oa]\b|\bpensionista\b|\baposentad[oa]\b|\breformad[oa]\b")
+# A line that introduces the person: their profile, their bio.
+_PROFILE = re.compile(r"(?i)^\W*(?:profil|profile|perfil|über mich|a propos|à propos|bio|sobre mim|"
+                      r"acerca de m[ií]|about me)\b")
+# A pension paid in: a bank statement's line that names it, with an amount credited.
+_PENSION_PAID = re.compile(r"(?i)\b(?:rente|pension|pensión|pensão|aposentadoria|jubilación)\b"
+                           r"[^\n]{0,60}?\+\s?\d")
+# The German engineer's degree, said in a profile before the field ("Dipl.-Ing. Schiffbau").
+_DIPL_ING = re.compile(r"\bDipl\.?\s?-?\s?Ing\.?")
+
+
+def retired(text: str, user: str, wrote: bool) -> list[str | None]:
+    """Signs that the person is retired: in a line naming them or introducing them, in text
+    they wrote, or a pension credited to their account. Each sign is the occupation they
+    retired from where the same line says it ("engineer"), else None."""
+    if not (_RETIRED.search(text) or _PENSION_PAID.search(text)):
+        return []
+    names = [re.escape(w) for w in user.split() if len(w) > 2]
+    named = re.compile(rf"\b(?:{'|'.join(names)})\b") if names else None
+    out: list[str | None] = []
+    for line in text.splitlines():
+        if _PENSION_PAID.search(line):
+            out.append(None)
+            continue
+        if not _RETIRED.search(line):
+            continue
+        if not (wrote or _PROFILE.match(line) or (named is not None and named.search(line))):
+            continue
+        if _DIPL_ING.search(line):
+            out.append("engineer")
+            continue
+        m = re.search(rf"(?i)\b(?:{_OCCUPATION_RE})\b", line)
+        out.append(in_english(m.group(0)) if m else None)
+    return out
+
+
 def class_subject(text: str) -> str | None:
     """The subject of a class page ("10C Chemistry" is chemistry)."""
     m = _SUBJECT.search(text)

@@ -271,6 +271,7 @@ class _RoleSigns:
     schools: list[str]
     accepted: list[tuple[str, str]]  # job offers they accepted: (role, organisation)
     business: list[tuple[str, str | None]]  # a business named after them, and what it does
+    retired: list[str | None]  # signs they are retired: the occupation retired from, or None
 
 
 def subject_of(title: str | None, app: str | None) -> str:
@@ -375,7 +376,8 @@ def _features(o: Observation, user: str) -> _Features:
                            pairs=roles.language_pairs(text), schools=roles.schools_in(text),
                            accepted=roles.accepted_jobs(text) if wrote or _EDITOR.search(o.app or "")
                            or _MAILISH.search(f"{o.app} {o.window_title}") else [],
-                           business=roles.own_business(text, surname))
+                           business=roles.own_business(text, surname),
+                           retired=roles.retired(text, user, wrote))
     return _Features(text=text, subject=subject, folded=fold(text), tools=tools, roles=signs,
                      cues={} if _is_feed(o) else activities.cues_in(f"{o.app or ''}\n{text}"),
                      people=people,
@@ -1410,10 +1412,11 @@ class ThreadInferrer:
                 what = _SELF_IN_ENGLISH.get(what, what)
                 said[what].append(o)
         for what, obs in said.items():
-            out.append(_said("self", obs,
+            # being retired is an occupation's end: one statement with what roles find
+            out.append(_said("role" if what == "retired" else "self", obs,
                              text=f"{self.user} is {what}",
                              reasoning=f"says so themselves: “I'm {what}”", decay="years",
-                             key=f"self:{fold(what)}"))
+                             key="role:retired" if what == "retired" else f"self:{fold(what)}"))
         # what they say they are stuck on, in a line of their own
         stuck: dict[str, list[Observation]] = defaultdict(list)
         first = self.user
@@ -1439,6 +1442,8 @@ class ThreadInferrer:
 
         pairs: Counter[tuple[str, str]] = Counter()
         pair_obs: list[Observation] = []
+        retired_from: Counter[str] = Counter()
+        retired_obs: list[Observation] = []
         universities: Counter[str] = Counter()
         course_obs: list[Observation] = []
         teaching: list[Observation] = []
@@ -1469,6 +1474,9 @@ class ThreadInferrer:
             if signs.pairs:
                 pairs.update(signs.pairs)
                 pair_obs.append(o)
+            if signs.retired:
+                retired_obs.append(o)
+                retired_from.update(r for r in signs.retired if r)
         if teaching:
             # the school the class pages name, else the one the person's mail names most
             add(roles.teacher(schools.most_common(1)[0][0] if schools else "",
@@ -1491,6 +1499,10 @@ class ThreadInferrer:
                     roles.workplace([self.features(o).text for o in hits])
                 add(roles.Role(f"works as {name}" + (f" at {employer}" if employer else ""),
                                f"employer:{fold(employer)}" if employer else "trade"), hits)
+        if retired_obs:
+            was = retired_from.most_common(1)[0][0] if retired_from else None
+            add(roles.Role(f"is a retired {was}" if was else "is retired", "retired"),
+                retired_obs)
         add(roles.student(universities, len(course_obs)), course_obs)
         add(roles.translator(pairs), pair_obs)
         if any(k.startswith("own:") and "student" in k for k in found):

@@ -1199,3 +1199,27 @@ def test_preparing_for_a_named_exam_and_a_simulator_is_no_mock_exam(tmp_path: Pa
         ("Google Chrome", "Simulador de crédito automóvel – Banco", "Simulador: prestação 310 €/mês"),
     ])
     assert not any("studies" in s or "studying" in s for s in said), said
+
+
+def test_retired_from_a_profile_beside_the_name_or_a_pension_paid_in(tmp_path: Path) -> None:
+    said = _said(tmp_path, "Françoise Delmas", [
+        ("Firefox", "Mon profil – Club de marche de Caudéran",
+         "Françoise Delmas · Retraitée de l'Éducation nationale · Habite à Bordeaux\nSorties du jeudi"),
+        ("Firefox", "Sud Ouest – Économie",  # a headline about pensions says nothing of her
+         "Retraites : ce qui change pour les pensions au 1er avril\nLes retraités verront …"),
+    ])
+    assert "Françoise is retired" in said and "Françoise lives in Bordeaux" in said, said
+    said = _said(tmp_path / "b", "Hans-Jürgen Thiessen", [
+        ("Firefox", "Hamburger Schachklub – Mitglieder",
+         "Profil: \"Dipl.-Ing. Schiffbau, 38 Jahre bei der Werft, seit 2021 im Ruhestand.\""),
+        ("Firefox", "Haspa – Umsätze",
+         "Umsätze: 14.02. EDEKA Barmbek -63,20 €   29.01. Deutsche Rentenversicherung RENTE 02/27 +2.468,31 €"),
+    ])
+    assert "Hans-Jürgen is a retired engineer" in said, said
+    said = _said(tmp_path / "c", "Dana Reyes", [
+        ("Firefox", "Retirement planning – Vanguard", "When can I retire? Retired at 60: a guide.\n"
+         "Your projected pension at 67: 1,840 a month."),
+        ("Firefox", "Pension statement – Aviva", "Dana Reyes\nPension pot value: 48,210. "
+         "Contributions this year: 3,600."),
+    ])
+    assert not [s for s in said if "retired" in s], said  # planning for it is not being it
