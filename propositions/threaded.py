@@ -40,7 +40,7 @@ from collections.abc import Callable, Collection
 from datetime import date, datetime
 from pathlib import PurePosixPath
 
-from . import activities, bait, entities, roles
+from . import activities, bait, entities, roles, vehicles
 from .activities import fold
 from .chrome import is_clock, strip_chrome
 from .dates import MONTHS, WEEKDAYS, date_mentions, format_time, clock_time, sentences
@@ -133,6 +133,10 @@ _FOREIGN_EVENTS = {
 _FOREIGN_EVENT_RE = re.compile(
     r"(?<![\w-])(?P<noun>" + "|".join(sorted((re.escape(w) for w in _FOREIGN_EVENTS), key=len, reverse=True))
     + r")(?![\w-])", re.I)
+# what follows an event's noun to say whose or where it is ("with Dr Adams", "at the Heath")
+_EVENT_TAIL = re.compile(r"\s+(?:with|at|for|of)\s+")
+# an event noun on its own, to find it inside a phrase _EVENT_RE matched
+_EVENT_NOUN = re.compile(r"\b(?i:" + "|".join(re.escape(n) for n in _EVENT_NOUNS) + r")s?\b")
 _EVENT_RE = re.compile(
     r"(?P<phrase>(?:(?<![\w'’])[A-Za-z0-9][A-Za-z0-9-]*\s+){0,2}\b(?i:" + "|".join(re.escape(n) for n in _EVENT_NOUNS) +
     r")s?\b(?:\s+(?:with|at|for|of)\s+(?:(?:the|our|my|your)\s+)?"
@@ -465,10 +469,17 @@ class ThreadInferrer:
     def features(self, o: Observation) -> _Features:
         return self._features(o)
 
+    def _day(self, d: date) -> str:
+        return _day(d, getattr(self, "_year", datetime.now().year))
+
     # -- the protocol ------------------------------------------------------------
 
     def propose(self, batch: list[Observation], store: Store) -> list[Candidate]:
         act = self._window(batch, store)
+        # a day is said with its year where that is not the year the batch was seen in: what
+        # a sentence says must not depend on the day it is computed (a replay, a test)
+        self._year = datetime.fromtimestamp(max((o.captured_at for o in batch), default=0)).year \
+            if batch else datetime.now().year
         # where the person lives, so that no trip goes there
         self._home_seen: dict[str, list[Observation]] = defaultdict(list)
         for o in self._screens(act):
@@ -494,6 +505,7 @@ class ThreadInferrer:
         out += self._tools(act)
         out += self._self_statements(act)
         out += self._health(act)
+        out += self._vehicle_tests(act)
         out += self._milestones(act)
         out += roles_said
         out += self._others(act)
@@ -780,7 +792,7 @@ class ThreadInferrer:
         for f in feats:
             people.update(f.people)
         dates = _cluster(sorted({d for f in feats for d, _, _ in f.dates}))
-        when = f" on {_day(dates[0])}" if len(dates) == 1 else (
+        when = f" on {self._day(dates[0])}" if len(dates) == 1 else (
             f" around {_span(dates[0], dates[-1])}" if dates else "")
         k = kind.id
         if k == "event":
@@ -812,7 +824,7 @@ class ThreadInferrer:
                              or any(c in fold(line) for c in cue_words))
             days = sorted(beside, key=lambda d: (-beside[d], d)) if beside else \
                 sorted({d for f in holding for d, _, _ in f.dates})
-            on = f" on {_day(days[0])}" if days else ""
+            on = f" on {self._day(days[0])}" if days else ""
             if not days and not hosts:
                 return None  # "is going to a wedding": whose, or when, or nothing
             if days:
@@ -834,7 +846,7 @@ class ThreadInferrer:
             # the dates said with the destination, not every date in the thread
             there = _cluster(sorted({d for f in all_feats for d, line, _ in f.dates if dest in line}))
             if there:
-                when = f" on {_day(there[0])}" if len(there) == 1 else f" around {_span(there[0], there[-1])}"
+                when = f" on {self._day(there[0])}" if len(there) == 1 else f" around {_span(there[0], there[-1])}"
             # how they go, where the thread says it one way more than any other
             modes = Counter(mode for f in all_feats for mode in f.scan("modes", _travel_modes))
             ranked = modes.most_common(2)
@@ -900,7 +912,7 @@ class ThreadInferrer:
             if races:
                 race, _ = races.most_common(1)[0]
                 days = sorted({d for f in all_feats for d, line, _ in f.dates if race in line})
-                on = f" on {_day(days[0])}" if days else ""
+                on = f" on {self._day(days[0])}" if days else ""
                 return f"{u} is training for the {race}{on}", "training"
             cues = {c for f in feats for c in f.cues.get("training", ())}
             what = next((c.strip() for c in ("half marathon", "marathon", "triathlon", "maraton",
@@ -929,7 +941,7 @@ class ThreadInferrer:
             mates = Counter(name for line in lines for name in _colleagues(line) if fold(name) not in own)
             days = sorted({d for f in feats for d, line, _ in f.dates if line in lines})
             who = f" with {mates.most_common(1)[0][0]}" if mates else ""
-            on = f" on {_day(days[0])}" if days else ""
+            on = f" on {self._day(days[0])}" if days else ""
             if not who and not on:
                 return None  # "is swapping a shift": which, or with whom, or nothing
             return f"{u} is swapping a shift{on}{who}", "shift"
@@ -1044,8 +1056,8 @@ class ThreadInferrer:
                 "rota", lambda t, o=o: _rota_days(t, fold(t), first_word, o.captured_at))]
             span = _cluster(sorted({d for d, named in rows if named})) or \
                 _cluster(sorted({d for d, _ in rows}))
-            when = (f" from {_day(span[0])} to {_day(span[-1])}" if len(span) > 1
-                    else f" on {_day(span[0])}" if span else "")
+            when = (f" from {self._day(span[0])} to {self._day(span[-1])}" if len(span) > 1
+                    else f" on {self._day(span[0])}" if span else "")
             return f"{u} is on call{team}{when}", "on call"
         if k == "caring":
             rels = Counter(r for f in all_feats for r, _ in f.relations
@@ -1074,6 +1086,56 @@ class ThreadInferrer:
 
     # -- dates -------------------------------------------------------------------------
 
+    def _vehicle_tests(self, act: _Activity) -> list[Candidate]:
+        """A vehicle's roadworthiness test the person booked, or that falls due
+        (see :mod:`propositions.vehicles`): its day, the vehicle, and the expiry it beats."""
+        booked: Counter[date] = Counter()
+        times: dict[date, str] = {}
+        due: Counter[date] = Counter()
+        names: Counter[str] = Counter()
+        cars: Counter[str] = Counter()
+        obs: list[Observation] = []
+        for o in self._screens(act):
+            f = self.features(o)
+            test = f.scan("vehicle_test", vehicles.inspection_in)
+            if test is None:
+                continue
+            obs.append(o)
+            names[test.name] += 1
+            if car := f.scan("vehicle", vehicles.vehicle_in):
+                cars[car] += 1
+            seen = datetime.fromtimestamp(o.captured_at).date()
+            for when, line, at in f.dates:
+                if when < seen:
+                    continue  # a past date is the test's history
+                said = vehicles.inspection_in(line)
+                if said is not None and said.due and not said.booked:
+                    due[when] += 1
+                elif test.booked:
+                    booked[when] += 1
+                    clock = at or next(iter(re.findall(r"\b[012]?\d:[0-5]\d\b", line)), None)
+                    if clock:
+                        times.setdefault(when, clock)
+        if not obs or not (booked or due):
+            return []
+        name = names.most_common(1)[0][0]
+        # the make and model where one is named, else the van; "the Ford Focus", "the van"
+        car = max(cars, key=lambda c: (c != "the van", cars[c])) if cars else None
+        if booked:
+            when = min(booked, key=lambda d: (-booked[d], d))
+            expiry = max(due) if due else None
+            text = (f"{self.user} has booked {name}" + (f" for {_the(car)}" if car else "")
+                    + f" on {self._day(when)}" + (f" at {times[when]}" if when in times else "")
+                    + (f", before it expires on {self._day(expiry)}" if expiry and expiry > when else ""))
+            why = "a booking confirmed for the vehicle test"
+        else:
+            when = min(due)
+            owner = f"{self.user}'s {car.removeprefix('the ')}" if car else f"{self.user}'s vehicle"
+            text = f"{owner} is due for {name} by {self._day(when)}"
+            why = "the vehicle test's expiry"
+        return [_said("vehicle", obs, text=text, reasoning=f"{why}, in {len(obs)} observation(s)",
+                      decay="weeks", key="vehicle:test")]
+
     def _events(self, act: _Activity) -> list[Candidate]:
         found: dict[date, list[tuple[Observation, str, str | None]]] = defaultdict(list)
         for o in self._screens(act):
@@ -1100,13 +1162,13 @@ class ThreadInferrer:
             if kin:
                 # "mar 4 may 07:30 Operación rodilla papá", "Recoger a papá (operación cataratas)":
                 # their father's operation, which the person goes to
-                text = f"{self.user}'s {kin} has {phrase} on {_day(when)}" + (f" at {at}" if at else "")
+                text = f"{self.user}'s {kin} has {phrase} on {self._day(when)}" + (f" at {at}" if at else "")
             elif _is_calendar(o.app, title):
                 # a calendar's entry says what it is in its own words: "FNCE study group – Baillieu"
                 entry = _calendar_entry(line)
                 if entry:
                     name, at = entry[0], entry[1] or at
-                    text = f"{self.user} has “{name}” on {_day(when)}" + (f" at {at}" if at else "")
+                    text = f"{self.user} has “{name}” on {self._day(when)}" + (f" at {at}" if at else "")
             full = self.features(o).text
             start = full.rfind("\n", 0, max(full.find(line), 0)) + 1
             speaker = _SPEAKER_LINE.match(full[start:])
@@ -1114,7 +1176,7 @@ class ThreadInferrer:
             if text is None and kin and _CHAT_APPS.search(o.app or ""):
                 # "Mãe: a operação … quarta-feira, dia 28": their mother's, told in the family chat
                 at_s = f" at {at}" if at else ""
-                text = f"{self.user}'s {kin} has {phrase} on {_day(when)}{at_s}"
+                text = f"{self.user}'s {kin} has {phrase} on {self._day(when)}{at_s}"
             if text is None:
                 at_s = f" at {at}" if at else ""
                 # whose event it is, in the line or just before it ("Dad's 70th. … Dinner on
@@ -1122,6 +1184,10 @@ class ThreadInferrer:
                 at_line = full.find(line)
                 whose = _OWNED_EVENT.search(line) or (
                     _OWNED_EVENT.search(full[max(0, at_line - 200):at_line]) if at_line > 0 else None)
+                if not whose:  # another line about that day may say whose it is ("Jack's hearing test")
+                    noun = _EVENT_NOUN.search(phrase)
+                    whose = next((w for _, ln, _, _ in named if noun and (w := _OWNED_EVENT.search(ln))
+                                  and fold(noun.group(0)).rstrip("s") in fold(w.group("event"))), None)
                 if whose and fold(whose.group("name")) not in fold(self.full_name):
                     # "Jack's hearing test", "Emilia's birthday": theirs, not the person's own;
                     # "Dad's 70th" is the person's father's
@@ -1130,9 +1196,9 @@ class ThreadInferrer:
                     event = whose.group("event").lower()
                     if re.fullmatch(r"\d+(?:st|nd|rd|th)", event):
                         event += " birthday"
-                    text = f"{who} has {_article(event)} {event} on {_day(when)}{at_s}"
+                    text = f"{who} has {_article(event)} {event} on {self._day(when)}{at_s}"
                 else:
-                    text = f"{self.user} has {phrase} on {_day(when)}{at_s}"
+                    text = f"{self.user} has {phrase} on {self._day(when)}{at_s}"
                     # "has a deadline": for what, where a mail or a document's title says
                     # (a chat's or a calendar's title names a person or a week, not a subject)
                     subject = _mail_subject(title, o.app) if not (
@@ -1363,7 +1429,7 @@ class ThreadInferrer:
                                if _DUE_DATE.search(fold(line))
                                for d, _ in date_mentions(line, datetime.fromtimestamp(o.captured_at),
                                                          relative=False)})
-                due = f", due on {_day(days[-1])}" if days else ""
+                due = f", due on {self._day(days[-1])}" if days else ""
             out.append(_said("health", distinct,
                              text=(f"{self.user} {cond}{due}" if cond.startswith("is ")
                                    else f"{self.user} has {cond}"),
@@ -1394,7 +1460,7 @@ class ThreadInferrer:
             if len(distinct) < 2:
                 continue
             whose = "her" if rel in ("mother", "grandmother") else "his"
-            on = f" on {_day(days[(rel, age)].most_common(1)[0][0])}" if days[(rel, age)] else ""
+            on = f" on {self._day(days[(rel, age)].most_common(1)[0][0])}" if days[(rel, age)] else ""
             out.append(_said("event", distinct,
                              text=f"{self.user}'s {rel} has {whose} {_ordinal(age)} birthday{on}",
                              reasoning=f"{len(distinct)} observations name the {rel}'s {age}",
@@ -1844,6 +1910,10 @@ def _project_named(obs: list[Observation], projects: set[str]) -> str | None:
     return best if best and counts[best] else None
 
 
+def _the(vehicle: str) -> str:
+    return vehicle if vehicle.startswith("the ") else f"the {vehicle}"
+
+
 def _article(word: str | None) -> str:
     return "an" if word and word[0].lower() in "aeiou" else "a"
 
@@ -1852,10 +1922,11 @@ def _join(items: list[str]) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
-def _day(d: date) -> str:
-    # names in full, as people write them ("Saturday 19 June"), in English whatever the locale
+def _day(d: date, year: int) -> str:
+    # names in full, as people write them ("Saturday 19 June"), in English whatever the locale;
+    # the year where it is not the one the person saw it in
     return f"{_WEEKDAY_NAMES[d.weekday()]} {d.day} {_MONTH_NAMES[d.month - 1]}" + (
-        f" {d.year}" if d.year != datetime.now().year else "")
+        f" {d.year}" if d.year != year else "")
 
 
 _WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -2838,19 +2909,27 @@ def _event_phrase(line: str, when: date, seen: float) -> str | None:
     for m in _EVENT_RE.finditer(line):
         if re.search(r"(?i)packed lunch|lunch ?box|lunch break|dinner time", m.group("phrase")):
             continue  # food to pack, a pause: no event
-        words = m.group("phrase").split()
+        said = m.group("phrase")
+        words = said.split()
         # the words before the event noun describe it ("technical interview"); names, numbers
-        # and sentence fragments before them do not
-        head = len(words) - len(re.findall(r"\S+", m.group("phrase")[m.group("phrase").lower().rfind(
-            words[-1].lower()):]))
+        # and sentence fragments before them do not. What follows it ("with Northwind
+        # Analytics", "with Dr Adams") says whose or where, and stays.
+        tail = _EVENT_TAIL.search(said)
+        body = said[:tail.start()] if tail else said
+        noun = None
+        for noun in _EVENT_NOUN.finditer(body):  # the last noun before the tail: "GP surgery appointment"
+            pass
+        head = len(said[:noun.start()].split()) if noun else len(words) - 1
         keep = []
         for w in words[:head]:
             ok = (re.fullmatch(r"[a-z]+|\d+-[a-z]+", w) is not None and w not in _ARTICLE_SKIP
                   and _english_word(w.split("-")[-1])) or _ACRONYM.fullmatch(w) is not None
             keep = keep + [w] if ok else []
-        words = keep + words[head:]
-        if not words or _not_their_event(line, m.start() + m.group("phrase").find(words[0]),
-                                         words[-1]):
+        # "with our data platform team" is the sender's team: said as "the"
+        words = keep + [("the" if w.lower() in ("our", "my", "your") and j > 0 else w)
+                        for j, w in enumerate(words[head:])]
+        if not words or _not_their_event(line, m.start() + said.find(words[0]),
+                                         noun.group(0) if noun else words[-1]):
             continue
         distance = abs(m.start() - at) if m.start() <= at else 2 * (m.start() - at)
         if best is None or distance < best[0]:
@@ -2872,8 +2951,9 @@ def _event_phrase(line: str, when: date, seen: float) -> str | None:
     near_day = min((abs(r.start() - where) for r in _RELATIVE_DAY.finditer(line)), default=None)
     if near_day is not None and near_day < abs(at - where):
         return None
-    last = best[1].rsplit(" ", 1)[-1]
-    if last.endswith("s") and last[:-1].lower() in _EVENT_NOUNS:  # "swimming lessons": one lesson
-        best = (best[0], best[1][:-1])
+    noun = _EVENT_NOUN.search(best[1])
+    if noun and noun.group(0).endswith("s") and noun.group(0)[:-1].lower() in _EVENT_NOUNS:
+        # "swimming lessons": one lesson
+        best = (best[0], best[1][:noun.end() - 1] + best[1][noun.end():])
     phrase = best[1][0].lower() + best[1][1:] if best[1][:2].istitle() else best[1]
     return f"{_article(phrase)} {phrase}"
