@@ -313,6 +313,25 @@ _YOUR_CHILD = re.compile(
     rf"enfant|fils|fille|hijo|hija|filho|filha|kind|sohn|tochter)[,]?\s+(?P<name>{_NAME})")
 
 
+# A child listed with their parents in brackets, as a club's or a school's entry list gives it:
+# "Ellie Ackroyd (parents: K. Marsden / D. Ackroyd)".
+_WITH_PARENTS = re.compile(
+    rf"(?P<name>{_NAME})(?:[ \t]+{_NAME})?[ \t]*\((?i:parents?|parent/carer|eltern|padres|pais|"
+    rf"parents d['’]élève|responsables?)[ \t]*:[ \t]*(?P<parents>[^)\n]{{3,80}})\)")
+
+
+def children_listed_with(text: str, user: str) -> list[str]:
+    """First names of children an entry list gives with the person among their parents, by full
+    name or by initial and surname ("D. Ackroyd")."""
+    words = user.split()
+    if len(words) < 2 or "(" not in text:
+        return []
+    first, last = re.escape(words[0]), re.escape(words[-1])
+    parent = re.compile(rf"\b(?:{first}|{first[0]}\.?)[ \t]+(?:[\w.'’-]+[ \t]+)?{last}\b", re.I)
+    return [m.group("name") for m in _WITH_PARENTS.finditer(text)
+            if parent.search(m.group("parents")) and fold(m.group("name")) != fold(words[0])]
+
+
 def children_in(text: str) -> list[str]:
     """First names of the children ``text`` says the reader has."""
     found: list[str] = []

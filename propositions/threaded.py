@@ -95,6 +95,7 @@ _EVENT_NOUNS = (
     "one-on-one", "surgery", "operation", "vaccination", "check-up", "checkup", "hearing test",
     "training", "rehearsal", "test drive", "open day", "parents' evening",
     "reading group", "study group", "book club", "tournament", "audition", "recital", "lesson",
+    "gala", "competition",
     "class", "shift",
 )
 # Events as Spanish, Portuguese, French and German screens name them, said in English.
@@ -387,7 +388,8 @@ def _features(o: Observation, user: str) -> _Features:
                      people=people,
                      places=places, orgs=orgs,
                      relations=_own_relations(content, user, o.window_title or ""),
-                     children=entities.children_in(content) if o.observer in TEXT_OBSERVERS else [],
+                     children=entities.children_in(content) + entities.children_listed_with(content, user)
+                     if o.observer in TEXT_OBSERVERS else [],
                      homes=entities.home_places_in(content, user) + entities.said_home(content, user)
                      + entities.signed_town(content, user)
                      if o.observer in TEXT_OBSERVERS else [],
@@ -1142,6 +1144,7 @@ class ThreadInferrer:
             for when, line, at in self.features(o).dates:
                 found[when].append((o, line, at))
         out = []
+        kids: set[str] | None = None
         dated = getattr(self, "_dated", set())
         for when, mentions in found.items():
             if all((o.id, when) in dated for o, _, _ in mentions) or when in getattr(self, "_event_days", ()):
@@ -1152,6 +1155,8 @@ class ThreadInferrer:
                          "an entry"))]
             if not named:
                 continue
+            if kids is None:  # the person's children, whose events are theirs
+                kids = {fold(n) for ob in self._screens(act) for n in self.features(ob).children}
             o, line, at, phrase = max(named, key=lambda m: (m[3] != "an entry", m[2] is not None, len(m[3])))
             obs = [m[0] for m in mentions]
             title = o.window_title or ""
@@ -1188,7 +1193,14 @@ class ThreadInferrer:
                     noun = _EVENT_NOUN.search(phrase)
                     whose = next((w for _, ln, _, _ in named if noun and (w := _OWNED_EVENT.search(ln))
                                   and fold(noun.group(0)).rstrip("s") in fold(w.group("event"))), None)
-                if whose and fold(whose.group("name")) not in fold(self.full_name):
+                # "ELLIE GALA" in the person's own planner: their child's, by the child's name
+                child = next((w for w in phrase.split()[1:] if fold(w) in kids), None)
+                if child and not whose:
+                    event = " ".join(w for w in phrase.split()[1:] if w != child)
+                    event = event.lower() if event.isupper() else event
+                    text = f"{child.capitalize() if child.isupper() else child} has " \
+                           f"{_article(event)} {event} on {self._day(when)}{at_s}"
+                elif whose and fold(whose.group("name")) not in fold(self.full_name):
                     # "Jack's hearing test", "Emilia's birthday": theirs, not the person's own;
                     # "Dad's 70th" is the person's father's
                     rel = entities.RELATIONS.get(whose.group("name").casefold())
@@ -2813,7 +2825,10 @@ _PERSONAL = re.compile(
     r"seu|sua|você|vocês|votre|vos|vous|ton|ta|tes|dein|deine|ihr|ihre|sie|mein|meine|wir|uns|"
     r"meu|minha|mi|mis|mon|ma|mes|nous|nosotros|nuestro|nuestra|nosso|nossa)\b")
 _PERSONAL_APPS = re.compile(r"calend|agenda|kalender|mail|outlook|thunderbird|whatsapp|messages|"
-                            r"signal|telegram|slack|teams|discord|messenger|doctolib|zoom", re.I)
+                            r"signal|telegram|slack|teams|discord|messenger|doctolib|zoom|"
+                            # the person's own planning: a spreadsheet, notes, a to-do list
+                            r"excel|sheets|numbers|libreoffice calc|onenote|obsidian|notion|"
+                            r"\bnotes\b|\bkeep\b|todoist|to ?do|trello|planner", re.I)
 
 
 # job-search cues that are also anyone's everyday work ("two jobs booked for Thursday")

@@ -1281,3 +1281,21 @@ def test_an_event_is_its_noun_with_what_describes_it_and_whom_it_is_with() -> No
                          "January 2028", day, seen) == "a 45-minute technical interview with the data platform team"
     assert _event_phrase("Ella swimming lessons at Llandaff on Friday 7 January 2028", day, seen) == \
         "a swimming lesson at Llandaff"
+
+
+def test_a_child_on_an_entry_list_with_the_person_as_parent_and_their_gala_in_the_planner(
+        tmp_path: Path) -> None:
+    from propositions.entities import children_listed_with
+
+    entry = "Swimmers entered (9-10 yrs): Ellie Ackroyd (parents: K. Marsden / D. Ackroyd) – 50m Backstroke"
+    assert children_listed_with(entry, "Dean Ackroyd") == ["Ellie"]
+    assert children_listed_with(entry, "Karen Ackroyd") == []  # K. Marsden is not Karen Ackroyd
+    assert children_listed_with("Ellie Ackroyd (coach: D. Ackroyd)", "Dean Ackroyd") == []
+    said = _said(tmp_path, "Dean Ackroyd", [
+        ("Google Chrome", "Heat sheets – Bramley Barracudas ASC", entry),
+        ("Microsoft Excel", "Jobs & Invoices 2025-26.xlsx - Excel",
+         "7   Fri 13/03   Raj Patel, Farsley   ensuite shower tray + waste   £290\n"
+         "8   Sat 14/03   ELLIE GALA – John Charles – NO WORK"),
+    ], t0=1_772_900_000.0)
+    assert "Dean is a parent of Ellie" in said, said
+    assert "Ellie has a gala on Saturday 14 March" in said, said
