@@ -38,6 +38,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from collections.abc import Callable, Collection
 from datetime import date, datetime
+from datetime import time as dt_time
 from pathlib import PurePosixPath
 
 from . import activities, bait, entities, roles, vehicles
@@ -98,6 +99,13 @@ _EVENT_NOUNS = (
     "gala", "competition",
     "class", "shift",
 )
+# A calendar's event form's title field ("Título: Acompañar a papá — cardiólogo", "Title:
+# Dentist"): the date under it is that event's. (Only in a calendar: "Assunto:" and "Betreff:"
+# head a mail, whose dates are the mail's.)
+_TITLE_FIELD = re.compile(r"^\s*(?:Title|Event|Título|Evento|Titel|Termin|Titre|Événement)"
+                          r"\s*:\s*(?P<title>\S.{2,120})$")
+# the start of an event form's hours ("09:15 – 12:00"): a bare clock there is the event's
+_FORM_TIME = re.compile(r"(?<![\d:])([01]?\d|2[0-3])[:h.]([0-5]\d)(?!\d)")
 # Events as Spanish, Portuguese, French and German screens name them, said in English.
 _FOREIGN_EVENTS = {
     "cita": "appointment", "reunión": "meeting", "reunion": "meeting", "entrevista": "interview",
@@ -130,6 +138,29 @@ _FOREIGN_EVENTS = {
     "revisión": "check-up", "vacuna": "vaccination", "vacina": "vaccination",
     "vaccin": "vaccination", "vaccination": "vaccination", "impfung": "vaccination",
     "impftermin": "vaccination", "operation": "operation",
+    # a visit to a specialist, by the specialist: "cardiólogo Dr. Ferrante"
+    "cardiologist": "cardiology appointment", "cardiólogo": "cardiology appointment",
+    "cardióloga": "cardiology appointment", "cardiologue": "cardiology appointment",
+    "kardiologe": "cardiology appointment", "kardiologin": "cardiology appointment",
+    "cardiologista": "cardiology appointment",
+    "dermatologist": "dermatology appointment", "dermatólogo": "dermatology appointment",
+    "dermatóloga": "dermatology appointment", "dermatologue": "dermatology appointment",
+    "hautarzt": "dermatology appointment", "hautärztin": "dermatology appointment",
+    "dermatologista": "dermatology appointment",
+    "ophthalmologist": "eye appointment", "oftalmólogo": "eye appointment",
+    "oftalmóloga": "eye appointment", "ophtalmologue": "eye appointment",
+    "ophtalmo": "eye appointment", "augenarzt": "eye appointment", "augenärztin": "eye appointment",
+    "oftalmologista": "eye appointment",
+    "gynaecologist": "gynaecology appointment", "gynecologist": "gynaecology appointment",
+    "ginecólogo": "gynaecology appointment", "ginecóloga": "gynaecology appointment",
+    "gynécologue": "gynaecology appointment", "frauenarzt": "gynaecology appointment",
+    "frauenärztin": "gynaecology appointment", "ginecologista": "gynaecology appointment",
+    "paediatrician": "paediatric appointment", "pediatrician": "paediatric appointment",
+    "pediatra": "paediatric appointment", "pédiatre": "paediatric appointment",
+    "kinderarzt": "paediatric appointment", "kinderärztin": "paediatric appointment",
+    "traumatólogo": "orthopaedic appointment", "orthopäde": "orthopaedic appointment",
+    "orthopédiste": "orthopaedic appointment", "ortopedista": "orthopaedic appointment",
+    "orthopaedic surgeon": "orthopaedic appointment",
 }
 _FOREIGN_EVENT_RE = re.compile(
     r"(?<![\w-])(?P<noun>" + "|".join(sorted((re.escape(w) for w in _FOREIGN_EVENTS), key=len, reverse=True))
@@ -320,20 +351,37 @@ def _features(o: Observation, user: str) -> _Features:
     if o.observer in TEXT_OBSERVERS and content:
         seen_at = datetime.fromtimestamp(o.captured_at)
         seen: set[date] = set()
+        field: tuple[str, int] | None = None  # an event form's title, and how many lines ago
+        calendar = _is_calendar(o.app, o.window_title)
         for line in _lines(content):
             if _LOG_LINE.match(line):
                 continue
+            if calendar and (named := _TITLE_FIELD.match(line)):
+                field = (named.group("title").strip(), 0)
+                continue
+            field = (field[0], field[1] + 1) if field and field[1] < 3 else None
             parts = _date_parts(line, seen_at)
             # a clock shows today; "Jeudi 19 mars 2026 à 10:30" alone on a confirmation is a day ahead
             if is_clock(line) and all(when <= seen_at.date() for when, _ in parts):
                 continue
             for when, part in parts:
-                if when < seen_at.date() or when in seen or (when - seen_at.date()).days > 400:
+                if when < seen_at.date() or (when - seen_at.date()).days > 400:
                     continue
-                if _DAY_ALONE.fullmatch(part.strip()):
+                found = clock_time(part, twenty_four_hour=True)
+                if field:
+                    # an event form: its date under its title field is that event's, whatever
+                    # line named the day before (a tab, a heading)
+                    start = found[0] if found else None
+                    if start is None and (hm := _FORM_TIME.search(line)):  # "09:15 – 12:00" beside it
+                        start = dt_time(int(hm.group(1)), int(hm.group(2)))
+                    entry = (when, f"{field[0]} ({part.strip()})", format_time(start) if start else None)
+                    dates = [d for d in dates if d[0] != when] + [entry]
+                    seen.add(when)
+                    field = None
+                    continue
+                if when in seen or _DAY_ALONE.fullmatch(part.strip()):
                     continue  # a week's head ("JUE 11") says nothing of the day: its entries do
                 seen.add(when)
-                found = clock_time(part, twenty_four_hour=True)
                 dates.append((when, part, format_time(found[0]) if found else None))
         for m in _COMMAND.finditer(content):
             tool = _WRAPPERS.get(m.group("cmd"), m.group("cmd"))

@@ -1299,3 +1299,21 @@ def test_a_child_on_an_entry_list_with_the_person_as_parent_and_their_gala_in_th
     ], t0=1_772_900_000.0)
     assert "Dean is a parent of Ellie" in said, said
     assert "Ellie has a gala on Saturday 14 March" in said, said
+
+
+def test_a_calendar_form_dates_its_title_and_a_specialist_visit_is_an_appointment(tmp_path: Path) -> None:
+    form = ("Google Calendar - 25 de mayo ×  Recibidos (2) ×  +\n"
+            "✕  Guardar   Más acciones ▾\n"
+            "Título:  Acompañar a papá — cardiólogo Dr. Ferrante (Sanatorio Parque)\n"
+            "mar, 25 de mayo de 2027   09:15 – 12:00   Zona horaria   ☐ Todo el día\n"
+            "Ubicación: Sanatorio Parque, Blvd. Oroño 860, Rosario")
+    said = _said(tmp_path, "Valeria Giménez", [
+        ("Google Chrome", "Google Calendar - Martes, 25 de mayo de 2027", form)], t0=1_810_700_000.0)
+    assert "Valeria's father has a cardiology appointment on Tuesday 25 May at 9:15 am" in said, said
+    # a mail's "Assunto:" heads the mail, not an event on the date below it
+    mail = ("Assunto: Escala de urgência – maio\nDe: Serviço de Medicina Interna\n"
+            "Reunião de serviço a 25 de maio de 2027 às 14:00.")
+    said = _said(tmp_path / "b", "Inês Carvalho", [("Outlook", "Escala de urgência – maio - Outlook", mail)],
+                 t0=1_810_700_000.0)
+    assert [s for s in said if "25 May" in s] == [
+        "Inês has a meeting on Tuesday 25 May (“Escala de urgência – maio”)"], said
