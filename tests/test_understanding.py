@@ -1317,3 +1317,24 @@ def test_a_calendar_form_dates_its_title_and_a_specialist_visit_is_an_appointmen
                  t0=1_810_700_000.0)
     assert [s for s in said if "25 May" in s] == [
         "Inês has a meeting on Tuesday 25 May (“Escala de urgência – maio”)"], said
+
+
+def test_a_town_by_its_name_in_another_language_and_a_taskbar_clock_is_no_date(tmp_path: Path) -> None:
+    from propositions.entities import places_in
+
+    assert "Chaniá" in places_in("Bordeaux-Mérignac (BOD) 13:10 → La Canée (CHQ) 17:55")
+    assert places_in("Nous partons pour Le Caire en mai") == ["Cairo"]
+    assert places_in("El Toro y La Villa del Mar") == []  # a bull and a house, no towns
+    taskbar = "⊞ 🔍 Rechercher 📁 🦊 💬 📅 ^ ☁ 🔊 🔋 FRA 14:22 09/03/2026"
+    flights = ("Volotea | Bordeaux - La Canée (Chania) — Mozilla Firefox",
+               "Aller : mar. 12/05/2026  Bordeaux-Mérignac (BOD) 13:10 → La Canée (CHQ) 17:55   V7 2516\n"
+               "Retour : ven. 22/05/2026  La Canée (CHQ) 18:40 → Bordeaux-Mérignac (BOD) 21:35   V7 2517\n"
+               + taskbar)
+    said = _said(tmp_path, "Françoise Delmas", [
+        ("Firefox", *flights),
+        ("Firefox", "Elia Harbour Suites, La Canée – Booking.com",
+         "✔ Votre réservation à La Canée est confirmée.\nArrivée : mardi 12 mai 2026\n"
+         "Départ : vendredi 22 mai 2026\n" + taskbar.replace("14:22", "14:32")),
+    ], t0=datetime(2026, 3, 9, 14, 22).timestamp())
+    trips = [s for s in said if "trip" in s]
+    assert trips == ["Françoise is planning a trip to Chaniá around 12–22 May"], said
