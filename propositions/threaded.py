@@ -104,6 +104,13 @@ _EVENT_NOUNS = (
 # head a mail, whose dates are the mail's.)
 _TITLE_FIELD = re.compile(r"^\s*(?:Title|Event|Título|Evento|Titel|Termin|Titre|Événement)"
                           r"\s*:\s*(?P<title>\S.{2,120})$")
+# whom a medical booking is for ("Patient : Jean-Pierre DELMAS", "Paciente: Ana Ruiz")
+_PATIENT = re.compile(r"\b(?:Patient(?:e|in)?|Paciente|Doente|Utente)\s*:\s*"
+                      r"(?P<name>[A-ZÀ-Þ][\w'’-]+(?:[ \t]+[A-ZÀ-Þ][\w'’-]+){0,3})")
+# someone's sessions or appointments, said with "de"/"von"/"of" ("Séances de Jean-Pierre")
+_OF_SOMEONE = re.compile(r"(?i:séances?|seances?|sessions?|sesi[oó]n(?:es)?|sess[ãa]o|sess[õo]es|"
+                         r"consultas?|citas?|rendez-vous|termine?|appointments?)\s+"
+                         r"(?i:de|du|von|of|da|do)\s+(?P<name>[A-ZÀ-Þ][\w'’-]+)")
 # the start of an event form's hours ("09:15 – 12:00"): a bare clock there is the event's
 _FORM_TIME = re.compile(r"(?<![\d:])([01]?\d|2[0-3])[:h.]([0-5]\d)(?!\d)")
 # Events as Spanish, Portuguese, French and German screens name them, said in English.
@@ -161,6 +168,10 @@ _FOREIGN_EVENTS = {
     "traumatólogo": "orthopaedic appointment", "orthopäde": "orthopaedic appointment",
     "orthopédiste": "orthopaedic appointment", "ortopedista": "orthopaedic appointment",
     "orthopaedic surgeon": "orthopaedic appointment",
+    "physiotherapist": "physiotherapy session", "physio": "physiotherapy session",
+    "kinésithérapeute": "physiotherapy session", "masseur-kinésithérapeute": "physiotherapy session",
+    "kiné": "physiotherapy session", "fisioterapeuta": "physiotherapy session",
+    "physiotherapeut": "physiotherapy session", "physiotherapeutin": "physiotherapy session",
 }
 _FOREIGN_EVENT_RE = re.compile(
     r"(?<![\w-])(?P<noun>" + "|".join(sorted((re.escape(w) for w in _FOREIGN_EVENTS), key=len, reverse=True))
@@ -1208,6 +1219,7 @@ class ThreadInferrer:
                 found[when].append((o, line, at))
         out = []
         kids: set[str] | None = None
+        known: set[str] = set()
         dated = getattr(self, "_dated", set())
         for when, mentions in found.items():
             if all((o.id, when) in dated for o, _, _ in mentions) or when in getattr(self, "_event_days", ()):
@@ -1220,6 +1232,11 @@ class ThreadInferrer:
                 continue
             if kids is None:  # the person's children, whose events are theirs
                 kids = {fold(n) for ob in self._screens(act) for n in self.features(ob).children}
+                # the people the window knows by name: relatives named, patients of bookings
+                known = {fold(name.split()[0]) for ob in self._screens(act)
+                         for _, name in self.features(ob).relations if name} | {
+                    fold(m.group("name").split()[0]) for ob in self._screens(act)
+                    for m in _PATIENT.finditer(self.features(ob).text)} - {fold(self.user)}
             o, line, at, phrase = max(named, key=lambda m: (m[3] != "an entry", m[2] is not None, len(m[3])))
             obs = [m[0] for m in mentions]
             title = o.window_title or ""
@@ -1258,7 +1275,19 @@ class ThreadInferrer:
                                   and fold(noun.group(0)).rstrip("s") in fold(w.group("event"))), None)
                 # "ELLIE GALA" in the person's own planner: their child's, by the child's name
                 child = next((w for w in phrase.split()[1:] if fold(w) in kids), None)
-                if child and not whose:
+                # a booking's "Patient : Jean-Pierre DELMAS": that person's, not the reader's
+                patient = _PATIENT.search(line)
+                other = patient.group("name").split()[0] if patient and not any(
+                    fold(w) in fold(self.full_name).split() for w in patient.group("name").split()[:1]) \
+                    else None
+                # "Séances de Jean-Pierre", "citas de Lucas": theirs, where the window knows them
+                of = _OF_SOMEONE.search(line)
+                if not other and of and fold(of.group("name")) in known:
+                    other = of.group("name")
+                if other and not whose:
+                    text = f"{other.capitalize() if other.isupper() else other} has {phrase} on " \
+                           f"{self._day(when)}{at_s}"
+                elif child and not whose:
                     event = " ".join(w for w in phrase.split()[1:] if w != child)
                     event = event.lower() if event.isupper() else event
                     text = f"{child.capitalize() if child.isupper() else child} has " \

@@ -1338,3 +1338,17 @@ def test_a_town_by_its_name_in_another_language_and_a_taskbar_clock_is_no_date(t
     ], t0=datetime(2026, 3, 9, 14, 22).timestamp())
     trips = [s for s in said if "trip" in s]
     assert trips == ["Françoise is planning a trip to Chaniá around 12–22 May"], said
+
+
+def test_a_booking_for_another_patient_is_theirs(tmp_path: Path) -> None:
+    said = _said(tmp_path, "Françoise Delmas", [
+        ("Firefox", "Mes rendez-vous | Doctolib — Mozilla Firefox",
+         "Mes rendez-vous à venir\n"
+         "ven. 13 mars 17:00   Thomas Berthier — Masseur-kinésithérapeute · Patient : Jean-Pierre DELMAS\n"
+         "jeu. 19 mars 10:30   Dr Hélène Castaing — Cardiologue · Patiente : Françoise DELMAS"),
+        ("Firefox", "Mail Orange - Boîte de réception — Mozilla Firefox",
+         "● Cabinet Kiné Berthier   Séances de Jean-Pierre : semaine du 16 mars   sam."),
+    ], t0=datetime(2026, 3, 10, 9, 0).timestamp())
+    assert "Jean-Pierre has a physiotherapy session on Friday 13 March" in said, said
+    assert "Françoise has a cardiology appointment on Thursday 19 March" in said, said
+    assert "Jean-Pierre has a physiotherapy session on Monday 16 March" in said, said
