@@ -272,6 +272,9 @@ _RETIRED = re.compile(
     r"(?i)\bretired\b|\bpensioner\b|\bim ruhestand\b|\bruheständler(?:in)?\b|\brentner(?:in)?\b|"
     r"\bpensionär(?:in)?\b|\bpensioniert(?:e|er)?\b|(?-i:\bi\.\s?R\.)|\bretraitée?\b|"
     r"\bà la retraite\b|\bjubilad[oa]\b|\bpensionista\b|\baposentad[oa]\b|\breformad[oa]\b")
+# what every match of the two patterns above holds, lower-cased: a plain search first is cheap
+_RETIRED_KEYS = ("retir", "pension", "ruhest", "rentner", "pensionär", "i.r.", "i. r.", "retraité",
+                 "retraite", "jubila", "aposenta", "reformad", "rente", "pensión", "pensão")
 # A line that introduces the person: their profile, their bio.
 _PROFILE = re.compile(r"(?i)^\W*(?:profil|profile|perfil|über mich|a propos|à propos|bio|sobre mim|"
                       r"acerca de m[ií]|about me)\b")
@@ -286,7 +289,8 @@ def retired(text: str, user: str, wrote: bool) -> list[str | None]:
     """Signs that the person is retired: in a line naming them or introducing them, in text
     they wrote, or a pension credited to their account. Each sign is the occupation they
     retired from where the same line says it ("engineer"), else None."""
-    if not (_RETIRED.search(text) or _PENSION_PAID.search(text)):
+    low = text.lower()
+    if not any(k in low for k in _RETIRED_KEYS) or not (_RETIRED.search(text) or _PENSION_PAID.search(text)):
         return []
     names = [re.escape(w) for w in user.split() if len(w) > 2]
     named = re.compile(rf"\b(?:{'|'.join(names)})\b") if names else None

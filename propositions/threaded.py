@@ -1235,8 +1235,10 @@ class ThreadInferrer:
                 # the people the window knows by name: relatives named, patients of bookings
                 known = {fold(name.split()[0]) for ob in self._screens(act)
                          for _, name in self.features(ob).relations if name} | {
-                    fold(m.group("name").split()[0]) for ob in self._screens(act)
-                    for m in _PATIENT.finditer(self.features(ob).text)} - {fold(self.user)}
+                    fold(name.split()[0]) for ob in self._screens(act)
+                    for name in self.features(ob).scan(
+                        "patients", lambda t: [m.group("name") for m in _PATIENT.finditer(t)])
+                } - {fold(self.user)}
             o, line, at, phrase = max(named, key=lambda m: (m[3] != "an entry", m[2] is not None, len(m[3])))
             obs = [m[0] for m in mentions]
             title = o.window_title or ""
