@@ -320,16 +320,34 @@ _WITH_PARENTS = re.compile(
     rf"parents d['’]élève|responsables?)[ \t]*:[ \t]*(?P<parents>[^)\n]{{3,80}})\)")
 
 
+# A child's record (a health card, a school form) that gives the person as the guardian:
+# "Paciente: HELENA LIMA KOWALSKI   Nasc.: 18/07/2027   Responsável: Rafael Kowalski".
+_RECORD_OF = re.compile(
+    r"\b(?:Paciente|Patient(?:e|in)?|Alun[oa]|Alumn[oa]|Élève|Eleve|Schüler(?:in)?|Child|Pupil|"
+    r"Criança|Niñ[oa]|Kind)\s*:\s*(?P<name>[A-ZÀ-Þ][\w'’-]+)")
+_GUARDIAN = re.compile(r"\b(?:Responsável|Responsavel|Responsable(?: légal)?|Guardian|Parent/Guardian|"
+                       r"Parent/Carer|Erziehungsberechtigte?r?|Sorgeberechtigte?r?|Tutor(?:a)?)\s*:\s*"
+                       r"(?P<who>[^\n·|]{3,60})")
+
+
 def children_listed_with(text: str, user: str) -> list[str]:
     """First names of children an entry list gives with the person among their parents, by full
-    name or by initial and surname ("D. Ackroyd")."""
+    name or by initial and surname ("D. Ackroyd"), or a child's record gives with the person
+    as the guardian ("Responsável: Rafael Kowalski")."""
     words = user.split()
-    if len(words) < 2 or "(" not in text:
+    if len(words) < 2 or not ("(" in text or ":" in text):
         return []
     first, last = re.escape(words[0]), re.escape(words[-1])
     parent = re.compile(rf"\b(?:{first}|{first[0]}\.?)[ \t]+(?:[\w.'’-]+[ \t]+)?{last}\b", re.I)
-    return [m.group("name") for m in _WITH_PARENTS.finditer(text)
-            if parent.search(m.group("parents")) and fold(m.group("name")) != fold(words[0])]
+    found = [m.group("name") for m in _WITH_PARENTS.finditer(text)
+             if parent.search(m.group("parents")) and fold(m.group("name")) != fold(words[0])]
+    for line in text.splitlines():
+        guardian = _GUARDIAN.search(line)
+        record = _RECORD_OF.search(line) if guardian and parent.search(guardian.group("who")) else None
+        if record and fold(record.group("name")) != fold(words[0]):
+            name = record.group("name")
+            found.append(name.capitalize() if name.isupper() else name)
+    return found
 
 
 def children_in(text: str) -> list[str]:

@@ -1363,7 +1363,10 @@ class ThreadInferrer:
         if kids:
             names = sorted(kids, key=lambda n: -len(kids[n]))[:4]
             obs = list({o.id: o for n in names for o in kids[n]}.values())
-            out.append(_said("children", obs, text=f"{self.user} is a parent of {_join(names)}",
+            # the children named, not a count of them: another may be named nowhere
+            said = f"{self.user} is a parent: {_join(names)} " + (
+                "are their children" if len(names) > 1 else "is their child")
+            out.append(_said("children", obs, text=said,
                              reasoning="named as the person's children by a school, club or form",
                              decay="years", key="children"))
         if not homes:

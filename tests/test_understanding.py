@@ -176,7 +176,7 @@ def test_thread_inferrer_says_who_the_person_is(tmp_path: Path) -> None:
     said = {p.text for p in store.get_propositions(
         [r["id"] for r in store.read("SELECT id FROM propositions WHERE status = 'active'")]).values()}
     store.close()
-    assert "Megan is a parent of Ella and Jack" in said
+    assert "Megan is a parent: Ella and Jack are their children" in said
     assert "Megan lives in Cardiff" in said
     assert "Megan is married to Rhys Hughes" in said
     assert any(s.startswith("Megan has “Ella swimming lesson – Llandaff” on Wed") for s in said), said
@@ -1297,7 +1297,7 @@ def test_a_child_on_an_entry_list_with_the_person_as_parent_and_their_gala_in_th
          "7   Fri 13/03   Raj Patel, Farsley   ensuite shower tray + waste   £290\n"
          "8   Sat 14/03   ELLIE GALA – John Charles – NO WORK"),
     ], t0=1_772_900_000.0)
-    assert "Dean is a parent of Ellie" in said, said
+    assert "Dean is a parent: Ellie is their child" in said, said
     assert "Ellie has a gala on Saturday 14 March" in said, said
 
 
@@ -1352,3 +1352,13 @@ def test_a_booking_for_another_patient_is_theirs(tmp_path: Path) -> None:
     assert "Jean-Pierre has a physiotherapy session on Friday 13 March" in said, said
     assert "Françoise has a cardiology appointment on Thursday 19 March" in said, said
     assert "Jean-Pierre has a physiotherapy session on Monday 16 March" in said, said
+
+
+def test_a_childs_record_with_the_person_as_guardian(tmp_path: Path) -> None:
+    from propositions.entities import children_listed_with
+
+    record = "Paciente: HELENA LIMA KOWALSKI   Nasc.: 18/07/2027   Responsável: Rafael Kowalski"
+    assert children_listed_with(record, "Rafael Kowalski") == ["Helena"]
+    assert children_listed_with(record, "Bianca Lima") == []
+    assert children_listed_with("Paciente: Rafael Kowalski   Responsável: Rafael Kowalski",
+                                "Rafael Kowalski") == []  # an adult's own record
