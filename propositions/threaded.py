@@ -111,6 +111,11 @@ _PATIENT = re.compile(r"\b(?:Patient(?:e|in)?|Paciente|Doente|Utente)\s*:\s*"
 _OF_SOMEONE = re.compile(r"(?i:séances?|seances?|sessions?|sesi[oó]n(?:es)?|sess[ãa]o|sess[õo]es|"
                          r"consultas?|citas?|rendez-vous|termine?|appointments?)\s+"
                          r"(?i:de|du|von|of|da|do)\s+(?P<name>[A-ZÀ-Þ][\w'’-]+)")
+# what a course teaches, named after it: "Curso de Soporte Vital Avanzado (SVA)", "Kurs zu Excel"
+_COURSE_TOPIC = re.compile(
+    r"[ \t]+(?:de|sobre|zu|zum|über|em|sur|in|on)[ \t]+(?P<topic>[A-ZÀ-Þ][\w'’-]*"
+    r"(?:[ \t]+(?:(?:de|del|da|do|der|des|la|el|y|e|und|et|and|of)[ \t]+)?[A-ZÀ-Þ][\w'’-]*){0,5}"
+    r"(?:[ \t]*\([A-Z0-9]{2,8}\))?)")
 # the start of an event form's hours ("09:15 – 12:00"): a bare clock there is the event's
 _FORM_TIME = re.compile(r"(?<![\d:])([01]?\d|2[0-3])[:h.]([0-5]\d)(?!\d)")
 # Events as Spanish, Portuguese, French and German screens name them, said in English.
@@ -144,7 +149,7 @@ _FOREIGN_EVENTS = {
     "intervención": "operation", "intervenção": "operation", "cirugía": "surgery",
     "revisión": "check-up", "vacuna": "vaccination", "vacina": "vaccination",
     "vaccin": "vaccination", "vaccination": "vaccination", "impfung": "vaccination",
-    "impftermin": "vaccination", "operation": "operation",
+    "impftermin": "vaccination", "operation": "operation", "curso": "course", "kurs": "course",
     # a visit to a specialist, by the specialist: "cardiólogo Dr. Ferrante"
     "cardiologist": "cardiology appointment", "cardiólogo": "cardiology appointment",
     "cardióloga": "cardiology appointment", "cardiologue": "cardiology appointment",
@@ -1015,8 +1020,10 @@ class ThreadInferrer:
                      if "shift_swap" in activities.cues_in(line)]
             own = {fold(w) for w in self.full_name.split()} | {"me", "you", "du", "yo", "eu", "moi", "ich"}
             mates = Counter(name for line in lines for name in _colleagues(line) if fold(name) not in own)
-            days = sorted({d for f in feats for d, line, _ in f.dates if line in lines})
-            who = f" with {mates.most_common(1)[0][0]}" if mates else ""
+            days = sorted({d for f in feats for d, part, _ in f.dates if any(part in ln for ln in lines)})
+            # the colleague by the full name the window gives them (a chat's title, a form)
+            window = [self.features(o) for o in self._screens(self._act)] if mates else []
+            who = f" with {_full_name(mates.most_common(1)[0][0], window)}" if mates else ""
             on = f" on {self._day(days[0])}" if days else ""
             if not who and not on:
                 return None  # "is swapping a shift": which, or with whom, or nothing
@@ -2612,6 +2619,19 @@ _COLLEAGUE = re.compile(
     r"(?P<c>[A-ZÀ-Þ][\w'’-]+),\s?[A-Z]\.")
 
 
+def _full_name(surname: str, feats: list[_Features]) -> str:
+    """A colleague named by surname, with the first name the window gives them where it does:
+    "Ruiz Peña, Javier" on a form, "Javier Ruiz" heading a chat."""
+    last = re.escape(surname.split()[0])
+    firsts: Counter[str] = Counter()
+    for f in feats:
+        firsts.update(_person_name(m.group(0)).split()[0] for m in re.finditer(
+            rf"\b{last}(?:[ \t]+[A-ZÀ-Þ][\w'’-]+)?,[ \t]*[A-ZÀ-Þ][\w'’-]+", f.text, re.I))
+        firsts.update(m.group(1) for m in re.finditer(
+            rf"^[ \t]*([A-ZÀ-Þ][a-zà-ÿ]+)[ \t]+{last}\b", f.text, re.M))
+    return f"{firsts.most_common(1)[0][0]} {surname.split()[0]}" if firsts else surname
+
+
 def _colleagues(line: str) -> list[str]:
     return [m.group("a") or m.group("b") or m.group("c") for m in _COLLEAGUE.finditer(line)
             if fold(m.group("a") or m.group("b") or m.group("c")) not in
@@ -2719,9 +2739,31 @@ _SUPERVISOR_AFTER = re.compile(
 _TITLE = re.compile(r"^(?:(?:Prof|Profa|Dr|Dra|Pr)\.?\s+)+")
 
 
+# Who approves the person's requests, named with a manager's title: "Aprobación requerida: GIL
+# CABRERA, ROCÍO (Supervisora de Enfermería UCI)", "Approver: Sandra Köhler (Team Lead)".
+_APPROVER = re.compile(
+    r"(?i:aprobaci[oó]n(?: requerida)?|aprobad[oa] por|approval(?: required)?|approved by|approver|"
+    r"genehmigung|genehmigt von|freigabe durch|validation|valid[ée]e? par|aprova[cç][aã]o|"
+    r"aprovad[oa] por)\s*:?\s*"
+    r"(?P<who>[A-ZÀ-Þ][\w'’-]+(?:[ \t]+[A-ZÀ-Þ][\w'’-]+){0,2},[ \t]*[A-ZÀ-Þ][\w'’-]+|"
+    r"[A-ZÀ-Þ][\w'’-]+(?:[ \t]+[A-ZÀ-Þ][\w'’-]+){1,2})[ \t]*"
+    r"\((?i:supervisor[a]?|line manager|manager|jef[ea]|teamleiter(?:in)?|team ?lead|"
+    r"vorgesetzte[r]?|cheffe|chef|responsable|gestor[a]?|chefe|coordinador[a]?|coordenador[a]?)\b")
+
+
+def _person_name(name: str) -> str:
+    """"GIL CABRERA, ROCÍO" as people write it: "Rocío Gil Cabrera"."""
+    if "," in name:
+        last, first = (p.strip() for p in name.split(",", 1))
+        name = f"{first} {last}"
+    return " ".join(w.capitalize() if w.isupper() else w for w in name.split())
+
+
 def _supervisors_in(text: str) -> list[str]:
-    """Who the text names as a thesis supervisor (not a co-supervisor)."""
+    """Who the text names as a thesis supervisor (not a co-supervisor), or as the manager who
+    approves the person's requests."""
     out = [m.group("who") for m in _SUPERVISED.finditer(text)]
+    out += [_person_name(m.group("who")) for m in _APPROVER.finditer(text)]
     out += [m.group("who") for m in _SUPERVISOR_AFTER.finditer(text)
             if not re.search(r"(?i)\bco-?(?:supervisor|directeur|directrice|orientador)",
                              text[m.start():m.end()])]
@@ -3052,9 +3094,12 @@ def _event_phrase(line: str, when: date, seen: float) -> str | None:
             continue
         distance = abs(m.start() - at) if m.start() <= at else 2 * (m.start() - at)
         if best is None or distance < best[0]:
-            # the name after the noun says which ("examen TOEFL iBT": the TOEFL iBT exam)
+            # the name after the noun says which ("examen TOEFL iBT": the TOEFL iBT exam), and a
+            # course says what it teaches ("Curso de Soporte Vital Avanzado (SVA)")
             named = _NAMED_AFTER.match(line, m.end())
-            best = (distance, (f"{named.group(1)} " if named else "") + _FOREIGN_EVENTS[m.group("noun").casefold()])
+            said = (f"{named.group(1)} " if named else "") + _FOREIGN_EVENTS[m.group("noun").casefold()]
+            topic = _COURSE_TOPIC.match(line, m.end()) if said == "course" else None
+            best = (distance, f"course in {topic.group('topic')}" if topic else said)
             where = m.start()
     if not best:
         return None

@@ -1362,3 +1362,23 @@ def test_a_childs_record_with_the_person_as_guardian(tmp_path: Path) -> None:
     assert children_listed_with(record, "Bianca Lima") == []
     assert children_listed_with("Paciente: Rafael Kowalski   Responsável: Rafael Kowalski",
                                 "Rafael Kowalski") == []  # an adult's own record
+
+
+def test_an_approver_with_a_managers_title_a_colleague_by_full_name_and_what_a_course_teaches(
+        tmp_path: Path) -> None:
+    from propositions.threaded import _supervisors_in
+
+    assert _supervisors_in("Aprobación requerida: GIL CABRERA, ROCÍO (Supervisora de Enfermería UCI)") == \
+        ["Rocío Gil Cabrera"]
+    assert _supervisors_in("Approver: Sandra Köhler (Team Lead Checkout)") == ["Sandra Köhler"]
+    assert _supervisors_in("Reviewer: Sandra Köhler (Team Lead)") == []  # a reviewer approves no leave
+    said = _said(tmp_path, "Lucía Moreno Quintero", [
+        ("WhatsApp", "WhatsApp", "Javier Ruiz UCI   en línea\n"
+         "Javier Ruiz UCI  16:39  Claro, sin problema, te cambio el turno del jueves"),
+        ("Microsoft Edge", "GesTurnos – Mis solicitudes",
+         "2027-UCI-0418  Cambio de turno 11/03 M ↔ 13/03 M con Ruiz Peña, J.   Pendiente"),
+        ("Outlook", "Bandeja de entrada - Outlook",
+         "Unidad de Formación   Convocatoria: Curso de Soporte Vital Avanzado (SVA) – miércoles 17 de marzo"),
+    ], t0=datetime(2027, 3, 8, 16, 40).timestamp())
+    assert any("swapping a shift" in s and "with Javier Ruiz" in s for s in said), said
+    assert "Lucía has a course in Soporte Vital Avanzado (SVA) on Wednesday 17 March" in said, said
