@@ -116,6 +116,8 @@ _COURSE_TOPIC = re.compile(
     r"[ \t]+(?:de|sobre|zu|zum|über|em|sur|in|on)[ \t]+(?P<topic>[A-ZÀ-Þ][\w'’-]*"
     r"(?:[ \t]+(?:(?:de|del|da|do|der|des|la|el|y|e|und|et|and|of)[ \t]+)?[A-ZÀ-Þ][\w'’-]*){0,5}"
     r"(?:[ \t]*\([A-Z0-9]{2,8}\))?)")
+# a name given with its year, as conferences and calls are: "Interspeech 2026", "ICML 2027"
+_FOR_NAMED = re.compile(r"\b(?P<name>[A-Z][A-Za-z]+)[ -]?(?P<year>20\d\d)\b")
 # the start of an event form's hours ("09:15 – 12:00"): a bare clock there is the event's
 _FORM_TIME = re.compile(r"(?<![\d:])([01]?\d|2[0-3])[:h.]([0-5]\d)(?!\d)")
 # Events as Spanish, Portuguese, French and German screens name them, said in English.
@@ -270,7 +272,8 @@ def _workspace(title: str | None) -> str | None:
 # a header's label after a name on the same line ("De : Didier Fabre Objet : …") is no name
 _LABEL = r"(?!(?i:Objet|Subject|Betreff|Asunto|Assunto|Oggetto|Date|Datum|Fecha|Data|Cc|Bcc|Cco|Kopie|To|Para|An)\b)"
 _MAIL_PARTY = re.compile(
-    rf"^(?:(?i:from|to|de|para|von|an|à|a|cc)\s*:\s*(?P<name>[A-ZÀ-Þ][\w'’-]+(?:[ \t]+{_LABEL}[A-ZÀ-Þ][\w'’-]+){{1,2}})"
+    rf"^(?:(?i:from|to|de|para|von|an|à|a|cc)\s*:\s*(?:(?:Prof\.|Dr\.|Dra\.|Professor|Mr\.|Ms\.|Mrs\.)[ \t]*)*"
+    rf"(?P<name>[A-ZÀ-Þ][\w'’-]+(?:[ \t]+{_LABEL}[A-ZÀ-Þ][\w'’-]+){{1,2}})"
     r"|(?P<name2>[A-ZÀ-Þ][\w'’-]+(?:[ \t]+[A-ZÀ-Þ][\w'’-]+){1,2})\s*<[^>\s]+@[^>\s]+>)", re.M)
 _SUBJECT_PREFIX = re.compile(r"^\s*(?:(?:re|fwd?|aw|wg|tr|rv|enc|res)\s*:\s*)+", re.I)
 _COUNTER = re.compile(r"\s*\(\d+\)\s*|\s+\d+\s+unread\b", re.I)
@@ -1311,6 +1314,12 @@ class ThreadInferrer:
                         event += " birthday"
                     text = f"{who} has {_article(event)} {event} on {self._day(when)}{at_s}"
                 else:
+                    # a deadline for what a line names with its year ("Interspeech 2026", "ICML
+                    # 2027"): a conference, a call, a programme
+                    named = _FOR_NAMED.search(line) if "deadline" in phrase else None
+                    if named and fold(named.group("name")) not in MONTHS | WEEKDAYS and \
+                            named.group("name").casefold() not in phrase.casefold():
+                        phrase += f" for {named.group('name')} {named.group('year')}"
                     text = f"{self.user} has {phrase} on {self._day(when)}{at_s}"
                     # "has a deadline": for what, where a mail or a document's title says
                     # (a chat's or a calendar's title names a person or a week, not a subject)
@@ -1457,8 +1466,15 @@ class ThreadInferrer:
                              reasoning=f"{len(obs)} mail windows with {name}", decay="weeks",
                              key=f"mail:{fold(name)}"))
             research = sum(1 for o in obs if self.features(o).scan("research", _RESEARCH.search))
-            if titled.get(name, "").startswith("Prof") and len(obs) >= 2 and research >= 1 \
-                    and fold(name) not in named_supervisors:
+            professor = titled.get(name, "").startswith("Prof") and research >= 1 \
+                and fold(name) not in named_supervisors
+            if professor and len(obs) < 2:
+                # one mail is enough from the head of a lab the person is in ("#okafor-lab")
+                lab = re.compile(rf"(?i)#?\b{re.escape(name.split()[-1])}[-_ ](?:lab|group|gruppe)\b|"
+                                 rf"\b(?:AG|Arbeitsgruppe|équipe|grupo|lab)[ \t]+{re.escape(name.split()[-1])}\b")
+                professor = any(self.features(o).scan(f"lab:{lab.pattern}", lambda t: bool(lab.search(t)))
+                                for o in self._screens(act))
+            if professor:
                 out.append(_said("supervisor", obs, text=f"{self.user}'s supervisor is {who}",
                                  reasoning=f"{len(obs)} mails with {who} about their research",
                                  decay="years", key=f"supervisor:{fold(name)}"))

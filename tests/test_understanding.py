@@ -1382,3 +1382,21 @@ def test_an_approver_with_a_managers_title_a_colleague_by_full_name_and_what_a_c
     ], t0=datetime(2027, 3, 8, 16, 40).timestamp())
     assert any("swapping a shift" in s and "with Javier Ruiz" in s for s in said), said
     assert "Lucía has a course in Soporte Vital Avanzado (SVA) on Wednesday 17 March" in said, said
+
+
+def test_a_professor_heading_the_persons_lab_and_a_deadline_for_a_named_conference(tmp_path: Path) -> None:
+    said = _said(tmp_path, "Sam Whitfield", [
+        ("Thunderbird", "Re: Chapter 4 draft - Inbox - sam.whitfield@cs.example.edu",
+         "From: Prof. Adaeze Okafor\nSam, thanks for the chapter 4 draft. The results section is not "
+         "convincing yet: I need ablations. Can we meet on the 24th? - Adaeze"),
+        ("Slack", "Slack | #okafor-lab", "Tomas: reading group Thursday is on equivariant GNNs"),
+        ("Thunderbird", "Courrier entrant - Thunderbird",
+         "● Interspeech 2026        Reminder: full paper submission deadline 25 February (AoE)     ven. 09:00"),
+    ], t0=datetime(2027, 2, 16, 9, 0).timestamp())
+    assert "Sam's supervisor is Prof. Adaeze Okafor" in said, said
+    assert "Sam has a paper submission deadline for Interspeech 2026 on Thursday 25 February" in said, said
+    # one mail from a professor whose lab the person is not in says nothing of supervising
+    alone = _said(tmp_path / "b", "Sam Whitfield", [(
+        "Thunderbird", "Re: Guest lecture - Inbox", "From: Prof. Adaeze Okafor\nSam, thanks for the "
+        "questions after my talk on your research area. - Adaeze")], t0=datetime(2027, 2, 16, 9, 0).timestamp())
+    assert not [s for s in alone if "supervisor" in s], alone
