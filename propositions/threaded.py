@@ -650,6 +650,7 @@ class ThreadInferrer:
 
     def _projects(self, act: _Activity) -> list[Candidate]:
         out = []
+        by_lang: dict[str, list[tuple[str, list[Observation]]]] = defaultdict(list)
         screens = self._screens(act)
         for root, obs in self._project_files(act).items():
             name = entities.project_name(root)
@@ -675,9 +676,15 @@ class ThreadInferrer:
                              + (f" and {len(related)} windows about it" if related else ""),
                              decay="months", key=f"project:{fold(name)}"))
             if lang:
+                by_lang[lang].append((name, obs))
+        # a language the person uses across projects; one project's is said in its sentence
+        for lang, projects in by_lang.items():
+            if len(projects) >= 2:
+                obs = [o for _, held in projects for o in held]
                 out.append(_said("language", obs, text=f"{self.user} programs in {lang}",
-                                 reasoning=f"{sum(langs.values())} changes to {lang} files in {name}",
-                                 decay="months", key=f"language:{fold(lang)}"))
+                                 reasoning=f"{len(obs)} changes to {lang} files in "
+                                 + _join([n for n, _ in projects]), decay="months",
+                                 key=f"language:{fold(lang)}"))
         return out
 
     def _reviews(self, act: _Activity) -> list[Candidate]:

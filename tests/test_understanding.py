@@ -1400,3 +1400,24 @@ def test_a_professor_heading_the_persons_lab_and_a_deadline_for_a_named_conferen
         "Thunderbird", "Re: Guest lecture - Inbox", "From: Prof. Adaeze Okafor\nSam, thanks for the "
         "questions after my talk on your research area. - Adaeze")], t0=datetime(2027, 2, 16, 9, 0).timestamp())
     assert not [s for s in alone if "supervisor" in s], alone
+
+
+def test_a_language_is_said_apart_only_when_more_than_one_project_is_written_in_it(tmp_path: Path) -> None:
+    def files(paths: list[str]) -> set[str]:
+        store = Store(tmp_path / f"{len(paths)}.db")
+        t0 = datetime(2027, 3, 1, 9, 0).timestamp()
+        store.enqueue([Observation(observer="files", captured_at=t0 + 60 * i, window_title=p,
+                                   content="modified") for i, p in enumerate(paths)])
+        Pipeline(store, ThreadInferrer("Dana Reyes"), batch_size=50).run_batch()
+        said = {p.text for p in store.get_propositions(
+            [r["id"] for r in store.read("SELECT id FROM propositions WHERE status = 'active'")]).values()}
+        store.close()
+        return said
+
+    one = files(["~/code/invoice-parser/parser.py", "~/code/invoice-parser/tests/test_parser.py",
+                 "~/code/invoice-parser/cli.py"])
+    assert any("invoice-parser, a Python project" in s for s in one), one
+    assert not [s for s in one if "programs in" in s], one  # the project's sentence says it
+    two = files(["~/code/invoice-parser/parser.py", "~/code/invoice-parser/cli.py",
+                 "~/code/ledger-sync/sync.py", "~/code/ledger-sync/models.py"])
+    assert "Dana programs in Python" in two, two
