@@ -149,8 +149,7 @@ _ACCEPTED = re.compile(
 
 # A business named after its owner: "Reformas Ortega · Electricidad y reformas", "Studio Lima"
 _BUSINESS_WORDS = (r"Reformas|Construcciones|Instalaciones|Servicios|Electricidad|Fontanería|Taller|"
-                   r"Estudio|Studio|Design|Consulting|Bakery|Café|Cafe|Shop|Ltd|SL|S\.L\.|GmbH|Lda|"
-                   r"SARL|Services|Serviços|Traduções|Traductions|Übersetzungen|Photography|Fotografía|"
+                   r"Estudio|Studio|Design|Consulting|Bakery|Café|Cafe|Shop|Services|Serviços|Traduções|Traductions|Übersetzungen|Photography|Fotografía|"
                    r"Fotografia|Cabinet|Praxis|Clínica|Clinic|Atelier|Boutique|Garage|Garaje|Agency|"
                    r"Agencia|Agência|Agence|Catering|Bau|Elektro|Malerei|Tischlerei|Carpintería|"
                    # trades, as their firms are named
@@ -160,6 +159,11 @@ _BUSINESS_WORDS = (r"Reformas|Construcciones|Instalaciones|Servicios|Electricida
                    r"Hidráulica|Encanamentos|Pinturas|Limpiezas|Jardinería|Transportes")
 
 
+# A company's legal form: after its name, never before a person's ("… GmbH   Leonie Brandt" is
+# the employer's name beside the account holder's)
+_LEGAL_FORMS = r"Ltd|SL|S\.L\.|GmbH|Lda|SARL"
+
+
 def own_business(text: str, surname: str) -> list[tuple[str, str | None]]:
     """(business, what it does) for a business named with the person's surname."""
     if not surname or len(surname) < 3:
@@ -167,7 +171,7 @@ def own_business(text: str, surname: str) -> list[tuple[str, str | None]]:
     s = re.escape(surname)
     out = []
     for m in re.finditer(rf"\b(?P<name>(?:(?:{_BUSINESS_WORDS})[ \t]+(?:[A-Z][\w&'’-]*[ \t]+)?{s}|"
-                         rf"{s}[ \t]+(?:[A-Z][\w&'’-]*[ \t]+)?(?:{_BUSINESS_WORDS})"
+                         rf"{s}[ \t]+(?:[A-Z][\w&'’-]*[ \t]+)?(?:{_BUSINESS_WORDS}|{_LEGAL_FORMS})"
                          rf"(?:[ \t]+(?:&|and|y|e|et|und)[ \t]+(?:{_BUSINESS_WORDS}))?)\b)"
                          rf"(?:[ \t]*[·|–-][ \t]*(?P<what>[A-ZÀ-Þ][\w ,'’&-]{{3,40}}?)(?=[ \t]*[·|\n]|$))?",
                          text, re.M):

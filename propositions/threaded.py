@@ -579,6 +579,7 @@ class ThreadInferrer:
         out += self._commands(act)
         out += self._reviews(act)
         out += self._threads(act)
+        out += self._vehicle_tests(act)  # before the events: its day is not said twice
         out += self._events(act)
         roles_said = self._roles(act)  # before the workspace: a trade there takes its place
         out += self._people(act, {c.topic_key for c in roles_said})
@@ -587,7 +588,6 @@ class ThreadInferrer:
         out += self._tools(act)
         out += self._self_statements(act)
         out += self._health(act)
-        out += self._vehicle_tests(act)
         out += self._milestones(act)
         out += roles_said
         out += self._others(act)
@@ -1216,6 +1216,7 @@ class ThreadInferrer:
         car = max(cars, key=lambda c: (c != "the van", cars[c])) if cars else None
         if booked:
             when = min(booked, key=lambda d: (-booked[d], d))
+            self._event_days.add(when)
             expiry = max(due) if due else None
             text = (f"{self.user} has booked {name}" + (f" for {_the(car)}" if car else "")
                     + f" on {self._day(when)}" + (f" at {times[when]}" if when in times else "")
@@ -2007,8 +2008,8 @@ def _recorded_root(o: Observation) -> str | None:
 _EDITOR = re.compile(r"docs|word|writer|pages|overleaf|notion|obsidian|textedit|mousepad|gedit|"
                      r"kate|code|vim|emacs|sublime|scrivener|bear|notes|typora|libreoffice|onlyoffice",
                      re.I)
-_LODGING = re.compile(r"(?:[A-Z][\w'’-]+\s){0,3}(?:Hotel|Hostel|Inn|Resort|Pousada|Apartments?|"
-                      r"Airbnb)(?:\s(?:[A-Z][\w'’-]+|do|da|de|del|di|du|des)){0,4}")
+_LODGING = re.compile(r"(?:[A-Z][\w'’-]+[ \t]){0,3}(?:Hotel|Hostel|Inn|Resort|Pousada|Apartments?|"
+                      r"Airbnb)(?:[ \t](?:[A-Z][\w'’-]+|do|da|de|del|di|du|des)){0,4}")
 
 
 _MEDIA = re.compile(r"spotify|youtube|music|deezer|soundcloud|tidal|podcast|pocket casts|"

@@ -1421,3 +1421,13 @@ def test_a_language_is_said_apart_only_when_more_than_one_project_is_written_in_
     two = files(["~/code/invoice-parser/parser.py", "~/code/invoice-parser/cli.py",
                  "~/code/ledger-sync/sync.py", "~/code/ledger-sync/models.py"])
     assert "Dana programs in Python" in two, two
+
+
+def test_a_legal_form_before_the_persons_name_is_their_employers_and_a_stay_is_one_line() -> None:
+    from propositions import roles
+    from propositions.threaded import _LODGING
+
+    assert roles.own_business("DATEV online   Brenner Systems GmbH   Leonie Brandt ▾   Abmelden", "Brandt") == []
+    assert roles.own_business("Ortega Reformas SL · Electricidad y reformas", "Ortega") == [
+        ("Ortega Reformas SL", "Electricidad y reformas")]
+    assert [m.group(0) for m in _LODGING.finditer("Cosy cottage · Airbnb\nAirbnb Plus")] == ["Airbnb", "Airbnb Plus"]
