@@ -49,10 +49,35 @@ KINDS: tuple[Kind, ...] = _load(Path(__file__).with_name("data") / "activities.t
 KINDS_BY_ID = {k.id: k for k in KINDS}
 
 
+# each run of characters beyond ASCII, folded: its compatibility decomposition without
+# combining marks ("ü" -> "u", "ﬁ" -> "fi"), learnt as runs are met (most are one letter)
+_FOLDED: dict[str, str] = {}
+
+
 def fold(text: str) -> str:
-    """Lower case without accents, so "Prüfung" and "prufung" are one word."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    """Lower case without accents, so "Prüfung" and "prufung" are one word.
+
+    The same as stripping the combining marks from the NFKD form of the case-folded text,
+    one run of non-ASCII characters at a time (decomposing is per character, and the marks a
+    reordering would move are dropped): it runs on every line the inferrer reads, and most of
+    a line is ASCII, which needs nothing."""
+    low = text.casefold()
+    if low.isascii():
+        return low
+    return _BEYOND_ASCII.sub(_fold_char, low)
+
+
+_BEYOND_ASCII = re.compile(r"[^\x00-\x7f]+")
+
+
+def _fold_char(m: re.Match[str]) -> str:
+    run = m.group(0)
+    out = _FOLDED.get(run)
+    if out is None:
+        out = "".join(c for c in unicodedata.normalize("NFKD", run) if not unicodedata.combining(c))
+        if len(_FOLDED) < 100_000:
+            _FOLDED[run] = out
+    return out
 
 
 @lru_cache(maxsize=1)

@@ -934,8 +934,10 @@ class ThreadInferrer:
                 return None
             # the dates said with the destination, not every date in the thread
             # (by any of its names: "La Canée" is Chaniá)
-            there = _cluster(sorted({d for f in all_feats for d, line, _ in f.dates
-                                     if dest in line or dest in entities.places_in(line)}))
+            there = _cluster(sorted({d for f in all_feats for (d, line, _), named in zip(
+                f.dates, f.scan("dated places", lambda t, f=f: [
+                    entities.places_in(line) for _, line, _ in f.dates]))
+                if dest in line or dest in named}))
             if there:
                 when = f" on {self._day(there[0])}" if len(there) == 1 else f" around {_span(there[0], there[-1])}"
             # how they go, where the thread says it one way more than any other
@@ -1434,21 +1436,35 @@ class ThreadInferrer:
         titled: dict[str, str] = {}
         own = [fold(w) for w in self.full_name.split()]
         own_words = {own[0], own[-1]} if own else set()
-        for o in self._screens(act):
-            f = self.features(o)
-            if not f.subject or len(f.subject) < 4:
-                continue
-            subject = _mail_subject(o.window_title or "", o.app) or f.subject
+        full_name = self.full_name
+
+        def parties(o: Observation) -> list[tuple[str, str | None]]:
+            """The people a mail window names in its headers, with their title: read once per
+            window, not again at every batch it stays in."""
+            out = []
             for m in _MAIL_PARTY.finditer(o.content or ""):
                 name = " ".join((m.group("name") or m.group("name2")).split())
                 if own_words and own_words <= {fold(w) for w in name.split()}:
                     continue  # their own name in a header: mail they sent, not a correspondent
-                if entities.people_in(f"From: {name}", self.full_name):
-                    by_name[name].append((subject, o))
+                if entities.people_in(f"From: {name}", full_name):
                     t = re.search(rf"\b(Prof\.(?:\s?Dr\.)?|Professor|Dr\.)\s+(?:{re.escape(name.split()[0])}\s+)?"
-                                  rf"{re.escape(name.split()[-1])}\b", f.text)
-                    if t:
-                        titled[name] = t.group(1)
+                                  rf"{re.escape(name.split()[-1])}\b", self.features(o).text)
+                    out.append((name, t.group(1) if t else None))
+            return out
+
+        for o in self._screens(act):
+            f = self.features(o)
+            if not f.subject or len(f.subject) < 4:
+                continue
+            named_here = f.scan("mail parties", lambda t, o=o: parties(o))
+            if not named_here:
+                continue
+            subject = f.scan("mail subject", lambda t, o=o: _mail_subject(o.window_title or "", o.app)) \
+                or f.subject
+            for name, title in named_here:
+                by_name[name].append((subject, o))
+                if title:
+                    titled[name] = title
         # said in so many words: "supervised by Prof. Bertrand Achard", "Bertrand Achard – PhD
         # supervisor", "directeur de thèse : …", "orientadora: …", "Betreuer: …"
         named: dict[str, list[Observation]] = defaultdict(list)

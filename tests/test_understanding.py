@@ -1431,3 +1431,15 @@ def test_a_legal_form_before_the_persons_name_is_their_employers_and_a_stay_is_o
     assert roles.own_business("Ortega Reformas SL · Electricidad y reformas", "Ortega") == [
         ("Ortega Reformas SL", "Electricidad y reformas")]
     assert [m.group(0) for m in _LODGING.finditer("Cosy cottage · Airbnb\nAirbnb Plus")] == ["Airbnb", "Airbnb Plus"]
+
+
+@pytest.mark.parametrize("text", [
+    "Prüfung", "ﬁnance Straße", "ǅemal İstanbul", "ΣΊΣΥΦΟΣ Ⅻ ①", "ｆｕｌｌ 한국어 ﾊﾝｶｸ",
+    "e\u0301\u0327 x\u0327\u0301 a\u0301b", "Ａ\u0308", "plain ascii", "", "São Paulo — Córdoba, Köln"])
+def test_folding_is_the_nfkd_form_without_its_marks(text: str) -> None:
+    import unicodedata
+
+    from propositions.activities import fold
+
+    slow = "".join(c for c in unicodedata.normalize("NFKD", text.casefold()) if not unicodedata.combining(c))
+    assert fold(text) == slow
