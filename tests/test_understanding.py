@@ -7,6 +7,8 @@ from collections import Counter
 from datetime import date, datetime
 from pathlib import Path
 
+import pytest
+
 from propositions import entities, roles
 from propositions.infer import Pipeline
 from propositions.models import Observation
