@@ -1122,8 +1122,8 @@ class ThreadInferrer:
             if self._teaches:
                 return None  # a teacher's class pages are their work, not their studies
             # preparing for a named exam: "the oposiciones", "the Gesellenprüfung Teil 2"
-            exams = Counter(" ".join(m.group(0).split()) for f in all_feats
-                            for m in _EXAM_NAME.finditer(f.text))
+            exams = Counter(name for f in all_feats for name in f.scan(
+                "exam names", lambda t: [" ".join(m.group(0).split()) for m in _EXAM_NAME.finditer(t)]))
             if exams:
                 exam = exams.most_common(1)[0][0]
                 return f"{u} is studying for the {exam}", "exam"
@@ -1132,9 +1132,11 @@ class ThreadInferrer:
         if k == "on_call":
             cues = {c for f in feats for c in f.cues.get("on_call", ())}
             # the rota they are on ("#payments-oncall") and the incident: its id, its service
-            teams = Counter(m.group(1) for f in all_feats for m in _ONCALL_TEAM.finditer(f.text))
+            teams = Counter(team for f in all_feats for team in f.scan(
+                "on-call teams", lambda t: [m.group(1) for m in _ONCALL_TEAM.finditer(t)]))
             team = f" for {teams.most_common(1)[0][0]}" if teams else ""
-            ids = Counter(m.group(0).upper() for f in all_feats for m in _INCIDENT_ID.finditer(f.text))
+            ids = Counter(i for f in all_feats for i in f.scan(
+                "incident ids", lambda t: [m.group(0).upper() for m in _INCIDENT_ID.finditer(t)]))
             # "incident" alone is a menu item or a channel name (# incidents) as often as not;
             # an incident's id or an alert firing says one is being handled
             if ids or cues & {"outage", "sev1", "sev2", "sev-1", "sev-2", "firing",
@@ -1628,10 +1630,9 @@ class ThreadInferrer:
         out = []
         said: dict[str, list[Observation]] = defaultdict(list)
         for o in self._screens(act):
-            f = self.features(o)
-            for m in _SELF.finditer(f.text):
-                what = (m.group("what") or m.group("what2") or "").lower()
-                what = _SELF_IN_ENGLISH.get(what, what)
+            for what in self.features(o).scan("self", lambda t: [
+                    _SELF_IN_ENGLISH.get(w, w) for m in _SELF.finditer(t)
+                    if (w := (m.group("what") or m.group("what2") or "").lower())]):
                 said[what].append(o)
         for what, obs in said.items():
             # being retired is an occupation's end: one statement with what roles find
