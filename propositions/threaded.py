@@ -116,6 +116,12 @@ _COURSE_TOPIC = re.compile(
     r"[ \t]+(?:de|sobre|zu|zum|über|em|sur|in|on)[ \t]+(?P<topic>[A-ZÀ-Þ][\w'’-]*"
     r"(?:[ \t]+(?:(?:de|del|da|do|der|des|la|el|y|e|und|et|and|of)[ \t]+)?[A-ZÀ-Þ][\w'’-]*){0,5}"
     r"(?:[ \t]*\([A-Z0-9]{2,8}\))?)")
+# rolling a deployment back, by the tool that does it
+_ROLLBACK_ARGS = {
+    "kubectl": re.compile(r"\brollout\s+undo\s+(?:-\S+\s+)*(?:deployment/|deploy/|statefulset/)?(?P<name>[\w.-]+)"),
+    "helm": re.compile(r"\brollback\s+(?P<name>[\w.-]+)"),
+    "argocd": re.compile(r"\bapp\s+rollback\s+(?P<name>[\w.-]+)"),
+}
 # a name given with its year, as conferences and calls are: "Interspeech 2026", "ICML 2027"
 _FOR_NAMED = re.compile(r"\b(?P<name>[A-Z][A-Za-z]+)[ -]?(?P<year>20\d\d)\b")
 # the start of an event form's hours ("09:15 – 12:00"): a bare clock there is the event's
@@ -577,6 +583,7 @@ class ThreadInferrer:
         projects = self._projects(act)
         out += projects
         out += self._commands(act)
+        out += self._rollbacks(act)
         out += self._reviews(act)
         out += self._threads(act)
         out += self._vehicle_tests(act)  # before the events: its day is not said twice
@@ -725,6 +732,28 @@ class ThreadInferrer:
             out.append(_said("review", pr["obs"], text=text,
                              reasoning=f"{len(pr['obs'])} views of the pull request page",
                              decay="days", key=f"review:{fold(key)}"))
+        return out
+
+    def _rollbacks(self, act: _Activity) -> list[Candidate]:
+        """A deployment the person rolled back at a prompt ("kubectl rollout undo
+        deployment/checkout-api", "helm rollback checkout"), with the version it went back to
+        where the window says ("rollback checkout-api → v2.30.4")."""
+        found: dict[str, list[Observation]] = defaultdict(list)
+        for o in self._screens(act):
+            for tool, args in self.features(o).commands:
+                m = _ROLLBACK_ARGS.get(tool)
+                if m and (hit := m.search(args)):
+                    found[hit.group("name")].append(o)
+        out = []
+        for name, obs in found.items():
+            versions = Counter(m.group(1) for o in self._screens(act)
+                               for m in re.finditer(rf"(?i)\broll(?:ed|ing)?[ -]?back\b[^\n]{{0,40}}?"
+                                                    rf"(?:{re.escape(name)}[^\n]{{0,10}}?)?(?:→|->|\bto\b)\s*"
+                                                    rf"(v?\d+\.\d+(?:\.\d+)?)\b", self.features(o).text))
+            to = f" to {versions.most_common(1)[0][0]}" if versions else ""
+            out.append(_said("rollback", obs, text=f"{self.user} rolled back {name}{to}",
+                             reasoning=f"rolled it back at a prompt in {len(obs)} window(s)",
+                             decay="days", key=f"rollback:{fold(name)}"))
         return out
 
     def _commands(self, act: _Activity) -> list[Candidate]:

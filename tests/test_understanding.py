@@ -1445,3 +1445,18 @@ def test_folding_is_the_nfkd_form_without_its_marks(text: str) -> None:
 
     slow = "".join(c for c in unicodedata.normalize("NFKD", text.casefold()) if not unicodedata.combining(c))
     assert fold(text) == slow
+
+
+def test_a_deployment_rolled_back_at_a_prompt_with_the_version_it_went_back_to(tmp_path: Path) -> None:
+    said = _said(tmp_path, "Ruth Adeyemi", [
+        ("Terminal", "ruth@tfx-mbp: ~", "ruth@tfx-mbp ~ % kubectl -n checkout rollout undo "
+         "deployment/checkout-api --to-revision=40\ndeployment.apps/checkout-api rolled back"),
+        ("Google Chrome", "Grafana – checkout-api", "Annotation ▲ 02:28  rollback checkout-api → v2.30.4 "
+         "(kubectl, ruth.adeyemi)"),
+    ], t0=datetime(2027, 4, 13, 2, 20).timestamp())
+    assert "Ruth rolled back checkout-api to v2.30.4" in said, said
+    # looking at a rollout's history rolls nothing back
+    looked = _said(tmp_path / "b", "Ruth Adeyemi", [
+        ("Terminal", "ruth@tfx-mbp: ~", "ruth@tfx-mbp ~ % kubectl -n checkout rollout history deployment/checkout-api")],
+        t0=datetime(2027, 4, 13, 2, 20).timestamp())
+    assert not [s for s in looked if "rolled back" in s], looked
