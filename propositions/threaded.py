@@ -122,6 +122,14 @@ _ROLLBACK_ARGS = {
     "helm": re.compile(r"\brollback\s+(?P<name>[\w.-]+)"),
     "argocd": re.compile(r"\bapp\s+rollback\s+(?P<name>[\w.-]+)"),
 }
+# what makes an operation a surgical one, in the five languages: a hospital, a surgeon, a body
+# part, anaesthesia, a patient, a relative's word (folded text or not)
+_MEDICAL_CONTEXT = re.compile(
+    r"(?i)hospital|h[oô]pital|klinik|cl[ií]nic|chirurg|cirurg|cirujan|surgeon|surgery|an[ae]sth|"
+    r"anest|narkose|patient|pacient|doente|quir[oó]fano|cataract|catarata|pre-?op\b|post-?op\b|"
+    r"\b(?:knee|hip|rodilla|cadera|joelho|anca|genou|hanche|knie|h[üu]fte|dr|dra|papá|papa|mamá|"
+    r"mama|mãe|pai|mutter|vater|dad|mum|mom|father|mother|abuel[oa]|grand(?:ma|pa|mother|father)|"
+    r"av[oó]|oma|opa|ingreso|op|op-termin)\b|intervenci|intervenç")
 # a name given with its year, as conferences and calls are: "Interspeech 2026", "ICML 2027"
 _FOR_NAMED = re.compile(r"\b(?P<name>[A-Z][A-Za-z]+)[ -]?(?P<year>20\d\d)\b")
 # the start of an event form's hours ("09:15 – 12:00"): a bare clock there is the event's
@@ -3155,6 +3163,8 @@ def _event_phrase(line: str, when: date, seen: float) -> str | None:
         if not words or _not_their_event(line, m.start() + said.find(words[0]),
                                          noun.group(0) if noun else words[-1]):
             continue
+        if noun and fold(noun.group(0)).rstrip("s") == "operation" and not _MEDICAL_CONTEXT.search(line):
+            continue  # "maintenance operation", "operations team": no surgery
         distance = abs(m.start() - at) if m.start() <= at else 2 * (m.start() - at)
         if best is None or distance < best[0]:
             best = (distance, " ".join(words))
@@ -3162,6 +3172,8 @@ def _event_phrase(line: str, when: date, seen: float) -> str | None:
     for m in _FOREIGN_EVENT_RE.finditer(line):
         if _not_their_event(line, m.start(), m.group("noun")):
             continue
+        if _FOREIGN_EVENTS[m.group("noun").casefold()] == "operation" and not _MEDICAL_CONTEXT.search(line):
+            continue  # "operación bancaria", "opération de maintenance": no surgery
         distance = abs(m.start() - at) if m.start() <= at else 2 * (m.start() - at)
         if best is None or distance < best[0]:
             # the name after the noun says which ("examen TOEFL iBT": the TOEFL iBT exam), and a

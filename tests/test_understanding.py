@@ -1460,3 +1460,15 @@ def test_a_deployment_rolled_back_at_a_prompt_with_the_version_it_went_back_to(t
         ("Terminal", "ruth@tfx-mbp: ~", "ruth@tfx-mbp ~ % kubectl -n checkout rollout history deployment/checkout-api")],
         t0=datetime(2027, 4, 13, 2, 20).timestamp())
     assert not [s for s in looked if "rolled back" in s], looked
+
+
+@pytest.mark.parametrize("line, said", [
+    ("Security alert: scheduled maintenance operation on Wednesday 19 May 2027", None),
+    ("Operación bancaria pendiente miércoles 19 de mayo de 2027", None),
+    ("mar 19 may 07:30 Operación rodilla papá", "an operation"),
+    ("Dr. Marcadet — Chirurgien · opération du genou le 19 mai 2027", "an operation"),
+])
+def test_an_operation_is_surgery_only_beside_something_medical(line: str, said: str | None) -> None:
+    from propositions.threaded import _event_phrase
+
+    assert _event_phrase(line, date(2027, 5, 19), 1_810_000_000.0) == said
