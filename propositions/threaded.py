@@ -1997,9 +1997,9 @@ _SELF_IN_ENGLISH = by_meaning({
 # Log-odds weights of the features that predict whether a proposition is true, by how it was
 # derived (see _probability), fitted by scripts/fit_confidence.py on the scenarios in
 # tests/scenarios/ (not holdout/).
-_PRIOR = {"aspect": -0.41, "buying": 0.46, "buying_home": 0.40, "caring": -0.94, "child": 0.25, "children": 0.81, "coding_practice": 0.22, "commands": -0.59, "documents": -0.28, "employer": 0.20, "event": -0.20, "health": 0.46, "home": 0.51, "home_search": -0.67, "invoicing": -0.29, "job_search": -0.49, "learning": 0.51, "listening": 0.51, "mail": 0.67, "milestone": 0.41, "moving": 0.19, "news": 0.22, "on_call": 0.34, "outcome": 0.42, "partner": 1.45, "project": -0.91, "relation": 0.13, "review": 0.72, "role": 0.70, "self": -0.12, "selling": 0.48, "shift_swap": 0.43, "sibling": -0.29, "stuck": 0.23, "studying": -0.68, "supervisor": 0.75, "time_use": -1.01, "tools": -1.97, "training": 0.33, "trip": -0.20, "vehicle": 0.48, "writing": 0.38}
+_PRIOR = {"aspect": -0.42, "buying": 0.29, "buying_home": 0.49, "caring": -0.54, "child": -0.42, "children": 0.54, "coding_practice": 0.27, "commands": -0.49, "documents": -0.14, "employer": 0.39, "event": -0.22, "health": 0.61, "home": 0.22, "home_search": -0.44, "invoicing": -0.21, "job_search": -0.36, "language": -1.07, "learning": 0.55, "listening": 0.55, "mail": 0.74, "milestone": 0.49, "moving": -0.78, "news": 0.27, "on_call": 0.44, "outcome": 0.49, "partner": 1.56, "project": -0.70, "relation": 0.04, "review": 0.81, "role": 0.98, "self": -0.09, "selling": 0.58, "shift_swap": -0.14, "sibling": -0.38, "stuck": 0.29, "studying": 0.23, "supervisor": 0.48, "time_use": -0.92, "tools": -1.64, "training": 0.42, "trip": -0.64, "writing": 0.45}
 _DEFAULT_PRIOR = -0.5
-_W_EVIDENCE, _W_APPS, _W_SPREAD = 0.381, 0.282, -0.043
+_W_EVIDENCE, _W_APPS, _W_SPREAD = 0.281, 0.131, -0.038
 
 
 # How a topic key's prefix names the way a proposition was derived.
