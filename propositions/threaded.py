@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import math
 import re
+import tomllib
 from urllib.parse import urlsplit
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -39,7 +40,7 @@ from typing import Any
 from collections.abc import Callable, Collection
 from datetime import date, datetime
 from datetime import time as dt_time
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 
 from . import activities, bait, entities, roles, vehicles
 from .activities import fold
@@ -134,66 +135,14 @@ _MEDICAL_CONTEXT = re.compile(
 _FOR_NAMED = re.compile(r"\b(?P<name>[A-Z][A-Za-z]+)[ -]?(?P<year>20\d\d)\b")
 # the start of an event form's hours ("09:15 – 12:00"): a bare clock there is the event's
 _FORM_TIME = re.compile(r"(?<![\d:])([01]?\d|2[0-3])[:h.]([0-5]\d)(?!\d)")
-# Events as Spanish, Portuguese, French and German screens name them, said in English.
-_FOREIGN_EVENTS = {
-    "cita": "appointment", "reunión": "meeting", "reunion": "meeting", "entrevista": "interview",
-    "examen": "exam", "boda": "wedding", "fiesta": "party", "cena": "dinner", "comida": "lunch",
-    "vuelo": "flight", "cumpleaños": "birthday", "consulta": "appointment",
-    "operación": "operation", "turno": "shift", "guardia": "shift", "clase": "class",
-    "visita": "visit", "plazo": "deadline", "reunião": "meeting", "exame": "exam",
-    "casamento": "wedding", "festa": "party", "jantar": "dinner", "almoço": "lunch",
-    "voo": "flight", "aniversário": "birthday", "cirurgia": "surgery", "operação": "operation",
-    "aula": "class", "prazo": "deadline", "rendez-vous": "appointment", "réunion": "meeting",
-    "entretien": "interview", "mariage": "wedding", "fête": "party", "dîner": "dinner",
-    "déjeuner": "lunch", "vol": "flight", "anniversaire": "birthday", "opération": "operation",
-    "chirurgie": "surgery", "cours": "class", "visite": "visit", "séance": "session",
-    "termin": "appointment", "besprechung": "meeting", "vorstellungsgespräch": "interview",
-    "prüfung": "exam", "klausur": "exam", "hochzeit": "wedding", "feier": "party",
-    "abendessen": "dinner", "mittagessen": "lunch", "flug": "flight", "geburtstag": "birthday",
-    "schicht": "shift", "besichtigung": "viewing", "sitzung": "session", "frist": "deadline",
-    "abgabe": "deadline", "arzttermin": "doctor's appointment",
-    "kennenlerngespräch": "interview", "bewerbungsgespräch": "interview",
-    "telefoninterview": "phone interview", "jobinterview": "interview",
-    "entrevista de emprego": "job interview", "entrevista de trabajo": "job interview",
-    "entretien d'embauche": "job interview", "consulta pré-natal": "prenatal appointment",
-    "consulta prenatal": "prenatal appointment", "formation": "training course",
-    "fortbildung": "training course", "weiterbildung": "training course", "schulung": "training",
-    "formación": "training course", "formação": "training course",
-    "signature de l'acte": "deed signing", "signature de l’acte": "deed signing",
-    "firma de la escritura": "deed signing", "escritura": "deed signing",
-    "notartermin": "notary appointment", "beurkundung": "notary appointment",
-    "intervención": "operation", "intervenção": "operation", "cirugía": "surgery",
-    "revisión": "check-up", "vacuna": "vaccination", "vacina": "vaccination",
-    "vaccin": "vaccination", "vaccination": "vaccination", "impfung": "vaccination",
-    "impftermin": "vaccination", "operation": "operation", "curso": "course", "kurs": "course",
-    # a visit to a specialist, by the specialist: "cardiólogo Dr. Ferrante"
-    "cardiologist": "cardiology appointment", "cardiólogo": "cardiology appointment",
-    "cardióloga": "cardiology appointment", "cardiologue": "cardiology appointment",
-    "kardiologe": "cardiology appointment", "kardiologin": "cardiology appointment",
-    "cardiologista": "cardiology appointment",
-    "dermatologist": "dermatology appointment", "dermatólogo": "dermatology appointment",
-    "dermatóloga": "dermatology appointment", "dermatologue": "dermatology appointment",
-    "hautarzt": "dermatology appointment", "hautärztin": "dermatology appointment",
-    "dermatologista": "dermatology appointment",
-    "ophthalmologist": "eye appointment", "oftalmólogo": "eye appointment",
-    "oftalmóloga": "eye appointment", "ophtalmologue": "eye appointment",
-    "ophtalmo": "eye appointment", "augenarzt": "eye appointment", "augenärztin": "eye appointment",
-    "oftalmologista": "eye appointment",
-    "gynaecologist": "gynaecology appointment", "gynecologist": "gynaecology appointment",
-    "ginecólogo": "gynaecology appointment", "ginecóloga": "gynaecology appointment",
-    "gynécologue": "gynaecology appointment", "frauenarzt": "gynaecology appointment",
-    "frauenärztin": "gynaecology appointment", "ginecologista": "gynaecology appointment",
-    "paediatrician": "paediatric appointment", "pediatrician": "paediatric appointment",
-    "pediatra": "paediatric appointment", "pédiatre": "paediatric appointment",
-    "kinderarzt": "paediatric appointment", "kinderärztin": "paediatric appointment",
-    "traumatólogo": "orthopaedic appointment", "orthopäde": "orthopaedic appointment",
-    "orthopédiste": "orthopaedic appointment", "ortopedista": "orthopaedic appointment",
-    "orthopaedic surgeon": "orthopaedic appointment",
-    "physiotherapist": "physiotherapy session", "physio": "physiotherapy session",
-    "kinésithérapeute": "physiotherapy session", "masseur-kinésithérapeute": "physiotherapy session",
-    "kiné": "physiotherapy session", "fisioterapeuta": "physiotherapy session",
-    "physiotherapeut": "physiotherapy session", "physiotherapeutin": "physiotherapy session",
-}
+# Events as Spanish, Portuguese, French and German screens name them (and specialists, by whom a
+# visit is named), said in English: word -> event, from data/events.toml.
+def _event_words(path: Path) -> dict[str, str]:
+    with path.open("rb") as f:
+        return {word: event for event, words in tomllib.load(f).items() for word in words}
+
+
+_FOREIGN_EVENTS = _event_words(Path(__file__).with_name("data") / "events.toml")
 _FOREIGN_EVENT_RE = re.compile(
     r"(?<![\w-])(?P<noun>" + "|".join(sorted((re.escape(w) for w in _FOREIGN_EVENTS), key=len, reverse=True))
     + r")(?![\w-])", re.I)

@@ -67,7 +67,8 @@ def test_every_data_file_is_in_the_wheel(wheel: Path) -> None:
     data = _package_files(lambda p: p.suffix not in (".py", ".pyc"))
     # what the code opens at run time: the example days, the place names, the activity cues
     assert {f"gumd/examples/{p.name}" for p in (ROOT / "gumd" / "examples").glob("*.json")} <= data
-    assert {"propositions/data/places.tsv.gz", "propositions/data/activities.toml"} <= data
+    assert {"propositions/data/places.tsv.gz", "propositions/data/activities.toml",
+            "propositions/data/events.toml"} <= data
     missing = data - names
     assert not missing, f"data files left out of the wheel ([tool.setuptools.package-data]): {sorted(missing)}"
     assert any(n.endswith("entry_points.txt") for n in names)
