@@ -259,6 +259,25 @@ def header_roles_at(text: str, user: str) -> list[tuple[str, str | None]]:
     return out
 
 
+# An occupation a letter or a form gives its reader: "Ihre Bescheinigung über die Tauglichkeit als
+# Triebfahrzeugführer", "your registration as a nurse", "su colegiación como enfermera", "votre
+# inscription en tant qu'infirmière", "sua inscrição como enfermeira".
+# Only where a certificate, a registration or a licence is the reader's: "start your career as a
+# nurse" is an advert's.
+_ADDRESSED_ROLE = re.compile(
+    r"\b(?:your|ihre?|ihrer|ihres|su|sus|votre|vos|sua|seu)\s+(?:[\w-]+\s+){0,2}?"
+    r"(?:certificat\w*|certification|registration|licen[cs]e|membership|revalidation|"
+    r"bescheinigung|zulassung|approbation|lizenz|mitgliedschaft|colegiaci[oó]n|inscripci[oó]n|"
+    r"inscription|inscri[cç][aã]o|titre|dipl[oô]me|diploma|c[eé]dula|carteira|habilitation)"
+    r"\b[^.\n]{0,60}?\b(?:as an?|als|como|comme|en tant qu['’]?e?|enquanto)\s*"
+    rf"(?P<role>{_OCCUPATION_RE})\b", re.I)
+
+
+def addressed_roles(text: str) -> list[str]:
+    """Occupations a letter or a form addressed to the person gives them."""
+    return [" ".join(m.group("role").split()) for m in _ADDRESSED_ROLE.finditer(text)]
+
+
 def own_roles(text: str) -> list[tuple[str, str | None]]:
     """(occupation, organisation or None) the person gives themselves in ``text``."""
     out = []

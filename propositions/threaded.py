@@ -417,7 +417,7 @@ def _features(o: Observation, user: str) -> _Features:
         course, unis = roles.course_page(text)
         own = (roles.own_roles(text) if wrote or _EDITOR.search(o.app or "") else []) + \
             roles.named_roles(text, user.split()[0] if user.split() else "") + \
-            roles.header_roles_at(text, user)
+            roles.header_roles_at(text, user) + [(r, None) for r in roles.addressed_roles(text)]
         signs = _RoleSigns(own=own, teaches=teaches,
                            subject=roles.class_subject(text) if teaches is not None else None,
                            course=course, universities=unis if course else [],

@@ -1472,3 +1472,15 @@ def test_an_operation_is_surgery_only_beside_something_medical(line: str, said: 
     from propositions.threaded import _event_phrase
 
     assert _event_phrase(line, date(2027, 5, 19), 1_810_000_000.0) == said
+
+
+@pytest.mark.parametrize("text, roles_given", [
+    ("Ihre Bescheinigung über die Tauglichkeit als Triebfahrzeugführer läuft am 31.05.2027 ab.",
+     ["Triebfahrzeugführer"]),
+    ("Your registration as a nurse is due for revalidation", ["nurse"]),
+    ("Sua inscrição como enfermeira foi renovada", ["enfermeira"]),
+    ("Start your career as a nurse today", []),  # an advert's
+    ("Boost your income as a driver", []),
+])
+def test_an_occupation_a_certificate_or_registration_gives_its_reader(text: str, roles_given: list[str]) -> None:
+    assert roles.addressed_roles(text) == roles_given
