@@ -169,10 +169,16 @@ def own_business(text: str, surname: str) -> list[tuple[str, str | None]]:
     if not surname or len(surname) < 3:
         return []
     s = re.escape(surname)
+    if surname.upper() in text:
+        # a register writes names in capitals: "Contribuinte: THAIS NOGUEIRA DESIGN (MEI)"
+        text = re.sub(r"\b[A-ZÀ-Þ]{2,}(?:[ \t]+(?:&[ \t]+)?[A-ZÀ-Þ]{2,})+\b",
+                      lambda m: m.group(0).title() if surname.upper() in m.group(0) else m.group(0), text)
     out = []
     for m in re.finditer(rf"\b(?P<name>(?:(?:{_BUSINESS_WORDS})[ \t]+(?:[A-Z][\w&'’-]*[ \t]+)?{s}|"
                          rf"{s}[ \t]+(?:[A-Z][\w&'’-]*[ \t]+)?(?:{_BUSINESS_WORDS}|{_LEGAL_FORMS})"
-                         rf"(?:[ \t]+(?:&|and|y|e|et|und)[ \t]+(?:{_BUSINESS_WORDS}))?)\b)"
+                         rf"(?:[ \t]+(?:&|and|y|e|et|und)[ \t]+(?:{_BUSINESS_WORDS}))?)\b"
+                         # the register's form in brackets: "(MEI)", "(Ltda)", "(EIRL)"
+                         rf"(?:[ \t]*\((?:MEI|Ltda|EIRELI|EIRL|EI|SLU|SL|SARL|GmbH|Ltd|LLC|UG)\))?)"
                          rf"(?:[ \t]*[·|–-][ \t]*(?P<what>[A-ZÀ-Þ][\w ,'’&-]{{3,40}}?)(?=[ \t]*[·|\n]|$))?",
                          text, re.M):
         what = (m.group("what") or "").strip()

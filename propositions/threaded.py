@@ -117,6 +117,8 @@ _COURSE_TOPIC = re.compile(
     r"[ \t]+(?:de|sobre|zu|zum|über|em|sur|in|on)[ \t]+(?P<topic>[A-ZÀ-Þ][\w'’-]*"
     r"(?:[ \t]+(?:(?:de|del|da|do|der|des|la|el|y|e|und|et|and|of)[ \t]+)?[A-ZÀ-Þ][\w'’-]*){0,5}"
     r"(?:[ \t]*\([A-Z0-9]{2,8}\))?)")
+# what a name ends with in brackets: "Nogueira Design (MEI)"
+_BRACKETED_END = re.compile(r"[ \t]*\([^)]*\)$")
 # rolling a deployment back, by the tool that does it
 _ROLLBACK_ARGS = {
     "kubectl": re.compile(r"\brollout\s+undo\s+(?:-\S+\s+)*(?:deployment/|deploy/|statefulset/)?(?P<name>[\w.-]+)"),
@@ -1665,8 +1667,10 @@ class ThreadInferrer:
             for role, org in signs.own:
                 add(roles.own(role, org), [o])
             for name, what in signs.business:
+                # one business, with its register's form in brackets or without
+                plain = _BRACKETED_END.sub("", name)
                 add(roles.Role(f"runs {name}" + (f" ({what.lower()})" if what else ""),
-                               f"business:{fold(name)}"), [o])
+                               f"business:{fold(plain)}"), [o])
             for role, org in signs.accepted:
                 add(roles.Role(f"has accepted a job as {_article(role)} {role} at {org}",
                                "accepted"), [o])

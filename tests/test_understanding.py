@@ -1484,3 +1484,13 @@ def test_an_operation_is_surgery_only_beside_something_medical(line: str, said: 
 ])
 def test_an_occupation_a_certificate_or_registration_gives_its_reader(text: str, roles_given: list[str]) -> None:
     assert roles.addressed_roles(text) == roles_given
+
+
+def test_a_business_a_register_writes_in_capitals_with_its_form(tmp_path: Path) -> None:
+    assert roles.own_business("NFS-e  Emissor Nacional   Contribuinte: THAIS NOGUEIRA DESIGN (MEI)   Sair",
+                              "Nogueira") == [("Nogueira Design (MEI)", None)]
+    said = _said(tmp_path, "Thaís Nogueira", [
+        ("Google Chrome", "NFS-e – Emissor Nacional", "Contribuinte: THAIS NOGUEIRA DESIGN (MEI)   Sair"),
+        ("Google Chrome", "Portal do Empreendedor", "Razão social: THAIS NOGUEIRA DESIGN\nSituação: ativa"),
+    ])
+    assert [s for s in said if " runs " in s] == ["Thaís runs Nogueira Design (MEI)"], said
