@@ -117,6 +117,11 @@ _COURSE_TOPIC = re.compile(
     r"[ \t]+(?:de|sobre|zu|zum|über|em|sur|in|on)[ \t]+(?P<topic>[A-ZÀ-Þ][\w'’-]*"
     r"(?:[ \t]+(?:(?:de|del|da|do|der|des|la|el|y|e|und|et|and|of)[ \t]+)?[A-ZÀ-Þ][\w'’-]*){0,5}"
     r"(?:[ \t]*\([A-Z0-9]{2,8}\))?)")
+# a word processor's window: "Programacion_4Primaria_v7.docx - Word", "Toast - Google Docs"
+_DOC_TITLE = re.compile(r"^\s*(?:[●*]\s*)?(?P<doc>[^\n]+?)(?:\.(?:docx?|odt|pages|rtf))?\s+[-–—]\s+"
+                        r"(?:Microsoft Word|Word|Google Docs|Pages|LibreOffice Writer|Writer)\b")
+_WORD_PROCESSOR = re.compile(r"(?i)\bword\b|google docs|\bpages\b|writer")
+_DOC_VERSION = re.compile(r"(?i)[ _-]*(?:v\d+|final|draft|borrador|entwurf|rascunho|brouillon)$")
 # what a name ends with in brackets: "Nogueira Design (MEI)"
 _BRACKETED_END = re.compile(r"[ \t]*\([^)]*\)$")
 # rolling a deployment back, by the tool that does it
@@ -551,6 +556,7 @@ class ThreadInferrer:
         out += self._people(act, {c.topic_key for c in roles_said})
         out += self._correspondence(act)
         out += self._documents(act)
+        out += self._edited_documents(act, out)
         out += self._tools(act)
         out += self._self_statements(act)
         out += self._health(act)
@@ -691,6 +697,35 @@ class ThreadInferrer:
             out.append(_said("review", pr["obs"], text=text,
                              reasoning=f"{len(pr['obs'])} views of the pull request page",
                              decay="days", key=f"review:{fold(key)}"))
+        return out
+
+    def _edited_documents(self, act: _Activity, said: list[Candidate]) -> list[Candidate]:
+        """A document the person keeps writing in a word processor ("Programacion_4Primaria_v7.docx
+        - Word" over an afternoon), named by its heading where it has one ("PROGRAMACIÓN
+        DIDÁCTICA · 4º DE EDUCACIÓN PRIMARIA"); not where a sentence already says what they write."""
+        if any((c.topic_key or "").startswith(("writing:", "kind:writing")) for c in said):
+            return []
+        found: dict[str, list[Observation]] = defaultdict(list)
+        headings: dict[str, Counter[str]] = defaultdict(Counter)
+        for o in self._screens(act):
+            m = _DOC_TITLE.match(o.window_title or "")
+            if not m or not _WORD_PROCESSOR.search(f"{o.app} {o.window_title}"):
+                continue
+            name = _DOC_VERSION.sub("", m.group("doc")).strip(" _-")
+            if len(name) < 4:
+                continue
+            found[name].append(o)
+            if heading := self.features(o).scan("heading", _heading):
+                headings[name][heading] += 1
+        out = []
+        for name, obs in found.items():
+            times = [o.captured_at for o in obs]
+            if len(obs) < 2 or max(times) - min(times) < 600:
+                continue  # a glance is not writing it
+            what = headings[name].most_common(1)[0][0] if headings[name] else name
+            out.append(_said("documents", obs, text=f"{self.user} is writing “{what}”",
+                             reasoning=f"{len(obs)} windows editing {name}", decay="weeks",
+                             key=f"documents:{fold(name)}"))
         return out
 
     def _rollbacks(self, act: _Activity) -> list[Candidate]:
@@ -2648,6 +2683,15 @@ _COLLEAGUE = re.compile(
     r"(?:\b(?:with|mit|con|com|avec)\s+|→\s*)(?P<a>[A-ZÀ-Þ][\w'’-]+(?:[ \t][A-ZÀ-Þ][\w'’-]+)?)\b(?!,\s?[A-Z]\.)|"
     r"\b(?P<b>[A-ZÀ-Þ][\w'’-]+)\s+(?:tauscht|swaps|cambia|troca|échange)\b|"
     r"(?P<c>[A-ZÀ-Þ][\w'’-]+),\s?[A-Z]\.")
+
+
+def _heading(text: str) -> str | None:
+    """A document's heading: its first line in capitals of three words or more."""
+    for line in text.splitlines()[1:12]:  # after the window title
+        words = [w for w in re.findall(r"[^\W\d_]+", line) if len(w) > 1]
+        if len(words) >= 3 and all(w.isupper() for w in words) and 10 <= len(line.strip()) <= 90:
+            return " ".join(line.split())
+    return None
 
 
 def _full_name(surname: str, feats: list[_Features]) -> str:

@@ -1494,3 +1494,14 @@ def test_a_business_a_register_writes_in_capitals_with_its_form(tmp_path: Path) 
         ("Google Chrome", "Portal do Empreendedor", "Razão social: THAIS NOGUEIRA DESIGN\nSituação: ativa"),
     ])
     assert [s for s in said if " runs " in s] == ["Thaís runs Nogueira Design (MEI)"], said
+
+
+def test_a_document_written_over_an_afternoon_is_named_by_its_heading(tmp_path: Path) -> None:
+    doc = ("Programacion_4Primaria_v7.docx - Word",
+           "Autoguardado ● Programacion_4Primaria_v7 • Guardado en Este PC   Marta Gil  (MG)\n"
+           "PROGRAMACIÓN DIDÁCTICA · 4º DE EDUCACIÓN PRIMARIA · CURSO 2027-2028\n"
+           "Situación de aprendizaje 3: «El agua que nos rodea»")
+    said = _said(tmp_path, "Marta Gil", [("Microsoft Word", *doc), ("Microsoft Word", *doc)], step=1800)
+    assert "Marta is writing “PROGRAMACIÓN DIDÁCTICA · 4º DE EDUCACIÓN PRIMARIA · CURSO 2027-2028”" in said, said
+    glance = _said(tmp_path / "b", "Marta Gil", [("Microsoft Word", *doc), ("Microsoft Word", *doc)], step=60)
+    assert not [s for s in glance if "is writing" in s], glance  # two minutes is a glance
