@@ -122,6 +122,13 @@ _DOC_TITLE = re.compile(r"^\s*(?:[●*]\s*)?(?P<doc>[^\n]+?)(?:\.(?:docx?|odt|pa
                         r"(?:Microsoft Word|Word|Google Docs|Pages|LibreOffice Writer|Writer)\b")
 _WORD_PROCESSOR = re.compile(r"(?i)\bword\b|google docs|\bpages\b|writer")
 _DOC_VERSION = re.compile(r"(?i)[ _-]*(?:v\d+|final|draft|borrador|entwurf|rascunho|brouillon)$")
+# moving, in the person's own words, and where to: "me mudo a Pichincha", "we're moving to
+# Headingley", "je déménage à la Croix-Rousse", "ich ziehe nach Ehrenfeld", "vou me mudar para …"
+_OWN_MOVE = re.compile(
+    r"(?i:\b(?:me mudo|nos mudamos|i'?m moving|we'?re moving|i am moving|we are moving|je déménage|"
+    r"nous déménageons|on déménage|ich ziehe|wir ziehen|vou me mudar|vamos nos mudar|me mudo))\b"
+    r"(?:[^.\n!?]{0,25}?\b(?i:a|al|to|à|au|à la|nach|in die|in den|para|pra|pro)\s+"
+    r"(?P<to>[A-ZÀ-Þ][\w'’-]+(?:[ \t]+[A-ZÀ-Þ][\w'’-]+)?))?")
 # what a name ends with in brackets: "Nogueira Design (MEI)"
 _BRACKETED_END = re.compile(r"[ \t]*\([^)]*\)$")
 # rolling a deployment back, by the tool that does it
@@ -1018,10 +1025,35 @@ class ThreadInferrer:
                 if p not in self._homes)
             # (not where a trip goes: a move within the town names no town, and the place a
             # thread's travel goes to is a trip's)
-            if not said_to:
+            if said_to:
+                dest = said_to.most_common(1)[0][0]
+                return f"{u} is moving to {dest}", fold(dest)
+            # a move within the town: where the person says in their own words they move to
+            # ("el 5 de junio me mudo a Pichincha"), and the day a line about the move gives
+            turn = entities.own_turn(self.full_name)
+            first = re.escape(fold(self.user))
+            own = [(line, f) for f in all_feats for line in f.text.splitlines()
+                   if _OWN_MOVE.search(line) and (turn.match(fold(line)) or re.match(
+                       rf"\s*(?:{first}|tu|tú|voce|você|you|me|moi|du)\s+\d{{1,2}}:\d\d\b", fold(line)))]
+            if not own:
                 return None
-            dest = said_to.most_common(1)[0][0]
-            return f"{u} is moving to {dest}", fold(dest)
+            to = Counter(m.group("to") for line, _ in own for m in _OWN_MOVE.finditer(line) if m.group("to"))
+            # the day said in the part of the line about the move, not another ("… me mudo a
+            # Pichincha. Lo de papá: martes 25")
+            near: dict[date, int] = {}
+            for f in all_feats:
+                for d, part, _ in f.dates:
+                    move = _OWN_MOVE.search(part)
+                    if move and any(part in line for line, g in own if g is f):
+                        # how far the day's number stands from the words about the move
+                        gaps = [abs(m.start() - move.start()) for m in re.finditer(rf"\b0?{d.day}\b", part)]
+                        near[d] = min(gaps + [near.get(d, 10**6)])
+            days = sorted(near, key=lambda d: (near[d], d))[:1]
+            where = f" to {to.most_common(1)[0][0]}" if to else ""
+            on = f" on {self._day(days[0])}" if days else ""
+            if not where and not on:
+                return None
+            return f"{u} is moving{where}{on}", fold(where or "move")
         if k == "training":
             races = Counter(r for f in all_feats for r in f.scan(
                 "races", lambda t: [m.group(0).strip() for m in _RACE_NAME.finditer(t)]))

@@ -1505,3 +1505,12 @@ def test_a_document_written_over_an_afternoon_is_named_by_its_heading(tmp_path: 
     assert "Marta is writing “PROGRAMACIÓN DIDÁCTICA · 4º DE EDUCACIÓN PRIMARIA · CURSO 2027-2028”" in said, said
     glance = _said(tmp_path / "b", "Marta Gil", [("Microsoft Word", *doc), ("Microsoft Word", *doc)], step=60)
     assert not [s for s in glance if "is writing" in s], glance  # two minutes is a glance
+
+
+def test_a_move_within_the_town_in_the_persons_own_words_with_its_day() -> None:
+    """A psychologist moving across Rosario says so in her own chat turn ("el 5 de junio me mudo a
+    Pichincha"), in a line that also gives her father's appointment on "martes 25": the move is
+    said with its own day."""
+    said = _scenario_said("rosario-psicologa")
+    assert "Valeria is moving to Pichincha on Saturday 5 June" in said, said
+    assert not [s for s in said if "moving" in s and "25 May" in s], said
