@@ -251,6 +251,15 @@ _LABELS = frozenset(fold(w) for w in (
 ))
 
 
+def name_as_written(name: str) -> str:
+    """A name as people write it, not as a register prints it: "GIL CABRERA, ROCÍO" is "Rocío Gil
+    Cabrera", "JEAN-PIERRE DELMAS" is "Jean-Pierre Delmas"; a name already so stays."""
+    if "," in name:
+        last, first = (part.strip() for part in name.split(",", 1))
+        name = f"{first} {last}"
+    return " ".join(w.title() if w.isupper() and len(w) > 1 else w for w in name.split())
+
+
 def is_person_name(name: str, user: str = "") -> bool:
     """Whether ``name`` reads as a person's name and not a label ("Reason:", "Subject:")."""
     words = name.split()
@@ -345,8 +354,7 @@ def children_listed_with(text: str, user: str) -> list[str]:
         guardian = _GUARDIAN.search(line)
         record = _RECORD_OF.search(line) if guardian and parent.search(guardian.group("who")) else None
         if record and fold(record.group("name")) != fold(words[0]):
-            name = record.group("name")
-            found.append(name.capitalize() if name.isupper() else name)
+            found.append(name_as_written(record.group("name")))
     return found
 
 

@@ -1364,13 +1364,12 @@ class ThreadInferrer:
                 if not other and of and fold(of.group("name")) in known:
                     other = of.group("name")
                 if other and not whose:
-                    text = f"{other.capitalize() if other.isupper() else other} has {phrase} on " \
-                           f"{self._day(when)}{at_s}"
+                    text = f"{entities.name_as_written(other)} has {phrase} on {self._day(when)}{at_s}"
                 elif child and not whose:
                     event = " ".join(w for w in phrase.split()[1:] if w != child)
                     event = event.lower() if event.isupper() else event
-                    text = f"{child.capitalize() if child.isupper() else child} has " \
-                           f"{_article(event)} {event} on {self._day(when)}{at_s}"
+                    text = f"{entities.name_as_written(child)} has {_article(event)} {event} on " \
+                           f"{self._day(when)}{at_s}"
                 elif whose and fold(whose.group("name")) not in fold(self.full_name):
                     # "Jack's hearing test", "Emilia's birthday": theirs, not the person's own;
                     # "Dad's 70th" is the person's father's
@@ -2732,7 +2731,7 @@ def _full_name(surname: str, feats: list[_Features]) -> str:
     last = re.escape(surname.split()[0])
     firsts: Counter[str] = Counter()
     for f in feats:
-        firsts.update(_person_name(m.group(0)).split()[0] for m in re.finditer(
+        firsts.update(entities.name_as_written(m.group(0)).split()[0] for m in re.finditer(
             rf"\b{last}(?:[ \t]+[A-ZÀ-Þ][\w'’-]+)?,[ \t]*[A-ZÀ-Þ][\w'’-]+", f.text, re.I))
         firsts.update(m.group(1) for m in re.finditer(
             rf"^[ \t]*([A-ZÀ-Þ][a-zà-ÿ]+)[ \t]+{last}\b", f.text, re.M))
@@ -2858,19 +2857,11 @@ _APPROVER = re.compile(
     r"vorgesetzte[r]?|cheffe|chef|responsable|gestor[a]?|chefe|coordinador[a]?|coordenador[a]?)\b")
 
 
-def _person_name(name: str) -> str:
-    """"GIL CABRERA, ROCÍO" as people write it: "Rocío Gil Cabrera"."""
-    if "," in name:
-        last, first = (p.strip() for p in name.split(",", 1))
-        name = f"{first} {last}"
-    return " ".join(w.capitalize() if w.isupper() else w for w in name.split())
-
-
 def _supervisors_in(text: str) -> list[str]:
     """Who the text names as a thesis supervisor (not a co-supervisor), or as the manager who
     approves the person's requests."""
     out = [m.group("who") for m in _SUPERVISED.finditer(text)]
-    out += [_person_name(m.group("who")) for m in _APPROVER.finditer(text)]
+    out += [entities.name_as_written(m.group("who")) for m in _APPROVER.finditer(text)]
     out += [m.group("who") for m in _SUPERVISOR_AFTER.finditer(text)
             if not re.search(r"(?i)\bco-?(?:supervisor|directeur|directrice|orientador)",
                              text[m.start():m.end()])]
@@ -2917,8 +2908,8 @@ def _holders_beside(text: str, user: str) -> list[str]:
         names = [re.sub(r"^(?:M(?:me|lle|r|rs|s)?\.?|Sra?\.?|Frau|Herr)\s+", "", n) for n in names if n]
         if not any(first in fold(n) for n in names):
             continue  # a form about others
-        out += [" ".join(w.title() if w.isupper() and len(w) > 1 else w for w in n.split())
-                for n in names if first not in fold(n) and 2 <= len(n.split()) <= 4 and n[:1].isupper()]
+        out += [entities.name_as_written(n) for n in names
+                if first not in fold(n) and 2 <= len(n.split()) <= 4 and n[:1].isupper()]
     return list(dict.fromkeys(out))
 
 

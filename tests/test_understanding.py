@@ -1514,3 +1514,10 @@ def test_a_move_within_the_town_in_the_persons_own_words_with_its_day() -> None:
     said = _scenario_said("rosario-psicologa")
     assert "Valeria is moving to Pichincha on Saturday 5 June" in said, said
     assert not [s for s in said if "moving" in s and "25 May" in s], said
+
+
+@pytest.mark.parametrize("printed, written", [
+    ("GIL CABRERA, ROCÍO", "Rocío Gil Cabrera"), ("JEAN-PIERRE DELMAS", "Jean-Pierre Delmas"),
+    ("HELENA", "Helena"), ("Ana Lima", "Ana Lima"), ("Ruiz Peña, J.", "J. Ruiz Peña")])
+def test_a_name_as_people_write_it(printed: str, written: str) -> None:
+    assert entities.name_as_written(printed) == written
