@@ -147,6 +147,8 @@ _MEDICAL_CONTEXT = re.compile(
     r"av[oó]|oma|opa|ingreso|op|op-termin)\b|intervenci|intervenç")
 # a name given with its year, as conferences and calls are: "Interspeech 2026", "ICML 2027"
 _FOR_NAMED = re.compile(r"\b(?P<name>[A-Z][A-Za-z]+)[ -]?(?P<year>20\d\d)\b")
+# ... never a month or a day with its year ("February 2026")
+_DAY_AND_MONTH_WORDS = frozenset(MONTHS) | frozenset(WEEKDAYS)
 # the start of an event form's hours ("09:15 – 12:00"): a bare clock there is the event's
 _FORM_TIME = re.compile(r"(?<![\d:])([01]?\d|2[0-3])[:h.]([0-5]\d)(?!\d)")
 # Events as Spanish, Portuguese, French and German screens name them (and specialists, by whom a
@@ -1383,7 +1385,7 @@ class ThreadInferrer:
                     # a deadline for what a line names with its year ("Interspeech 2026", "ICML
                     # 2027"): a conference, a call, a programme
                     named = _FOR_NAMED.search(line) if "deadline" in phrase else None
-                    if named and fold(named.group("name")) not in MONTHS | WEEKDAYS and \
+                    if named and fold(named.group("name")) not in _DAY_AND_MONTH_WORDS and \
                             named.group("name").casefold() not in phrase.casefold():
                         phrase += f" for {named.group('name')} {named.group('year')}"
                     text = f"{self.user} has {phrase} on {self._day(when)}{at_s}"
