@@ -7,8 +7,8 @@ never renamed or removed, so scripts can rely on them.
 from __future__ import annotations
 
 import math
-from dataclasses import asdict
 from collections.abc import Callable, Mapping
+from dataclasses import asdict
 from datetime import datetime, timezone
 from typing import Any
 
